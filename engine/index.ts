@@ -1,0 +1,351 @@
+// engine/index.ts — the typed API of the storage engine.
+// Wraps the native Bitcask-style log (engine/native/) : synchronous reads,
+// synchronous appends to a write buffer, durability reported asynchronously.
+// Knows keys, opaque value bytes, expiry and tombstones; nothing of versions
+// or nodes.
+import path from 'node:path';
+
+export type FsyncMode = 'always' | 'everysec' | 'no';
+
+export interface EngineOptions {
+  /** appendfsync policy, as Redis: 'always' (group commit), 'everysec' (default), 'no'. */
+  fsync?: FsyncMode;
+  /** A segment rolls once it would grow past this many bytes (default 256 MiB). */
+  segmentSize?: number;
+  /** A sealed segment is merged once this fraction of its bytes is dead (default 0.5). */
+  mergeThreshold?: number;
+  /** How often the background thread looks for segments to merge, ms (default 10000; 0 = never). */
+  mergeIntervalMs?: number;
+  /** Writes block once this many bytes wait for the disk (default 64 MiB). */
+  maxPendingBytes?: number;
+}
+
+export interface PutOptions {
+  /** Absolute expiry time in ms since the epoch; 0 or absent = never. */
+  expireAt?: number;
+}
+
+export interface EngineStats {
+  keys: number;
+  liveBytes: number;
+  deadBytes: number;
+  segments: number;
+  pendingBytes: number;
+  keydirBytes: number;
+  merges: number;
+  writeError: string | null;
+}
+
+export interface KeyInfo {
+  /** Absolute expiry in ms since the epoch, 0 = none. */
+  expireAt: number;
+  valueLength: number;
+}
+
+export interface ScanResult {
+  /** Pass back to continue; 0n when the scan is complete. */
+  cursor: bigint;
+  keys: Buffer[];
+}
+
+export interface CompactResult {
+  segmentsIn: number;
+  segmentsOut: number;
+  bytesIn: number;
+  bytesOut: number;
+}
+
+export interface RepairReport {
+  segments: number;
+  records: number;
+  dropped: { file: string; offset: number; length: number }[];
+}
+
+/** An engine failure with a stable code: ENOSPC, EIO, ELOCKED, ECORRUPT, ECLOSED, ... */
+export class EngineError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = 'EngineError';
+    this.code = code;
+  }
+}
+
+interface NativeEngine {
+  get(key: Buffer): Buffer | null;
+  info(key: Buffer): [number, number] | null;
+  put(key: Buffer, value: Buffer, expireAt: number): number;
+  del(key: Buffer): boolean;
+  lastSeq(): number;
+  scan(cursor: bigint, end: bigint, count: number): [bigint, Buffer[]];
+  stats(): EngineStats;
+  compact(id: number, all: boolean): void;
+  notifyAt(seq: number): number;
+  ref(): void;
+  unref(): void;
+  close(): void;
+}
+
+interface NativeModule {
+  Engine: new (
+    dir: string,
+    fsync: number,
+    segmentSize: number,
+    mergeThreshold: number,
+    mergeIntervalMs: number,
+    maxPendingBytes: number,
+    onEvent: (kind: string, value: number, code: string, message: string) => void,
+  ) => NativeEngine;
+  repair(dir: string): RepairReport;
+  ringHash(key: Buffer): bigint;
+  keySlot(key: Buffer): number;
+}
+
+const native = loadNative();
+
+function loadNative(): NativeModule {
+  // dist/engine/index.js and engine/index.ts both sit two levels under the root.
+  const root = path.resolve(__dirname, __dirname.includes(`${path.sep}dist${path.sep}`) ? '../..' : '..');
+  return require(path.join(root, 'build', 'Release', 'dynkv_engine.node')) as NativeModule;
+}
+
+function toError(err: unknown): unknown {
+  if (err instanceof Error && typeof (err as { code?: unknown }).code === 'string' && !(err instanceof EngineError)) {
+    return new EngineError((err as unknown as { code: string }).code, err.message);
+  }
+  return err;
+}
+
+function asBuffer(key: Buffer | string): Buffer {
+  return typeof key === 'string' ? Buffer.from(key) : key;
+}
+
+const FSYNC_MODES: Record<FsyncMode, number> = { always: 0, everysec: 1, no: 2 };
+const FULL_RANGE_END = 1n << 64n;
+
+interface Waiter {
+  seq: number;
+  resolve: () => void;
+  reject: (err: Error) => void;
+}
+
+export class Engine {
+  private readonly native: NativeEngine;
+  private waiters: Waiter[] = [];
+  private durableSeq = 0;
+  private compactions = new Map<number, { resolve: (r: CompactResult) => void; reject: (e: Error) => void }>();
+  private nextCompactionId = 1;
+  private closed = false;
+  private referenced = false;
+  private lastError: EngineError | null = null;
+
+  private constructor(readonly dir: string, readonly fsync: FsyncMode, options: EngineOptions) {
+    try {
+      this.native = new native.Engine(
+        dir,
+        FSYNC_MODES[fsync],
+        options.segmentSize ?? 256 * 1024 * 1024,
+        options.mergeThreshold ?? 0.5,
+        options.mergeIntervalMs ?? 10_000,
+        options.maxPendingBytes ?? 64 * 1024 * 1024,
+        (kind, value, code, message) => this.onEvent(kind, value, code, message),
+      );
+    } catch (err) {
+      throw toError(err);
+    }
+  }
+
+  static open(dir: string, options: EngineOptions = {}): Engine {
+    const fsync = options.fsync ?? 'everysec';
+    if (!(fsync in FSYNC_MODES)) throw new EngineError('EINVAL', `invalid fsync mode '${fsync}'`);
+    return new Engine(dir, fsync, options);
+  }
+
+  /** The value of a live key, or null when absent, deleted or expired. */
+  get(key: Buffer | string): Buffer | null {
+    try {
+      return this.native.get(asBuffer(key));
+    } catch (err) {
+      throw toError(err);
+    }
+  }
+
+  /** Expiry and value length of a live key without reading the value. */
+  info(key: Buffer | string): KeyInfo | null {
+    const r = this.native.info(asBuffer(key));
+    return r === null ? null : { expireAt: r[0], valueLength: r[1] };
+  }
+
+  has(key: Buffer | string): boolean {
+    return this.native.info(asBuffer(key)) !== null;
+  }
+
+  /** Appends the record; returns its sequence number (see waitDurable). */
+  put(key: Buffer | string, value: Buffer | string, options?: PutOptions): number {
+    try {
+      return this.native.put(asBuffer(key), asBuffer(value), options?.expireAt ?? 0);
+    } catch (err) {
+      throw toError(err);
+    }
+  }
+
+  /** Writes a tombstone; true when a live key was removed. */
+  delete(key: Buffer | string): boolean {
+    try {
+      return this.native.del(asBuffer(key));
+    } catch (err) {
+      throw toError(err);
+    }
+  }
+
+  /** The sequence number of the latest write. */
+  get lastSeq(): number {
+    return this.native.lastSeq();
+  }
+
+  /**
+   * Resolves once the write with this sequence number is durable under the
+   * engine's fsync mode: fsynced for 'always', handed to the OS otherwise.
+   */
+  waitDurable(seq: number): Promise<void> {
+    if (this.closed) return Promise.reject(new EngineError('ECLOSED', 'engine is closed'));
+    if (seq <= this.durableSeq) return Promise.resolve();
+    this.durableSeq = Math.max(this.durableSeq, this.native.notifyAt(seq));
+    if (seq <= this.durableSeq) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      this.waiters.push({ seq, resolve, reject });
+      this.updateRef();
+    });
+  }
+
+  /** Resolves once every write made so far is durable. */
+  flush(): Promise<void> {
+    return this.waitDurable(this.native.lastSeq());
+  }
+
+  /**
+   * Keys in ring-hash order from a cursor (0n to start). A key that lives
+   * through the whole scan is returned at least once, whatever is written
+   * meanwhile. `count` is a hint: keys sharing one hash come together.
+   */
+  scan(cursor: bigint | number | string, count = 10): ScanResult {
+    return this.scanRange(BigInt(cursor), FULL_RANGE_END, count);
+  }
+
+  /**
+   * Keys whose ring hash h satisfies from <= h < to, in hash order. Continue
+   * with the returned cursor as the new `from`; 0n means done. Ring hash =
+   * slot << 50 | 50 bits of xxh64, slot = Redis Cluster's CRC16 slot, so a
+   * slot range [a, b) is the hash range [a << 50, b << 50).
+   */
+  scanRange(from: bigint, to: bigint, count = 10): ScanResult {
+    if (from < 0n || from >= FULL_RANGE_END) throw new EngineError('EINVAL', 'cursor out of range');
+    const [next, keys] = this.native.scan(from, to > FULL_RANGE_END ? FULL_RANGE_END : to, Math.max(1, count | 0));
+    return { cursor: next, keys };
+  }
+
+  stats(): EngineStats {
+    return this.native.stats();
+  }
+
+  /** Merges sealed segments now: those past mergeThreshold, or all with {all: true}. */
+  compact(options: { all?: boolean } = {}): Promise<CompactResult> {
+    if (this.closed) return Promise.reject(new EngineError('ECLOSED', 'engine is closed'));
+    const id = this.nextCompactionId++;
+    return new Promise<CompactResult>((resolve, reject) => {
+      this.compactions.set(id, { resolve, reject });
+      this.updateRef();
+      this.native.compact(id, options.all === true);
+    });
+  }
+
+  /** Flushes, fsyncs and closes; pending waiters resolve first. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    const last = this.native.lastSeq();
+    try {
+      this.native.close();
+    } finally {
+      // Close wrote and fsynced everything it could: waiters resolve unless writes were failing.
+      const err = this.lastError ?? new EngineError('ECLOSED', 'engine is closed');
+      for (const w of this.waiters) (w.seq <= last && this.lastError === null ? w.resolve() : w.reject(err));
+      this.waiters = [];
+      for (const c of this.compactions.values()) c.reject(new EngineError('ECLOSED', 'engine is closed'));
+      this.compactions.clear();
+      this.updateRef();
+    }
+  }
+
+  private onEvent(kind: string, value: number, code: string, message: string): void {
+    switch (kind) {
+      case 'durable':
+        this.durableSeq = Math.max(this.durableSeq, value);
+        this.lastError = null;
+        this.settleWaiters();
+        break;
+      case 'error': {
+        // A write failed: every write not yet durable fails with it.
+        this.lastError = new EngineError(code, message);
+        const failed = this.waiters;
+        this.waiters = [];
+        for (const w of failed) w.reject(this.lastError);
+        break;
+      }
+      case 'compacted':
+      case 'compactFailed': {
+        const c = this.compactions.get(value);
+        if (c === undefined) break;
+        this.compactions.delete(value);
+        if (kind === 'compacted') c.resolve(JSON.parse(message) as CompactResult);
+        else c.reject(new EngineError(code, message));
+        break;
+      }
+      default:
+        throw new Error(`unknown engine event ${kind}`);
+    }
+    this.updateRef();
+  }
+
+  private settleWaiters(): void {
+    const durable = this.durableSeq;
+    const rest: Waiter[] = [];
+    for (const w of this.waiters) (w.seq <= durable ? w.resolve() : rest.push(w));
+    this.waiters = rest;
+  }
+
+  /** Keeps the process alive only while someone waits on the engine. */
+  private updateRef(): void {
+    const want = !this.closed && (this.waiters.length > 0 || this.compactions.size > 0);
+    if (want === this.referenced) return;
+    this.referenced = want;
+    if (want) this.native.ref();
+    else if (!this.closed) this.native.unref();
+  }
+}
+
+export function open(dir: string, options: EngineOptions = {}): Engine {
+  return Engine.open(dir, options);
+}
+
+/**
+ * Salvages every valid record of a data directory (the engine must not be
+ * open) and reports what was dropped, by file and offset.
+ */
+export function repair(dir: string): RepairReport {
+  try {
+    return native.repair(dir);
+  } catch (err) {
+    throw toError(err);
+  }
+}
+
+/** The engine's ordering hash of a key: slot << 50 | 50 bits of xxh64. */
+export function ringHash(key: Buffer | string): bigint {
+  return native.ringHash(asBuffer(key));
+}
+
+/** Redis Cluster's hash slot of a key (CRC16 of the key or its {hash tag}, mod 16384). */
+export function keySlot(key: Buffer | string): number {
+  return native.keySlot(asBuffer(key));
+}

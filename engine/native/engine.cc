@@ -1,0 +1,387 @@
+// engine.cc — opening a data directory (lock, recovery from hints or scans,
+// torn-tail truncation), the read and write paths of the JS thread, stats
+// and close. The syncer and the worker live in syncer.cc and merge.cc.
+#include "engine.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+
+#include "hashing.h"
+
+namespace dynkv {
+namespace fs = std::filesystem;
+
+uint64_t Engine::nowMs() {
+  return uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count());
+}
+
+Engine::Engine(std::string dir, const EngineOptions& options, EventSink sink)
+    : dir_(std::move(dir)), opt_(options), sink_(std::move(sink)) {
+  if (opt_.segmentSize < 4096 || opt_.segmentSize > (2ull << 30))
+    throw EngineError("EINVAL", "segment size must be between 4 KiB and 2 GiB");
+  std::error_code ec;
+  fs::create_directories(dir_, ec);
+  if (ec) throw systemError(ec.value(), "create directory " + dir_);
+  lockDirectory();
+  try {
+    recover();
+  } catch (...) {
+    for (auto& [id, s] : segments_)
+      if (s->fd >= 0) ::close(s->fd);
+    ::close(lockFd_);
+    throw;
+  }
+  syncer_ = std::thread([this] { syncerLoop(); });
+  worker_ = std::thread([this] { workerLoop(); });
+}
+
+Engine::~Engine() {
+  try {
+    close();
+  } catch (const EngineError& e) {
+    std::fprintf(stderr, "dynkv: %s\n", e.what());
+  }
+}
+
+void Engine::lockDirectory() {
+  std::string path = dir_ + "/LOCK";
+  lockFd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lockFd_ < 0) throw systemError(errno, "open " + path);
+  if (::flock(lockFd_, LOCK_EX | LOCK_NB) != 0) {
+    int err = errno;
+    char pid[32] = {0};
+    ssize_t n = ::pread(lockFd_, pid, sizeof(pid) - 1, 0);
+    ::close(lockFd_);
+    if (err == EWOULDBLOCK)
+      throw EngineError("ELOCKED", "data directory " + dir_ + " is in use by another engine (pid " +
+                                       (n > 0 ? std::string(pid, size_t(n)) : std::string("unknown")) + ")");
+    throw systemError(err, "lock " + path);
+  }
+  std::string pid = std::to_string(::getpid());
+  if (::ftruncate(lockFd_, 0) != 0 || ::pwrite(lockFd_, pid.data(), pid.size(), 0) < 0) {
+    int err = errno;
+    ::close(lockFd_);
+    throw systemError(err, "write " + path);
+  }
+}
+
+void Engine::recover() {
+  std::vector<uint32_t> ids;
+  for (const auto& entry : fs::directory_iterator(dir_)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0) {
+      fs::remove(entry.path());  // an unfinished merge or hint
+      continue;
+    }
+    if (name.size() == 15 && name.compare(10, 5, ".data") == 0 &&
+        std::all_of(name.begin(), name.begin() + 10, [](char c) { return c >= '0' && c <= '9'; }))
+      ids.push_back(uint32_t(std::stoul(name.substr(0, 10))));
+  }
+  std::sort(ids.begin(), ids.end());
+  for (size_t i = 0; i < ids.size(); i++) loadSegment(ids[i], i + 1 == ids.size());
+  nextId_ = ids.empty() ? 1 : ids.back() + 1;
+  active_ = newSegment(nextId_++);
+  for (uint32_t id : ids)
+    if (segments_.count(id) != 0 && !segments_[id]->hinted) tasks_.push_back({Task::kHint, id, false});
+}
+
+void Engine::loadSegment(uint32_t id, bool last) {
+  std::string path = dataPath(dir_, id);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw systemError(errno, "open " + path);
+  auto seg = std::make_unique<Segment>();
+  seg->id = id;
+  seg->path = path;
+  seg->fd = fd;
+  seg->sealed = seg->synced = true;
+  uint64_t size = fileSize(fd, path);
+  uint8_t magic[kFileHeader];
+  if (size < kFileHeader) {
+    if (!last) throw EngineError("ECORRUPT", "corrupt data file " + path + ": truncated header at offset 0");
+    // Created just before a crash: nothing was ever written to it.
+    std::fprintf(stderr, "dynkv: warning: removing empty data file %s left by a crash\n", path.c_str());
+    ::close(fd);
+    fs::remove(path);
+    return;
+  }
+  readAll(fd, magic, kFileHeader, 0, path);
+  if (std::memcmp(magic, kDataMagic, kFileHeader) != 0) {
+    ::close(fd);
+    throw EngineError("ECORRUPT", "corrupt data file " + path + ": bad magic at offset 0");
+  }
+  Segment* s = seg.get();
+  segments_[id] = std::move(seg);
+  s->hinted = readHints(hintPath(dir_, id), size, [&](const HintEntry& h) {
+    applyRecord(h.key, h.keyLen, (h.flags & kTombstone) != 0, Location{id, h.off, h.size, h.expireAt});
+  });
+  if (!s->hinted) {
+    RecordReader reader(fd, size, path);
+    for (;;) {
+      RecordReader::Status st = reader.next();
+      if (st == RecordReader::kEnd) break;
+      if (st == RecordReader::kBad) {
+        if (!last || !reader.tornTail())
+          throw EngineError("ECORRUPT", "corrupt record in " + path + " at offset " +
+                                            std::to_string(reader.badOffset()));
+        std::fprintf(stderr, "dynkv: warning: truncating torn record at the end of %s at offset %llu (%llu bytes)\n",
+                     path.c_str(), (unsigned long long)reader.badOffset(),
+                     (unsigned long long)(size - reader.badOffset()));
+        if (::truncate(path.c_str(), off_t(reader.badOffset())) != 0) throw systemError(errno, "truncate " + path);
+        size = reader.badOffset();
+        break;
+      }
+      const RecordMeta& m = reader.meta();
+      applyRecord(reinterpret_cast<const uint8_t*>(reader.key().data()), m.keyLen, m.tombstone(),
+                  Location{id, uint32_t(reader.offset()), uint32_t(m.size()), m.expireAt});
+    }
+  }
+  s->size = s->diskEnd = size;
+}
+
+void Engine::applyRecord(const uint8_t* key, uint32_t klen, bool tombstone, const Location& loc) {
+  uint64_t hash = ringHash(key, klen);
+  Location old;
+  bool had = tombstone ? keydir_.remove(key, klen, hash, &old) : keydir_.set(key, klen, hash, loc, &old);
+  if (had) segments_[old.seg]->dead += old.size;
+  if (tombstone) segments_[loc.seg]->dead += loc.size;
+}
+
+Segment* Engine::newSegment(uint32_t id) {
+  auto seg = std::make_unique<Segment>();
+  seg->id = id;
+  seg->path = dataPath(dir_, id);
+  seg->size = kFileHeader;
+  Segment* s = seg.get();
+  segments_[id] = std::move(seg);
+  return s;
+}
+
+void Engine::roll() {
+  active_->sealed = true;
+  sealedPending_.push_back(active_);
+  active_ = newSegment(nextId_++);
+}
+
+void Engine::checkWritable(std::unique_lock<std::mutex>& lk) {
+  if (closed_) throw EngineError("ECLOSED", "engine is closed");
+  while (pendingBytes_ > opt_.maxPendingBytes && errorCode_.empty() && !stopping_) doneCv_.wait(lk);
+  if (!errorCode_.empty())
+    throw EngineError(errorCode_, "writes are failing: " + errorMessage_ + " (reads go on; retrying in the background)");
+}
+
+Location Engine::append(const RecordMeta& meta, const uint8_t* key, const uint8_t* value) {
+  uint64_t size = meta.size();
+  if (active_->size > kFileHeader && active_->size + size > opt_.segmentSize) roll();
+  Chunk* c = chunks_.empty() ? nullptr : chunks_.back().get();
+  if (c == nullptr || c->sealed || c->seg != active_ || c->data.size() + size > c->data.capacity()) {
+    auto fresh = std::make_unique<Chunk>();
+    fresh->seg = active_;
+    fresh->start = active_->size;
+    fresh->data.reserve(std::max<uint64_t>(size, 1 << 20));
+    c = fresh.get();
+    chunks_.push_back(std::move(fresh));
+  }
+  size_t at = c->data.size();
+  c->data.resize(at + size);
+  encodeRecord(c->data.data() + at, meta, key, value);
+  Location loc{active_->id, uint32_t(active_->size), uint32_t(size), meta.expireAt};
+  active_->size += size;
+  pendingBytes_ += size;
+  c->lastSeq = ++seq_;
+  if (syncerIdle_) {
+    syncerIdle_ = false;
+    syncCv_.notify_one();
+  }
+  return loc;
+}
+
+uint64_t Engine::put(const uint8_t* key, uint32_t klen, const uint8_t* value, uint32_t vlen, uint64_t expireAt) {
+  if (klen > kMaxKeyLen) throw EngineError("EINVAL", "key is larger than 512 MiB");
+  if (vlen > kMaxValueLen) throw EngineError("EINVAL", "value is larger than 512 MiB");
+  uint64_t hash = ringHash(key, klen);
+  std::unique_lock<std::mutex> lk(mu_);
+  checkWritable(lk);
+  RecordMeta meta;
+  meta.timestamp = nowMs();
+  meta.expireAt = expireAt;
+  meta.keyLen = klen;
+  meta.valueLen = vlen;
+  Location loc = append(meta, key, value);
+  Location old;
+  if (keydir_.set(key, klen, hash, loc, &old)) segments_[old.seg]->dead += old.size;
+  return seq_;
+}
+
+bool Engine::del(const uint8_t* key, uint32_t len) {
+  uint64_t hash = ringHash(key, len);
+  std::unique_lock<std::mutex> lk(mu_);
+  if (closed_) throw EngineError("ECLOSED", "engine is closed");
+  const KeyEntry* e = keydir_.find(key, len, hash);
+  if (e == nullptr) return false;
+  uint64_t exp = e->expireAt();
+  bool live = exp == 0 || exp > nowMs();
+  checkWritable(lk);
+  RecordMeta meta;
+  meta.timestamp = nowMs();
+  meta.flags = kTombstone;
+  meta.keyLen = len;
+  Location loc = append(meta, key, nullptr);
+  active_->dead += loc.size;
+  Location old;
+  if (keydir_.remove(key, len, hash, &old)) segments_[old.seg]->dead += old.size;
+  return live;
+}
+
+void Engine::readRecord(const Location& loc, uint32_t keyLen, uint8_t* dst) {
+  Segment* s = segments_.at(loc.seg).get();
+  uint32_t valueLen = loc.size - uint32_t(kRecordHeader) - keyLen;
+  if (uint64_t(loc.off) + loc.size > s->diskEnd) {
+    // Still in the write buffer.
+    for (auto it = chunks_.rbegin(); it != chunks_.rend(); ++it) {
+      const Chunk& c = **it;
+      if (c.seg == s && c.start <= loc.off && loc.off < c.start + c.data.size()) {
+        std::memcpy(dst, c.data.data() + (loc.off - c.start) + kRecordHeader + keyLen, valueLen);
+        return;
+      }
+    }
+    throw EngineError("EIO", "record at offset " + std::to_string(loc.off) + " of " + s->path + " is missing");
+  }
+  thread_local std::vector<uint8_t> head;
+  head.resize(kRecordHeader + keyLen);
+  struct iovec iov[2] = {{head.data(), head.size()}, {dst, valueLen}};
+  ssize_t n = ::preadv(s->fd, iov, 2, off_t(loc.off));
+  if (n < 0) throw systemError(errno, "read from " + s->path);
+  if (size_t(n) < loc.size) {
+    // Short read: fetch the rest plainly.
+    if (size_t(n) < head.size()) {
+      readAll(s->fd, head.data() + n, head.size() - size_t(n), loc.off + uint64_t(n), s->path);
+      readAll(s->fd, dst, valueLen, loc.off + head.size(), s->path);
+    } else {
+      size_t got = size_t(n) - head.size();
+      readAll(s->fd, dst + got, valueLen - got, loc.off + uint64_t(n), s->path);
+    }
+  }
+  RecordMeta m;
+  uint32_t stored;
+  uint32_t crc = crc32c(crc32c(0, head.data() + 4, head.size() - 4), dst, valueLen);
+  if (!decodeHeader(head.data(), m, stored) || crc != stored || m.keyLen != keyLen)
+    throw EngineError("ECORRUPT", "corrupt record in " + s->path + " at offset " + std::to_string(loc.off));
+}
+
+bool Engine::get(const uint8_t* key, uint32_t len, const std::function<uint8_t*(uint32_t)>& alloc) {
+  uint64_t hash = ringHash(key, len);
+  std::lock_guard<std::mutex> lk(mu_);
+  if (closed_) throw EngineError("ECLOSED", "engine is closed");
+  const KeyEntry* e = keydir_.find(key, len, hash);
+  if (e == nullptr) return false;
+  Location loc = e->location();
+  if (loc.expireAt != 0 && loc.expireAt <= nowMs()) return false;
+  uint8_t* dst = alloc(loc.size - uint32_t(kRecordHeader) - len);
+  readRecord(loc, len, dst);
+  return true;
+}
+
+bool Engine::info(const uint8_t* key, uint32_t len, uint64_t* expireAt, uint32_t* valueLen) {
+  uint64_t hash = ringHash(key, len);
+  std::lock_guard<std::mutex> lk(mu_);
+  if (closed_) throw EngineError("ECLOSED", "engine is closed");
+  const KeyEntry* e = keydir_.find(key, len, hash);
+  if (e == nullptr) return false;
+  uint64_t exp = e->expireAt();
+  if (exp != 0 && exp <= nowMs()) return false;
+  *expireAt = exp;
+  *valueLen = e->size - uint32_t(kRecordHeader) - len;
+  return true;
+}
+
+uint64_t Engine::lastSeq() {
+  std::lock_guard<std::mutex> lk(mu_);
+  return seq_;
+}
+
+uint64_t Engine::scan(uint64_t from, uint64_t to, size_t count, std::vector<std::string>& keys) {
+  thread_local std::vector<const KeyEntry*> found;
+  found.clear();
+  std::lock_guard<std::mutex> lk(mu_);
+  if (closed_) throw EngineError("ECLOSED", "engine is closed");
+  uint64_t next = keydir_.scan(from, to, count, nowMs(), found);
+  for (const KeyEntry* e : found) keys.emplace_back(reinterpret_cast<const char*>(e->key()), e->keyLen());
+  return next;
+}
+
+EngineStats Engine::stats() {
+  std::lock_guard<std::mutex> lk(mu_);
+  EngineStats st{keydir_.size(), 0, 0, 0, pendingBytes_, keydir_.memoryBytes(), merges_, errorMessage_};
+  for (const auto& [id, s] : segments_) {
+    if (s->size <= kFileHeader) continue;
+    st.segments++;
+    st.deadBytes += s->dead;
+    st.liveBytes += s->size - kFileHeader - s->dead;
+  }
+  return st;
+}
+
+uint64_t Engine::durableSeqLocked() const { return opt_.fsync == FsyncMode::kAlways ? syncedSeq_ : writtenSeq_; }
+
+uint64_t Engine::notifyAt(uint64_t seq) {
+  std::lock_guard<std::mutex> lk(mu_);
+  waitSeq_ = std::max(waitSeq_, seq);
+  uint64_t durable = durableSeqLocked();
+  if (durable < seq && syncerIdle_) {
+    syncerIdle_ = false;
+    syncCv_.notify_one();
+  }
+  return durable;
+}
+
+void Engine::requestCompaction(uint32_t id, bool all) {
+  std::lock_guard<std::mutex> lk(mu_);
+  if (closed_) throw EngineError("ECLOSED", "engine is closed");
+  tasks_.push_back({Task::kMerge, id, all});
+  workCv_.notify_one();
+}
+
+void Engine::close() {
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    if (closed_) return;
+    closed_ = stopping_ = true;
+    forceSyncSeq_ = seq_;
+    syncCv_.notify_all();
+    workCv_.notify_all();
+    doneCv_.notify_all();
+  }
+  if (worker_.joinable()) worker_.join();
+  if (syncer_.joinable()) syncer_.join();
+  // The syncer has written and fsynced everything it could; leave hints behind
+  // for the segments that lack one so the next open reads no values.
+  std::string failure;
+  for (auto& [id, s] : segments_) {
+    if (s->fd >= 0 && !s->hinted && s->diskEnd == s->size && errorCode_.empty()) {
+      try {
+        writeHintFile(id);
+      } catch (const EngineError& e) {
+        std::fprintf(stderr, "dynkv: warning: no hint file for %s: %s\n", s->path.c_str(), e.what());
+      }
+    }
+  }
+  for (auto& [id, s] : segments_)
+    if (s->fd >= 0) ::close(s->fd);
+  ::close(lockFd_);
+  lockFd_ = -1;
+  if (!errorCode_.empty())
+    throw EngineError(errorCode_, "closed with unwritten data: " + errorMessage_);
+}
+
+}  // namespace dynkv

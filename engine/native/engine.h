@@ -1,0 +1,158 @@
+// engine.h — one open data directory: the keydir, the segments, the write
+// buffer and the two background threads (the syncer, which writes and
+// fsyncs the buffer; the worker, which writes hint files and merges).
+// Every member below mu_ is guarded by it; the JS thread holds it for one
+// get/put/delete, the background threads for short steps only.
+#pragma once
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "keydir.h"
+#include "segment.h"
+
+namespace dynkv {
+
+enum class FsyncMode { kAlways = 0, kEverySec = 1, kNo = 2 };
+
+struct EngineOptions {
+  FsyncMode fsync = FsyncMode::kEverySec;
+  uint64_t segmentSize = 256ull << 20;
+  double mergeThreshold = 0.5;
+  uint32_t mergeIntervalMs = 10000;
+  uint64_t maxPendingBytes = 64ull << 20;
+};
+
+struct EngineStats {
+  uint64_t keys, liveBytes, deadBytes, segments, pendingBytes, keydirBytes, merges;
+  std::string writeError;
+};
+
+struct RepairReport {
+  struct Drop {
+    std::string file;
+    uint64_t offset, length;
+  };
+  uint64_t segments = 0, records = 0;
+  std::vector<Drop> dropped;
+};
+
+// Called from background threads: kind is "durable" (value = seq), "error"
+// (code, message), "compacted" (value = request id, message = JSON) or
+// "compactFailed" (value = request id, code, message).
+using EventSink = std::function<void(const char* kind, double value, std::string code, std::string message)>;
+
+struct Segment {
+  uint32_t id;
+  std::string path;
+  int fd = -1;               // opened by the syncer on first write, or at open
+  uint64_t size = 0;         // bytes including those still in the write buffer
+  uint64_t diskEnd = 0;      // bytes handed to the OS
+  uint64_t dead = 0;         // bytes of overwritten, deleted or tombstone records
+  bool sealed = false;       // no more appends
+  bool synced = false;       // sealed, fully written and fsynced
+  bool hinted = false;       // has a valid hint file
+};
+
+// A run of encoded records waiting for the syncer; records never straddle chunks.
+struct Chunk {
+  Segment* seg;
+  uint64_t start;
+  std::vector<uint8_t> data;
+  uint64_t lastSeq = 0;
+  bool sealed = false;  // taken by the syncer: no more appends
+};
+
+class Engine {
+ public:
+  Engine(std::string dir, const EngineOptions& options, EventSink sink);
+  ~Engine();
+
+  // JS thread.
+  bool get(const uint8_t* key, uint32_t len, const std::function<uint8_t*(uint32_t)>& alloc);
+  bool info(const uint8_t* key, uint32_t len, uint64_t* expireAt, uint32_t* valueLen);
+  uint64_t put(const uint8_t* key, uint32_t klen, const uint8_t* value, uint32_t vlen, uint64_t expireAt);
+  bool del(const uint8_t* key, uint32_t len);
+  uint64_t lastSeq();
+  uint64_t scan(uint64_t from, uint64_t to, size_t count, std::vector<std::string>& keys);
+  EngineStats stats();
+  void requestCompaction(uint32_t id, bool all);
+  uint64_t notifyAt(uint64_t seq);  // returns the seq durable now
+  void close();
+
+  static RepairReport repair(const std::string& dir);
+
+ private:
+  struct Task {
+    enum Kind { kHint, kMerge } kind;
+    uint32_t id;  // segment id for kHint, request id for kMerge
+    bool all;
+  };
+  struct Staged;
+
+  // engine.cc
+  void lockDirectory();
+  void recover();
+  void loadSegment(uint32_t id, bool last);
+  void applyRecord(const uint8_t* key, uint32_t klen, bool tombstone, const Location& loc);
+  Location append(const RecordMeta& meta, const uint8_t* key, const uint8_t* value);
+  Segment* newSegment(uint32_t id);
+  void roll();
+  void checkWritable(std::unique_lock<std::mutex>& lk);
+  void readRecord(const Location& loc, uint32_t keyLen, uint8_t* dst);
+  uint64_t durableSeqLocked() const;
+  static uint64_t nowMs();
+
+  // syncer.cc
+  void syncerLoop();
+  void markSealedComplete(std::vector<Segment*>& done);
+
+  // merge.cc
+  void workerLoop();
+  void writeHintFile(uint32_t id);
+  void merge(uint32_t requestId, bool all);
+  std::vector<Segment*> mergeCandidates(bool all);
+  static void buildHint(int fd, uint64_t size, const std::string& dataFile, const std::string& hintFile);
+
+  const std::string dir_;
+  const EngineOptions opt_;
+  EventSink sink_;
+  int lockFd_ = -1;
+
+  std::mutex mu_;
+  std::condition_variable syncCv_;   // wakes the syncer
+  std::condition_variable doneCv_;   // the syncer made progress (backpressure, merge waits)
+  std::condition_variable workCv_;   // wakes the worker
+  Keydir keydir_;
+  std::unordered_map<uint32_t, std::unique_ptr<Segment>> segments_;
+  Segment* active_ = nullptr;
+  std::deque<std::unique_ptr<Chunk>> chunks_;
+  uint64_t pendingBytes_ = 0;
+  uint64_t seq_ = 0;          // last write handed out
+  uint64_t writtenSeq_ = 0;   // handed to the OS
+  uint64_t syncedSeq_ = 0;    // fsynced
+  uint64_t forceSyncSeq_ = 0; // someone needs an fsync up to here
+  uint64_t waitSeq_ = 0;      // JS waits for a write up to here
+  uint64_t notifiedSeq_ = 0;  // last durable seq told to JS
+  std::string errorCode_, errorMessage_;  // set while writes fail
+  std::vector<Segment*> sealedPending_;   // sealed, not yet fsynced
+  std::deque<Task> tasks_;
+  uint32_t nextId_ = 1;
+  uint64_t merges_ = 0;
+  bool syncerIdle_ = false;
+  bool stopping_ = false;
+  bool closed_ = false;
+
+  std::thread syncer_;
+  std::thread worker_;
+};
+
+}  // namespace dynkv

@@ -1,0 +1,294 @@
+// keydir.cc — ordered per-slot hash tables and the slab allocator behind them.
+// Each slot's table is sorted by hash: every entry sits at or after its home
+// position (the top bits of its 50-bit hash) with no empty bucket between,
+// so lookups stop at the first greater hash and scans walk the array.
+#include "keydir.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "hashing.h"
+
+namespace dynkv {
+namespace {
+
+constexpr uint64_t kPtrMask = (uint64_t(1) << 48) - 1;
+constexpr uint32_t kMinBits = 3;
+
+inline KeyEntry* entryOf(uint64_t bucket) { return reinterpret_cast<KeyEntry*>(bucket & kPtrMask); }
+inline uint64_t fragOf(uint64_t h50) { return h50 >> 34; }  // top 16 of the 50 bits
+inline uint64_t h50Of(const KeyEntry* e) { return e->hash & kHash50Mask; }
+inline uint32_t entrySize(uint32_t keyLen, bool hasExpire) {
+  return (uint32_t(sizeof(KeyEntry)) + (hasExpire ? 8 : 0) + keyLen + 7) & ~7u;
+}
+inline uint32_t slackFor(uint32_t bits) { return bits + 4; }
+
+// Orders a bucket against a 50-bit hash: <0, 0 or >0 as the bucket's hash is
+// lower, equal or higher. The 16-bit fragment settles most cases unread.
+inline int compareHash(uint64_t bucket, uint64_t h50) {
+  uint64_t f = fragOf(h50), bf = bucket >> 48;
+  if (bf != f) return bf < f ? -1 : 1;
+  uint64_t eh = h50Of(entryOf(bucket));
+  return eh < h50 ? -1 : (eh > h50 ? 1 : 0);
+}
+
+}  // namespace
+
+uint64_t KeyEntry::expireAt() const {
+  if (!hasExpire()) return 0;
+  uint64_t v;
+  std::memcpy(&v, reinterpret_cast<const uint8_t*>(this) + sizeof(KeyEntry), 8);
+  return v;
+}
+
+Keydir::Keydir() = default;
+
+Keydir::~Keydir() {
+  for (Table& t : tables_) {
+    if (t.buckets == nullptr) continue;
+    for (uint32_t i = 0; i < t.len; i++) {
+      if (t.buckets[i] == 0) continue;
+      KeyEntry* e = entryOf(t.buckets[i]);
+      if (entrySize(e->keyLen(), e->hasExpire()) > kMaxSlab) std::free(e);
+    }
+    std::free(t.buckets);
+  }
+  for (void* c : chunks_) std::free(c);
+}
+
+KeyEntry* Keydir::allocEntry(uint32_t keyLen, bool hasExpire) {
+  uint32_t size = entrySize(keyLen, hasExpire);
+  void* p;
+  if (size > kMaxSlab) {
+    p = std::malloc(size);
+    if (p == nullptr) throw std::bad_alloc();
+    largeBytes_ += size;
+  } else {
+    SizeClass& c = classes_[size / 8];
+    if (c.freeList != nullptr) {
+      p = c.freeList;
+      std::memcpy(&c.freeList, p, sizeof(void*));
+    } else {
+      if (c.bump == c.bumpEnd) {
+        uint8_t* chunk = static_cast<uint8_t*>(std::malloc(kSlabChunk));
+        if (chunk == nullptr) throw std::bad_alloc();
+        chunks_.push_back(chunk);
+        c.bump = chunk;
+        c.bumpEnd = chunk + (kSlabChunk / size) * size;
+      }
+      p = c.bump;
+      c.bump += size;
+    }
+  }
+  return static_cast<KeyEntry*>(p);
+}
+
+void Keydir::freeEntry(KeyEntry* e) {
+  uint32_t size = entrySize(e->keyLen(), e->hasExpire());
+  if (size > kMaxSlab) {
+    largeBytes_ -= size;
+    std::free(e);
+    return;
+  }
+  SizeClass& c = classes_[size / 8];
+  std::memcpy(static_cast<void*>(e), &c.freeList, sizeof(void*));
+  c.freeList = e;
+}
+
+KeyEntry* Keydir::makeEntry(const uint8_t* key, uint32_t len, uint64_t hash, const Location& loc) {
+  bool hasExpire = loc.expireAt != 0;
+  KeyEntry* e = allocEntry(len, hasExpire);
+  e->hash = hash;
+  e->seg = loc.seg;
+  e->off = loc.off;
+  e->size = loc.size;
+  e->keyLenFlags = len | (hasExpire ? KeyEntry::kHasExpire : 0);
+  uint8_t* tail = reinterpret_cast<uint8_t*>(e) + sizeof(KeyEntry);
+  if (hasExpire) {
+    std::memcpy(tail, &loc.expireAt, 8);
+    tail += 8;
+  }
+  if (len > 0) std::memcpy(tail, key, len);
+  return e;
+}
+
+uint32_t Keydir::home(const Table& t, uint64_t bucket) const {
+  if (t.bits <= 16) return uint32_t((bucket >> 48) >> (16 - t.bits));
+  return uint32_t(h50Of(entryOf(bucket)) >> (kSlotShift - t.bits));
+}
+
+int64_t Keydir::findPos(const Table& t, const uint8_t* key, uint32_t len, uint64_t h50) const {
+  if (t.buckets == nullptr) return -1;
+  for (uint32_t p = uint32_t(h50 >> (kSlotShift - t.bits)); p < t.len; p++) {
+    uint64_t b = t.buckets[p];
+    if (b == 0) return -1;
+    int c = compareHash(b, h50);
+    if (c > 0) return -1;
+    if (c == 0) {
+      const KeyEntry* e = entryOf(b);
+      if (e->keyLen() == len && (len == 0 || std::memcmp(e->key(), key, len) == 0)) return p;
+    }
+  }
+  return -1;
+}
+
+void Keydir::rebuild(Table& t, uint32_t bits) {
+  for (;; bits++) {
+    uint32_t len = (1u << bits) + slackFor(bits);
+    uint64_t* fresh = static_cast<uint64_t*>(std::calloc(len, sizeof(uint64_t)));
+    if (fresh == nullptr) throw std::bad_alloc();
+    Table next{fresh, bits, len, t.count};
+    int64_t last = -1;
+    bool fits = true;
+    for (uint32_t i = 0; t.buckets != nullptr && i < t.len; i++) {
+      uint64_t b = t.buckets[i];
+      if (b == 0) continue;
+      int64_t pos = home(next, b);
+      if (pos <= last) pos = last + 1;
+      if (pos >= int64_t(len)) {
+        fits = false;
+        break;
+      }
+      fresh[pos] = b;
+      last = pos;
+    }
+    if (!fits) {
+      std::free(fresh);
+      continue;
+    }
+    if (t.buckets != nullptr) {
+      tableBytes_ -= size_t(t.len) * sizeof(uint64_t);
+      std::free(t.buckets);
+    }
+    tableBytes_ += size_t(len) * sizeof(uint64_t);
+    t = next;
+    return;
+  }
+}
+
+const KeyEntry* Keydir::find(const uint8_t* key, uint32_t len, uint64_t hash) const {
+  const Table& t = tables_[hash >> kSlotShift];
+  int64_t pos = findPos(t, key, len, hash & kHash50Mask);
+  return pos < 0 ? nullptr : entryOf(t.buckets[pos]);
+}
+
+bool Keydir::set(const uint8_t* key, uint32_t len, uint64_t hash, const Location& loc, Location* old) {
+  Table& t = tables_[hash >> kSlotShift];
+  uint64_t h50 = hash & kHash50Mask;
+  int64_t pos = findPos(t, key, len, h50);
+  if (pos >= 0) {
+    KeyEntry* e = entryOf(t.buckets[pos]);
+    if (old != nullptr) *old = e->location();
+    if (e->hasExpire() == (loc.expireAt != 0)) {
+      e->seg = loc.seg;
+      e->off = loc.off;
+      e->size = loc.size;
+      if (e->hasExpire()) std::memcpy(reinterpret_cast<uint8_t*>(e) + sizeof(KeyEntry), &loc.expireAt, 8);
+    } else {
+      KeyEntry* fresh = makeEntry(key, len, hash, loc);
+      t.buckets[pos] = (t.buckets[pos] & ~kPtrMask) | reinterpret_cast<uint64_t>(fresh);
+      freeEntry(e);
+    }
+    return true;
+  }
+  if (t.buckets == nullptr) rebuild(t, kMinBits);
+  KeyEntry* e = makeEntry(key, len, hash, loc);
+  uint64_t bucket = (fragOf(h50) << 48) | reinterpret_cast<uint64_t>(e);
+  for (;;) {
+    uint32_t p = uint32_t(h50 >> (kSlotShift - t.bits));
+    while (p < t.len && t.buckets[p] != 0 && compareHash(t.buckets[p], h50) <= 0) p++;
+    uint32_t q = p;
+    while (q < t.len && t.buckets[q] != 0) q++;
+    if (q == t.len) {
+      rebuild(t, t.bits + 1);
+      continue;
+    }
+    std::memmove(t.buckets + p + 1, t.buckets + p, size_t(q - p) * sizeof(uint64_t));
+    t.buckets[p] = bucket;
+    break;
+  }
+  t.count++;
+  count_++;
+  if (t.count > (7u << t.bits) / 8) rebuild(t, t.bits + 1);
+  return false;
+}
+
+void Keydir::removePos(Table& t, uint32_t pos) {
+  freeEntry(entryOf(t.buckets[pos]));
+  uint32_t q = pos + 1;
+  while (q < t.len && t.buckets[q] != 0 && home(t, t.buckets[q]) < q) {
+    t.buckets[q - 1] = t.buckets[q];
+    q++;
+  }
+  t.buckets[q - 1] = 0;
+  t.count--;
+  count_--;
+  if (t.count == 0) {
+    tableBytes_ -= size_t(t.len) * sizeof(uint64_t);
+    std::free(t.buckets);
+    t = Table{};
+  } else if (t.bits > kMinBits && t.count < (1u << t.bits) / 8) {
+    rebuild(t, t.bits - 1);
+  }
+}
+
+bool Keydir::remove(const uint8_t* key, uint32_t len, uint64_t hash, Location* old) {
+  Table& t = tables_[hash >> kSlotShift];
+  int64_t pos = findPos(t, key, len, hash & kHash50Mask);
+  if (pos < 0) return false;
+  if (old != nullptr) *old = entryOf(t.buckets[pos])->location();
+  removePos(t, uint32_t(pos));
+  return true;
+}
+
+bool Keydir::repoint(const uint8_t* key, uint32_t len, uint64_t hash, uint32_t seg, uint32_t off,
+                     const Location& to) {
+  Table& t = tables_[hash >> kSlotShift];
+  int64_t pos = findPos(t, key, len, hash & kHash50Mask);
+  if (pos < 0) return false;
+  KeyEntry* e = entryOf(t.buckets[pos]);
+  if (e->seg != seg || e->off != off) return false;
+  e->seg = to.seg;
+  e->off = to.off;
+  e->size = to.size;
+  return true;
+}
+
+bool Keydir::removeAt(const uint8_t* key, uint32_t len, uint64_t hash, uint32_t seg, uint32_t off) {
+  Table& t = tables_[hash >> kSlotShift];
+  int64_t pos = findPos(t, key, len, hash & kHash50Mask);
+  if (pos < 0) return false;
+  KeyEntry* e = entryOf(t.buckets[pos]);
+  if (e->seg != seg || e->off != off) return false;
+  removePos(t, uint32_t(pos));
+  return true;
+}
+
+uint64_t Keydir::scan(uint64_t from, uint64_t to, size_t count, uint64_t now,
+                      std::vector<const KeyEntry*>& out) const {
+  size_t visited = 0;
+  uint64_t lastHash = 0;
+  for (uint64_t s = from >> kSlotShift; s < kSlots && (s << kSlotShift) < to; s++) {
+    const Table& t = tables_[s];
+    if (t.buckets == nullptr) continue;
+    uint32_t p = (s == (from >> kSlotShift)) ? uint32_t((from & kHash50Mask) >> (kSlotShift - t.bits)) : 0;
+    for (; p < t.len; p++) {
+      uint64_t b = t.buckets[p];
+      if (b == 0) continue;
+      const KeyEntry* e = entryOf(b);
+      if (e->hash < from) continue;
+      if (e->hash >= to) return to;
+      if (visited >= count && e->hash != lastHash) return e->hash;
+      lastHash = e->hash;
+      visited++;
+      uint64_t exp = e->expireAt();
+      if (exp == 0 || exp > now) out.push_back(e);
+    }
+  }
+  return to;
+}
+
+size_t Keydir::memoryBytes() const { return chunks_.size() * kSlabChunk + largeBytes_ + tableBytes_; }
+
+}  // namespace dynkv

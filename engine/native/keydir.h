@@ -1,0 +1,94 @@
+// keydir.h — the in-memory index of live keys: key -> (segment, offset,
+// record size, expire-at), kept in ring-hash order so a scan cursor is just
+// a hash and survives writes and table growth, and a slot range is a hash
+// range. One small ordered (Robin Hood, linear probing) table per slot;
+// entries live in size-class slabs. About 50 bytes per 16-byte key.
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace dynkv {
+
+struct Location {
+  uint32_t seg = 0;
+  uint32_t off = 0;
+  uint32_t size = 0;     // whole record, header included
+  uint64_t expireAt = 0; // ms since the epoch, 0 = never
+};
+
+// An index entry as it sits in a slab: header, optional expire-at, key bytes.
+struct KeyEntry {
+  uint64_t hash;
+  uint32_t seg;
+  uint32_t off;
+  uint32_t size;
+  uint32_t keyLenFlags;  // bit 31: an expire-at follows the header
+  static constexpr uint32_t kHasExpire = 0x80000000u;
+  uint32_t keyLen() const { return keyLenFlags & ~kHasExpire; }
+  bool hasExpire() const { return (keyLenFlags & kHasExpire) != 0; }
+  uint64_t expireAt() const;
+  const uint8_t* key() const {
+    return reinterpret_cast<const uint8_t*>(this) + sizeof(KeyEntry) + (hasExpire() ? 8 : 0);
+  }
+  Location location() const { return {seg, off, size, expireAt()}; }
+};
+
+class Keydir {
+ public:
+  Keydir();
+  ~Keydir();
+  Keydir(const Keydir&) = delete;
+  Keydir& operator=(const Keydir&) = delete;
+
+  const KeyEntry* find(const uint8_t* key, uint32_t len, uint64_t hash) const;
+  // Inserts or replaces; returns true and fills *old when the key was there.
+  bool set(const uint8_t* key, uint32_t len, uint64_t hash, const Location& loc, Location* old);
+  bool remove(const uint8_t* key, uint32_t len, uint64_t hash, Location* old);
+  // Only when the key still points at (seg, off): used by compaction.
+  bool repoint(const uint8_t* key, uint32_t len, uint64_t hash, uint32_t seg, uint32_t off, const Location& to);
+  bool removeAt(const uint8_t* key, uint32_t len, uint64_t hash, uint32_t seg, uint32_t off);
+
+  // Entries with from <= hash < to, in hash order, at least `count` of them
+  // unless the range ends first, never splitting a run of equal hashes.
+  // Entries with expireAt in (0, now] are skipped. Returns the next cursor:
+  // the hash after the last entry visited, or `to` when the range is done.
+  uint64_t scan(uint64_t from, uint64_t to, size_t count, uint64_t now, std::vector<const KeyEntry*>& out) const;
+
+  size_t size() const { return count_; }
+  size_t memoryBytes() const;
+
+ private:
+  struct Table {
+    uint64_t* buckets = nullptr;  // frag16 << 48 | entry pointer; 0 = empty
+    uint32_t bits = 0;            // 1 << bits home positions
+    uint32_t len = 0;             // home positions plus overflow room
+    uint32_t count = 0;
+  };
+
+  KeyEntry* allocEntry(uint32_t keyLen, bool hasExpire);
+  void freeEntry(KeyEntry* e);
+  KeyEntry* makeEntry(const uint8_t* key, uint32_t len, uint64_t hash, const Location& loc);
+  int64_t findPos(const Table& t, const uint8_t* key, uint32_t len, uint64_t h50) const;
+  void removePos(Table& t, uint32_t pos);
+  void rebuild(Table& t, uint32_t bits);
+  uint32_t home(const Table& t, uint64_t bucket) const;
+
+  Table tables_[16384];
+  size_t count_ = 0;
+  size_t tableBytes_ = 0;
+
+  // Slabs: size classes of 8 bytes up to kMaxSlab; bigger entries use malloc.
+  static constexpr uint32_t kMaxSlab = 512;
+  static constexpr uint32_t kSlabChunk = 64 * 1024;
+  struct SizeClass {
+    void* freeList = nullptr;
+    uint8_t* bump = nullptr;
+    uint8_t* bumpEnd = nullptr;
+  };
+  SizeClass classes_[kMaxSlab / 8 + 1];
+  std::vector<void*> chunks_;
+  size_t largeBytes_ = 0;
+};
+
+}  // namespace dynkv
