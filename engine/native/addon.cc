@@ -29,6 +29,7 @@ struct Event {
   std::string kind;
   double value;
   std::string code, message;
+  std::shared_ptr<bool> closed;  // set once JS closed the engine: nobody listens
 };
 
 class EngineWrap;
@@ -59,8 +60,9 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     tsfn_ = Napi::ThreadSafeFunction::New(env, info[6].As<Napi::Function>(), "dynkv-engine", 0, 1);
     tsfn_.Unref(env);
     Napi::ThreadSafeFunction tsfn = tsfn_;
-    EventSink sink = [tsfn](const char* kind, double value, std::string code, std::string message) mutable {
-      auto* ev = new Event{kind, value, std::move(code), std::move(message)};
+    std::shared_ptr<bool> closed = closed_;
+    EventSink sink = [tsfn, closed](const char* kind, double value, std::string code, std::string message) mutable {
+      auto* ev = new Event{kind, value, std::move(code), std::move(message), closed};
       if (tsfn.NonBlockingCall(ev, Deliver) != napi_ok) delete ev;
     };
     try {
@@ -84,15 +86,20 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
       std::fprintf(stderr, "dynkv: %s\n", e.what());
     }
     engine_.reset();
+    *closed_ = true;
     tsfn_.Release();
   }
 
  private:
   static void Deliver(Napi::Env env, Napi::Function fn, Event* ev) {
     std::unique_ptr<Event> owned(ev);
-    if (env == nullptr) return;
-    fn.Call({Napi::String::New(env, ev->kind), Napi::Number::New(env, ev->value), Napi::String::New(env, ev->code),
-             Napi::String::New(env, ev->message)});
+    if (env == nullptr || *ev->closed) return;
+    try {
+      fn.Call({Napi::String::New(env, ev->kind), Napi::Number::New(env, ev->value), Napi::String::New(env, ev->code),
+               Napi::String::New(env, ev->message)});
+    } catch (const Napi::Error& e) {
+      std::fprintf(stderr, "dynkv: engine event %s failed: %s\n", ev->kind.c_str(), e.Message().c_str());
+    }
   }
 
   Engine& engine(Napi::Env env) {
@@ -232,6 +239,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     if (!engine_) return env.Undefined();
     liveEngines.erase(this);
     std::unique_ptr<Engine> e = std::move(engine_);
+    *closed_ = true;
     try {
       e->close();
     } catch (const EngineError& err) {
@@ -244,6 +252,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
 
   std::unique_ptr<Engine> engine_;
   Napi::ThreadSafeFunction tsfn_;
+  std::shared_ptr<bool> closed_ = std::make_shared<bool>(false);
 };
 
 Napi::Value Repair(const Napi::CallbackInfo& info) {

@@ -184,17 +184,18 @@ Location Engine::append(const RecordMeta& meta, const uint8_t* key, const uint8_
   uint64_t size = meta.size();
   if (active_->size > kFileHeader && active_->size + size > opt_.segmentSize) roll();
   Chunk* c = chunks_.empty() ? nullptr : chunks_.back().get();
-  if (c == nullptr || c->sealed || c->seg != active_ || c->data.size() + size > c->data.capacity()) {
-    auto fresh = std::make_unique<Chunk>();
-    fresh->seg = active_;
-    fresh->start = active_->size;
-    fresh->data.reserve(std::max<uint64_t>(size, 1 << 20));
-    c = fresh.get();
-    chunks_.push_back(std::move(fresh));
+  if (c == nullptr || c->sealed || c->seg != active_ || c->data->size() + size > c->data->capacity()) {
+    std::unique_ptr<WriteBuffer> buf;
+    if (size <= kChunkCapacity && !spareBuffers_.empty()) {
+      buf = std::move(spareBuffers_.back());
+      spareBuffers_.pop_back();
+    } else {
+      buf = std::make_unique<WriteBuffer>(std::max<uint64_t>(size, kChunkCapacity));
+    }
+    chunks_.push_back(std::make_unique<Chunk>(Chunk{active_, active_->size, std::move(buf)}));
+    c = chunks_.back().get();
   }
-  size_t at = c->data.size();
-  c->data.resize(at + size);
-  encodeRecord(c->data.data() + at, meta, key, value);
+  encodeRecord(c->data->append(size), meta, key, value);
   Location loc{active_->id, uint32_t(active_->size), uint32_t(size), meta.expireAt};
   active_->size += size;
   pendingBytes_ += size;
@@ -250,8 +251,8 @@ void Engine::readRecord(const Location& loc, uint32_t keyLen, uint8_t* dst) {
     // Still in the write buffer.
     for (auto it = chunks_.rbegin(); it != chunks_.rend(); ++it) {
       const Chunk& c = **it;
-      if (c.seg == s && c.start <= loc.off && loc.off < c.start + c.data.size()) {
-        std::memcpy(dst, c.data.data() + (loc.off - c.start) + kRecordHeader + keyLen, valueLen);
+      if (c.seg == s && c.start <= loc.off && loc.off < c.start + c.data->size()) {
+        std::memcpy(dst, c.data->data() + (loc.off - c.start) + kRecordHeader + keyLen, valueLen);
         return;
       }
     }

@@ -18,6 +18,7 @@
 
 #include "keydir.h"
 #include "segment.h"
+#include "write_buffer.h"
 
 namespace dynkv {
 
@@ -66,7 +67,7 @@ struct Segment {
 struct Chunk {
   Segment* seg;
   uint64_t start;
-  std::vector<uint8_t> data;
+  std::unique_ptr<WriteBuffer> data;
   uint64_t lastSeq = 0;
   bool sealed = false;  // taken by the syncer: no more appends
 };
@@ -135,6 +136,9 @@ class Engine {
   std::unordered_map<uint32_t, std::unique_ptr<Segment>> segments_;
   Segment* active_ = nullptr;
   std::deque<std::unique_ptr<Chunk>> chunks_;
+  std::vector<std::unique_ptr<WriteBuffer>> spareBuffers_;  // written chunks' buffers, reused
+  static constexpr size_t kChunkCapacity = 1 << 20;
+  static constexpr size_t kSpareBuffers = 4;
   uint64_t pendingBytes_ = 0;
   uint64_t seq_ = 0;          // last write handed out
   uint64_t writtenSeq_ = 0;   // handed to the OS

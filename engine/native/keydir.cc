@@ -4,6 +4,8 @@
 // so lookups stop at the first greater hash and scans walk the array.
 #include "keydir.h"
 
+#include <sys/mman.h>
+
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -14,15 +16,18 @@ namespace dynkv {
 namespace {
 
 constexpr uint64_t kPtrMask = (uint64_t(1) << 48) - 1;
-constexpr uint32_t kMinBits = 3;
+constexpr uint32_t kMinCap = 4;
 
 inline KeyEntry* entryOf(uint64_t bucket) { return reinterpret_cast<KeyEntry*>(bucket & kPtrMask); }
 inline uint64_t fragOf(uint64_t h50) { return h50 >> 34; }  // top 16 of the 50 bits
-inline uint64_t h50Of(const KeyEntry* e) { return e->hash & kHash50Mask; }
+inline uint64_t h50Of(const KeyEntry* e) { return e->hash() & kHash50Mask; }
 inline uint32_t entrySize(uint32_t keyLen, bool hasExpire) {
   return (uint32_t(sizeof(KeyEntry)) + (hasExpire ? 8 : 0) + keyLen + 7) & ~7u;
 }
-inline uint32_t slackFor(uint32_t bits) { return bits + 4; }
+inline uint32_t slackFor(uint32_t cap) { return 4 + cap / 32; }
+// Home position of a hash: its top 32 bits scaled to the capacity, which
+// keeps hash order for any capacity (so tables grow by 1.25x, not 2x).
+inline uint32_t homeOf(uint32_t cap, uint64_t h50) { return uint32_t(((h50 >> 18) * cap) >> 32); }
 
 // Orders a bucket against a 50-bit hash: <0, 0 or >0 as the bucket's hash is
 // lower, equal or higher. The 16-bit fragment settles most cases unread.
@@ -34,6 +39,8 @@ inline int compareHash(uint64_t bucket, uint64_t h50) {
 }
 
 }  // namespace
+
+uint64_t KeyEntry::hash() const { return ringHash(key(), keyLen()); }
 
 uint64_t KeyEntry::expireAt() const {
   if (!hasExpire()) return 0;
@@ -54,7 +61,7 @@ Keydir::~Keydir() {
     }
     std::free(t.buckets);
   }
-  for (void* c : chunks_) std::free(c);
+  for (void* c : chunks_) ::munmap(c, kSlabChunk);
 }
 
 KeyEntry* Keydir::allocEntry(uint32_t keyLen, bool hasExpire) {
@@ -71,8 +78,9 @@ KeyEntry* Keydir::allocEntry(uint32_t keyLen, bool hasExpire) {
       std::memcpy(&c.freeList, p, sizeof(void*));
     } else {
       if (c.bump == c.bumpEnd) {
-        uint8_t* chunk = static_cast<uint8_t*>(std::malloc(kSlabChunk));
-        if (chunk == nullptr) throw std::bad_alloc();
+        void* mem = ::mmap(nullptr, kSlabChunk, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (mem == MAP_FAILED) throw std::bad_alloc();
+        uint8_t* chunk = static_cast<uint8_t*>(mem);
         chunks_.push_back(chunk);
         c.bump = chunk;
         c.bumpEnd = chunk + (kSlabChunk / size) * size;
@@ -96,10 +104,9 @@ void Keydir::freeEntry(KeyEntry* e) {
   c.freeList = e;
 }
 
-KeyEntry* Keydir::makeEntry(const uint8_t* key, uint32_t len, uint64_t hash, const Location& loc) {
+KeyEntry* Keydir::makeEntry(const uint8_t* key, uint32_t len, const Location& loc) {
   bool hasExpire = loc.expireAt != 0;
   KeyEntry* e = allocEntry(len, hasExpire);
-  e->hash = hash;
   e->seg = loc.seg;
   e->off = loc.off;
   e->size = loc.size;
@@ -114,13 +121,14 @@ KeyEntry* Keydir::makeEntry(const uint8_t* key, uint32_t len, uint64_t hash, con
 }
 
 uint32_t Keydir::home(const Table& t, uint64_t bucket) const {
-  if (t.bits <= 16) return uint32_t((bucket >> 48) >> (16 - t.bits));
-  return uint32_t(h50Of(entryOf(bucket)) >> (kSlotShift - t.bits));
+  uint64_t lowest = (bucket >> 48) << 34;
+  uint32_t lo = homeOf(t.cap, lowest), hi = homeOf(t.cap, lowest | ((uint64_t(1) << 34) - 1));
+  return lo == hi ? lo : homeOf(t.cap, h50Of(entryOf(bucket)));
 }
 
 int64_t Keydir::findPos(const Table& t, const uint8_t* key, uint32_t len, uint64_t h50) const {
   if (t.buckets == nullptr) return -1;
-  for (uint32_t p = uint32_t(h50 >> (kSlotShift - t.bits)); p < t.len; p++) {
+  for (uint32_t p = homeOf(t.cap, h50); p < t.len; p++) {
     uint64_t b = t.buckets[p];
     if (b == 0) return -1;
     int c = compareHash(b, h50);
@@ -133,12 +141,12 @@ int64_t Keydir::findPos(const Table& t, const uint8_t* key, uint32_t len, uint64
   return -1;
 }
 
-void Keydir::rebuild(Table& t, uint32_t bits) {
-  for (;; bits++) {
-    uint32_t len = (1u << bits) + slackFor(bits);
+void Keydir::rebuild(Table& t, uint32_t cap) {
+  for (;; cap += cap / 8 + 1) {
+    uint32_t len = cap + slackFor(cap);
     uint64_t* fresh = static_cast<uint64_t*>(std::calloc(len, sizeof(uint64_t)));
     if (fresh == nullptr) throw std::bad_alloc();
-    Table next{fresh, bits, len, t.count};
+    Table next{fresh, cap, len, t.count};
     int64_t last = -1;
     bool fits = true;
     for (uint32_t i = 0; t.buckets != nullptr && i < t.len; i++) {
@@ -186,22 +194,22 @@ bool Keydir::set(const uint8_t* key, uint32_t len, uint64_t hash, const Location
       e->size = loc.size;
       if (e->hasExpire()) std::memcpy(reinterpret_cast<uint8_t*>(e) + sizeof(KeyEntry), &loc.expireAt, 8);
     } else {
-      KeyEntry* fresh = makeEntry(key, len, hash, loc);
+      KeyEntry* fresh = makeEntry(key, len, loc);
       t.buckets[pos] = (t.buckets[pos] & ~kPtrMask) | reinterpret_cast<uint64_t>(fresh);
       freeEntry(e);
     }
     return true;
   }
-  if (t.buckets == nullptr) rebuild(t, kMinBits);
-  KeyEntry* e = makeEntry(key, len, hash, loc);
+  if (t.buckets == nullptr) rebuild(t, kMinCap);
+  KeyEntry* e = makeEntry(key, len, loc);
   uint64_t bucket = (fragOf(h50) << 48) | reinterpret_cast<uint64_t>(e);
   for (;;) {
-    uint32_t p = uint32_t(h50 >> (kSlotShift - t.bits));
+    uint32_t p = homeOf(t.cap, h50);
     while (p < t.len && t.buckets[p] != 0 && compareHash(t.buckets[p], h50) <= 0) p++;
     uint32_t q = p;
     while (q < t.len && t.buckets[q] != 0) q++;
     if (q == t.len) {
-      rebuild(t, t.bits + 1);
+      rebuild(t, t.cap + t.cap / 4 + 1);
       continue;
     }
     std::memmove(t.buckets + p + 1, t.buckets + p, size_t(q - p) * sizeof(uint64_t));
@@ -210,7 +218,7 @@ bool Keydir::set(const uint8_t* key, uint32_t len, uint64_t hash, const Location
   }
   t.count++;
   count_++;
-  if (t.count > (7u << t.bits) / 8) rebuild(t, t.bits + 1);
+  if (t.count > t.cap - t.cap / 10) rebuild(t, t.cap + t.cap / 4 + 1);
   return false;
 }
 
@@ -228,8 +236,8 @@ void Keydir::removePos(Table& t, uint32_t pos) {
     tableBytes_ -= size_t(t.len) * sizeof(uint64_t);
     std::free(t.buckets);
     t = Table{};
-  } else if (t.bits > kMinBits && t.count < (1u << t.bits) / 8) {
-    rebuild(t, t.bits - 1);
+  } else if (t.cap > kMinCap && t.count < t.cap / 4) {
+    rebuild(t, t.cap / 2 > kMinCap ? t.cap / 2 : kMinCap);
   }
 }
 
@@ -272,15 +280,16 @@ uint64_t Keydir::scan(uint64_t from, uint64_t to, size_t count, uint64_t now,
   for (uint64_t s = from >> kSlotShift; s < kSlots && (s << kSlotShift) < to; s++) {
     const Table& t = tables_[s];
     if (t.buckets == nullptr) continue;
-    uint32_t p = (s == (from >> kSlotShift)) ? uint32_t((from & kHash50Mask) >> (kSlotShift - t.bits)) : 0;
+    uint32_t p = (s == (from >> kSlotShift)) ? homeOf(t.cap, from & kHash50Mask) : 0;
     for (; p < t.len; p++) {
       uint64_t b = t.buckets[p];
       if (b == 0) continue;
       const KeyEntry* e = entryOf(b);
-      if (e->hash < from) continue;
-      if (e->hash >= to) return to;
-      if (visited >= count && e->hash != lastHash) return e->hash;
-      lastHash = e->hash;
+      const uint64_t hash = e->hash();
+      if (hash < from) continue;
+      if (hash >= to) return to;
+      if (visited >= count && hash != lastHash) return hash;
+      lastHash = hash;
       visited++;
       uint64_t exp = e->expireAt();
       if (exp == 0 || exp > now) out.push_back(e);

@@ -2,7 +2,9 @@
 // record size, expire-at), kept in ring-hash order so a scan cursor is just
 // a hash and survives writes and table growth, and a slot range is a hash
 // range. One small ordered (Robin Hood, linear probing) table per slot;
-// entries live in size-class slabs. About 50 bytes per 16-byte key.
+// entries live in size-class slabs and do not store their hash (it is
+// recomputed from the key when the bucket's 16-bit fragment is not enough).
+// About 45 bytes per 16-byte key.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -19,7 +21,6 @@ struct Location {
 
 // An index entry as it sits in a slab: header, optional expire-at, key bytes.
 struct KeyEntry {
-  uint64_t hash;
   uint32_t seg;
   uint32_t off;
   uint32_t size;
@@ -32,6 +33,7 @@ struct KeyEntry {
     return reinterpret_cast<const uint8_t*>(this) + sizeof(KeyEntry) + (hasExpire() ? 8 : 0);
   }
   Location location() const { return {seg, off, size, expireAt()}; }
+  uint64_t hash() const;  // the ring hash, recomputed from the key
 };
 
 class Keydir {
@@ -61,17 +63,17 @@ class Keydir {
  private:
   struct Table {
     uint64_t* buckets = nullptr;  // frag16 << 48 | entry pointer; 0 = empty
-    uint32_t bits = 0;            // 1 << bits home positions
+    uint32_t cap = 0;             // home positions: top 32 hash bits * cap >> 32
     uint32_t len = 0;             // home positions plus overflow room
     uint32_t count = 0;
   };
 
   KeyEntry* allocEntry(uint32_t keyLen, bool hasExpire);
   void freeEntry(KeyEntry* e);
-  KeyEntry* makeEntry(const uint8_t* key, uint32_t len, uint64_t hash, const Location& loc);
+  KeyEntry* makeEntry(const uint8_t* key, uint32_t len, const Location& loc);
   int64_t findPos(const Table& t, const uint8_t* key, uint32_t len, uint64_t h50) const;
   void removePos(Table& t, uint32_t pos);
-  void rebuild(Table& t, uint32_t bits);
+  void rebuild(Table& t, uint32_t cap);
   uint32_t home(const Table& t, uint64_t bucket) const;
 
   Table tables_[16384];
@@ -80,7 +82,7 @@ class Keydir {
 
   // Slabs: size classes of 8 bytes up to kMaxSlab; bigger entries use malloc.
   static constexpr uint32_t kMaxSlab = 512;
-  static constexpr uint32_t kSlabChunk = 64 * 1024;
+  static constexpr uint32_t kSlabChunk = 1 << 20;  // mmap'ed: freed memory goes back to the OS
   struct SizeClass {
     void* freeList = nullptr;
     uint8_t* bump = nullptr;

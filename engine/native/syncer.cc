@@ -76,7 +76,7 @@ void Engine::syncerLoop() {
           s->fd = fd;
           s->diskEnd = kFileHeader;
         }
-        writeAll(s->fd, c->data.data(), c->data.size(), c->start, s->path);
+        writeAll(s->fd, c->data->data(), c->data->size(), c->start, s->path);
         written++;
         if (std::find(dirty.begin(), dirty.end(), s) == dirty.end()) dirty.push_back(s);
       }
@@ -100,12 +100,18 @@ void Engine::syncerLoop() {
       }
     }
 
+    std::vector<std::unique_ptr<Chunk>> done;  // freed once the lock is let go
     lk.lock();
     for (size_t i = 0; i < written; i++) {
-      Chunk* c = chunks_.front().get();
-      c->seg->diskEnd = c->start + c->data.size();
-      pendingBytes_ -= c->data.size();
+      std::unique_ptr<Chunk> c = std::move(chunks_.front());
       chunks_.pop_front();
+      c->seg->diskEnd = c->start + c->data->size();
+      pendingBytes_ -= c->data->size();
+      if (c->data->capacity() == kChunkCapacity && spareBuffers_.size() < kSpareBuffers) {
+        c->data->clear();
+        spareBuffers_.push_back(std::move(c->data));
+      }
+      done.push_back(std::move(c));
     }
     if (written > 0) writtenSeq_ = batch[written - 1]->lastSeq;
     if (code.empty()) {
@@ -135,6 +141,9 @@ void Engine::syncerLoop() {
       sink_("durable", double(durable), "", "");
     }
     doneCv_.notify_all();
+    lk.unlock();
+    done.clear();
+    lk.lock();
   }
   doneCv_.notify_all();
 }
