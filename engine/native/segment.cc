@@ -118,25 +118,27 @@ uint64_t fileSize(int fd, const std::string& path) {
   return uint64_t(st.st_size);
 }
 
-RecordReader::RecordReader(int fd, uint64_t size, std::string path)
-    : fd_(fd), size_(size), path_(std::move(path)) {}
-
-const uint8_t* RecordReader::ensure(uint64_t off, size_t n) {
+const uint8_t* FileWindow::at(uint64_t off, size_t n) {
   if (off + n > size_) return nullptr;
-  if (off >= bufStart_ && off + n <= bufStart_ + bufLen_) return buf_.data() + (off - bufStart_);
+  if (off >= bufStart_ && off + n <= bufStart_ + bufLen_) return buf_.get() + (off - bufStart_);
   size_t want = n > kReadChunk ? n : kReadChunk;
   if (off + want > size_) want = size_t(size_ - off);
-  if (buf_.size() < want) buf_.resize(want);
-  readAll(fd_, buf_.data(), want, off, path_);
+  if (bufCap_ < want) {
+    buf_.reset(new uint8_t[want]);  // not zeroed: it is read into at once
+    bufCap_ = want;
+  }
+  readAll(fd_, buf_.get(), want, off, path_);
   bufStart_ = off;
   bufLen_ = want;
-  return buf_.data();
+  return buf_.get();
 }
+
+RecordReader::RecordReader(int fd, uint64_t size, std::string path) : file_(fd, size, std::move(path)), size_(size) {}
 
 bool RecordReader::zerosFrom(uint64_t off) {
   while (off < size_) {
     size_t n = size_t(size_ - off < kReadChunk ? size_ - off : kReadChunk);
-    const uint8_t* p = ensure(off, n);
+    const uint8_t* p = file_.at(off, n);
     for (size_t i = 0; i < n; i++)
       if (p[i] != 0) return false;
     off += n;
@@ -154,18 +156,18 @@ bool RecordReader::validAt(uint64_t off, bool* torn) {
   }
   uint32_t stored;
   RecordMeta m;
-  if (!decodeHeader(ensure(off, kRecordHeader), m, stored)) return false;
+  if (!decodeHeader(file_.at(off, kRecordHeader), m, stored)) return false;
   if (off + m.size() > size_) {
     *torn = true;
     return false;
   }
-  const uint8_t* head = ensure(off, kRecordHeader + m.keyLen);
+  const uint8_t* head = file_.at(off, kRecordHeader + m.keyLen);
   uint32_t crc = crc32c(0, head + 4, kRecordHeader - 4 + m.keyLen);
   key_.assign(reinterpret_cast<const char*>(head + kRecordHeader), m.keyLen);
   uint64_t at = off + kRecordHeader + m.keyLen, left = m.valueLen;
   while (left > 0) {
     size_t n = size_t(left < kReadChunk ? left : kReadChunk);
-    crc = crc32c(crc, ensure(at, n), n);
+    crc = crc32c(crc, file_.at(at, n), n);
     at += n;
     left -= n;
   }
@@ -249,48 +251,57 @@ void HintWriter::finish() {
 bool readHints(const std::string& path, uint64_t dataSize, const std::function<void(const HintEntry&)>& fn) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return false;
-  std::vector<uint8_t> data;
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
   try {
-    data.resize(size_t(fileSize(fd, path)));
-    readAll(fd, data.data(), data.size(), 0, path);
+    FileWindow file(fd, fileSize(fd, path), path);
+    const uint64_t n = file.size();
+    if (n < kFileHeader + 8 + 12) return false;
+    const uint8_t* head = file.at(0, kFileHeader + 8);
+    uint64_t covered;
+    std::memcpy(&covered, head + kFileHeader, 8);
+    if (std::memcmp(head, kHintMagic, kFileHeader) != 0 || covered != dataSize) return false;
+    const uint8_t* tail = file.at(n - 12, 12);
+    uint32_t stored;
+    std::memcpy(&stored, tail, 4);
+    if (std::memcmp(tail + 4, kHintEnd, 8) != 0) return false;
+    // First pass: the crc and the entries' framing; nothing is applied from a damaged hint.
+    const uint64_t end = n - 12;
+    uint32_t crc = 0;
+    for (uint64_t off = 0; off < end;) {
+      size_t step = size_t(end - off < kReadChunk ? end - off : kReadChunk);
+      crc = crc32c(crc, file.at(off, step), step);
+      off += step;
+    }
+    if (crc != stored) return false;
+    uint64_t off = kFileHeader + 8;
+    while (off < end) {
+      if (end - off < kHintEntryHeader) return false;
+      uint32_t keyLen;
+      std::memcpy(&keyLen, file.at(off + 1, 4), 4);
+      if (end - off - kHintEntryHeader < keyLen) return false;
+      off += kHintEntryHeader + keyLen;
+    }
+    // Second pass: apply.
+    for (off = kFileHeader + 8; off < end;) {
+      const uint8_t* p = file.at(off, kHintEntryHeader);
+      HintEntry h;
+      h.flags = get<uint8_t>(p);
+      h.keyLen = get<uint32_t>(p);
+      h.off = get<uint32_t>(p);
+      h.size = get<uint32_t>(p);
+      h.expireAt = get<uint64_t>(p);
+      h.key = file.at(off, kHintEntryHeader + h.keyLen) + kHintEntryHeader;
+      off += kHintEntryHeader + h.keyLen;
+      fn(h);
+    }
+    return true;
   } catch (const EngineError& e) {
-    ::close(fd);
     std::fprintf(stderr, "dynkv: ignoring hint file %s: %s\n", path.c_str(), e.what());
     return false;
   }
-  ::close(fd);
-  const size_t n = data.size();
-  if (n < kFileHeader + 8 + 12 || std::memcmp(data.data(), kHintMagic, kFileHeader) != 0 ||
-      std::memcmp(data.data() + n - 8, kHintEnd, 8) != 0)
-    return false;
-  uint32_t stored;
-  std::memcpy(&stored, data.data() + n - 12, 4);
-  if (crc32c(0, data.data(), n - 12) != stored) return false;
-  uint64_t covered;
-  std::memcpy(&covered, data.data() + kFileHeader, 8);
-  if (covered != dataSize) return false;
-  const uint8_t* p = data.data() + kFileHeader + 8;
-  const uint8_t* end = data.data() + n - 12;
-  // Check the entries' framing before applying any of them.
-  for (const uint8_t* q = p; q < end;) {
-    if (size_t(end - q) < kHintEntryHeader) return false;
-    uint32_t keyLen;
-    std::memcpy(&keyLen, q + 1, 4);
-    if (size_t(end - q) - kHintEntryHeader < keyLen) return false;
-    q += kHintEntryHeader + keyLen;
-  }
-  while (p < end) {
-    HintEntry h;
-    h.flags = get<uint8_t>(p);
-    h.keyLen = get<uint32_t>(p);
-    h.off = get<uint32_t>(p);
-    h.size = get<uint32_t>(p);
-    h.expireAt = get<uint64_t>(p);
-    h.key = p;
-    p += h.keyLen;
-    fn(h);
-  }
-  return true;
 }
 
 }  // namespace dynkv

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -52,6 +53,25 @@ void syncFile(int fd, const std::string& path);
 void syncDir(const std::string& dir);
 uint64_t fileSize(int fd, const std::string& path);
 
+// A sliding window over a file, read in 1 MiB steps into one reused buffer.
+class FileWindow {
+ public:
+  FileWindow(int fd, uint64_t size, std::string path) : fd_(fd), size_(size), path_(std::move(path)) {}
+  // n bytes at off, valid until the next call; nullptr past the end of the file.
+  const uint8_t* at(uint64_t off, size_t n);
+  uint64_t size() const { return size_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  int fd_;
+  uint64_t size_;
+  std::string path_;
+  std::unique_ptr<uint8_t[]> buf_;
+  size_t bufCap_ = 0;
+  uint64_t bufStart_ = 0;
+  size_t bufLen_ = 0;
+};
+
 // Reads the records of a data file in order, checking each crc.
 class RecordReader {
  public:
@@ -71,16 +91,11 @@ class RecordReader {
   bool resync();
 
  private:
-  const uint8_t* ensure(uint64_t off, size_t n);
   bool validAt(uint64_t off, bool* torn);
   bool zerosFrom(uint64_t off);
 
-  int fd_;
+  FileWindow file_;
   uint64_t size_;
-  std::string path_;
-  std::vector<uint8_t> buf_;
-  uint64_t bufStart_ = 0;
-  size_t bufLen_ = 0;
   uint64_t pos_ = kFileHeader;
   uint64_t recordOffset_ = 0;
   RecordMeta meta_;
