@@ -211,7 +211,10 @@ export class Engine {
     if (this.closed) return Promise.reject(new EngineError('ECLOSED', 'engine is closed'));
     if (seq <= this.durableSeq) return Promise.resolve();
     this.durableSeq = Math.max(this.durableSeq, this.native.notifyAt(seq));
-    if (seq <= this.durableSeq) return Promise.resolve();
+    if (seq <= this.durableSeq) {
+      this.settleWaiters(); // earlier waiters resolve first
+      return Promise.resolve();
+    }
     return new Promise<void>((resolve, reject) => {
       this.waiters.push({ seq, resolve, reject });
       this.updateRef();
@@ -220,6 +223,7 @@ export class Engine {
 
   /** Resolves once every write made so far is durable. */
   flush(): Promise<void> {
+    if (this.closed) return Promise.reject(new EngineError('ECLOSED', 'engine is closed'));
     return this.waitDurable(this.native.lastSeq());
   }
 
@@ -266,6 +270,8 @@ export class Engine {
     const last = this.native.lastSeq();
     try {
       this.native.close();
+    } catch (err) {
+      throw toError(err);
     } finally {
       // Close wrote and fsynced everything it could: waiters resolve unless writes were failing.
       const err = this.lastError ?? new EngineError('ECLOSED', 'engine is closed');

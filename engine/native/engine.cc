@@ -46,13 +46,7 @@ Engine::Engine(std::string dir, const EngineOptions& options, EventSink sink)
   worker_ = std::thread([this] { workerLoop(); });
 }
 
-Engine::~Engine() {
-  try {
-    close();
-  } catch (const EngineError& e) {
-    std::fprintf(stderr, "dynkv: %s\n", e.what());
-  }
-}
+Engine::~Engine() { close(); }
 
 void Engine::lockDirectory() {
   std::string path = dir_ + "/LOCK";
@@ -382,7 +376,8 @@ void Engine::close() {
   ::close(lockFd_);
   lockFd_ = -1;
   if (!errorCode_.empty())
-    throw EngineError(errorCode_, "closed with unwritten data: " + errorMessage_);
+    std::fprintf(stderr, "dynkv: warning: closing with %llu bytes of failed writes never written (%s)\n",
+                 (unsigned long long)pendingBytes_, errorMessage_.c_str());
 }
 
 }  // namespace dynkv

@@ -54,14 +54,20 @@ void Engine::syncerLoop() {
 
     size_t written = 0;
     std::string code, message;
+    std::vector<Segment*> sealedSynced;  // fsynced once already in this round
     try {
       for (Chunk* c : batch) {
         Segment* s = c->seg;
         if (s->fd < 0) {
           // A new segment: the older ones are complete; make them durable
           // before the new file exists, so only the last file can be torn.
-          for (Segment* old : sealed)
-            if (old->id < s->id && old->fd >= 0) syncFile(old->fd, old->path);
+          for (Segment* old : sealed) {
+            if (old->id < s->id && old->fd >= 0 &&
+                std::find(sealedSynced.begin(), sealedSynced.end(), old) == sealedSynced.end()) {
+              syncFile(old->fd, old->path);
+              sealedSynced.push_back(old);
+            }
+          }
           int fd = ::open(s->path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
           if (fd < 0) throw systemError(errno, "create " + s->path);
           try {
@@ -82,7 +88,7 @@ void Engine::syncerLoop() {
       }
       // Every sealed segment's bytes are all written now: fsync it for good.
       for (Segment* s : sealed) {
-        syncFile(s->fd, s->path);
+        if (std::find(sealedSynced.begin(), sealedSynced.end(), s) == sealedSynced.end()) syncFile(s->fd, s->path);
         dirty.erase(std::remove(dirty.begin(), dirty.end(), s), dirty.end());
       }
       if (fsyncAll) {
