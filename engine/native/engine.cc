@@ -71,18 +71,7 @@ void Engine::lockDirectory() {
 }
 
 void Engine::recover() {
-  std::vector<uint32_t> ids;
-  for (const auto& entry : fs::directory_iterator(dir_)) {
-    const std::string name = entry.path().filename().string();
-    if (name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0) {
-      fs::remove(entry.path());  // an unfinished merge or hint
-      continue;
-    }
-    if (name.size() == 15 && name.compare(10, 5, ".data") == 0 &&
-        std::all_of(name.begin(), name.begin() + 10, [](char c) { return c >= '0' && c <= '9'; }))
-      ids.push_back(uint32_t(std::stoul(name.substr(0, 10))));
-  }
-  std::sort(ids.begin(), ids.end());
+  std::vector<uint32_t> ids = listSegments(dir_, true);
   for (size_t i = 0; i < ids.size(); i++) loadSegment(ids[i], i + 1 == ids.size());
   nextId_ = ids.empty() ? 1 : ids.back() + 1;
   active_ = newSegment(nextId_++);

@@ -82,14 +82,7 @@ RepairReport Engine::repair(const std::string& dir) {
     if (errno == EWOULDBLOCK) throw EngineError("ELOCKED", "data directory " + dir + " is in use by an engine");
     throw systemError(errno, "lock " + lockPath);
   }
-  std::vector<uint32_t> ids;
-  for (const auto& entry : fs::directory_iterator(dir)) {
-    const std::string name = entry.path().filename().string();
-    if (name.size() == 15 && name.compare(10, 5, ".data") == 0 &&
-        std::all_of(name.begin(), name.begin() + 10, [](char c) { return c >= '0' && c <= '9'; }))
-      ids.push_back(uint32_t(std::stoul(name.substr(0, 10))));
-  }
-  std::sort(ids.begin(), ids.end());
+  std::vector<uint32_t> ids = listSegments(dir, true);
   RepairReport report;
   for (uint32_t id : ids) salvage(dir, id, report);
   syncDir(dir);

@@ -8,8 +8,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 
 #include "hashing.h"
 
@@ -71,6 +73,22 @@ static std::string numberedPath(const std::string& dir, uint32_t id, const char*
 }
 std::string dataPath(const std::string& dir, uint32_t id) { return numberedPath(dir, id, "data"); }
 std::string hintPath(const std::string& dir, uint32_t id) { return numberedPath(dir, id, "hint"); }
+
+std::vector<uint32_t> listSegments(const std::string& dir, bool removeTmp) {
+  std::vector<uint32_t> ids;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (removeTmp && name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0) {
+      std::filesystem::remove(entry.path());
+      continue;
+    }
+    if (name.size() == 15 && name.compare(10, 5, ".data") == 0 &&
+        std::all_of(name.begin(), name.begin() + 10, [](char c) { return c >= '0' && c <= '9'; }))
+      ids.push_back(uint32_t(std::stoul(name.substr(0, 10))));
+  }
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
 
 void writeAll(int fd, const uint8_t* data, size_t len, uint64_t offset, const std::string& path) {
   while (len > 0) {
