@@ -78,6 +78,7 @@ interface NativeEngine {
   del(key: Buffer): boolean;
   lastSeq(): number;
   scan(cursor: bigint, end: bigint, count: number): [bigint, Buffer[]];
+  reclaimExpired(cursor: bigint, visit: number): [bigint, number];
   stats(): EngineStats;
   compact(id: number, all: boolean): void;
   notifyAt(seq: number): number;
@@ -246,6 +247,20 @@ export class Engine {
     if (from < 0n || from >= FULL_RANGE_END) throw new EngineError('EINVAL', 'cursor out of range');
     const [next, keys] = this.native.scan(from, to > FULL_RANGE_END ? FULL_RANGE_END : to, Math.max(1, count | 0));
     return { cursor: next, keys };
+  }
+
+  /**
+   * Active expiry: deletes, with tombstones, the expired keys among the next
+   * `visit` keys from the cursor (0n to start). Returns the cursor to go on
+   * with (0n after the end of the ring) and how many keys it reclaimed.
+   */
+  reclaimExpired(cursor: bigint, visit = 20): { cursor: bigint; reclaimed: number } {
+    try {
+      const [next, reclaimed] = this.native.reclaimExpired(cursor, Math.max(1, visit | 0));
+      return { cursor: next, reclaimed };
+    } catch (err) {
+      throw toError(err);
+    }
   }
 
   stats(): EngineStats {

@@ -42,6 +42,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
                        {InstanceMethod("get", &EngineWrap::Get), InstanceMethod("info", &EngineWrap::Info),
                         InstanceMethod("put", &EngineWrap::Put), InstanceMethod("del", &EngineWrap::Del),
                         InstanceMethod("lastSeq", &EngineWrap::LastSeq), InstanceMethod("scan", &EngineWrap::Scan),
+                        InstanceMethod("reclaimExpired", &EngineWrap::ReclaimExpired),
                         InstanceMethod("stats", &EngineWrap::Stats), InstanceMethod("compact", &EngineWrap::Compact),
                         InstanceMethod("notifyAt", &EngineWrap::NotifyAt), InstanceMethod("ref", &EngineWrap::Ref),
                         InstanceMethod("unref", &EngineWrap::Unref), InstanceMethod("close", &EngineWrap::Close)});
@@ -190,6 +191,24 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     Napi::Array r = Napi::Array::New(env, 2);
     r.Set(uint32_t(0), Napi::BigInt::New(env, next >= to ? uint64_t(0) : next));
     r.Set(uint32_t(1), arr);
+    return r;
+  }
+
+  Napi::Value ReclaimExpired(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    bool lossless;
+    uint64_t from = info[0].As<Napi::BigInt>().Uint64Value(&lossless);
+    size_t visit = info[1].As<Napi::Number>().Uint32Value();
+    size_t reclaimed = 0;
+    uint64_t next;
+    try {
+      next = engine(env).reclaimExpired(from, visit, &reclaimed);
+    } catch (const EngineError& e) {
+      throw toJs(env, e);
+    }
+    Napi::Array r = Napi::Array::New(env, 2);
+    r.Set(uint32_t(0), Napi::BigInt::New(env, next == UINT64_MAX ? uint64_t(0) : next));
+    r.Set(uint32_t(1), Napi::Number::New(env, double(reclaimed)));
     return r;
   }
 

@@ -216,6 +216,11 @@ bool Engine::del(const uint8_t* key, uint32_t len) {
   uint64_t exp = e->expireAt();
   bool live = exp == 0 || exp > nowMs();
   checkWritable(lk);
+  appendTombstone(key, len, hash);
+  return live;
+}
+
+void Engine::appendTombstone(const uint8_t* key, uint32_t len, uint64_t hash) {
   RecordMeta meta;
   meta.timestamp = nowMs();
   meta.flags = kTombstone;
@@ -224,7 +229,24 @@ bool Engine::del(const uint8_t* key, uint32_t len) {
   active_->dead += loc.size;
   Location old;
   if (keydir_.remove(key, len, hash, &old)) segments_[old.seg]->dead += old.size;
-  return live;
+}
+
+uint64_t Engine::reclaimExpired(uint64_t from, size_t visit, size_t* reclaimed) {
+  thread_local std::vector<const KeyEntry*> found;
+  thread_local std::vector<std::string> keys;
+  found.clear();
+  keys.clear();
+  std::unique_lock<std::mutex> lk(mu_);
+  checkWritable(lk);
+  uint64_t next = keydir_.scan(from, UINT64_MAX, visit, nowMs(), true, found);
+  // Copy the keys first: each removal may move entries of the keydir.
+  for (const KeyEntry* e : found) keys.emplace_back(reinterpret_cast<const char*>(e->key()), e->keyLen());
+  for (const std::string& k : keys) {
+    const uint8_t* key = reinterpret_cast<const uint8_t*>(k.data());
+    appendTombstone(key, uint32_t(k.size()), ringHash(key, k.size()));
+  }
+  *reclaimed = keys.size();
+  return next;
 }
 
 void Engine::readRecord(const Location& loc, uint32_t keyLen, uint8_t* dst) {
@@ -299,7 +321,7 @@ uint64_t Engine::scan(uint64_t from, uint64_t to, size_t count, std::vector<std:
   found.clear();
   std::lock_guard<std::mutex> lk(mu_);
   if (closed_) throw EngineError("ECLOSED", "engine is closed");
-  uint64_t next = keydir_.scan(from, to, count, nowMs(), found);
+  uint64_t next = keydir_.scan(from, to, count, nowMs(), false, found);
   for (const KeyEntry* e : found) keys.emplace_back(reinterpret_cast<const char*>(e->key()), e->keyLen());
   return next;
 }

@@ -84,6 +84,9 @@ class Engine {
   bool del(const uint8_t* key, uint32_t len);
   uint64_t lastSeq();
   uint64_t scan(uint64_t from, uint64_t to, size_t count, std::vector<std::string>& keys);
+  // Deletes (with tombstones) the expired keys among up to `visit` keys from
+  // the cursor; returns the next cursor, UINT64_MAX at the end of the ring.
+  uint64_t reclaimExpired(uint64_t from, size_t visit, size_t* reclaimed);
   EngineStats stats();
   void requestCompaction(uint32_t id, bool all);
   uint64_t notifyAt(uint64_t seq);  // returns the seq durable now
@@ -105,6 +108,7 @@ class Engine {
   void loadSegment(uint32_t id, bool last);
   void applyRecord(const uint8_t* key, uint32_t klen, bool tombstone, const Location& loc);
   Location append(const RecordMeta& meta, const uint8_t* key, const uint8_t* value);
+  void appendTombstone(const uint8_t* key, uint32_t len, uint64_t hash);
   Segment* newSegment(uint32_t id);
   void roll();
   void checkWritable(std::unique_lock<std::mutex>& lk);

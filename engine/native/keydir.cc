@@ -273,7 +273,7 @@ bool Keydir::removeAt(const uint8_t* key, uint32_t len, uint64_t hash, uint32_t 
   return true;
 }
 
-uint64_t Keydir::scan(uint64_t from, uint64_t to, size_t count, uint64_t now,
+uint64_t Keydir::scan(uint64_t from, uint64_t to, size_t count, uint64_t now, bool expired,
                       std::vector<const KeyEntry*>& out) const {
   size_t visited = 0;
   uint64_t lastHash = 0;
@@ -292,7 +292,7 @@ uint64_t Keydir::scan(uint64_t from, uint64_t to, size_t count, uint64_t now,
       lastHash = hash;
       visited++;
       uint64_t exp = e->expireAt();
-      if (exp == 0 || exp > now) out.push_back(e);
+      if ((exp != 0 && exp <= now) == expired) out.push_back(e);
     }
   }
   return to;

@@ -53,9 +53,11 @@ class Keydir {
 
   // Entries with from <= hash < to, in hash order, at least `count` of them
   // unless the range ends first, never splitting a run of equal hashes.
-  // Entries with expireAt in (0, now] are skipped. Returns the next cursor:
-  // the hash after the last entry visited, or `to` when the range is done.
-  uint64_t scan(uint64_t from, uint64_t to, size_t count, uint64_t now, std::vector<const KeyEntry*>& out) const;
+  // Entries with expireAt in (0, now] are skipped, or with `expired` are the
+  // only ones kept. Returns the next cursor: the hash of the first entry not
+  // visited, or `to` when the range is done.
+  uint64_t scan(uint64_t from, uint64_t to, size_t count, uint64_t now, bool expired,
+                std::vector<const KeyEntry*>& out) const;
 
   size_t size() const { return count_; }
   size_t memoryBytes() const;

@@ -1,0 +1,150 @@
+// cluster/coordinator.ts — where every command's reads and writes go. The
+// Coordinator interface is what the server sees; LocalCoordinator is the
+// cluster of one (N=R=W=1): each Redis database is its own engine
+// directory (dir/db0 ... dir/db15), opened on first use. The Dynamo
+// replication issue puts a quorum coordinator behind the same interface.
+import fs from 'node:fs';
+import path from 'node:path';
+import { Engine, type EngineOptions, type EngineStats } from '../engine/index';
+
+export interface KeyMeta {
+  /** Absolute expiry in ms since the epoch, 0 = none. */
+  expireAt: number;
+  length: number;
+}
+
+export interface ScanPage {
+  cursor: bigint;
+  keys: Buffer[];
+}
+
+export interface Coordinator {
+  readonly databases: number;
+  get(db: number, key: Buffer): Buffer | null;
+  meta(db: number, key: Buffer): KeyMeta | null;
+  /** expireAt: absolute ms since the epoch, 0 = no expiry. */
+  set(db: number, key: Buffer, value: Buffer, expireAt: number): void;
+  /** True when a live key was removed. */
+  delete(db: number, key: Buffer): boolean;
+  scan(db: number, cursor: bigint, count: number): ScanPage;
+  /** Keys of db, expired ones not yet reclaimed included (as Redis's DBSIZE). */
+  size(db: number): number;
+  flush(db: number): void;
+  /** Writes tombstones for up to `limit` expired keys of db; returns how many. */
+  reclaimExpired(db: number, limit: number): number;
+  /** Resolves once every write made so far is durable under the fsync policy; null when already. */
+  durable(): Promise<void> | null;
+  stats(): EngineStats[];
+  close(): void;
+}
+
+export class LocalCoordinator implements Coordinator {
+  readonly databases: number;
+  private readonly engines: (Engine | null)[];
+  private readonly written: number[];
+  private readonly expiryCursor: bigint[];
+
+  constructor(
+    private readonly dir: string,
+    private readonly options: EngineOptions,
+    databases = 16,
+  ) {
+    this.databases = databases;
+    this.engines = new Array<Engine | null>(databases).fill(null);
+    this.written = new Array<number>(databases).fill(0);
+    this.expiryCursor = new Array<bigint>(databases).fill(0n);
+    fs.mkdirSync(dir, { recursive: true });
+    // Open the databases that hold data now, so startup finds a locked or corrupt directory at once.
+    for (let db = 0; db < databases; db++) if (fs.existsSync(this.dbDir(db))) this.engine(db);
+  }
+
+  private dbDir(db: number): string {
+    return path.join(this.dir, `db${db}`);
+  }
+
+  private engine(db: number): Engine {
+    return (this.engines[db] ??= Engine.open(this.dbDir(db), this.options));
+  }
+
+  private existing(db: number): Engine | null {
+    return this.engines[db];
+  }
+
+  get(db: number, key: Buffer): Buffer | null {
+    return this.existing(db)?.get(key) ?? null;
+  }
+
+  meta(db: number, key: Buffer): KeyMeta | null {
+    const info = this.existing(db)?.info(key) ?? null;
+    return info === null ? null : { expireAt: info.expireAt, length: info.valueLength };
+  }
+
+  set(db: number, key: Buffer, value: Buffer, expireAt: number): void {
+    this.written[db] = this.engine(db).put(key, value, { expireAt });
+  }
+
+  delete(db: number, key: Buffer): boolean {
+    const e = this.existing(db);
+    if (e === null) return false;
+    const removed = e.delete(key);
+    this.written[db] = e.lastSeq;
+    return removed;
+  }
+
+  scan(db: number, cursor: bigint, count: number): ScanPage {
+    const e = this.existing(db);
+    if (e === null) return { cursor: 0n, keys: [] };
+    return e.scan(cursor, count);
+  }
+
+  size(db: number): number {
+    return this.existing(db)?.stats().keys ?? 0;
+  }
+
+  flush(db: number): void {
+    const e = this.existing(db);
+    if (e === null) return;
+    e.close();
+    this.engines[db] = null;
+    this.written[db] = 0;
+    this.expiryCursor[db] = 0n;
+    fs.rmSync(this.dbDir(db), { recursive: true, force: true });
+  }
+
+  reclaimExpired(db: number, limit: number): number {
+    const e = this.existing(db);
+    if (e === null) return 0;
+    const { cursor, reclaimed } = e.reclaimExpired(this.expiryCursor[db], limit);
+    this.expiryCursor[db] = cursor;
+    if (reclaimed > 0) this.written[db] = e.lastSeq;
+    return reclaimed;
+  }
+
+  durable(): Promise<void> | null {
+    let waits: Promise<void>[] | null = null;
+    for (let db = 0; db < this.databases; db++) {
+      const seq = this.written[db];
+      const e = this.engines[db];
+      if (seq === 0 || e === null) continue;
+      this.written[db] = 0;
+      (waits ??= []).push(e.waitDurable(seq));
+    }
+    if (waits === null) return null;
+    return waits.length === 1 ? waits[0] : Promise.all(waits).then(() => undefined);
+  }
+
+  stats(): EngineStats[] {
+    return this.engines.map((e) => (e === null ? emptyStats() : e.stats()));
+  }
+
+  close(): void {
+    for (let db = 0; db < this.databases; db++) {
+      this.engines[db]?.close();
+      this.engines[db] = null;
+    }
+  }
+}
+
+function emptyStats(): EngineStats {
+  return { keys: 0, liveBytes: 0, deadBytes: 0, segments: 0, pendingBytes: 0, keydirBytes: 0, merges: 0, writeError: null };
+}

@@ -1,0 +1,177 @@
+// protocol/writer.ts — the RESP2/RESP3 reply writer. Replies for one batch
+// of commands are appended to a shared slab and handed out as one Buffer
+// (a view of the slab: no copy); the slab is replaced when it runs low, so a
+// Buffer handed to a socket is never overwritten. Types RESP2 lacks are
+// downgraded the way Redis does (map -> flat array, null -> $-1 or *-1,
+// double -> bulk string, boolean -> integer).
+
+const SLAB_SIZE = 64 * 1024;
+const CRLF = 0x0a0d; // "\r\n" as a little-endian uint16
+
+export type RespVersion = 2 | 3;
+
+export class ReplyWriter {
+  resp: RespVersion = 2;
+  private slab: Buffer = Buffer.allocUnsafe(SLAB_SIZE);
+  private start = 0;
+  private pos = 0;
+
+  /** Bytes written since the last take(). */
+  get length(): number {
+    return this.pos - this.start;
+  }
+
+  /** The replies written since the last call, or null when there are none. */
+  take(): Buffer | null {
+    if (this.pos === this.start) return null;
+    const out = this.slab.subarray(this.start, this.pos);
+    this.start = this.pos;
+    if (this.slab.length - this.pos < 1024) this.newSlab(SLAB_SIZE);
+    return out;
+  }
+
+  /** Drops what was written since `mark` (a value of `length` taken before). */
+  rewind(mark: number): void {
+    this.pos = this.start + mark;
+  }
+
+  simple(text: string): void {
+    this.ensure(text.length * 3 + 3);
+    this.slab[this.pos++] = 0x2b; // +
+    this.pos += this.slab.write(text, this.pos, 'utf8');
+    this.crlf();
+  }
+
+  ok(): void {
+    this.raw('+OK\r\n');
+  }
+
+  /** An error reply; `message` starts with its code (ERR, WRONGTYPE, ...). */
+  error(message: string): void {
+    const clean = message.includes('\r') || message.includes('\n') ? message.replace(/[\r\n]+/g, ' ') : message;
+    this.ensure(clean.length * 3 + 3);
+    this.slab[this.pos++] = 0x2d; // -
+    this.pos += this.slab.write(clean, this.pos, 'utf8');
+    this.crlf();
+  }
+
+  integer(n: number | bigint): void {
+    this.header(0x3a, n); // :
+  }
+
+  bulk(value: Buffer | string | null): void {
+    if (value === null) {
+      this.nullBulk();
+      return;
+    }
+    if (typeof value === 'string') {
+      const len = Buffer.byteLength(value);
+      this.header(0x24, len);
+      this.ensure(len + 2);
+      this.pos += this.slab.write(value, this.pos, 'utf8');
+    } else {
+      this.header(0x24, value.length);
+      this.ensure(value.length + 2);
+      this.pos += value.copy(this.slab, this.pos);
+    }
+    this.crlf();
+  }
+
+  /** RESP2 $-1, RESP3 _ */
+  nullBulk(): void {
+    this.raw(this.resp === 3 ? '_\r\n' : '$-1\r\n');
+  }
+
+  /** RESP2 *-1, RESP3 _ */
+  nullArray(): void {
+    this.raw(this.resp === 3 ? '_\r\n' : '*-1\r\n');
+  }
+
+  arrayHeader(n: number): void {
+    this.header(0x2a, n); // *
+  }
+
+  /** RESP3 %n; RESP2 a flat array of 2n items. */
+  mapHeader(n: number): void {
+    if (this.resp === 3) this.header(0x25, n);
+    else this.header(0x2a, 2 * n);
+  }
+
+  /** RESP3 ~n; RESP2 *n. */
+  setHeader(n: number): void {
+    this.header(this.resp === 3 ? 0x7e : 0x2a, n);
+  }
+
+  /** RESP3 >n; RESP2 *n. */
+  pushHeader(n: number): void {
+    this.header(this.resp === 3 ? 0x3e : 0x2a, n);
+  }
+
+  /** An array of bulk strings (null items are null bulks). */
+  bulkArray(items: readonly (Buffer | string | null)[]): void {
+    this.arrayHeader(items.length);
+    for (const item of items) this.bulk(item);
+  }
+
+  /** RESP3 ,<double>; RESP2 a bulk string. `text` is the number as Redis prints it. */
+  double(text: string): void {
+    if (this.resp === 3) this.raw(`,${text}\r\n`);
+    else this.bulk(text);
+  }
+
+  /** RESP3 #t/#f; RESP2 :1/:0. */
+  boolean(value: boolean): void {
+    if (this.resp === 3) this.raw(value ? '#t\r\n' : '#f\r\n');
+    else this.raw(value ? ':1\r\n' : ':0\r\n');
+  }
+
+  /** RESP3 =len\r\ntxt:...; RESP2 a bulk string. */
+  verbatim(text: string, format = 'txt'): void {
+    if (this.resp !== 3) {
+      this.bulk(text);
+      return;
+    }
+    const len = Buffer.byteLength(text) + 4;
+    this.header(0x3d, len); // =
+    this.ensure(len + 2);
+    this.pos += this.slab.write(`${format}:${text}`, this.pos, 'utf8');
+    this.crlf();
+  }
+
+  /** Bytes already in RESP form. */
+  raw(resp: string | Buffer): void {
+    if (typeof resp === 'string') {
+      this.ensure(resp.length * 3);
+      this.pos += this.slab.write(resp, this.pos, 'latin1');
+    } else {
+      this.ensure(resp.length);
+      this.pos += resp.copy(this.slab, this.pos);
+    }
+  }
+
+  private header(type: number, n: number | bigint): void {
+    this.ensure(24);
+    this.slab[this.pos++] = type;
+    this.pos += this.slab.write(String(n), this.pos, 'latin1');
+    this.crlf();
+  }
+
+  private crlf(): void {
+    this.slab.writeUInt16LE(CRLF, this.pos);
+    this.pos += 2;
+  }
+
+  private ensure(n: number): void {
+    if (this.pos + n + 2 <= this.slab.length) return;
+    this.newSlab(Math.max(SLAB_SIZE, (this.pos - this.start + n + 2) * 2));
+  }
+
+  /** Moves the pending bytes to a fresh slab; handed-out views keep the old one. */
+  private newSlab(size: number): void {
+    const next = Buffer.allocUnsafe(size);
+    this.slab.copy(next, 0, this.start, this.pos);
+    this.pos -= this.start;
+    this.start = 0;
+    this.slab = next;
+  }
+}

@@ -1,0 +1,35 @@
+// server/client.ts — what the server knows of one connection: identity,
+// selected database, protocol version, authentication and transaction state.
+// Sockets and parsing live in connection.ts.
+import type { RespVersion } from '../protocol/writer';
+
+export class Client {
+  db = 0;
+  resp: RespVersion = 2;
+  name = '';
+  libName = '';
+  libVersion = '';
+  authenticated: boolean;
+  /** Queued commands between MULTI and EXEC; null outside a transaction. */
+  multi: Buffer[][] | null = null;
+  /** A command queued in MULTI failed to parse: EXEC answers EXECABORT. */
+  multiFailed = false;
+  /** Keys under WATCH (db:key as latin1), and whether one changed since. */
+  readonly watched = new Set<string>();
+  watchDirty = false;
+  noEvict = false;
+  lastCommand = '';
+  readonly createdAt = Date.now();
+  lastActive = Date.now();
+  /** Set by QUIT and CLIENT KILL: close once the replies are written. */
+  closing = false;
+
+  constructor(
+    readonly id: number,
+    readonly addr: string,
+    readonly laddr: string,
+    needsAuth: boolean,
+  ) {
+    this.authenticated = !needsAuth;
+  }
+}

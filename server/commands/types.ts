@@ -1,0 +1,61 @@
+// server/commands/types.ts — the shape of a command: metadata kept as data
+// (as Redis's command table: arity, flags, key positions, docs) and a
+// synchronous handler that writes its reply.
+import type { ReplyWriter } from '../../protocol/writer';
+import type { Coordinator } from '../../cluster/coordinator';
+import type { Client } from '../client';
+import type { ServerState } from '../state';
+
+export interface CommandContext {
+  readonly client: Client;
+  readonly reply: ReplyWriter;
+  readonly store: Coordinator;
+  readonly server: ServerState;
+}
+
+/**
+ * argv[0] is the command name as the client sent it. A handler replies
+ * through ctx.reply exactly once, or throws CommandError(message).
+ */
+export type CommandHandler = (ctx: CommandContext, argv: Buffer[]) => void;
+
+export type CommandFlag =
+  | 'write'
+  | 'readonly'
+  | 'denyoom'
+  | 'admin'
+  | 'pubsub'
+  | 'noscript'
+  | 'blocking'
+  | 'loading'
+  | 'stale'
+  | 'skip_monitor'
+  | 'skip_slowlog'
+  | 'fast'
+  | 'no_auth'
+  | 'may_replicate'
+  | 'no_mandatory_keys'
+  | 'no_multi'
+  | 'allow_busy';
+
+export interface CommandSpec {
+  /** Lower case, as COMMAND INFO shows it. */
+  name: string;
+  /** As Redis: positive = exact argc, negative = at least -arity (name included). */
+  arity: number;
+  flags: readonly CommandFlag[];
+  firstKey: number;
+  lastKey: number;
+  step: number;
+  /** ACL categories without the @, as COMMAND INFO shows them (e.g. 'string', 'fast'). */
+  categories: readonly string[];
+  /** For COMMAND DOCS. */
+  summary: string;
+  since: string;
+  group: string;
+  complexity?: string;
+  /** Arguments for COMMAND DOCS (name and type), in order; optional. */
+  arguments?: readonly { name: string; type: string; flags?: readonly string[] }[];
+  subcommands?: readonly CommandSpec[];
+  handler: CommandHandler;
+}

@@ -1,0 +1,94 @@
+// server/state.ts — state shared by every connection of one server: the
+// configuration, counters for INFO, the client registry and WATCH's
+// key -> watchers index.
+import crypto from 'node:crypto';
+import type { Client } from './client';
+
+export type AppendFsync = 'always' | 'everysec' | 'no';
+
+export interface ServerConfig {
+  port: number;
+  bind: string[];
+  dir: string;
+  appendfsync: AppendFsync;
+  appendonly: 'yes' | 'no';
+  save: string;
+  requirepass: string;
+  maxclients: number;
+  protoMaxBulkLen: number;
+  protectedMode: boolean;
+  databases: number;
+  /** The config file given on the command line, if any. */
+  configFile: string;
+}
+
+export interface CommandStat {
+  calls: number;
+  usec: number;
+  rejectedCalls: number;
+  failedCalls: number;
+}
+
+export class ServerState {
+  readonly startedAt = Date.now();
+  readonly runId = crypto.randomBytes(20).toString('hex');
+  readonly clients = new Map<number, Client>();
+  readonly commandStats = new Map<string, CommandStat>();
+  readonly stats = {
+    connectionsReceived: 0,
+    commandsProcessed: 0,
+    rejectedConnections: 0,
+    expiredKeys: 0,
+    keyspaceHits: 0,
+    keyspaceMisses: 0,
+    errorReplies: 0,
+    netInputBytes: 0,
+    netOutputBytes: 0,
+  };
+  private nextClientId = 1;
+  private readonly watchers = new Map<string, Set<Client>>();
+
+  constructor(public config: ServerConfig) {}
+
+  newClientId(): number {
+    return this.nextClientId++;
+  }
+
+  watch(client: Client, db: number, key: Buffer): void {
+    const k = watchKey(db, key);
+    if (client.watched.has(k)) return;
+    client.watched.add(k);
+    let set = this.watchers.get(k);
+    if (set === undefined) this.watchers.set(k, (set = new Set()));
+    set.add(client);
+  }
+
+  unwatchAll(client: Client): void {
+    for (const k of client.watched) {
+      const set = this.watchers.get(k);
+      set?.delete(client);
+      if (set?.size === 0) this.watchers.delete(k);
+    }
+    client.watched.clear();
+    client.watchDirty = false;
+  }
+
+  /** A key was written: transactions watching it will fail. */
+  keyModified(db: number, key: Buffer): void {
+    if (this.watchers.size === 0) return;
+    const set = this.watchers.get(watchKey(db, key));
+    if (set !== undefined) for (const c of set) c.watchDirty = true;
+  }
+
+  /** FLUSHDB / FLUSHALL (db = -1): every watcher of that db fails. */
+  dbModified(db: number): void {
+    for (const [k, set] of this.watchers) {
+      if (db !== -1 && !k.startsWith(`${db}:`)) continue;
+      for (const c of set) c.watchDirty = true;
+    }
+  }
+}
+
+function watchKey(db: number, key: Buffer): string {
+  return `${db}:${key.toString('latin1')}`;
+}
