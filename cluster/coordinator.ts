@@ -29,6 +29,8 @@ export interface Coordinator {
   scan(db: number, cursor: bigint, count: number): ScanPage;
   /** Keys of db, expired ones not yet reclaimed included (as Redis's DBSIZE). */
   size(db: number): number;
+  /** Keys of db that have an expiry. */
+  expiring(db: number): number;
   flush(db: number): void;
   /** Writes tombstones for up to `limit` expired keys of db; returns how many. */
   reclaimExpired(db: number, limit: number): number;
@@ -44,10 +46,15 @@ export class LocalCoordinator implements Coordinator {
   private readonly written: number[];
   private readonly expiryCursor: bigint[];
 
+  /**
+   * onWrite hears of every key a write changed (set, or delete of a live
+   * key): WATCH's invalidation hangs on it.
+   */
   constructor(
     private readonly dir: string,
     private readonly options: EngineOptions,
     databases = 16,
+    private readonly onWrite: (db: number, key: Buffer) => void = () => undefined,
   ) {
     this.databases = databases;
     this.engines = new Array<Engine | null>(databases).fill(null);
@@ -81,6 +88,7 @@ export class LocalCoordinator implements Coordinator {
 
   set(db: number, key: Buffer, value: Buffer, expireAt: number): void {
     this.written[db] = this.engine(db).put(key, value, { expireAt });
+    this.onWrite(db, key);
   }
 
   delete(db: number, key: Buffer): boolean {
@@ -88,6 +96,7 @@ export class LocalCoordinator implements Coordinator {
     if (e === null) return false;
     const removed = e.delete(key);
     this.written[db] = e.lastSeq;
+    if (removed) this.onWrite(db, key);
     return removed;
   }
 
@@ -99,6 +108,10 @@ export class LocalCoordinator implements Coordinator {
 
   size(db: number): number {
     return this.existing(db)?.stats().keys ?? 0;
+  }
+
+  expiring(db: number): number {
+    return this.existing(db)?.stats().expiring ?? 0;
   }
 
   flush(db: number): void {
@@ -146,5 +159,5 @@ export class LocalCoordinator implements Coordinator {
 }
 
 function emptyStats(): EngineStats {
-  return { keys: 0, liveBytes: 0, deadBytes: 0, segments: 0, pendingBytes: 0, keydirBytes: 0, merges: 0, writeError: null };
+  return { keys: 0, expiring: 0, liveBytes: 0, deadBytes: 0, segments: 0, pendingBytes: 0, keydirBytes: 0, merges: 0, writeError: null };
 }

@@ -27,6 +27,8 @@ export interface PutOptions {
 
 export interface EngineStats {
   keys: number;
+  /** Keys with an expiry (expired ones not yet reclaimed included). */
+  expiring: number;
   liveBytes: number;
   deadBytes: number;
   segments: number;

@@ -46,9 +46,14 @@ export class ReplyWriter {
     this.raw('+OK\r\n');
   }
 
-  /** An error reply; `message` starts with its code (ERR, WRONGTYPE, ...). */
+  /**
+   * An error reply; `message` starts with its code (ERR, WRONGTYPE, ...).
+   * CR/LF are cleaned as addReplyErrorFormat does: trimmed at both ends,
+   * each one left inside becomes a space.
+   */
   error(message: string): void {
-    const clean = message.includes('\r') || message.includes('\n') ? message.replace(/[\r\n]+/g, ' ') : message;
+    const clean =
+      message.includes('\r') || message.includes('\n') ? message.replace(/^[\r\n]+|[\r\n]+$/g, '').replace(/[\r\n]/g, ' ') : message;
     this.ensure(clean.length * 3 + 3);
     this.slab[this.pos++] = 0x2d; // -
     this.pos += this.slab.write(clean, this.pos, 'utf8');

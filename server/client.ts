@@ -21,8 +21,10 @@ export class Client {
   lastCommand = '';
   readonly createdAt = Date.now();
   lastActive = Date.now();
-  /** Set by QUIT and CLIENT KILL: close once the replies are written. */
+  /** Set by QUIT: close once the replies are written. */
   closing = false;
+  /** Closes the connection at once (CLIENT KILL); set by the connection. */
+  disconnect: () => void = () => undefined;
 
   constructor(
     readonly id: number,

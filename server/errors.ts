@@ -45,3 +45,26 @@ export function unknownCommand(argv: readonly Buffer[]): string {
 export function unknownSubcommand(command: string, sub: string): string {
   return `ERR unknown subcommand '${sub.slice(0, 128)}'. Try ${command.toUpperCase()} HELP.`;
 }
+
+// Keys family (server/commands/keys.ts, expire.ts, scan.ts).
+export const KEY_ERR = {
+  sameObject: 'ERR source and destination objects are the same',
+  invalidCursor: 'ERR invalid cursor',
+  expireNxAndOthers: 'ERR NX and XX, GT or LT options at the same time are not compatible',
+  expireGtAndLt: 'ERR GT and LT options at the same time are not compatible',
+  lfuNotSelected:
+    'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
+} as const;
+
+export function unsupportedOption(option: string): string {
+  return `ERR Unsupported option ${option}`;
+}
+
+// String and bitmap families (server/commands/strings.ts, counters.ts, ranges.ts, bitops.ts).
+export const STRING_ERR = {
+  decrementOverflow: 'ERR decrement would overflow',
+  bitposBit: 'ERR The bit argument must be 1 or 0.',
+  lcsLenAndIdx: 'ERR If you want both the length and indexes, please just use IDX.',
+  lcsTooLong: 'ERR String too long for LCS',
+  lcsMemory: 'ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len',
+} as const;

@@ -217,6 +217,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     EngineStats st = engine(env).stats();
     Napi::Object o = Napi::Object::New(env);
     o.Set("keys", double(st.keys));
+    o.Set("expiring", double(st.expiring));
     o.Set("liveBytes", double(st.liveBytes));
     o.Set("deadBytes", double(st.deadBytes));
     o.Set("segments", double(st.segments));

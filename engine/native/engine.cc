@@ -328,7 +328,7 @@ uint64_t Engine::scan(uint64_t from, uint64_t to, size_t count, std::vector<std:
 
 EngineStats Engine::stats() {
   std::lock_guard<std::mutex> lk(mu_);
-  EngineStats st{keydir_.size(), 0, 0, 0, pendingBytes_, keydir_.memoryBytes(), merges_, errorMessage_};
+  EngineStats st{keydir_.size(), keydir_.expiring(), 0, 0, 0, pendingBytes_, keydir_.memoryBytes(), merges_, errorMessage_};
   for (const auto& [id, s] : segments_) {
     if (s->size <= kFileHeader) continue;
     st.segments++;

@@ -33,7 +33,7 @@ struct EngineOptions {
 };
 
 struct EngineStats {
-  uint64_t keys, liveBytes, deadBytes, segments, pendingBytes, keydirBytes, merges;
+  uint64_t keys, expiring, liveBytes, deadBytes, segments, pendingBytes, keydirBytes, merges;
   std::string writeError;
 };
 

@@ -93,6 +93,7 @@ KeyEntry* Keydir::allocEntry(uint32_t keyLen, bool hasExpire) {
 }
 
 void Keydir::freeEntry(KeyEntry* e) {
+  if (e->hasExpire()) expiring_--;
   uint32_t size = entrySize(e->keyLen(), e->hasExpire());
   if (size > kMaxSlab) {
     largeBytes_ -= size;
@@ -107,6 +108,7 @@ void Keydir::freeEntry(KeyEntry* e) {
 KeyEntry* Keydir::makeEntry(const uint8_t* key, uint32_t len, const Location& loc) {
   bool hasExpire = loc.expireAt != 0;
   KeyEntry* e = allocEntry(len, hasExpire);
+  if (hasExpire) expiring_++;
   e->seg = loc.seg;
   e->off = loc.off;
   e->size = loc.size;

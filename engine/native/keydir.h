@@ -60,6 +60,7 @@ class Keydir {
                 std::vector<const KeyEntry*>& out) const;
 
   size_t size() const { return count_; }
+  size_t expiring() const { return expiring_; }  // entries with an expire-at
   size_t memoryBytes() const;
 
  private:
@@ -80,6 +81,7 @@ class Keydir {
 
   Table tables_[16384];
   size_t count_ = 0;
+  size_t expiring_ = 0;
   size_t tableBytes_ = 0;
 
   // Slabs: size classes of 8 bytes up to kMaxSlab; bigger entries use malloc.

@@ -3,8 +3,25 @@
 // CommandSpec[]; add its import and spread it below.
 import type { CommandSpec } from './types';
 // families:
+import { stringCommands } from './strings';
+import { counterCommands } from './counters';
+import { rangeCommands } from './ranges';
+import { bitCommands } from './bitops';
+import { keyCommands } from './keys';
+import { expireCommands } from './expire';
+import { scanCommands } from './scan';
+import { connectionCommands } from './connection';
+import { serverCommands } from './server';
+import { transactionCommands } from './transactions';
 const families: CommandSpec[][] = [
   // family list:
+  stringCommands, counterCommands, rangeCommands, bitCommands,
+  keyCommands,
+  expireCommands,
+  scanCommands,
+  connectionCommands,
+  serverCommands,
+  transactionCommands,
 ];
 
 export const commandTable = new Map<string, CommandSpec>();

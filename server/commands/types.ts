@@ -11,6 +11,8 @@ export interface CommandContext {
   readonly reply: ReplyWriter;
   readonly store: Coordinator;
   readonly server: ServerState;
+  /** Runs another command for this client now (EXEC), outside MULTI queueing. */
+  readonly execute: (argv: Buffer[]) => void;
 }
 
 /**
@@ -56,6 +58,10 @@ export interface CommandSpec {
   complexity?: string;
   /** Arguments for COMMAND DOCS (name and type), in order; optional. */
   arguments?: readonly { name: string; type: string; flags?: readonly string[] }[];
+  /** COMMAND INFO's tips, e.g. 'nondeterministic_output'. */
+  tips?: readonly string[];
+  /** Flags of the key spec derived from firstKey/lastKey/step, e.g. ['RW', 'ACCESS', 'UPDATE']. */
+  keySpecFlags?: readonly string[];
   subcommands?: readonly CommandSpec[];
   handler: CommandHandler;
 }

@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// bin/dynkv-server.ts — the server's entry point: redis-server's flags and
+// config file, one startup line, clean shutdown on SIGTERM/SIGINT.
+import { ConfigError, parseArgs } from '../server/config';
+import { startServer } from '../server/server';
+import { version } from '../server/version';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(`dynkv-server: ${err.message}`);
+    console.error('usage: dynkv-server [/path/to/dynkv.conf] [--port 6379] [--bind 127.0.0.1] [--dir ./data] [--appendfsync everysec|always|no] [--requirepass PASS] [--maxclients N] [--proto-max-bulk-len BYTES]');
+    process.exit(1);
+  }
+  const server = await startServer(config);
+  console.log(`dynkv ${version} ready: port ${server.port}, dir ${config.dir}, appendfsync ${config.appendfsync}, pid ${process.pid}`);
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`dynkv: ${signal} received, shutting down`);
+    server.close().then(
+      () => process.exit(0),
+      (err: Error) => {
+        console.error(`dynkv: shutdown failed: ${err.message}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: Error) => {
+  console.error(`dynkv-server: ${err.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,233 @@
+// server/commands/connection.ts — the connection group: PING, ECHO, QUIT,
+// RESET, HELLO, AUTH, SELECT and CLIENT, as redis-server 7.0 answers them
+// (CLIENT SETINFO as 7.2, since current clients send it on connect).
+import crypto from 'node:crypto';
+import type { Client } from '../client';
+import { CommandError, ERR } from '../errors';
+import { redisVersion } from '../version';
+import { container } from './subcommands';
+import type { CommandContext, CommandFlag, CommandHandler, CommandSpec } from './types';
+
+const CONNECTION_FLAGS: readonly CommandFlag[] = ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'];
+
+function spec(name: string, arity: number, flags: readonly CommandFlag[], summary: string, since: string, handler: CommandHandler, categories: readonly string[] = ['fast', 'connection']): CommandSpec {
+  return { name, arity, flags, firstKey: 0, lastKey: 0, step: 0, categories, summary, since, group: 'connection', handler };
+}
+
+function passwordMatches(expected: string, given: Buffer): boolean {
+  const a = Buffer.from(expected);
+  return a.length === given.length && crypto.timingSafeEqual(a, given);
+}
+
+/** AUTH's rules, shared with HELLO ... AUTH. */
+function authenticate(ctx: CommandContext, user: Buffer | null, password: Buffer): void {
+  const required = ctx.server.config.requirepass;
+  if (required === '' && user === null)
+    throw new CommandError('ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?');
+  const userOk = user === null || user.toString() === 'default';
+  if (!userOk || (required !== '' && !passwordMatches(required, password)))
+    throw new CommandError('WRONGPASS invalid username-password pair or user is disabled.');
+  ctx.client.authenticated = true;
+}
+
+const NAME_OK = /^[\x21-\x7e]*$/;
+
+function setName(client: Client, name: Buffer): void {
+  const text = name.toString();
+  if (!NAME_OK.test(text)) throw new CommandError('ERR Client names cannot contain spaces, newlines or special characters.');
+  client.name = text;
+}
+
+function clientLine(c: Client, now: number): string {
+  const multi = c.multi === null ? -1 : c.multi.length;
+  const flags = c.multi !== null ? 'x' : 'N';
+  return (
+    `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=8 name=${c.name} age=${Math.floor((now - c.createdAt) / 1000)} ` +
+    `idle=${Math.floor((now - c.lastActive) / 1000)} flags=${flags} db=${c.db} sub=0 psub=0 ssub=0 multi=${multi} ` +
+    `qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r ` +
+    `cmd=${c.lastCommand === '' ? 'NULL' : c.lastCommand} user=default redir=-1 resp=${c.resp}` +
+    (c.libName !== '' || c.libVersion !== '' ? ` lib-name=${c.libName} lib-ver=${c.libVersion}` : '') +
+    '\n'
+  );
+}
+
+const ping: CommandHandler = (ctx, argv) => {
+  if (argv.length > 2) throw new CommandError("ERR wrong number of arguments for 'ping' command");
+  if (argv.length === 2) ctx.reply.bulk(argv[1]);
+  else ctx.reply.simple('PONG');
+};
+
+const hello: CommandHandler = (ctx, argv) => {
+  let resp = ctx.client.resp;
+  let i = 1;
+  if (argv.length > 1) {
+    const text = argv[1].toString();
+    if (!/^-?\d+$/.test(text)) throw new CommandError('ERR Protocol version is not an integer or out of range');
+    const v = Number(text);
+    if (v !== 2 && v !== 3) throw new CommandError('NOPROTO unsupported protocol version');
+    resp = v;
+    i = 2;
+  }
+  let name: Buffer | null = null;
+  for (; i < argv.length; i++) {
+    const opt = argv[i].toString().toLowerCase();
+    if (opt === 'auth' && i + 2 < argv.length) {
+      authenticate(ctx, argv[i + 1], argv[i + 2]);
+      i += 2;
+    } else if (opt === 'setname' && i + 1 < argv.length) {
+      name = argv[++i];
+    } else {
+      throw new CommandError(`ERR Syntax error in HELLO option '${argv[i].toString()}'`);
+    }
+  }
+  if (!ctx.client.authenticated) throw new CommandError('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time');
+  if (name !== null) setName(ctx.client, name);
+  ctx.client.resp = resp;
+  ctx.reply.resp = resp;
+  const r = ctx.reply;
+  r.mapHeader(7);
+  r.bulk('server');
+  r.bulk('redis');
+  r.bulk('version');
+  r.bulk(redisVersion);
+  r.bulk('proto');
+  r.integer(resp);
+  r.bulk('id');
+  r.integer(ctx.client.id);
+  r.bulk('mode');
+  r.bulk('standalone');
+  r.bulk('role');
+  r.bulk('master');
+  r.bulk('modules');
+  r.arrayHeader(0);
+};
+
+const select: CommandHandler = (ctx, argv) => {
+  const text = argv[1].toString();
+  if (!/^-?\d+$/.test(text)) throw new CommandError(ERR.notInteger);
+  const db = Number(text);
+  if (db < 0 || db >= ctx.store.databases) throw new CommandError(ERR.dbIndexOutOfRange);
+  ctx.client.db = db;
+  ctx.reply.ok();
+};
+
+const reset: CommandHandler = (ctx) => {
+  const c = ctx.client;
+  c.multi = null;
+  c.multiFailed = false;
+  ctx.server.unwatchAll(c);
+  c.db = 0;
+  c.resp = 2;
+  ctx.reply.resp = 2;
+  c.name = '';
+  c.noEvict = false;
+  c.authenticated = ctx.server.config.requirepass === '';
+  ctx.reply.simple('RESET');
+};
+
+const CLIENT_SUB_FLAGS: readonly CommandFlag[] = ['noscript', 'loading', 'stale'];
+
+function clientSub(name: string, arity: number, summary: string, since: string, handler: CommandHandler, categories: readonly string[] = ['slow', 'connection']): CommandSpec {
+  return { ...spec(`client|${name}`, arity, CLIENT_SUB_FLAGS, summary, since, handler, categories) };
+}
+
+function clientKill(ctx: CommandContext, argv: Buffer[]): void {
+  const clients = [...ctx.server.clients.values()];
+  if (argv.length === 3) {
+    // The old form: CLIENT KILL addr:port.
+    const target = clients.find((c) => c.addr === argv[2].toString());
+    if (target === undefined) throw new CommandError('ERR No such client');
+    target.disconnect();
+    ctx.reply.ok();
+    return;
+  }
+  if (argv.length % 2 !== 0) throw new CommandError(ERR.syntax);
+  let skipMe = true;
+  const tests: ((c: Client) => boolean)[] = [];
+  for (let i = 2; i < argv.length; i += 2) {
+    const opt = argv[i].toString().toLowerCase();
+    const val = argv[i + 1].toString();
+    if (opt === 'id') {
+      if (!/^\d+$/.test(val)) throw new CommandError('ERR client-id should be greater than 0');
+      tests.push((c) => c.id === Number(val));
+    } else if (opt === 'addr') tests.push((c) => c.addr === val);
+    else if (opt === 'laddr') tests.push((c) => c.laddr === val);
+    else if (opt === 'user') tests.push(() => val === 'default');
+    else if (opt === 'skipme') {
+      const v = val.toLowerCase();
+      if (v !== 'yes' && v !== 'no') throw new CommandError(ERR.syntax);
+      skipMe = v === 'yes';
+    } else if (opt === 'type') {
+      const v = val.toLowerCase();
+      if (!['normal', 'master', 'replica', 'slave', 'pubsub'].includes(v)) throw new CommandError(`ERR Unknown client type '${val}'`);
+      tests.push(() => v === 'normal');
+    } else throw new CommandError(ERR.syntax);
+  }
+  let killed = 0;
+  for (const c of clients) {
+    if (skipMe && c === ctx.client) continue;
+    if (!tests.every((t) => t(c))) continue;
+    if (c === ctx.client) c.closing = true;
+    else c.disconnect();
+    killed++;
+  }
+  ctx.reply.integer(killed);
+}
+
+const clientCommands: CommandSpec[] = [
+  clientSub('id', 2, 'Returns the unique client ID of the connection.', '5.0.0', (ctx) => ctx.reply.integer(ctx.client.id)),
+  clientSub('setname', 3, 'Sets the connection name.', '2.6.9', (ctx, argv) => {
+    setName(ctx.client, argv[2]);
+    ctx.reply.ok();
+  }),
+  clientSub('getname', 2, 'Returns the name of the connection.', '2.6.9', (ctx) => ctx.reply.bulk(ctx.client.name === '' ? null : ctx.client.name)),
+  clientSub('setinfo', 4, 'Sets information specific to the client or connection.', '7.2.0', (ctx, argv) => {
+    const attr = argv[2].toString().toLowerCase();
+    const value = argv[3].toString();
+    if (attr !== 'lib-name' && attr !== 'lib-ver') throw new CommandError(`ERR Unrecognized option '${argv[2].toString()}'`);
+    if (!NAME_OK.test(value)) throw new CommandError(`ERR ${attr} cannot contain spaces, newlines or special characters.`);
+    if (attr === 'lib-name') ctx.client.libName = value;
+    else ctx.client.libVersion = value;
+    ctx.reply.ok();
+  }),
+  clientSub('list', -2, 'Lists open connections.', '2.4.0', (ctx, argv) => {
+    let clients = [...ctx.server.clients.values()];
+    if (argv.length > 2) {
+      const opt = argv[2].toString().toLowerCase();
+      if (opt === 'id' && argv.length > 3) {
+        const ids = new Set(argv.slice(3).map((a) => Number(a.toString())));
+        clients = clients.filter((c) => ids.has(c.id));
+      } else if (opt === 'type' && argv.length === 4) {
+        if (argv[3].toString().toLowerCase() !== 'normal') clients = [];
+      } else throw new CommandError(ERR.syntax);
+    }
+    const now = Date.now();
+    ctx.reply.verbatim(clients.map((c) => clientLine(c, now)).join(''));
+  }, ['admin', 'slow', 'dangerous', 'connection']),
+  clientSub('info', 2, 'Returns information about the connection.', '6.2.0', (ctx) => ctx.reply.verbatim(clientLine(ctx.client, Date.now()))),
+  clientSub('kill', -3, 'Terminates open connections.', '2.4.0', clientKill, ['admin', 'slow', 'dangerous', 'connection']),
+  clientSub('no-evict', 3, 'Sets the client eviction mode of the connection.', '7.0.0', (ctx, argv) => {
+    const v = argv[2].toString().toLowerCase();
+    if (v !== 'on' && v !== 'off') throw new CommandError(ERR.syntax);
+    ctx.client.noEvict = v === 'on';
+    ctx.reply.ok();
+  }, ['admin', 'slow', 'dangerous', 'connection']),
+];
+
+export const connectionCommands: CommandSpec[] = [
+  spec('ping', -1, ['fast'], 'Returns the server\'s liveliness response.', '1.0.0', ping),
+  spec('echo', 2, ['loading', 'stale', 'fast'], 'Returns the given string.', '1.0.0', (ctx, argv) => ctx.reply.bulk(argv[1])),
+  spec('quit', -1, CONNECTION_FLAGS, 'Closes the connection.', '1.0.0', (ctx) => {
+    ctx.client.closing = true;
+    ctx.reply.ok();
+  }),
+  spec('reset', 1, CONNECTION_FLAGS, 'Resets the connection.', '6.2.0', reset),
+  spec('hello', -1, CONNECTION_FLAGS, 'Handshakes with the Redis server.', '6.0.0', hello),
+  spec('auth', -2, CONNECTION_FLAGS, 'Authenticates the connection.', '1.0.0', (ctx, argv) => {
+    if (argv.length > 3) throw new CommandError(ERR.syntax);
+    authenticate(ctx, argv.length === 3 ? argv[1] : null, argv[argv.length - 1]);
+    ctx.reply.ok();
+  }),
+  spec('select', 2, ['loading', 'stale', 'fast'], 'Changes the selected database.', '1.0.0', select),
+  container('client', 'A container for client connection commands.', '2.4.0', 'connection', clientCommands),
+];

@@ -1,0 +1,88 @@
+// server/commands/counters.ts — the string family's counters, as Redis's
+// t_string.c: INCR, DECR, INCRBY, DECRBY on int64 values (exact beyond 2^53,
+// overflow refused) and INCRBYFLOAT on long doubles (longdouble.ts). All
+// keep the key's TTL, as Redis overwrites the value in place.
+import { CommandError, ERR, STRING_ERR } from '../errors';
+import { addLongDouble, formatLongDouble, parseLongDouble, ZERO } from './longdouble';
+import { INT64_MAX, INT64_MIN, int64Arg, string2ll } from './string-args';
+import type { CommandContext, CommandSpec } from './types';
+
+function incrDecr(ctx: CommandContext, key: Buffer, incr: number | bigint): void {
+  const db = ctx.client.db;
+  // meta before get: a key that expires between the two reads counts as absent.
+  const meta = ctx.store.meta(db, key);
+  const old = meta === null ? null : ctx.store.get(db, key);
+  let value: number | bigint = 0;
+  if (old !== null) {
+    const parsed = string2ll(old);
+    if (parsed === null) throw new CommandError(ERR.notInteger);
+    value = parsed;
+  }
+  let result: number | bigint;
+  if (typeof value === 'number' && typeof incr === 'number' && Number.isSafeInteger(value + incr)) {
+    result = value + incr;
+  } else {
+    result = BigInt(value) + BigInt(incr);
+    if (result > INT64_MAX || result < INT64_MIN) throw new CommandError(ERR.overflow);
+  }
+  const text = String(result);
+  ctx.store.set(db, key, Buffer.from(text, 'latin1'), old === null || meta === null ? 0 : meta.expireAt);
+  ctx.reply.integer(result);
+}
+
+function incr(ctx: CommandContext, argv: Buffer[]): void {
+  incrDecr(ctx, argv[1], 1);
+}
+
+function decr(ctx: CommandContext, argv: Buffer[]): void {
+  incrDecr(ctx, argv[1], -1);
+}
+
+function incrby(ctx: CommandContext, argv: Buffer[]): void {
+  incrDecr(ctx, argv[1], int64Arg(argv[2]));
+}
+
+function decrby(ctx: CommandContext, argv: Buffer[]): void {
+  const by = int64Arg(argv[2]);
+  if (by === INT64_MIN) throw new CommandError(STRING_ERR.decrementOverflow); // -by does not fit
+  incrDecr(ctx, argv[1], -by);
+}
+
+function incrbyfloat(ctx: CommandContext, argv: Buffer[]): void {
+  const db = ctx.client.db;
+  const key = argv[1];
+  const meta = ctx.store.meta(db, key);
+  const old = meta === null ? null : ctx.store.get(db, key);
+  const value = old === null ? ZERO : parseLongDouble(old);
+  const by = parseLongDouble(argv[2]);
+  if (value === null || by === null) throw new CommandError(ERR.notFloat);
+  const sum = addLongDouble(value, by);
+  if (sum === null) throw new CommandError(ERR.nanOrInfinity);
+  const text = formatLongDouble(sum);
+  ctx.store.set(db, key, Buffer.from(text, 'latin1'), old === null || meta === null ? 0 : meta.expireAt);
+  ctx.reply.bulk(text);
+}
+
+const KEY = { name: 'key', type: 'key' } as const;
+
+function counter(name: string, arity: number, summary: string, since: string, handler: CommandSpec['handler'], args: CommandSpec['arguments']): CommandSpec {
+  return {
+    name, arity, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1,
+    categories: ['write', 'string', 'fast'], keySpecFlags: ['RW', 'access', 'update'], summary, since, group: 'string', complexity: 'O(1)',
+    arguments: args, handler,
+  };
+}
+
+export const counterCommands: CommandSpec[] = [
+  counter('incr', 2, 'Increment the integer value of a key by one', '1.0.0', incr, [KEY]),
+  counter('decr', 2, 'Decrement the integer value of a key by one', '1.0.0', decr, [KEY]),
+  counter('incrby', 3, 'Increment the integer value of a key by the given amount', '1.0.0', incrby, [
+    KEY, { name: 'increment', type: 'integer' },
+  ]),
+  counter('decrby', 3, 'Decrement the integer value of a key by the given number', '1.0.0', decrby, [
+    KEY, { name: 'decrement', type: 'integer' },
+  ]),
+  counter('incrbyfloat', 3, 'Increment the float value of a key by the given amount', '2.6.0', incrbyfloat, [
+    KEY, { name: 'increment', type: 'double' },
+  ]),
+];

@@ -1,0 +1,383 @@
+// server/commands/keys.ts — the generic key commands on single keys, as
+// Redis's db.c/object.c: DEL, UNLINK, EXISTS, TYPE, TOUCH, RENAME, RENAMENX,
+// COPY, MOVE, OBJECT; plus the argument helpers the key family shares
+// (expire.ts, scan.ts). Strings are the only data type, so TYPE answers
+// string or none and a key is its value bytes plus an expiry; RENAME, COPY
+// and MOVE keep the expiry, as Redis. Keyspace hits and misses are counted
+// where Redis counts them (read lookups).
+import { CommandError, ERR, KEY_ERR } from '../errors';
+import { subcommandRouter } from './subcommands';
+import type { CommandContext, CommandSpec } from './types';
+
+// ---- shared argument helpers -------------------------------------------
+
+const MAX_SAFE_DIGITS = 15;
+const LLONG_MAX = (1n << 63n) - 1n;
+const LLONG_MIN = -(1n << 63n);
+
+/**
+ * Redis's string2ll: an optional '-', digits without leading zeros, no
+ * '+' or spaces, at most 20 bytes, within a signed 64-bit integer. A number
+ * when it is a safe integer, a bigint beyond, null when not an integer.
+ */
+export function parseLongLong(arg: Buffer): number | bigint | null {
+  const len = arg.length;
+  if (len === 0 || len >= 21) return null;
+  if (len === 1 && arg[0] === 0x30) return 0;
+  const neg = arg[0] === 0x2d;
+  let i = neg ? 1 : 0;
+  if (i === len || arg[i] < 0x31 || arg[i] > 0x39) return null;
+  let n = 0;
+  for (; i < len; i++) {
+    const d = arg[i] - 0x30;
+    if (d < 0 || d > 9) return null;
+    n = n * 10 + d;
+  }
+  if (len - (neg ? 1 : 0) <= MAX_SAFE_DIGITS) return neg ? -n : n;
+  const big = BigInt(arg.toString('latin1'));
+  if (big > LLONG_MAX || big < LLONG_MIN) return null;
+  return Number.isSafeInteger(Number(big)) ? Number(big) : big;
+}
+
+/** A database index as Redis's getIntFromObjectOrReply + selectDb check it. */
+export function parseDbIndex(ctx: CommandContext, arg: Buffer): number {
+  const n = parseLongLong(arg);
+  if (typeof n !== 'number' || n < -2147483648 || n > 2147483647) throw new CommandError(ERR.notInteger);
+  if (n < 0 || n >= ctx.store.databases) throw new CommandError(ERR.dbIndexOutOfRange);
+  return n;
+}
+
+/** ASCII case-insensitive comparison of an argument with a lower-case token (strcasecmp). */
+export function isToken(arg: Buffer, lower: string): boolean {
+  if (arg.length !== lower.length) return false;
+  for (let i = 0; i < arg.length; i++) {
+    let c = arg[i];
+    if (c >= 0x41 && c <= 0x5a) c |= 0x20;
+    if (c !== lower.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/** As Redis's lookupKeyRead: counts a keyspace hit or miss. */
+export function countLookup(ctx: CommandContext, found: boolean): void {
+  if (found) ctx.server.stats.keyspaceHits++;
+  else ctx.server.stats.keyspaceMisses++;
+}
+
+// ---- commands -----------------------------------------------------------
+
+function delCommand(ctx: CommandContext, argv: Buffer[]): void {
+  const db = ctx.client.db;
+  let removed = 0;
+  for (let i = 1; i < argv.length; i++) if (ctx.store.delete(db, argv[i])) removed++;
+  ctx.reply.integer(removed);
+}
+
+function existsCommand(ctx: CommandContext, argv: Buffer[]): void {
+  const db = ctx.client.db;
+  let found = 0;
+  for (let i = 1; i < argv.length; i++) {
+    const live = ctx.store.meta(db, argv[i]) !== null;
+    countLookup(ctx, live);
+    if (live) found++;
+  }
+  ctx.reply.integer(found);
+}
+
+function typeCommand(ctx: CommandContext, argv: Buffer[]): void {
+  const live = ctx.store.meta(ctx.client.db, argv[1]) !== null;
+  countLookup(ctx, live);
+  ctx.reply.simple(live ? 'string' : 'none');
+}
+
+/** TOUCH: Redis updates the access time; we have none to update, so it counts. */
+function touchCommand(ctx: CommandContext, argv: Buffer[]): void {
+  existsCommand(ctx, argv);
+}
+
+function renameGeneric(ctx: CommandContext, argv: Buffer[], nx: boolean): void {
+  const db = ctx.client.db;
+  const src = argv[1];
+  const dst = argv[2];
+  const meta = ctx.store.meta(db, src);
+  const value = meta === null ? null : ctx.store.get(db, src);
+  if (meta === null || value === null) throw new CommandError(ERR.noSuchKey);
+  if (src.equals(dst)) {
+    if (nx) ctx.reply.integer(0);
+    else ctx.reply.ok();
+    return;
+  }
+  if (nx && ctx.store.meta(db, dst) !== null) {
+    ctx.reply.integer(0);
+    return;
+  }
+  ctx.store.set(db, dst, value, meta.expireAt);
+  ctx.store.delete(db, src);
+  if (nx) ctx.reply.integer(1);
+  else ctx.reply.ok();
+}
+
+function renameCommand(ctx: CommandContext, argv: Buffer[]): void {
+  renameGeneric(ctx, argv, false);
+}
+
+function renamenxCommand(ctx: CommandContext, argv: Buffer[]): void {
+  renameGeneric(ctx, argv, true);
+}
+
+/** COPY source destination [DB destination-db] [REPLACE] */
+function copyCommand(ctx: CommandContext, argv: Buffer[]): void {
+  const db = ctx.client.db;
+  let dstDb = db;
+  let replace = false;
+  for (let j = 3; j < argv.length; j++) {
+    if (isToken(argv[j], 'replace')) {
+      replace = true;
+    } else if (isToken(argv[j], 'db') && j + 1 < argv.length) {
+      dstDb = parseDbIndex(ctx, argv[++j]);
+    } else {
+      throw new CommandError(ERR.syntax);
+    }
+  }
+  const src = argv[1];
+  const dst = argv[2];
+  if (dstDb === db && src.equals(dst)) throw new CommandError(KEY_ERR.sameObject);
+  const meta = ctx.store.meta(db, src);
+  const value = meta === null ? null : ctx.store.get(db, src);
+  countLookup(ctx, value !== null);
+  if (meta === null || value === null || (!replace && ctx.store.meta(dstDb, dst) !== null)) {
+    ctx.reply.integer(0);
+    return;
+  }
+  ctx.store.set(dstDb, dst, value, meta.expireAt);
+  if (dstDb !== db) ctx.server.keyModified(dstDb, dst);
+  ctx.reply.integer(1);
+}
+
+/** MOVE key db: the key goes to db unless it already holds it. */
+function moveCommand(ctx: CommandContext, argv: Buffer[]): void {
+  const db = ctx.client.db;
+  const dstDb = parseDbIndex(ctx, argv[2]);
+  if (dstDb === db) throw new CommandError(KEY_ERR.sameObject);
+  const key = argv[1];
+  const meta = ctx.store.meta(db, key);
+  const value = meta === null ? null : ctx.store.get(db, key);
+  if (meta === null || value === null || ctx.store.meta(dstDb, key) !== null) {
+    ctx.reply.integer(0);
+    return;
+  }
+  ctx.store.set(dstDb, key, value, meta.expireAt);
+  ctx.store.delete(db, key);
+  ctx.server.keyModified(dstDb, key);
+  ctx.reply.integer(1);
+}
+
+// ---- OBJECT -------------------------------------------------------------
+
+/** Redis keeps integers 0..9999 as shared objects (refcount INT_MAX) when maxmemory is off. */
+const OBJ_SHARED_INTEGERS = 10000;
+const OBJ_SHARED_REFCOUNT = 2147483647;
+/** Strings up to this many bytes are embstr (OBJ_ENCODING_EMBSTR_SIZE_LIMIT). */
+const EMBSTR_SIZE_LIMIT = 44;
+
+/** The value of a live key for OBJECT, counting the lookup; null replies nil. */
+function objectLookup(ctx: CommandContext, key: Buffer): { length: number } | null {
+  const meta = ctx.store.meta(ctx.client.db, key);
+  countLookup(ctx, meta !== null);
+  if (meta === null) ctx.reply.nullBulk();
+  return meta;
+}
+
+/** The integer a short value encodes as (Redis's tryObjectEncoding: len <= 20 and string2l), else null. */
+function intEncoded(ctx: CommandContext, key: Buffer, length: number): number | bigint | null {
+  if (length > 20) return null;
+  const value = ctx.store.get(ctx.client.db, key);
+  return value === null ? null : parseLongLong(value);
+}
+
+function objectEncoding(ctx: CommandContext, argv: Buffer[]): void {
+  const meta = objectLookup(ctx, argv[2]);
+  if (meta === null) return;
+  if (intEncoded(ctx, argv[2], meta.length) !== null) ctx.reply.bulk('int');
+  else ctx.reply.bulk(meta.length <= EMBSTR_SIZE_LIMIT ? 'embstr' : 'raw');
+}
+
+function objectRefcount(ctx: CommandContext, argv: Buffer[]): void {
+  const meta = objectLookup(ctx, argv[2]);
+  if (meta === null) return;
+  const n = intEncoded(ctx, argv[2], meta.length);
+  const shared = typeof n === 'number' && n >= 0 && n < OBJ_SHARED_INTEGERS;
+  ctx.reply.integer(shared ? OBJ_SHARED_REFCOUNT : 1);
+}
+
+/** Access times are not tracked (no LRU clock per key): every live key answers 0 seconds. */
+function objectIdletime(ctx: CommandContext, argv: Buffer[]): void {
+  if (objectLookup(ctx, argv[2]) !== null) ctx.reply.integer(0);
+}
+
+/** maxmemory-policy is always noeviction here, so FREQ fails as Redis's does without an LFU policy. */
+function objectFreq(ctx: CommandContext, argv: Buffer[]): void {
+  if (objectLookup(ctx, argv[2]) !== null) throw new CommandError(KEY_ERR.lfuNotSelected);
+}
+
+const OBJECT_HELP = [
+  'OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'ENCODING <key>',
+  '    Return the kind of internal representation used in order to store the value',
+  '    associated with a <key>.',
+  'FREQ <key>',
+  '    Return the access frequency index of the <key>. The returned integer is',
+  '    proportional to the logarithm of the recent access frequency of the key.',
+  'IDLETIME <key>',
+  '    Return the idle time of the <key>, that is the approximated number of',
+  '    seconds elapsed since the last access to the key.',
+  'REFCOUNT <key>',
+  '    Return the number of references of the value associated with the specified',
+  '    <key>.',
+  'HELP',
+  '    Prints this help.',
+];
+
+function objectHelp(ctx: CommandContext): void {
+  ctx.reply.arrayHeader(OBJECT_HELP.length);
+  for (const line of OBJECT_HELP) ctx.reply.simple(line);
+}
+
+// Metadata as redis-server 7.0.15's COMMAND INFO / COMMAND DOCS report it.
+const objectSubcommands: CommandSpec[] = [
+  {
+    name: 'object|encoding', arity: 3, flags: ['readonly'], firstKey: 2, lastKey: 2, step: 1,
+    categories: ['keyspace', 'read', 'slow'],
+    tips: ['nondeterministic_output'], keySpecFlags: ['RO'],
+    summary: 'Inspect the internal encoding of a Redis object', since: '2.2.3', group: 'generic',
+    complexity: 'O(1)',
+    arguments: [{ name: 'key', type: 'key' }],
+    handler: objectEncoding,
+  },
+  {
+    name: 'object|idletime', arity: 3, flags: ['readonly'], firstKey: 2, lastKey: 2, step: 1,
+    categories: ['keyspace', 'read', 'slow'],
+    tips: ['nondeterministic_output'], keySpecFlags: ['RO'],
+    summary: 'Get the time since a Redis object was last accessed', since: '2.2.3', group: 'generic',
+    complexity: 'O(1)',
+    arguments: [{ name: 'key', type: 'key' }],
+    handler: objectIdletime,
+  },
+  {
+    name: 'object|help', arity: 2, flags: ['loading', 'stale'], firstKey: 0, lastKey: 0, step: 0,
+    categories: ['keyspace', 'slow'],
+    summary: 'Show helpful text about the different subcommands', since: '6.2.0', group: 'generic',
+    complexity: 'O(1)',
+    handler: objectHelp,
+  },
+  {
+    name: 'object|refcount', arity: 3, flags: ['readonly'], firstKey: 2, lastKey: 2, step: 1,
+    categories: ['keyspace', 'read', 'slow'],
+    tips: ['nondeterministic_output'], keySpecFlags: ['RO'],
+    summary: 'Get the number of references to the value of the key', since: '2.2.3', group: 'generic',
+    complexity: 'O(1)',
+    arguments: [{ name: 'key', type: 'key' }],
+    handler: objectRefcount,
+  },
+  {
+    name: 'object|freq', arity: 3, flags: ['readonly'], firstKey: 2, lastKey: 2, step: 1,
+    categories: ['keyspace', 'read', 'slow'],
+    tips: ['nondeterministic_output'], keySpecFlags: ['RO'],
+    summary: 'Get the logarithmic access frequency counter of a Redis object', since: '4.0.0', group: 'generic',
+    complexity: 'O(1)',
+    arguments: [{ name: 'key', type: 'key' }],
+    handler: objectFreq,
+  },
+];
+
+export const keyCommands: CommandSpec[] = [
+  {
+    name: 'del', arity: -2, flags: ['write'], firstKey: 1, lastKey: -1, step: 1,
+    categories: ['keyspace', 'write', 'slow'],
+    tips: ['request_policy:multi_shard', 'response_policy:agg_sum'], keySpecFlags: ['RM', 'delete'],
+    summary: 'Delete a key', since: '1.0.0', group: 'generic',
+    complexity: 'O(N) where N is the number of keys that will be removed. When a key to remove holds a value other than a string, the individual complexity for this key is O(M) where M is the number of elements in the list, set, sorted set or hash. Removing a single key that holds a string value is O(1).',
+    arguments: [{ name: 'key', type: 'key', flags: ['multiple'] }],
+    handler: delCommand,
+  },
+  {
+    name: 'unlink', arity: -2, flags: ['write', 'fast'], firstKey: 1, lastKey: -1, step: 1,
+    categories: ['keyspace', 'write', 'fast'],
+    tips: ['request_policy:multi_shard', 'response_policy:agg_sum'], keySpecFlags: ['RM', 'delete'],
+    summary: 'Delete a key asynchronously in another thread. Otherwise it is just as DEL, but non blocking.', since: '4.0.0', group: 'generic',
+    complexity: 'O(1) for each key removed regardless of its size. Then the command does O(N) work in a different thread in order to reclaim memory, where N is the number of allocations the deleted objects where composed of.',
+    arguments: [{ name: 'key', type: 'key', flags: ['multiple'] }],
+    handler: delCommand,
+  },
+  {
+    name: 'exists', arity: -2, flags: ['readonly', 'fast'], firstKey: 1, lastKey: -1, step: 1,
+    categories: ['keyspace', 'read', 'fast'],
+    tips: ['request_policy:multi_shard', 'response_policy:agg_sum'], keySpecFlags: ['RO'],
+    summary: 'Determine if a key exists', since: '1.0.0', group: 'generic',
+    complexity: 'O(N) where N is the number of keys to check.',
+    arguments: [{ name: 'key', type: 'key', flags: ['multiple'] }],
+    handler: existsCommand,
+  },
+  {
+    name: 'type', arity: 2, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1,
+    categories: ['keyspace', 'read', 'fast'],
+    keySpecFlags: ['RO'],
+    summary: 'Determine the type stored at key', since: '1.0.0', group: 'generic',
+    complexity: 'O(1)',
+    arguments: [{ name: 'key', type: 'key' }],
+    handler: typeCommand,
+  },
+  {
+    name: 'touch', arity: -2, flags: ['readonly', 'fast'], firstKey: 1, lastKey: -1, step: 1,
+    categories: ['keyspace', 'read', 'fast'],
+    tips: ['request_policy:multi_shard', 'response_policy:agg_sum'], keySpecFlags: ['RO'],
+    summary: 'Alters the last access time of a key(s). Returns the number of existing keys specified.', since: '3.2.1', group: 'generic',
+    complexity: 'O(N) where N is the number of keys that will be touched.',
+    arguments: [{ name: 'key', type: 'key', flags: ['multiple'] }],
+    handler: touchCommand,
+  },
+  {
+    name: 'rename', arity: 3, flags: ['write'], firstKey: 1, lastKey: 2, step: 1,
+    categories: ['keyspace', 'write', 'slow'],
+    keySpecFlags: ['RW', 'access', 'delete'], // Redis has two key specs: RW access delete | OW update
+    summary: 'Rename a key', since: '1.0.0', group: 'generic',
+    complexity: 'O(1)',
+    arguments: [{ name: 'key', type: 'key' }, { name: 'newkey', type: 'key' }],
+    handler: renameCommand,
+  },
+  {
+    name: 'renamenx', arity: 3, flags: ['write', 'fast'], firstKey: 1, lastKey: 2, step: 1,
+    categories: ['keyspace', 'write', 'fast'],
+    keySpecFlags: ['RW', 'access', 'delete'], // Redis has two key specs: RW access delete | OW insert
+    summary: 'Rename a key, only if the new key does not exist', since: '1.0.0', group: 'generic',
+    complexity: 'O(1)',
+    arguments: [{ name: 'key', type: 'key' }, { name: 'newkey', type: 'key' }],
+    handler: renamenxCommand,
+  },
+  {
+    name: 'copy', arity: -3, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 2, step: 1,
+    categories: ['keyspace', 'write', 'slow'],
+    keySpecFlags: ['RO', 'access'], // Redis has two key specs: RO access | OW update
+    summary: 'Copy a key', since: '6.2.0', group: 'generic',
+    complexity: 'O(N) worst case for collections, where N is the number of nested items. O(1) for string values.',
+    arguments: [{ name: 'source', type: 'key' }, { name: 'destination', type: 'key' }, { name: 'destination-db', type: 'integer', flags: ['optional'] }, { name: 'replace', type: 'pure-token', flags: ['optional'] }],
+    handler: copyCommand,
+  },
+  {
+    name: 'move', arity: 3, flags: ['write', 'fast'], firstKey: 1, lastKey: 1, step: 1,
+    categories: ['keyspace', 'write', 'fast'],
+    keySpecFlags: ['RW', 'access', 'update'],
+    summary: 'Move a key to another database', since: '1.0.0', group: 'generic',
+    complexity: 'O(1)',
+    arguments: [{ name: 'key', type: 'key' }, { name: 'db', type: 'integer' }],
+    handler: moveCommand,
+  },
+  {
+    name: 'object', arity: -2, flags: [], firstKey: 0, lastKey: 0, step: 0,
+    categories: ['slow'],
+    summary: 'A container for object introspection commands', since: '2.2.3', group: 'generic',
+    complexity: 'Depends on subcommand.',
+    subcommands: objectSubcommands,
+    handler: subcommandRouter('object', objectSubcommands),
+  },
+];

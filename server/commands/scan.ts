@@ -1,0 +1,209 @@
+// server/commands/scan.ts — commands over a whole database: KEYS, SCAN,
+// RANDOMKEY, DBSIZE, FLUSHDB, FLUSHALL. Iteration is the engine's: keys in
+// ring-hash order, the cursor being the next ring hash (as a decimal
+// string), so a key that lives through a whole SCAN is returned at least
+// once, as Redis guarantees. Patterns match as Redis's stringmatchlen
+// (server/glob.ts). FLUSH ASYNC is as synchronous as SYNC: a flush drops a
+// database's files at once.
+import { CommandError, ERR, KEY_ERR } from '../errors';
+import { globMatch, matchesEverything } from '../glob';
+import { isToken, parseLongLong } from './keys';
+import type { CommandContext, CommandSpec } from './types';
+
+const KEYS_PAGE = 1024;
+const RANDOMKEY_PAGE = 16;
+/** Engine scan counts are 32-bit; a bigger COUNT only means "all". */
+const MAX_COUNT = 1 << 30;
+const ULONG_MAX = (1n << 64n) - 1n;
+const TWO_64 = 1n << 64n;
+
+function keysCommand(ctx: CommandContext, argv: Buffer[]): void {
+  const db = ctx.client.db;
+  const pattern = argv[1];
+  const all = matchesEverything(pattern);
+  const out: Buffer[] = [];
+  let cursor = 0n;
+  do {
+    const page = ctx.store.scan(db, cursor, KEYS_PAGE);
+    for (const key of page.keys) if (all || globMatch(pattern, key)) out.push(key);
+    cursor = page.cursor;
+  } while (cursor !== 0n);
+  ctx.reply.bulkArray(out);
+}
+
+/**
+ * The cursor as Redis's parseScanCursorOrReply reads it with strtoul: no
+ * leading space, an optional sign ('-n' wraps to 2^64 - n), decimal digits
+ * up to 2^64 - 1, nothing after them but the end (or a NUL byte); "" is 0.
+ */
+function parseCursor(arg: Buffer): bigint {
+  const len = arg.length;
+  let i = 0;
+  let neg = false;
+  if (len > 0 && (arg[0] === 0x2b || arg[0] === 0x2d)) {
+    neg = arg[0] === 0x2d;
+    i = 1;
+  }
+  const start = i;
+  while (i < len && arg[i] >= 0x30 && arg[i] <= 0x39) i++;
+  const noDigits = i === start;
+  // strtoul consumed nothing when there are no digits: then it points at byte 0.
+  const stop = noDigits ? 0 : i;
+  if (stop < len && arg[stop] !== 0) throw new CommandError(KEY_ERR.invalidCursor);
+  if (noDigits) return 0n;
+  const value = i - start <= 15 ? BigInt(Number(arg.toString('latin1', start, i))) : BigInt(arg.toString('latin1', start, i));
+  if (value > ULONG_MAX) throw new CommandError(KEY_ERR.invalidCursor);
+  return neg && value !== 0n ? TWO_64 - value : value;
+}
+
+/** SCAN cursor [MATCH pattern] [COUNT count] [TYPE type] */
+function scanCommand(ctx: CommandContext, argv: Buffer[]): void {
+  const cursor = parseCursor(argv[1]);
+  let count = 10;
+  let pattern: Buffer | null = null;
+  let type: Buffer | null = null;
+  for (let i = 2; i < argv.length; i += 2) {
+    const more = i + 1 < argv.length;
+    if (more && isToken(argv[i], 'count')) {
+      const n = parseLongLong(argv[i + 1]);
+      if (n === null) throw new CommandError(ERR.notInteger);
+      if (n < 1) throw new CommandError(ERR.syntax);
+      count = n > MAX_COUNT ? MAX_COUNT : Number(n);
+    } else if (more && isToken(argv[i], 'match')) {
+      pattern = matchesEverything(argv[i + 1]) ? null : argv[i + 1];
+    } else if (more && isToken(argv[i], 'type')) {
+      type = argv[i + 1];
+    } else {
+      throw new CommandError(ERR.syntax);
+    }
+  }
+  const page = ctx.store.scan(ctx.client.db, cursor, count);
+  // Every key is a string: a TYPE filter keeps all keys or none.
+  const keep = type === null || isToken(type, 'string');
+  let keys = keep ? page.keys : [];
+  if (pattern !== null && keys.length > 0) {
+    const p = pattern;
+    keys = keys.filter((k) => globMatch(p, k));
+  }
+  ctx.reply.arrayHeader(2);
+  ctx.reply.bulk(page.cursor.toString());
+  ctx.reply.bulkArray(keys);
+}
+
+function random64(): bigint {
+  const hi = BigInt(Math.floor(Math.random() * 0x100000000));
+  const lo = BigInt(Math.floor(Math.random() * 0x100000000));
+  return (hi << 32n) | lo;
+}
+
+/**
+ * The first live key at or after a random point of the ring, wrapping
+ * around once; nil when the database holds no live key.
+ */
+function randomkeyCommand(ctx: CommandContext): void {
+  const db = ctx.client.db;
+  if (ctx.store.size(db) === 0) {
+    ctx.reply.nullBulk();
+    return;
+  }
+  const start = random64();
+  let cursor = start;
+  let wrapped = start === 0n;
+  for (;;) {
+    const page = ctx.store.scan(db, cursor, RANDOMKEY_PAGE);
+    if (page.keys.length > 0) {
+      ctx.reply.bulk(page.keys[0]);
+      return;
+    }
+    if (page.cursor === 0n) {
+      if (wrapped) break; // the whole ring was seen
+      wrapped = true;
+      cursor = 0n;
+      continue;
+    }
+    cursor = page.cursor;
+    if (wrapped && cursor >= start) break;
+  }
+  ctx.reply.nullBulk();
+}
+
+function dbsizeCommand(ctx: CommandContext): void {
+  ctx.reply.integer(ctx.store.size(ctx.client.db));
+}
+
+/** [ASYNC|SYNC]: both flush at once. */
+function checkFlushArgs(argv: Buffer[]): void {
+  if (argv.length === 1) return;
+  if (argv.length === 2 && (isToken(argv[1], 'sync') || isToken(argv[1], 'async'))) return;
+  throw new CommandError(ERR.syntax);
+}
+
+function flushdbCommand(ctx: CommandContext, argv: Buffer[]): void {
+  checkFlushArgs(argv);
+  ctx.store.flush(ctx.client.db);
+  ctx.server.dbModified(ctx.client.db);
+  ctx.reply.ok();
+}
+
+function flushallCommand(ctx: CommandContext, argv: Buffer[]): void {
+  checkFlushArgs(argv);
+  for (let db = 0; db < ctx.store.databases; db++) ctx.store.flush(db);
+  ctx.server.dbModified(-1);
+  ctx.reply.ok();
+}
+
+// Metadata as redis-server 7.0.15's COMMAND INFO / COMMAND DOCS report it.
+export const scanCommands: CommandSpec[] = [
+  {
+    name: 'keys', arity: 2, flags: ['readonly'], firstKey: 0, lastKey: 0, step: 0,
+    categories: ['keyspace', 'read', 'slow', 'dangerous'],
+    tips: ['request_policy:all_shards', 'nondeterministic_output_order'],
+    summary: 'Find all keys matching the given pattern', since: '1.0.0', group: 'generic',
+    complexity: 'O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.',
+    arguments: [{ name: 'pattern', type: 'pattern' }],
+    handler: keysCommand,
+  },
+  {
+    name: 'scan', arity: -2, flags: ['readonly'], firstKey: 0, lastKey: 0, step: 0,
+    categories: ['keyspace', 'read', 'slow'],
+    tips: ['nondeterministic_output', 'request_policy:special'],
+    summary: 'Incrementally iterate the keys space', since: '2.8.0', group: 'generic',
+    complexity: 'O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.',
+    arguments: [{ name: 'cursor', type: 'integer' }, { name: 'pattern', type: 'pattern', flags: ['optional'] }, { name: 'count', type: 'integer', flags: ['optional'] }, { name: 'type', type: 'string', flags: ['optional'] }],
+    handler: scanCommand,
+  },
+  {
+    name: 'randomkey', arity: 1, flags: ['readonly'], firstKey: 0, lastKey: 0, step: 0,
+    categories: ['keyspace', 'read', 'slow'],
+    tips: ['request_policy:all_shards', 'nondeterministic_output'],
+    summary: 'Return a random key from the keyspace', since: '1.0.0', group: 'generic',
+    complexity: 'O(1)',
+    handler: randomkeyCommand,
+  },
+  {
+    name: 'dbsize', arity: 1, flags: ['readonly', 'fast'], firstKey: 0, lastKey: 0, step: 0,
+    categories: ['keyspace', 'read', 'fast'],
+    tips: ['request_policy:all_shards', 'response_policy:agg_sum'],
+    summary: 'Return the number of keys in the selected database', since: '1.0.0', group: 'server',
+    complexity: 'O(1)',
+    handler: dbsizeCommand,
+  },
+  {
+    name: 'flushdb', arity: -1, flags: ['write'], firstKey: 0, lastKey: 0, step: 0,
+    categories: ['keyspace', 'write', 'slow', 'dangerous'],
+    tips: ['request_policy:all_shards', 'response_policy:all_succeeded'],
+    summary: 'Remove all keys from the current database', since: '1.0.0', group: 'server',
+    complexity: 'O(N) where N is the number of keys in the selected database',
+    arguments: [{ name: 'async', type: 'oneof', flags: ['optional'] }],
+    handler: flushdbCommand,
+  },
+  {
+    name: 'flushall', arity: -1, flags: ['write'], firstKey: 0, lastKey: 0, step: 0,
+    categories: ['keyspace', 'write', 'slow', 'dangerous'],
+    tips: ['request_policy:all_shards', 'response_policy:all_succeeded'],
+    summary: 'Remove all keys from all databases', since: '1.0.0', group: 'server',
+    complexity: 'O(N) where N is the total number of keys in all databases',
+    arguments: [{ name: 'async', type: 'oneof', flags: ['optional'] }],
+    handler: flushallCommand,
+  },
+];

@@ -1,0 +1,96 @@
+// server/commands/string-args.ts — argument parsing shared by the string and
+// bitmap families, as Redis parses them: string2ll for integers (no '+', no
+// spaces, no leading zeros, int64 range, exact beyond 2^53), options matched
+// like C strings (case-insensitive, an argument ends at its first NUL byte),
+// relative and absolute expire times, and reads that count keyspace hits.
+import { CommandError, ERR, invalidExpireTime } from '../errors';
+import type { CommandContext } from './types';
+
+export const INT64_MAX = 9223372036854775807n;
+export const INT64_MIN = -9223372036854775808n;
+const INT64_MAX_MS_AS_SECONDS = 9223372036854775; // LLONG_MAX / 1000
+
+/**
+ * Redis's string2ll: the int64 written in buf, or null when buf is not one.
+ * Values within ±(2^53 - 1) come back as numbers, others as bigints.
+ */
+export function string2ll(buf: Buffer): number | bigint | null {
+  const len = buf.length;
+  if (len === 0 || len >= 21) return null;
+  if (len === 1 && buf[0] === 0x30) return 0;
+  let i = 0;
+  const negative = buf[0] === 0x2d; // -
+  if (negative) {
+    if (len === 1) return null;
+    i = 1;
+  }
+  if (buf[i] < 0x31 || buf[i] > 0x39) return null; // first digit 1-9
+  let n = 0;
+  for (let j = i; j < len; j++) {
+    const d = buf[j] - 0x30;
+    if (d < 0 || d > 9) return null;
+    n = n * 10 + d;
+  }
+  // Below 2^53 every step was exact; at or above it the sum can only have
+  // rounded to a value at or above 2^53, so this test is exact.
+  if (n <= Number.MAX_SAFE_INTEGER) return negative ? -n : n;
+  const big = BigInt(buf.toString('latin1', i, len));
+  if (negative) return big > -INT64_MIN ? null : -big;
+  return big > INT64_MAX ? null : big;
+}
+
+/** An int64 argument (getLongLongFromObjectOrReply); throws `message` when it is not one. */
+export function int64Arg(buf: Buffer, message: string = ERR.notInteger): number | bigint {
+  const v = string2ll(buf);
+  if (v === null) throw new CommandError(message);
+  return v;
+}
+
+/** A number or bigint as a number that keeps its order against any string length. */
+export function clampToSafe(v: number | bigint): number {
+  if (typeof v === 'number') return v;
+  return v > 0n ? Number.MAX_SAFE_INTEGER : -Number.MAX_SAFE_INTEGER;
+}
+
+/** True when arg equals `lower` ignoring case, read as a C string (up to its first NUL). */
+export function isToken(arg: Buffer, lower: string): boolean {
+  const n = lower.length;
+  if (arg.length < n || (arg.length > n && arg[n] !== 0)) return false;
+  for (let i = 0; i < n; i++) {
+    const c = arg[i];
+    if ((c >= 0x41 && c <= 0x5a ? c + 0x20 : c) !== lower.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/**
+ * Redis's getExpireMillisecondsOrReply: the absolute expiry in ms for an
+ * EX/PX (relative) or EXAT/PXAT (absolute) argument. `command` names the
+ * command in the invalid-expire error.
+ */
+export function expireAtArg(arg: Buffer, seconds: boolean, relative: boolean, command: string): number {
+  const v = int64Arg(arg);
+  if (v <= 0 || (seconds && v > INT64_MAX_MS_AS_SECONDS)) throw new CommandError(invalidExpireTime(command));
+  const now = relative ? Date.now() : 0;
+  if (typeof v === 'number') {
+    const ms = seconds ? v * 1000 + now : v + now;
+    if (ms <= Number.MAX_SAFE_INTEGER) return ms;
+  }
+  // Redis adds in int64 and rejects a sum that wrapped around.
+  const ms = (seconds ? BigInt(v) * 1000n : BigInt(v)) + BigInt(now);
+  if (ms > INT64_MAX) throw new CommandError(invalidExpireTime(command));
+  return Number(ms);
+}
+
+/** lookupKeyRead: the value of key in the client's database, counted as a keyspace hit or miss. */
+export function readValue(ctx: CommandContext, key: Buffer): Buffer | null {
+  const value = ctx.store.get(ctx.client.db, key);
+  if (value === null) ctx.server.stats.keyspaceMisses++;
+  else ctx.server.stats.keyspaceHits++;
+  return value;
+}
+
+/** Redis's checkStringLength: a string of size + append bytes must fit proto-max-bulk-len. */
+export function checkStringLength(ctx: CommandContext, size: number, append: number): void {
+  if (size + append > ctx.server.config.protoMaxBulkLen) throw new CommandError(ERR.stringTooLong);
+}

@@ -1,0 +1,98 @@
+// server/dispatch.ts — runs one command for one client, as Redis's
+// processCommand: table lookup, arity, authentication, MULTI queueing, the
+// handler, and per-command stats. (WATCH hears of written keys from the store.)
+import { performance } from 'node:perf_hooks';
+import type { Coordinator } from '../cluster/coordinator';
+import { EngineError } from '../engine/index';
+import type { ReplyWriter } from '../protocol/writer';
+import type { Client } from './client';
+import { commandTable } from './commands/index';
+import type { CommandContext, CommandSpec } from './commands/types';
+import { CommandError, ERR, unknownCommand, wrongArity } from './errors';
+import type { ServerState } from './state';
+
+/** Commands that run at once inside MULTI instead of being queued. */
+const NOT_QUEUED = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
+
+export class Dispatcher {
+  constructor(
+    private readonly state: ServerState,
+    private readonly store: Coordinator,
+  ) {}
+
+  /** The context a connection passes to every command it runs. */
+  context(client: Client, reply: ReplyWriter): CommandContext {
+    const ctx: CommandContext = {
+      client,
+      reply,
+      store: this.store,
+      server: this.state,
+      execute: (argv) => this.execute(ctx, argv),
+    };
+    return ctx;
+  }
+
+  execute(ctx: CommandContext, argv: Buffer[]): void {
+    const { client, reply } = ctx;
+    const name = argv[0].toString('latin1').toLowerCase();
+    const spec = commandTable.get(name);
+    if (spec === undefined) {
+      this.reject(client, reply, unknownCommand(argv));
+      return;
+    }
+    if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity) {
+      this.reject(client, reply, wrongArity(spec.name));
+      return;
+    }
+    if (!client.authenticated && !spec.flags.includes('no_auth')) {
+      this.reject(client, reply, ERR.noAuth);
+      return;
+    }
+    if (client.multi !== null && !NOT_QUEUED.has(name)) {
+      client.multi.push(argv);
+      reply.simple('QUEUED');
+      return;
+    }
+    this.run(spec, ctx, argv);
+  }
+
+  /** An error before the command ran: counted as rejected; it fails an open MULTI. */
+  private reject(client: Client, reply: ReplyWriter, message: string): void {
+    if (client.multi !== null) client.multiFailed = true;
+    this.state.stats.errorReplies++;
+    reply.error(message);
+  }
+
+  private run(spec: CommandSpec, ctx: CommandContext, argv: Buffer[]): void {
+    const { client, reply } = ctx;
+    const started = performance.now();
+    let failed = false;
+    try {
+      spec.handler(ctx, argv);
+    } catch (err) {
+      failed = true;
+      reply.error(errorReply(err));
+      this.state.stats.errorReplies++;
+    }
+    const stat = this.state.commandStats.get(spec.name) ?? { calls: 0, usec: 0, rejectedCalls: 0, failedCalls: 0 };
+    if (stat.calls === 0) this.state.commandStats.set(spec.name, stat);
+    stat.calls++;
+    stat.usec += (performance.now() - started) * 1000;
+    if (failed) stat.failedCalls++;
+    this.state.stats.commandsProcessed++;
+    client.lastCommand = spec.name;
+  }
+}
+
+function errorReply(err: unknown): string {
+  if (err instanceof CommandError) return err.message;
+  if (err instanceof EngineError) {
+    // As Redis when it cannot write its AOF: reads go on, writes are refused.
+    if (err.code === 'ENOSPC' || err.code === 'EIO' || err.code === 'EDQUOT' || err.code === 'EROFS')
+      return `MISCONF Errors writing to the AOF file: ${err.message}`;
+    return `ERR ${err.message}`;
+  }
+  // A bug of ours: the client gets an error, the server goes on, the log tells.
+  console.error('dynkv: command failed:', err);
+  return `ERR internal error: ${err instanceof Error ? err.message : String(err)}`;
+}

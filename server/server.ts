@@ -1,0 +1,91 @@
+// server/server.ts — the listening side: opens the store, accepts
+// connections (refusing them past maxclients, and from outside the
+// loopback in protected mode as Redis does), runs active expiry, and shuts
+// down cleanly: stop accepting, close clients, flush, fsync, close.
+import net from 'node:net';
+import { LocalCoordinator, type Coordinator } from '../cluster/coordinator';
+import { serveConnection } from './connection';
+import { Dispatcher } from './dispatch';
+import { startActiveExpiry } from './expiry';
+import { ServerState, type ServerConfig } from './state';
+
+const PROTECTED_MODE_ERROR =
+  "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Set up an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
+
+function isLoopback(address: string | undefined): boolean {
+  if (address === undefined) return false;
+  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
+}
+
+export interface RunningServer {
+  readonly state: ServerState;
+  readonly store: Coordinator;
+  /** The port bound (the configured one, or the one picked for port 0). */
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export async function startServer(config: ServerConfig): Promise<RunningServer> {
+  const state = new ServerState(config);
+  const store = new LocalCoordinator(config.dir, { fsync: config.appendfsync }, config.databases, (db, key) => state.keyModified(db, key));
+  const dispatcher = new Dispatcher(state, store);
+  const sockets = new Set<net.Socket>();
+
+  const onConnection = (socket: net.Socket): void => {
+    if (state.clients.size >= state.config.maxclients) {
+      state.stats.rejectedConnections++;
+      socket.end('-ERR max number of clients reached\r\n');
+      return;
+    }
+    if (state.config.protectedMode && state.config.requirepass === '' && !isLoopback(socket.remoteAddress)) {
+      state.stats.rejectedConnections++;
+      socket.end(PROTECTED_MODE_ERROR);
+      return;
+    }
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    serveConnection(socket, state, store, dispatcher);
+  };
+
+  const listeners: net.Server[] = [];
+  let port = config.port;
+  try {
+    for (const host of config.bind) {
+      const server = net.createServer(onConnection);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host.startsWith('-') ? host.slice(1) : host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      port = (server.address() as net.AddressInfo).port;
+      listeners.push(server);
+    }
+  } catch (err) {
+    for (const l of listeners) l.close();
+    store.close();
+    throw err;
+  }
+  const stopExpiry = startActiveExpiry(store, state);
+
+  let closing: Promise<void> | null = null;
+  return {
+    state,
+    store,
+    port,
+    close(): Promise<void> {
+      closing ??= (async () => {
+        stopExpiry();
+        await Promise.all(listeners.map((l) => new Promise<void>((resolve) => l.close(() => resolve()))).concat(
+          [...sockets].map((s) => new Promise<void>((resolve) => {
+            s.once('close', () => resolve());
+            s.destroy();
+          })),
+        ));
+        store.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,81 @@
+// test/helpers/server.ts — runs a real dynkv-server as a child process on a
+// free port with a temporary data directory, for tests that speak RESP to it
+// over TCP. The server is stopped (SIGTERM) at teardown.
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import type { ExecutionContext } from 'ava';
+import { tmpDir } from './tmpdir';
+
+export interface TestServer {
+  port: number;
+  dir: string;
+  /** What the server printed on stdout and stderr so far. */
+  output(): string;
+  /** SIGTERM, then waits for the exit; resolves with the exit code. */
+  stop(): Promise<number | null>;
+  /** SIGKILL, then waits for the exit. */
+  kill(): Promise<void>;
+}
+
+const SERVER = path.resolve(__dirname, '../../bin/dynkv-server.js');
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+/**
+ * Starts dynkv-server; `options.dir` reuses a data directory (a restart),
+ * `args` are extra server flags. Resolves once the server accepts connections.
+ */
+export async function startServer(t: ExecutionContext, args: string[] = [], options: { dir?: string; port?: number } = {}): Promise<TestServer> {
+  const dir = options.dir ?? path.join(tmpDir(t), 'data');
+  const port = options.port ?? (await freePort());
+  const child = spawn(process.execPath, [SERVER, '--port', String(port), '--dir', dir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const done = exited(child);
+  t.teardown(async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await done;
+    }
+  });
+  const ready = await Promise.race([
+    new Promise<boolean>((resolve) => {
+      const check = (): void => {
+        if (out.includes(' ready: ')) resolve(true);
+        else setTimeout(check, 20);
+      };
+      check();
+    }),
+    done.then(() => false),
+  ]);
+  if (!ready) throw new Error(`dynkv-server did not start: ${out}`);
+  return {
+    port,
+    dir,
+    output: () => out,
+    stop: async () => {
+      child.kill('SIGTERM');
+      return done;
+    },
+    kill: async () => {
+      child.kill('SIGKILL');
+      await done;
+    },
+  };
+}
