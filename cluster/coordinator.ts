@@ -21,6 +21,8 @@ export interface ScanPage {
 export interface Coordinator {
   readonly databases: number;
   get(db: number, key: Buffer): Buffer | null;
+  /** As Engine.getInto: the value read into target at offset; -1 when absent. */
+  getInto(db: number, key: Buffer, target: Buffer, offset: number): number;
   meta(db: number, key: Buffer): KeyMeta | null;
   /** expireAt: absolute ms since the epoch, 0 = no expiry. */
   set(db: number, key: Buffer, value: Buffer, expireAt: number): void;
@@ -79,6 +81,10 @@ export class LocalCoordinator implements Coordinator {
 
   get(db: number, key: Buffer): Buffer | null {
     return this.existing(db)?.get(key) ?? null;
+  }
+
+  getInto(db: number, key: Buffer, target: Buffer, offset: number): number {
+    return this.existing(db)?.getInto(key, target, offset) ?? -1;
   }
 
   meta(db: number, key: Buffer): KeyMeta | null {

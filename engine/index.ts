@@ -75,6 +75,7 @@ export class EngineError extends Error {
 
 interface NativeEngine {
   get(key: Buffer): Buffer | null;
+  getInto(key: Buffer, target: Buffer, offset: number): number;
   info(key: Buffer): [number, number] | null;
   put(key: Buffer, value: Buffer, expireAt: number): number;
   del(key: Buffer): boolean;
@@ -168,6 +169,19 @@ export class Engine {
   get(key: Buffer | string): Buffer | null {
     try {
       return this.native.get(asBuffer(key));
+    } catch (err) {
+      throw toError(err);
+    }
+  }
+
+  /**
+   * Reads a live key's value into target at offset, without allocating:
+   * returns its length, or -1 when absent. A length larger than the room
+   * left (target.length - offset) means nothing was read: call again with room.
+   */
+  getInto(key: Buffer, target: Buffer, offset: number): number {
+    try {
+      return this.native.getInto(key, target, offset);
     } catch (err) {
       throw toError(err);
     }

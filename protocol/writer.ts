@@ -82,6 +82,35 @@ export class ReplyWriter {
     this.crlf();
   }
 
+  /**
+   * A bulk string read straight into the reply, with no Buffer in between:
+   * read(slab, offset, room) puts the value at offset and returns its
+   * length, or -1 for a null reply; a length over `room` means it read
+   * nothing and wants asking again with that much room. Returns the length.
+   */
+  bulkRead(read: (slab: Buffer, offset: number, room: number) => number): number {
+    const headroom = 16; // "$" + up to 13 digits + CRLF
+    this.ensure(headroom + 256);
+    let at = this.pos + headroom;
+    let len = read(this.slab, at, this.slab.length - at - 2);
+    if (len > this.slab.length - at - 2) {
+      this.ensure(headroom + len);
+      at = this.pos + headroom;
+      len = read(this.slab, at, this.slab.length - at - 2);
+    }
+    if (len < 0) {
+      this.nullBulk();
+      return len;
+    }
+    this.slab[this.pos++] = 0x24; // $
+    this.pos += this.slab.write(String(len), this.pos, 'latin1');
+    this.crlf();
+    if (this.pos !== at) this.slab.copyWithin(this.pos, at, at + len);
+    this.pos += len;
+    this.crlf();
+    return len;
+  }
+
   /** RESP2 $-1, RESP3 _ */
   nullBulk(): void {
     this.raw(this.resp === 3 ? '_\r\n' : '$-1\r\n');

@@ -39,7 +39,8 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
  public:
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "Engine",
-                       {InstanceMethod("get", &EngineWrap::Get), InstanceMethod("info", &EngineWrap::Info),
+                       {InstanceMethod("get", &EngineWrap::Get),
+                        InstanceMethod("getInto", &EngineWrap::GetInto), InstanceMethod("info", &EngineWrap::Info),
                         InstanceMethod("put", &EngineWrap::Put), InstanceMethod("del", &EngineWrap::Del),
                         InstanceMethod("lastSeq", &EngineWrap::LastSeq), InstanceMethod("scan", &EngineWrap::Scan),
                         InstanceMethod("reclaimExpired", &EngineWrap::ReclaimExpired),
@@ -123,6 +124,21 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
       throw toJs(env, e);
     }
     return out;
+  }
+
+  Napi::Value GetInto(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    uint32_t len;
+    const uint8_t* key = bufferArg(info, 0, &len);
+    if (!info[1].IsBuffer()) throw Napi::TypeError::New(env, "expected a Buffer");
+    auto target = info[1].As<Napi::Buffer<uint8_t>>();
+    size_t offset = info[2].As<Napi::Number>().Uint32Value();
+    if (offset > target.Length()) throw Napi::RangeError::New(env, "offset past the end of the buffer");
+    try {
+      return Napi::Number::New(env, double(engine(env).getInto(key, len, target.Data() + offset, target.Length() - offset)));
+    } catch (const EngineError& e) {
+      throw toJs(env, e);
+    }
   }
 
   Napi::Value Info(const Napi::CallbackInfo& info) {

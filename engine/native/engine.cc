@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -19,6 +20,20 @@
 
 namespace dynkv {
 namespace fs = std::filesystem;
+
+void Segment::mapFile(size_t len) {
+  if (map != nullptr || fd < 0 || len == 0) return;
+  void* p = ::mmap(nullptr, len, PROT_READ, MAP_SHARED, fd, 0);
+  if (p == MAP_FAILED) return;  // reads fall back to pread
+  map = static_cast<const uint8_t*>(p);
+  mapLen = len;
+}
+
+void Segment::unmap() {
+  if (map != nullptr) ::munmap(const_cast<uint8_t*>(map), mapLen);
+  map = nullptr;
+  mapLen = 0;
+}
 
 uint64_t Engine::nowMs() {
   return uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -37,8 +52,10 @@ Engine::Engine(std::string dir, const EngineOptions& options, EventSink sink)
   try {
     recover();
   } catch (...) {
-    for (auto& [id, s] : segments_)
+    for (auto& [id, s] : segments_) {
+      s->unmap();
       if (s->fd >= 0) ::close(s->fd);
+    }
     ::close(lockFd_);
     throw;
   }
@@ -130,6 +147,7 @@ void Engine::loadSegment(uint32_t id, bool last) {
     }
   }
   s->size = s->diskEnd = size;
+  s->mapFile(size);
 }
 
 void Engine::applyRecord(const uint8_t* key, uint32_t klen, bool tombstone, const Location& loc) {
@@ -263,6 +281,16 @@ void Engine::readRecord(const Location& loc, uint32_t keyLen, uint8_t* dst) {
     }
     throw EngineError("EIO", "record at offset " + std::to_string(loc.off) + " of " + s->path + " is missing");
   }
+  RecordMeta m;
+  uint32_t stored;
+  if (s->map != nullptr && uint64_t(loc.off) + loc.size <= s->mapLen) {
+    const uint8_t* rec = s->map + loc.off;
+    std::memcpy(dst, rec + kRecordHeader + keyLen, valueLen);
+    uint32_t crc = crc32c(crc32c(0, rec + 4, kRecordHeader - 4 + keyLen), dst, valueLen);
+    if (!decodeHeader(rec, m, stored) || crc != stored || m.keyLen != keyLen)
+      throw EngineError("ECORRUPT", "corrupt record in " + s->path + " at offset " + std::to_string(loc.off));
+    return;
+  }
   thread_local std::vector<uint8_t> head;
   head.resize(kRecordHeader + keyLen);
   struct iovec iov[2] = {{head.data(), head.size()}, {dst, valueLen}};
@@ -278,8 +306,6 @@ void Engine::readRecord(const Location& loc, uint32_t keyLen, uint8_t* dst) {
       readAll(s->fd, dst + got, valueLen - got, loc.off + uint64_t(n), s->path);
     }
   }
-  RecordMeta m;
-  uint32_t stored;
   uint32_t crc = crc32c(crc32c(0, head.data() + 4, head.size() - 4), dst, valueLen);
   if (!decodeHeader(head.data(), m, stored) || crc != stored || m.keyLen != keyLen)
     throw EngineError("ECORRUPT", "corrupt record in " + s->path + " at offset " + std::to_string(loc.off));
@@ -296,6 +322,19 @@ bool Engine::get(const uint8_t* key, uint32_t len, const std::function<uint8_t*(
   uint8_t* dst = alloc(loc.size - uint32_t(kRecordHeader) - len);
   readRecord(loc, len, dst);
   return true;
+}
+
+int64_t Engine::getInto(const uint8_t* key, uint32_t len, uint8_t* dst, size_t cap) {
+  uint64_t hash = ringHash(key, len);
+  std::lock_guard<std::mutex> lk(mu_);
+  if (closed_) throw EngineError("ECLOSED", "engine is closed");
+  const KeyEntry* e = keydir_.find(key, len, hash);
+  if (e == nullptr) return -1;
+  Location loc = e->location();
+  if (loc.expireAt != 0 && loc.expireAt <= nowMs()) return -1;
+  uint32_t valueLen = loc.size - uint32_t(kRecordHeader) - len;
+  if (valueLen <= cap) readRecord(loc, len, dst);
+  return valueLen;
 }
 
 bool Engine::info(const uint8_t* key, uint32_t len, uint64_t* expireAt, uint32_t* valueLen) {
@@ -382,8 +421,10 @@ void Engine::close() {
       }
     }
   }
-  for (auto& [id, s] : segments_)
+  for (auto& [id, s] : segments_) {
+    s->unmap();
     if (s->fd >= 0) ::close(s->fd);
+  }
   ::close(lockFd_);
   lockFd_ = -1;
   if (!errorCode_.empty())

@@ -61,6 +61,12 @@ struct Segment {
   bool sealed = false;       // no more appends
   bool synced = false;       // sealed, fully written and fsynced
   bool hinted = false;       // has a valid hint file
+  // The file mapped read-only, so a get costs no syscall; bytes past the end
+  // of the file are never touched (reads stop at diskEnd). Null: use pread.
+  const uint8_t* map = nullptr;
+  size_t mapLen = 0;
+  void mapFile(size_t len);
+  void unmap();
 };
 
 // A run of encoded records waiting for the syncer; records never straddle chunks.
@@ -79,6 +85,8 @@ class Engine {
 
   // JS thread.
   bool get(const uint8_t* key, uint32_t len, const std::function<uint8_t*(uint32_t)>& alloc);
+  // The value's length, -1 when absent; read into dst only when it fits in cap.
+  int64_t getInto(const uint8_t* key, uint32_t len, uint8_t* dst, size_t cap);
   bool info(const uint8_t* key, uint32_t len, uint64_t* expireAt, uint32_t* valueLen);
   uint64_t put(const uint8_t* key, uint32_t klen, const uint8_t* value, uint32_t vlen, uint64_t expireAt);
   bool del(const uint8_t* key, uint32_t len);

@@ -291,6 +291,7 @@ void Engine::merge(uint32_t requestId, bool all) {
       seg->size = seg->diskEnd = o.size;
       seg->dead = o.dead;
       seg->sealed = seg->synced = seg->hinted = true;
+      seg->mapFile(o.size);
       bytesOut += o.size;
       segments_[o.id] = std::move(seg);
     }
@@ -304,6 +305,7 @@ void Engine::merge(uint32_t requestId, bool all) {
     }
     for (Segment* in : inputs) {
       gone.emplace_back(in->id, in->fd);
+      in->unmap();
       segments_.erase(in->id);
     }
     merges_++;

@@ -81,6 +81,7 @@ void Engine::syncerLoop() {
           std::lock_guard<std::mutex> g(mu_);
           s->fd = fd;
           s->diskEnd = kFileHeader;
+          s->mapFile(opt_.segmentSize);  // the most it grows to but for one oversized record
         }
         writeAll(s->fd, c->data->data(), c->data->size(), c->start, s->path);
         written++;

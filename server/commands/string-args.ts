@@ -90,6 +90,14 @@ export function readValue(ctx: CommandContext, key: Buffer): Buffer | null {
   return value;
 }
 
+/** Replies with a key's value (or a null bulk) read straight into the reply; counts hits and misses. */
+export function replyValue(ctx: CommandContext, key: Buffer): void {
+  const { store, client } = ctx;
+  const len = ctx.reply.bulkRead((slab, offset) => store.getInto(client.db, key, slab, offset));
+  if (len < 0) ctx.server.stats.keyspaceMisses++;
+  else ctx.server.stats.keyspaceHits++;
+}
+
 /** Redis's checkStringLength: a string of size + append bytes must fit proto-max-bulk-len. */
 export function checkStringLength(ctx: CommandContext, size: number, append: number): void {
   if (size + append > ctx.server.config.protoMaxBulkLen) throw new CommandError(ERR.stringTooLong);

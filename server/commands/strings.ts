@@ -4,7 +4,7 @@
 // counters.ts, ranges and LCS in ranges.ts. Every value is a string here, so
 // no command of this family can meet WRONGTYPE.
 import { CommandError, ERR, wrongArity } from '../errors';
-import { checkStringLength, expireAtArg, isToken, readValue } from './string-args';
+import { checkStringLength, expireAtArg, isToken, readValue, replyValue } from './string-args';
 import type { CommandContext, CommandSpec } from './types';
 
 // SET / GETEX option flags, as Redis's OBJ_SET_* and OBJ_* flags.
@@ -104,7 +104,7 @@ function psetex(ctx: CommandContext, argv: Buffer[]): void {
 }
 
 function get(ctx: CommandContext, argv: Buffer[]): void {
-  ctx.reply.bulk(readValue(ctx, argv[1]));
+  replyValue(ctx, argv[1]);
 }
 
 function getset(ctx: CommandContext, argv: Buffer[]): void {
@@ -140,7 +140,7 @@ function getex(ctx: CommandContext, argv: Buffer[]): void {
 
 function mget(ctx: CommandContext, argv: Buffer[]): void {
   ctx.reply.arrayHeader(argv.length - 1);
-  for (let j = 1; j < argv.length; j++) ctx.reply.bulk(readValue(ctx, argv[j]));
+  for (let j = 1; j < argv.length; j++) replyValue(ctx, argv[j]);
 }
 
 function mset(ctx: CommandContext, argv: Buffer[]): void {
