@@ -30,6 +30,7 @@ export function serveConnection(socket: net.Socket, state: ServerState, store: C
       if (client.closing || broken) return;
       dispatcher.execute(ctx, argv);
       reply.resp = client.resp;
+      parser.setAuthRequired(!client.authenticated); // AUTH, HELLO and RESET change it
     },
     onError: (message) => {
       broken = true;
@@ -38,6 +39,7 @@ export function serveConnection(socket: net.Socket, state: ServerState, store: C
     },
   });
 
+  parser.setAuthRequired(!client.authenticated);
   state.clients.set(client.id, client);
   state.stats.connectionsReceived++;
   socket.setNoDelay(true);

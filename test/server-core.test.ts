@@ -13,8 +13,11 @@ function client(port: number, options: Record<string, unknown> = {}): Redis {
   return new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => null, ...options });
 }
 
-/** Sends raw bytes, returns everything the server sent until it closed or went quiet. */
-function raw(port: number, bytes: string, quietMs = 300): Promise<{ data: string; closed: boolean }> {
+/**
+ * Sends raw bytes, returns everything the server sent until it closed, went
+ * quiet, or sent `expect` bytes.
+ */
+function raw(port: number, bytes: string, expect = Infinity, quietMs = 1500): Promise<{ data: string; closed: boolean }> {
   return new Promise((resolve) => {
     const s = net.connect(port, '127.0.0.1', () => s.write(bytes));
     let data = '';
@@ -27,6 +30,10 @@ function raw(port: number, bytes: string, quietMs = 300): Promise<{ data: string
     s.on('data', (d) => {
       data += d.toString('latin1');
       clearTimeout(timer);
+      if (data.length >= expect) {
+        finish(false);
+        return;
+      }
       timer = setTimeout(() => finish(false), quietMs);
     });
     s.on('close', () => finish(true));
@@ -112,7 +119,7 @@ test('pipelined replies come back in order, in one go', async (t) => {
     cmds += `*3\r\n$3\r\nSET\r\n$${String(i).length + 1}\r\nk${i}\r\n$${String(i).length}\r\n${i}\r\n*2\r\n$3\r\nGET\r\n$${String(i).length + 1}\r\nk${i}\r\n`;
     expected += `+OK\r\n$${String(i).length}\r\n${i}\r\n`;
   }
-  const { data } = await raw(srv.port, cmds);
+  const { data } = await raw(srv.port, cmds, expected.length);
   t.is(data, expected);
 });
 
