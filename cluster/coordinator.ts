@@ -5,7 +5,7 @@
 // replication issue puts a quorum coordinator behind the same interface.
 import fs from 'node:fs';
 import path from 'node:path';
-import { Engine, type EngineOptions, type EngineStats } from '../engine/index';
+import { Engine, type EngineOptions, type EngineStats, type FsyncMode } from '../engine/index';
 
 export interface KeyMeta {
   /** Absolute expiry in ms since the epoch, 0 = none. */
@@ -38,6 +38,8 @@ export interface Coordinator {
   reclaimExpired(db: number, limit: number): number;
   /** Resolves once every write made so far is durable under the fsync policy; null when already. */
   durable(): Promise<void> | null;
+  /** CONFIG SET appendfsync: the new policy for every database. */
+  setFsync(mode: FsyncMode): void;
   stats(): EngineStats[];
   close(): void;
 }
@@ -150,6 +152,11 @@ export class LocalCoordinator implements Coordinator {
     }
     if (waits === null) return null;
     return waits.length === 1 ? waits[0] : Promise.all(waits).then(() => undefined);
+  }
+
+  setFsync(mode: FsyncMode): void {
+    this.options.fsync = mode;
+    for (const e of this.engines) if (e !== null) e.fsync = mode;
   }
 
   stats(): EngineStats[] {

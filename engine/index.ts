@@ -85,6 +85,7 @@ interface NativeEngine {
   stats(): EngineStats;
   compact(id: number, all: boolean): void;
   notifyAt(seq: number): number;
+  setFsync(mode: number): void;
   ref(): void;
   unref(): void;
   close(): void;
@@ -143,11 +144,11 @@ export class Engine {
   private referenced = false;
   private lastError: EngineError | null = null;
 
-  private constructor(readonly dir: string, readonly fsync: FsyncMode, options: EngineOptions) {
+  private constructor(readonly dir: string, private fsyncMode: FsyncMode, options: EngineOptions) {
     try {
       this.native = new native.Engine(
         dir,
-        FSYNC_MODES[fsync],
+        FSYNC_MODES[fsyncMode],
         options.segmentSize ?? 256 * 1024 * 1024,
         options.mergeThreshold ?? 0.5,
         options.mergeIntervalMs ?? 10_000,
@@ -213,6 +214,17 @@ export class Engine {
     } catch (err) {
       throw toError(err);
     }
+  }
+
+  get fsync(): FsyncMode {
+    return this.fsyncMode;
+  }
+
+  /** Changes the fsync policy of a running engine (CONFIG SET appendfsync). */
+  set fsync(mode: FsyncMode) {
+    if (!(mode in FSYNC_MODES)) throw new EngineError('EINVAL', `invalid fsync mode '${mode}'`);
+    this.native.setFsync(FSYNC_MODES[mode]);
+    this.fsyncMode = mode;
   }
 
   /** The sequence number of the latest write. */

@@ -18,7 +18,8 @@ export class Client {
   readonly watched = new Set<string>();
   watchDirty = false;
   noEvict = false;
-  lastCommand = '';
+  /** The command running now, or the last one run ('client|list' for a subcommand). */
+  command = '';
   readonly createdAt = Date.now();
   lastActive = Date.now();
   /** Set by QUIT: close once the replies are written. */

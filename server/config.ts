@@ -27,6 +27,8 @@ export function defaultConfig(): ServerConfig {
 interface Setting {
   /** Changeable with CONFIG SET while running. */
   mutable: boolean;
+  /** Takes several words (save, bind); the others take their value whole. */
+  words?: boolean;
   get(c: ServerConfig): string;
   set(c: ServerConfig, args: string[]): void;
 }
@@ -65,6 +67,7 @@ export const settings: Record<string, Setting> = {
   },
   bind: {
     mutable: false,
+    words: true,
     get: (c) => c.bind.join(' '),
     set: (c, a) => {
       if (a.length === 0) throw new ConfigError("wrong number of arguments for 'bind'");
@@ -77,11 +80,11 @@ export const settings: Record<string, Setting> = {
     set: (c, a) => (c.dir = one('dir', a)),
   },
   appendfsync: {
-    mutable: false,
+    mutable: true,
     get: (c) => c.appendfsync,
     set: (c, a) => {
       const v = one('appendfsync', a).toLowerCase();
-      if (v !== 'always' && v !== 'everysec' && v !== 'no') throw new ConfigError("argument(s) must be one of the following: always, everysec, no for 'appendfsync'");
+      if (v !== 'always' && v !== 'everysec' && v !== 'no') throw new ConfigError("argument(s) must be one of the following: everysec, always, no for 'appendfsync'");
       c.appendfsync = v as AppendFsync;
     },
   },
@@ -93,6 +96,7 @@ export const settings: Record<string, Setting> = {
   },
   save: {
     mutable: true,
+    words: true,
     get: (c) => c.save,
     set: (c, a) => (c.save = a.join(' ')),
   },
@@ -104,14 +108,15 @@ export const settings: Record<string, Setting> = {
   maxclients: {
     mutable: true,
     get: (c) => String(c.maxclients),
-    set: (c, a) => (c.maxclients = integer('maxclients', one('maxclients', a), 1, 1_000_000)),
+    set: (c, a) => (c.maxclients = integer('maxclients', one('maxclients', a), 1, 4294967295)),
   },
   'proto-max-bulk-len': {
     mutable: true,
     get: (c) => String(c.protoMaxBulkLen),
     set: (c, a) => {
       const n = parseMemory('proto-max-bulk-len', one('proto-max-bulk-len', a));
-      if (n < 1024 * 1024 || n > 512 * 1024 * 1024) throw new ConfigError("argument must be between 1048576 and 536870912 inclusive for 'proto-max-bulk-len'");
+      // As Redis's range; the engine itself refuses values over 512 MiB.
+      if (n < 1024 * 1024 || n > Number.MAX_SAFE_INTEGER) throw new ConfigError("argument must be between 1048576 and 9223372036854775807 inclusive for 'proto-max-bulk-len'");
       c.protoMaxBulkLen = n;
     },
   },

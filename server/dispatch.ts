@@ -9,7 +9,7 @@ import type { Client } from './client';
 import { commandTable } from './commands/index';
 import type { CommandContext, CommandSpec } from './commands/types';
 import { CommandError, ERR, unknownCommand, wrongArity } from './errors';
-import type { ServerState } from './state';
+import type { CommandStat, ServerState } from './state';
 
 /** Commands that run at once inside MULTI instead of being queued. */
 const NOT_QUEUED = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
@@ -37,15 +37,15 @@ export class Dispatcher {
     const name = argv[0].toString('latin1').toLowerCase();
     const spec = commandTable.get(name);
     if (spec === undefined) {
-      this.reject(client, reply, unknownCommand(argv));
+      this.reject(client, reply, unknownCommand(argv), null);
       return;
     }
     if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity) {
-      this.reject(client, reply, wrongArity(spec.name));
+      this.reject(client, reply, wrongArity(spec.name), spec);
       return;
     }
     if (!client.authenticated && !spec.flags.includes('no_auth')) {
-      this.reject(client, reply, ERR.noAuth);
+      this.reject(client, reply, ERR.noAuth, spec);
       return;
     }
     if (client.multi !== null && !NOT_QUEUED.has(name)) {
@@ -56,16 +56,34 @@ export class Dispatcher {
     this.run(spec, ctx, argv);
   }
 
-  /** An error before the command ran: counted as rejected; it fails an open MULTI. */
-  private reject(client: Client, reply: ReplyWriter, message: string): void {
-    if (client.multi !== null) client.multiFailed = true;
+  /**
+   * An error before the command ran: counted as rejected; it fails an open
+   * MULTI. A rejected EXEC discards the transaction, as Redis 7.0 says it.
+   */
+  private reject(client: Client, reply: ReplyWriter, message: string, spec: CommandSpec | null): void {
+    if (spec !== null) this.stat(spec.name).rejectedCalls++;
     this.state.stats.errorReplies++;
+    if (spec?.name === 'exec') {
+      client.multi = null;
+      client.multiFailed = false;
+      this.state.unwatchAll(client);
+      reply.error(`EXECABORT Transaction discarded because of: ${message.replace(/^ERR /, '')}`);
+      return;
+    }
+    if (client.multi !== null) client.multiFailed = true;
     reply.error(message);
+  }
+
+  private stat(name: string): CommandStat {
+    let stat = this.state.commandStats.get(name);
+    if (stat === undefined) this.state.commandStats.set(name, (stat = { calls: 0, usec: 0, rejectedCalls: 0, failedCalls: 0 }));
+    return stat;
   }
 
   private run(spec: CommandSpec, ctx: CommandContext, argv: Buffer[]): void {
     const { client, reply } = ctx;
     const started = performance.now();
+    client.command = spec.name;
     let failed = false;
     try {
       spec.handler(ctx, argv);
@@ -74,13 +92,11 @@ export class Dispatcher {
       reply.error(errorReply(err));
       this.state.stats.errorReplies++;
     }
-    const stat = this.state.commandStats.get(spec.name) ?? { calls: 0, usec: 0, rejectedCalls: 0, failedCalls: 0 };
-    if (stat.calls === 0) this.state.commandStats.set(spec.name, stat);
+    const stat = this.stat(client.command);
     stat.calls++;
     stat.usec += (performance.now() - started) * 1000;
     if (failed) stat.failedCalls++;
     this.state.stats.commandsProcessed++;
-    client.lastCommand = spec.name;
   }
 }
 

@@ -21,8 +21,16 @@ const ACCEPTABLE_STALE = 0.25;
 /** At most this many keys visited per round, to keep one round short. */
 const MAX_VISIT = 4096;
 
+export interface ActiveExpiryOptions {
+  /** Time between cycles, ms (default 100). */
+  cycleMs?: number;
+  /** Time budget of one cycle, ms (default 25). */
+  budgetMs?: number;
+}
+
 /** Starts the cycle; the returned function stops it. The timer does not keep the process alive. */
-export function startActiveExpiry(store: Coordinator, state: ServerState): () => void {
+export function startActiveExpiry(store: Coordinator, state: ServerState, options: ActiveExpiryOptions = {}): () => void {
+  const budgetMs = options.budgetMs ?? BUDGET_MS;
   let nextDb = 0;
   let failing = false;
 
@@ -42,7 +50,7 @@ export function startActiveExpiry(store: Coordinator, state: ServerState): () =>
   };
 
   const cycle = (): void => {
-    const deadline = performance.now() + BUDGET_MS;
+    const deadline = performance.now() + budgetMs;
     const dbs = store.databases;
     let failed = false;
     for (let n = 0; n < dbs; n++) {
@@ -65,7 +73,7 @@ export function startActiveExpiry(store: Coordinator, state: ServerState): () =>
     failing = failed;
   };
 
-  const timer = setInterval(cycle, CYCLE_MS);
+  const timer = setInterval(cycle, options.cycleMs ?? CYCLE_MS);
   timer.unref();
   return () => clearInterval(timer);
 }

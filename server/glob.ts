@@ -75,12 +75,11 @@ function matchFrom(pattern: Buffer, p: number, str: Buffer, s: number, nesting: 
           p--; // unterminated: behave as if closed here
           break;
         } else if (plen - p >= 3 && pattern[p + 1] === DASH) {
-          let start = signed(pc);
-          let end = signed(pattern[p + 2]);
-          if (start > end) [start, end] = [end, start];
+          const a = signed(pc);
+          const b = signed(pattern[p + 2]);
           const v = signed(sc);
           p += 2;
-          if (v >= start && v <= end) match = true;
+          if (a <= b ? v >= a && v <= b : v >= b && v <= a) match = true;
         } else if (pc === sc) {
           match = true;
         }

@@ -68,6 +68,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     throw err;
   }
   const stopExpiry = startActiveExpiry(store, state);
+  const opsSampler = setInterval(() => state.sampleOps(), 100).unref();
 
   let closing: Promise<void> | null = null;
   return {
@@ -77,6 +78,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     close(): Promise<void> {
       closing ??= (async () => {
         stopExpiry();
+        clearInterval(opsSampler);
         await Promise.all(listeners.map((l) => new Promise<void>((resolve) => l.close(() => resolve()))).concat(
           [...sockets].map((s) => new Promise<void>((resolve) => {
             s.once('close', () => resolve());

@@ -46,9 +46,24 @@ export class ServerState {
     netOutputBytes: 0,
   };
   private nextClientId = 1;
+  private readonly opsSamples: number[] = [];
+  private lastSampledCommands = 0;
   private readonly watchers = new Map<string, Set<Client>>();
 
   constructor(public config: ServerConfig) {}
+
+  /** Called every 100 ms: INFO's instantaneous_ops_per_sec averages the last 16 samples, as Redis. */
+  sampleOps(): void {
+    const now = this.stats.commandsProcessed;
+    this.opsSamples.push((now - this.lastSampledCommands) * 10);
+    this.lastSampledCommands = now;
+    if (this.opsSamples.length > 16) this.opsSamples.shift();
+  }
+
+  instantaneousOps(): number {
+    if (this.opsSamples.length === 0) return 0;
+    return Math.round(this.opsSamples.reduce((a, b) => a + b, 0) / this.opsSamples.length);
+  }
 
   newClientId(): number {
     return this.nextClientId++;

@@ -45,7 +45,8 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
                         InstanceMethod("lastSeq", &EngineWrap::LastSeq), InstanceMethod("scan", &EngineWrap::Scan),
                         InstanceMethod("reclaimExpired", &EngineWrap::ReclaimExpired),
                         InstanceMethod("stats", &EngineWrap::Stats), InstanceMethod("compact", &EngineWrap::Compact),
-                        InstanceMethod("notifyAt", &EngineWrap::NotifyAt), InstanceMethod("ref", &EngineWrap::Ref),
+                        InstanceMethod("notifyAt", &EngineWrap::NotifyAt),
+                        InstanceMethod("setFsync", &EngineWrap::SetFsync), InstanceMethod("ref", &EngineWrap::Ref),
                         InstanceMethod("unref", &EngineWrap::Unref), InstanceMethod("close", &EngineWrap::Close)});
   }
 
@@ -258,6 +259,14 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     Napi::Env env = info.Env();
     double seq = info[0].As<Napi::Number>().DoubleValue();
     return Napi::Number::New(env, double(engine(env).notifyAt(uint64_t(seq))));
+  }
+
+  Napi::Value SetFsync(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    int mode = info[0].As<Napi::Number>().Int32Value();
+    if (mode < 0 || mode > 2) throw Napi::RangeError::New(env, "fsync mode");
+    engine(env).setFsync(FsyncMode(mode));
+    return env.Undefined();
   }
 
   Napi::Value Ref(const Napi::CallbackInfo& info) {

@@ -42,7 +42,7 @@ uint64_t Engine::nowMs() {
 }
 
 Engine::Engine(std::string dir, const EngineOptions& options, EventSink sink)
-    : dir_(std::move(dir)), opt_(options), sink_(std::move(sink)) {
+    : dir_(std::move(dir)), opt_(options), fsync_(options.fsync), sink_(std::move(sink)) {
   if (opt_.segmentSize < 4096 || opt_.segmentSize > (2ull << 30))
     throw EngineError("EINVAL", "segment size must be between 4 KiB and 2 GiB");
   std::error_code ec;
@@ -377,7 +377,16 @@ EngineStats Engine::stats() {
   return st;
 }
 
-uint64_t Engine::durableSeqLocked() const { return opt_.fsync == FsyncMode::kAlways ? syncedSeq_ : writtenSeq_; }
+uint64_t Engine::durableSeqLocked() const { return fsync_ == FsyncMode::kAlways ? syncedSeq_ : writtenSeq_; }
+
+void Engine::setFsync(FsyncMode mode) {
+  std::lock_guard<std::mutex> lk(mu_);
+  fsync_ = mode;
+  // Whatever was written before counts as durable under the new mode at the next fsync.
+  forceSyncSeq_ = std::max(forceSyncSeq_, seq_);
+  syncerIdle_ = false;
+  syncCv_.notify_one();
+}
 
 uint64_t Engine::notifyAt(uint64_t seq) {
   std::lock_guard<std::mutex> lk(mu_);

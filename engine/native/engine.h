@@ -98,6 +98,7 @@ class Engine {
   EngineStats stats();
   void requestCompaction(uint32_t id, bool all);
   uint64_t notifyAt(uint64_t seq);  // returns the seq durable now
+  void setFsync(FsyncMode mode);
   void close();
 
   static RepairReport repair(const std::string& dir);
@@ -137,6 +138,7 @@ class Engine {
 
   const std::string dir_;
   const EngineOptions opt_;
+  FsyncMode fsync_;  // opt_.fsync until setFsync (guarded by mu_)
   EventSink sink_;
   int lockFd_ = -1;
 

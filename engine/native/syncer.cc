@@ -31,11 +31,11 @@ void Engine::syncerLoop() {
       continue;
     }
     bool force = forceSyncSeq_ > syncedSeq_;
-    bool secDue = opt_.fsync == FsyncMode::kEverySec && !dirty.empty() && now - lastFsync >= std::chrono::seconds(1);
+    bool secDue = fsync_ == FsyncMode::kEverySec && !dirty.empty() && now - lastFsync >= std::chrono::seconds(1);
     if (chunks_.empty() && !force && !secDue && sealedPending_.empty()) {
       if (stopping_) break;
       syncerIdle_ = true;
-      if (opt_.fsync == FsyncMode::kEverySec && !dirty.empty())
+      if (fsync_ == FsyncMode::kEverySec && !dirty.empty())
         syncCv_.wait_until(lk, lastFsync + std::chrono::seconds(1));
       else
         syncCv_.wait(lk);
@@ -49,7 +49,7 @@ void Engine::syncerLoop() {
     }
     const uint64_t batchSeq = batch.empty() ? seq_ : batch.back()->lastSeq;
     const std::vector<Segment*> sealed = sealedPending_;
-    const bool fsyncAll = opt_.fsync == FsyncMode::kAlways || force || secDue || stopping_;
+    const bool fsyncAll = fsync_ == FsyncMode::kAlways || force || secDue || stopping_;
     lk.unlock();
 
     size_t written = 0;

@@ -10,8 +10,18 @@ import type { CommandContext, CommandFlag, CommandHandler, CommandSpec } from '.
 
 const CONNECTION_FLAGS: readonly CommandFlag[] = ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'];
 
-function spec(name: string, arity: number, flags: readonly CommandFlag[], summary: string, since: string, handler: CommandHandler, categories: readonly string[] = ['fast', 'connection']): CommandSpec {
-  return { name, arity, flags, firstKey: 0, lastKey: 0, step: 0, categories, summary, since, group: 'connection', handler };
+function spec(
+  name: string,
+  arity: number,
+  flags: readonly CommandFlag[],
+  summary: string,
+  since: string,
+  handler: CommandHandler,
+  categories: readonly string[] = ['fast', 'connection'],
+  complexity = 'O(1)',
+  tips?: readonly string[],
+): CommandSpec {
+  return { name, arity, flags, firstKey: 0, lastKey: 0, step: 0, categories, summary, since, group: 'connection', complexity, tips, handler };
 }
 
 function passwordMatches(expected: string, given: Buffer): boolean {
@@ -45,7 +55,7 @@ function clientLine(c: Client, now: number): string {
     `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=8 name=${c.name} age=${Math.floor((now - c.createdAt) / 1000)} ` +
     `idle=${Math.floor((now - c.lastActive) / 1000)} flags=${flags} db=${c.db} sub=0 psub=0 ssub=0 multi=${multi} ` +
     `qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r ` +
-    `cmd=${c.lastCommand === '' ? 'NULL' : c.lastCommand} user=default redir=-1 resp=${c.resp}` +
+    `cmd=${c.command === '' ? 'NULL' : c.command} user=default redir=-1 resp=${c.resp}` +
     (c.libName !== '' || c.libVersion !== '' ? ` lib-name=${c.libName} lib-ver=${c.libVersion}` : '') +
     '\n'
   );
@@ -80,7 +90,7 @@ const hello: CommandHandler = (ctx, argv) => {
       throw new CommandError(`ERR Syntax error in HELLO option '${argv[i].toString()}'`);
     }
   }
-  if (!ctx.client.authenticated) throw new CommandError('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time');
+  if (!ctx.client.authenticated) throw new CommandError('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time');
   if (name !== null) setName(ctx.client, name);
   ctx.client.resp = resp;
   ctx.reply.resp = resp;
@@ -126,9 +136,12 @@ const reset: CommandHandler = (ctx) => {
 };
 
 const CLIENT_SUB_FLAGS: readonly CommandFlag[] = ['noscript', 'loading', 'stale'];
+const ADMIN: readonly string[] = ['admin', 'slow', 'dangerous', 'connection'];
+const CLIENT_COUNT = 'O(N) where N is the number of client connections';
 
-function clientSub(name: string, arity: number, summary: string, since: string, handler: CommandHandler, categories: readonly string[] = ['slow', 'connection']): CommandSpec {
-  return { ...spec(`client|${name}`, arity, CLIENT_SUB_FLAGS, summary, since, handler, categories) };
+function clientSub(name: string, arity: number, summary: string, since: string, handler: CommandHandler, categories: readonly string[] = ['slow', 'connection'], complexity = 'O(1)', tips?: readonly string[]): CommandSpec {
+  const flags: readonly CommandFlag[] = categories.includes('admin') ? ['admin', ...CLIENT_SUB_FLAGS] : CLIENT_SUB_FLAGS;
+  return spec(`client|${name}`, arity, flags, summary, since, handler, categories, complexity, tips);
 }
 
 function clientKill(ctx: CommandContext, argv: Buffer[]): void {
@@ -175,12 +188,12 @@ function clientKill(ctx: CommandContext, argv: Buffer[]): void {
 }
 
 const clientCommands: CommandSpec[] = [
-  clientSub('id', 2, 'Returns the unique client ID of the connection.', '5.0.0', (ctx) => ctx.reply.integer(ctx.client.id)),
-  clientSub('setname', 3, 'Sets the connection name.', '2.6.9', (ctx, argv) => {
+  clientSub('id', 2, 'Returns the client ID for the current connection', '5.0.0', (ctx) => ctx.reply.integer(ctx.client.id)),
+  clientSub('setname', 3, 'Set the current connection name', '2.6.9', (ctx, argv) => {
     setName(ctx.client, argv[2]);
     ctx.reply.ok();
   }),
-  clientSub('getname', 2, 'Returns the name of the connection.', '2.6.9', (ctx) => ctx.reply.bulk(ctx.client.name === '' ? null : ctx.client.name)),
+  clientSub('getname', 2, 'Get the current connection name', '2.6.9', (ctx) => ctx.reply.bulk(ctx.client.name === '' ? null : ctx.client.name)),
   clientSub('setinfo', 4, 'Sets information specific to the client or connection.', '7.2.0', (ctx, argv) => {
     const attr = argv[2].toString().toLowerCase();
     const value = argv[3].toString();
@@ -190,44 +203,50 @@ const clientCommands: CommandSpec[] = [
     else ctx.client.libVersion = value;
     ctx.reply.ok();
   }),
-  clientSub('list', -2, 'Lists open connections.', '2.4.0', (ctx, argv) => {
+  clientSub('list', -2, 'Get the list of client connections', '2.4.0', (ctx, argv) => {
     let clients = [...ctx.server.clients.values()];
     if (argv.length > 2) {
       const opt = argv[2].toString().toLowerCase();
       if (opt === 'id' && argv.length > 3) {
-        const ids = new Set(argv.slice(3).map((a) => Number(a.toString())));
+        const ids = new Set<number>();
+        for (const a of argv.slice(3)) {
+          if (!/^[1-9]\d*$/.test(a.toString())) throw new CommandError('ERR Invalid client ID');
+          ids.add(Number(a.toString()));
+        }
         clients = clients.filter((c) => ids.has(c.id));
       } else if (opt === 'type' && argv.length === 4) {
-        if (argv[3].toString().toLowerCase() !== 'normal') clients = [];
+        const type = argv[3].toString().toLowerCase();
+        if (!['normal', 'master', 'replica', 'slave', 'pubsub'].includes(type)) throw new CommandError(`ERR Unknown client type '${argv[3].toString()}'`);
+        if (type !== 'normal') clients = [];
       } else throw new CommandError(ERR.syntax);
     }
     const now = Date.now();
     ctx.reply.verbatim(clients.map((c) => clientLine(c, now)).join(''));
-  }, ['admin', 'slow', 'dangerous', 'connection']),
-  clientSub('info', 2, 'Returns information about the connection.', '6.2.0', (ctx) => ctx.reply.verbatim(clientLine(ctx.client, Date.now()))),
-  clientSub('kill', -3, 'Terminates open connections.', '2.4.0', clientKill, ['admin', 'slow', 'dangerous', 'connection']),
-  clientSub('no-evict', 3, 'Sets the client eviction mode of the connection.', '7.0.0', (ctx, argv) => {
+  }, ADMIN, CLIENT_COUNT, ['nondeterministic_output']),
+  clientSub('info', 2, 'Returns information about the current client connection.', '6.2.0', (ctx) => ctx.reply.verbatim(clientLine(ctx.client, Date.now())), undefined, 'O(1)', ['nondeterministic_output']),
+  clientSub('kill', -3, 'Kill the connection of a client', '2.4.0', clientKill, ADMIN, CLIENT_COUNT),
+  clientSub('no-evict', 3, 'Set client eviction mode for the current connection', '7.0.0', (ctx, argv) => {
     const v = argv[2].toString().toLowerCase();
     if (v !== 'on' && v !== 'off') throw new CommandError(ERR.syntax);
     ctx.client.noEvict = v === 'on';
     ctx.reply.ok();
-  }, ['admin', 'slow', 'dangerous', 'connection']),
+  }, ADMIN),
 ];
 
 export const connectionCommands: CommandSpec[] = [
-  spec('ping', -1, ['fast'], 'Returns the server\'s liveliness response.', '1.0.0', ping),
-  spec('echo', 2, ['loading', 'stale', 'fast'], 'Returns the given string.', '1.0.0', (ctx, argv) => ctx.reply.bulk(argv[1])),
-  spec('quit', -1, CONNECTION_FLAGS, 'Closes the connection.', '1.0.0', (ctx) => {
+  spec('ping', -1, ['fast'], 'Ping the server', '1.0.0', ping, undefined, 'O(1)', ['request_policy:all_shards', 'response_policy:all_succeeded']),
+  spec('echo', 2, ['loading', 'stale', 'fast'], 'Echo the given string', '1.0.0', (ctx, argv) => ctx.reply.bulk(argv[1])),
+  spec('quit', -1, CONNECTION_FLAGS, 'Close the connection', '1.0.0', (ctx) => {
     ctx.client.closing = true;
     ctx.reply.ok();
   }),
-  spec('reset', 1, CONNECTION_FLAGS, 'Resets the connection.', '6.2.0', reset),
-  spec('hello', -1, CONNECTION_FLAGS, 'Handshakes with the Redis server.', '6.0.0', hello),
-  spec('auth', -2, CONNECTION_FLAGS, 'Authenticates the connection.', '1.0.0', (ctx, argv) => {
+  spec('reset', 1, CONNECTION_FLAGS, 'Reset the connection', '6.2.0', reset),
+  spec('hello', -1, CONNECTION_FLAGS, 'Handshake with Redis', '6.0.0', hello),
+  spec('auth', -2, CONNECTION_FLAGS, 'Authenticate to the server', '1.0.0', (ctx, argv) => {
     if (argv.length > 3) throw new CommandError(ERR.syntax);
     authenticate(ctx, argv.length === 3 ? argv[1] : null, argv[argv.length - 1]);
     ctx.reply.ok();
-  }),
-  spec('select', 2, ['loading', 'stale', 'fast'], 'Changes the selected database.', '1.0.0', select),
-  container('client', 'A container for client connection commands.', '2.4.0', 'connection', clientCommands),
+  }, undefined, 'O(N) where N is the number of passwords defined for the user'),
+  spec('select', 2, ['loading', 'stale', 'fast'], 'Change the selected database for the current connection', '1.0.0', select),
+  container('client', 'A container for client connection commands', '2.4.0', 'connection', clientCommands),
 ];

@@ -6,7 +6,8 @@
 // 2^53 ms (year 285,000+) keep Redis's overflow checks exactly but are
 // stored as doubles, so their low digits round.
 import { CommandError, ERR, KEY_ERR, invalidExpireTime, unsupportedOption } from '../errors';
-import { countLookup, isToken, parseLongLong } from './keys';
+import { countLookup } from './keys';
+import { INT64_MAX, INT64_MIN, isToken, string2ll } from './string-args';
 import type { CommandContext, CommandSpec } from './types';
 
 const EXPIRE_NX = 1;
@@ -14,8 +15,6 @@ const EXPIRE_XX = 2;
 const EXPIRE_GT = 4;
 const EXPIRE_LT = 8;
 
-const LLONG_MAX = (1n << 63n) - 1n;
-const LLONG_MIN = -(1n << 63n);
 /** Below this many seconds (or ms), when * 1000 + now stays a safe integer: no overflow check needed. */
 const SMALL_TIME = 9e12;
 
@@ -27,7 +26,10 @@ function parseExpireFlags(argv: Buffer[]): number {
     else if (isToken(opt, 'xx')) flags |= EXPIRE_XX;
     else if (isToken(opt, 'gt')) flags |= EXPIRE_GT;
     else if (isToken(opt, 'lt')) flags |= EXPIRE_LT;
-    else throw new CommandError(unsupportedOption(opt.toString()));
+    else {
+      const nul = opt.indexOf(0); // Redis prints the option as a C string
+      throw new CommandError(unsupportedOption((nul < 0 ? opt : opt.subarray(0, nul)).toString()));
+    }
   }
   if (flags & EXPIRE_NX && flags & (EXPIRE_XX | EXPIRE_GT | EXPIRE_LT)) throw new CommandError(KEY_ERR.expireNxAndOthers);
   if (flags & EXPIRE_GT && flags & EXPIRE_LT) throw new CommandError(KEY_ERR.expireGtAndLt);
@@ -39,15 +41,15 @@ function parseExpireFlags(argv: Buffer[]): number {
  * checks: not an integer, or overflowing when converted to ms or added.
  */
 function expireTime(argv: Buffer[], seconds: boolean, basetime: number): number {
-  const raw = parseLongLong(argv[2]);
+  const raw = string2ll(argv[2]);
   if (raw === null) throw new CommandError(ERR.notInteger);
   if (typeof raw === 'number' && raw <= SMALL_TIME && raw >= -SMALL_TIME) return (seconds ? raw * 1000 : raw) + basetime;
   let when = BigInt(raw);
   if (seconds) {
-    if (when > LLONG_MAX / 1000n || when < LLONG_MIN / 1000n) throw new CommandError(invalidExpireTime(argv[0].toString()));
+    if (when > INT64_MAX / 1000n || when < INT64_MIN / 1000n) throw new CommandError(invalidExpireTime(argv[0].toString()));
     when *= 1000n;
   }
-  if (when > LLONG_MAX - BigInt(basetime)) throw new CommandError(invalidExpireTime(argv[0].toString()));
+  if (when > INT64_MAX - BigInt(basetime)) throw new CommandError(invalidExpireTime(argv[0].toString()));
   return Number(when + BigInt(basetime));
 }
 

@@ -1,61 +1,24 @@
 // server/commands/keys.ts — the generic key commands on single keys, as
 // Redis's db.c/object.c: DEL, UNLINK, EXISTS, TYPE, TOUCH, RENAME, RENAMENX,
-// COPY, MOVE, OBJECT; plus the argument helpers the key family shares
-// (expire.ts, scan.ts). Strings are the only data type, so TYPE answers
+// COPY, MOVE, OBJECT; plus two helpers the key family shares (expire.ts,
+// scan.ts). Integers and option tokens parse as the string family's
+// (string-args.ts). Strings are the only data type, so TYPE answers
 // string or none and a key is its value bytes plus an expiry; RENAME, COPY
 // and MOVE keep the expiry, as Redis. Keyspace hits and misses are counted
 // where Redis counts them (read lookups).
 import { CommandError, ERR, KEY_ERR } from '../errors';
+import { isToken, string2ll } from './string-args';
 import { subcommandRouter } from './subcommands';
 import type { CommandContext, CommandSpec } from './types';
 
 // ---- shared argument helpers -------------------------------------------
 
-const MAX_SAFE_DIGITS = 15;
-const LLONG_MAX = (1n << 63n) - 1n;
-const LLONG_MIN = -(1n << 63n);
-
-/**
- * Redis's string2ll: an optional '-', digits without leading zeros, no
- * '+' or spaces, at most 20 bytes, within a signed 64-bit integer. A number
- * when it is a safe integer, a bigint beyond, null when not an integer.
- */
-export function parseLongLong(arg: Buffer): number | bigint | null {
-  const len = arg.length;
-  if (len === 0 || len >= 21) return null;
-  if (len === 1 && arg[0] === 0x30) return 0;
-  const neg = arg[0] === 0x2d;
-  let i = neg ? 1 : 0;
-  if (i === len || arg[i] < 0x31 || arg[i] > 0x39) return null;
-  let n = 0;
-  for (; i < len; i++) {
-    const d = arg[i] - 0x30;
-    if (d < 0 || d > 9) return null;
-    n = n * 10 + d;
-  }
-  if (len - (neg ? 1 : 0) <= MAX_SAFE_DIGITS) return neg ? -n : n;
-  const big = BigInt(arg.toString('latin1'));
-  if (big > LLONG_MAX || big < LLONG_MIN) return null;
-  return Number.isSafeInteger(Number(big)) ? Number(big) : big;
-}
-
 /** A database index as Redis's getIntFromObjectOrReply + selectDb check it. */
 export function parseDbIndex(ctx: CommandContext, arg: Buffer): number {
-  const n = parseLongLong(arg);
+  const n = string2ll(arg);
   if (typeof n !== 'number' || n < -2147483648 || n > 2147483647) throw new CommandError(ERR.notInteger);
   if (n < 0 || n >= ctx.store.databases) throw new CommandError(ERR.dbIndexOutOfRange);
   return n;
-}
-
-/** ASCII case-insensitive comparison of an argument with a lower-case token (strcasecmp). */
-export function isToken(arg: Buffer, lower: string): boolean {
-  if (arg.length !== lower.length) return false;
-  for (let i = 0; i < arg.length; i++) {
-    let c = arg[i];
-    if (c >= 0x41 && c <= 0x5a) c |= 0x20;
-    if (c !== lower.charCodeAt(i)) return false;
-  }
-  return true;
 }
 
 /** As Redis's lookupKeyRead: counts a keyspace hit or miss. */
@@ -150,7 +113,6 @@ function copyCommand(ctx: CommandContext, argv: Buffer[]): void {
     return;
   }
   ctx.store.set(dstDb, dst, value, meta.expireAt);
-  if (dstDb !== db) ctx.server.keyModified(dstDb, dst);
   ctx.reply.integer(1);
 }
 
@@ -168,7 +130,6 @@ function moveCommand(ctx: CommandContext, argv: Buffer[]): void {
   }
   ctx.store.set(dstDb, key, value, meta.expireAt);
   ctx.store.delete(db, key);
-  ctx.server.keyModified(dstDb, key);
   ctx.reply.integer(1);
 }
 
@@ -192,7 +153,7 @@ function objectLookup(ctx: CommandContext, key: Buffer): { length: number } | nu
 function intEncoded(ctx: CommandContext, key: Buffer, length: number): number | bigint | null {
   if (length > 20) return null;
   const value = ctx.store.get(ctx.client.db, key);
-  return value === null ? null : parseLongLong(value);
+  return value === null ? null : string2ll(value);
 }
 
 function objectEncoding(ctx: CommandContext, argv: Buffer[]): void {
@@ -339,7 +300,10 @@ export const keyCommands: CommandSpec[] = [
   {
     name: 'rename', arity: 3, flags: ['write'], firstKey: 1, lastKey: 2, step: 1,
     categories: ['keyspace', 'write', 'slow'],
-    keySpecFlags: ['RW', 'access', 'delete'], // Redis has two key specs: RW access delete | OW update
+    keySpecs: [
+      { flags: ['RW', 'access', 'delete'], index: 1, lastKey: 0, keyStep: 1 },
+      { flags: ['OW', 'update'], index: 2, lastKey: 0, keyStep: 1 },
+    ],
     summary: 'Rename a key', since: '1.0.0', group: 'generic',
     complexity: 'O(1)',
     arguments: [{ name: 'key', type: 'key' }, { name: 'newkey', type: 'key' }],
@@ -348,7 +312,10 @@ export const keyCommands: CommandSpec[] = [
   {
     name: 'renamenx', arity: 3, flags: ['write', 'fast'], firstKey: 1, lastKey: 2, step: 1,
     categories: ['keyspace', 'write', 'fast'],
-    keySpecFlags: ['RW', 'access', 'delete'], // Redis has two key specs: RW access delete | OW insert
+    keySpecs: [
+      { flags: ['RW', 'access', 'delete'], index: 1, lastKey: 0, keyStep: 1 },
+      { flags: ['OW', 'insert'], index: 2, lastKey: 0, keyStep: 1 },
+    ],
     summary: 'Rename a key, only if the new key does not exist', since: '1.0.0', group: 'generic',
     complexity: 'O(1)',
     arguments: [{ name: 'key', type: 'key' }, { name: 'newkey', type: 'key' }],
@@ -357,7 +324,10 @@ export const keyCommands: CommandSpec[] = [
   {
     name: 'copy', arity: -3, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 2, step: 1,
     categories: ['keyspace', 'write', 'slow'],
-    keySpecFlags: ['RO', 'access'], // Redis has two key specs: RO access | OW update
+    keySpecs: [
+      { flags: ['RO', 'access'], index: 1, lastKey: 0, keyStep: 1 },
+      { flags: ['OW', 'update'], index: 2, lastKey: 0, keyStep: 1 },
+    ],
     summary: 'Copy a key', since: '6.2.0', group: 'generic',
     complexity: 'O(N) worst case for collections, where N is the number of nested items. O(1) for string values.',
     arguments: [{ name: 'source', type: 'key' }, { name: 'destination', type: 'key' }, { name: 'destination-db', type: 'integer', flags: ['optional'] }, { name: 'replace', type: 'pure-token', flags: ['optional'] }],

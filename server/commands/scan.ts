@@ -7,7 +7,7 @@
 // database's files at once.
 import { CommandError, ERR, KEY_ERR } from '../errors';
 import { globMatch, matchesEverything } from '../glob';
-import { isToken, parseLongLong } from './keys';
+import { isToken, string2ll } from './string-args';
 import type { CommandContext, CommandSpec } from './types';
 
 const KEYS_PAGE = 1024;
@@ -51,7 +51,7 @@ function parseCursor(arg: Buffer): bigint {
   const stop = noDigits ? 0 : i;
   if (stop < len && arg[stop] !== 0) throw new CommandError(KEY_ERR.invalidCursor);
   if (noDigits) return 0n;
-  const value = i - start <= 15 ? BigInt(Number(arg.toString('latin1', start, i))) : BigInt(arg.toString('latin1', start, i));
+  const value = BigInt(arg.toString('latin1', start, i));
   if (value > ULONG_MAX) throw new CommandError(KEY_ERR.invalidCursor);
   return neg && value !== 0n ? TWO_64 - value : value;
 }
@@ -65,7 +65,7 @@ function scanCommand(ctx: CommandContext, argv: Buffer[]): void {
   for (let i = 2; i < argv.length; i += 2) {
     const more = i + 1 < argv.length;
     if (more && isToken(argv[i], 'count')) {
-      const n = parseLongLong(argv[i + 1]);
+      const n = string2ll(argv[i + 1]);
       if (n === null) throw new CommandError(ERR.notInteger);
       if (n < 1) throw new CommandError(ERR.syntax);
       count = n > MAX_COUNT ? MAX_COUNT : Number(n);
@@ -138,17 +138,36 @@ function checkFlushArgs(argv: Buffer[]): void {
   throw new CommandError(ERR.syntax);
 }
 
+/**
+ * As Redis's touchAllWatchedKeysInDb: a flush fails the transactions that
+ * watch a key the flush removes (not those watching an absent key). The
+ * keys are listed only when some client watches anything.
+ */
+function touchWatchedKeys(ctx: CommandContext, db: number): void {
+  let watching = false;
+  for (const c of ctx.server.clients.values()) if (c.watched.size > 0) watching = true;
+  if (!watching) return;
+  let cursor = 0n;
+  do {
+    const page = ctx.store.scan(db, cursor, KEYS_PAGE);
+    for (const key of page.keys) ctx.server.keyModified(db, key);
+    cursor = page.cursor;
+  } while (cursor !== 0n);
+}
+
 function flushdbCommand(ctx: CommandContext, argv: Buffer[]): void {
   checkFlushArgs(argv);
+  touchWatchedKeys(ctx, ctx.client.db);
   ctx.store.flush(ctx.client.db);
-  ctx.server.dbModified(ctx.client.db);
   ctx.reply.ok();
 }
 
 function flushallCommand(ctx: CommandContext, argv: Buffer[]): void {
   checkFlushArgs(argv);
-  for (let db = 0; db < ctx.store.databases; db++) ctx.store.flush(db);
-  ctx.server.dbModified(-1);
+  for (let db = 0; db < ctx.store.databases; db++) {
+    touchWatchedKeys(ctx, db);
+    ctx.store.flush(db);
+  }
   ctx.reply.ok();
 }
 

@@ -3,15 +3,16 @@
 // from the command table's metadata.
 import os from 'node:os';
 import { settings, ConfigError } from '../config';
-import { CommandError } from '../errors';
+import { CommandError, ERR } from '../errors';
 import { redisVersion, version } from '../version';
 import { commandTable } from './index';
+import { globMatch } from '../glob';
 import { container } from './subcommands';
-import type { CommandContext, CommandFlag, CommandHandler, CommandSpec } from './types';
+import type { CommandContext, CommandFlag, CommandHandler, CommandSpec, KeySpec } from './types';
 import type { ReplyWriter } from '../../protocol/writer';
 
-function spec(name: string, arity: number, flags: readonly CommandFlag[], categories: readonly string[], summary: string, since: string, group: string, handler: CommandHandler, tips?: string[]): CommandSpec {
-  return { name, arity, flags, firstKey: 0, lastKey: 0, step: 0, categories, summary, since, group, handler, tips };
+function spec(name: string, arity: number, flags: readonly CommandFlag[], categories: readonly string[], summary: string, since: string, group: string, handler: CommandHandler, tips?: string[], complexity = 'O(1)'): CommandSpec {
+  return { name, arity, flags, firstKey: 0, lastKey: 0, step: 0, categories, summary, since, group, complexity, handler, tips };
 }
 
 function human(bytes: number): string {
@@ -89,6 +90,7 @@ const SECTIONS: Record<string, Section> = {
     return [
       `total_connections_received:${st.connectionsReceived}`,
       `total_commands_processed:${st.commandsProcessed}`,
+      `instantaneous_ops_per_sec:${ctx.server.instantaneousOps()}`,
       `total_net_input_bytes:${st.netInputBytes}`,
       `total_net_output_bytes:${st.netOutputBytes}`,
       `rejected_connections:${st.rejectedConnections}`,
@@ -144,10 +146,17 @@ function globToRegExp(glob: string): RegExp {
 }
 
 const configSubs: CommandSpec[] = [
-  spec('config|get', -3, ['admin', 'noscript', 'loading', 'stale'], ['admin', 'slow', 'dangerous'], 'Returns the effective values of configuration parameters.', '2.0.0', 'server', (ctx, argv) => {
+  spec('config|get', -3, ['admin', 'noscript', 'loading', 'stale'], ['admin', 'slow', 'dangerous'], 'Get the values of configuration parameters', '2.0.0', 'server', (ctx, argv) => {
     const found = new Map<string, string>();
     for (const pattern of argv.slice(2)) {
-      const re = globToRegExp(pattern.toString());
+      const text = pattern.toString();
+      const exact = settings[text.toLowerCase()];
+      if (!/[*?[]/.test(text)) {
+        // A plain name comes back as it was asked (Redis does so).
+        if (exact !== undefined) found.set(text, exact.get(ctx.server.config));
+        continue;
+      }
+      const re = globToRegExp(text);
       for (const [name, s] of Object.entries(settings)) if (re.test(name)) found.set(name, s.get(ctx.server.config));
     }
     ctx.reply.mapHeader(found.size);
@@ -155,9 +164,9 @@ const configSubs: CommandSpec[] = [
       ctx.reply.bulk(k);
       ctx.reply.bulk(v);
     }
-  }),
-  spec('config|set', -4, ['admin', 'noscript', 'loading', 'stale'], ['admin', 'slow', 'dangerous'], 'Sets configuration parameters in-flight.', '2.0.0', 'server', (ctx, argv) => {
-    if (argv.length % 2 !== 0) throw new CommandError("ERR wrong number of arguments for 'config|set' command");
+  }, undefined, 'O(N) when N is the number of configuration parameters provided'),
+  spec('config|set', -4, ['admin', 'noscript', 'loading', 'stale'], ['admin', 'slow', 'dangerous'], 'Set configuration parameters to the given values', '2.0.0', 'server', (ctx, argv) => {
+    if (argv.length % 2 !== 0) throw new CommandError(ERR.syntax);
     const next = { ...ctx.server.config };
     for (let i = 2; i < argv.length; i += 2) {
       const name = argv[i].toString().toLowerCase();
@@ -165,16 +174,18 @@ const configSubs: CommandSpec[] = [
       if (s === undefined) throw new CommandError(`ERR Unknown option or number of arguments for CONFIG SET - '${argv[i].toString()}'`);
       if (!s.mutable) throw new CommandError(`ERR CONFIG SET failed (possibly related to argument '${name}') - can't set immutable config`);
       try {
-        s.set(next, argv[i + 1].toString().split(' ').filter((w) => w !== ''));
+        const value = argv[i + 1].toString();
+        s.set(next, s.words === true ? value.split(' ').filter((w) => w !== '') : [value]);
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
         throw new CommandError(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${err.message.replace(/ for '.*'$/, '')}`);
       }
     }
+    if (next.appendfsync !== ctx.server.config.appendfsync) ctx.store.setFsync(next.appendfsync);
     ctx.server.config = next;
     ctx.reply.ok();
-  }),
-  spec('config|resetstat', 2, ['admin', 'noscript', 'loading', 'stale'], ['admin', 'slow', 'dangerous'], 'Resets the server\'s statistics.', '2.0.0', 'server', (ctx) => {
+  }, ['request_policy:all_nodes', 'response_policy:all_succeeded'], 'O(N) when N is the number of configuration parameters provided'),
+  spec('config|resetstat', 2, ['admin', 'noscript', 'loading', 'stale'], ['admin', 'slow', 'dangerous'], 'Reset the stats returned by INFO', '2.0.0', 'server', (ctx) => {
     ctx.server.commandStats.clear();
     for (const k of Object.keys(ctx.server.stats) as (keyof typeof ctx.server.stats)[]) ctx.server.stats[k] = 0;
     ctx.reply.ok();
@@ -184,6 +195,13 @@ const configSubs: CommandSpec[] = [
 function writeFlags(r: ReplyWriter, flags: readonly string[]): void {
   r.setHeader(flags.length);
   for (const f of flags) r.simple(f);
+}
+
+function keySpecsOf(s: CommandSpec): readonly KeySpec[] {
+  if (s.keySpecs !== undefined) return s.keySpecs;
+  if (s.firstKey <= 0) return [];
+  const lastKey = s.lastKey < 0 ? s.lastKey : s.lastKey - s.firstKey;
+  return [{ flags: s.keySpecFlags ?? [], index: s.firstKey, lastKey, keyStep: s.step }];
 }
 
 function writeCommandInfo(r: ReplyWriter, s: CommandSpec): void {
@@ -197,11 +215,17 @@ function writeCommandInfo(r: ReplyWriter, s: CommandSpec): void {
   writeFlags(r, s.categories.map((c) => `@${c}`));
   r.setHeader(s.tips?.length ?? 0);
   for (const t of s.tips ?? []) r.bulk(t);
-  if (s.firstKey > 0) {
-    r.arrayHeader(1);
-    r.mapHeader(3);
+  // As Redis: key specs are a set; subcommands a set when there are none, else an array.
+  const specs = keySpecsOf(s);
+  r.setHeader(specs.length);
+  for (const k of specs) {
+    r.mapHeader(k.notes === undefined ? 3 : 4);
+    if (k.notes !== undefined) {
+      r.bulk('notes');
+      r.bulk(k.notes);
+    }
     r.bulk('flags');
-    writeFlags(r, s.keySpecFlags ?? []);
+    writeFlags(r, k.flags);
     r.bulk('begin_search');
     r.mapHeader(2);
     r.bulk('type');
@@ -209,7 +233,7 @@ function writeCommandInfo(r: ReplyWriter, s: CommandSpec): void {
     r.bulk('spec');
     r.mapHeader(1);
     r.bulk('index');
-    r.integer(s.firstKey);
+    r.integer(k.index);
     r.bulk('find_keys');
     r.mapHeader(2);
     r.bulk('type');
@@ -217,16 +241,15 @@ function writeCommandInfo(r: ReplyWriter, s: CommandSpec): void {
     r.bulk('spec');
     r.mapHeader(3);
     r.bulk('lastkey');
-    r.integer(s.lastKey < 0 ? s.lastKey : s.lastKey - s.firstKey);
+    r.integer(k.lastKey);
     r.bulk('keystep');
-    r.integer(s.step);
+    r.integer(k.keyStep);
     r.bulk('limit');
     r.integer(0);
-  } else {
-    r.arrayHeader(0);
   }
   const subs = s.subcommands ?? [];
-  r.arrayHeader(subs.length);
+  if (subs.length === 0) r.setHeader(0);
+  else r.arrayHeader(subs.length);
   for (const sub of subs) writeCommandInfo(r, sub);
 }
 
@@ -239,15 +262,17 @@ function writeCommandDocs(r: ReplyWriter, s: CommandSpec): void {
   ];
   const present = fields.filter(([, v]) => v !== undefined);
   const subs = s.subcommands ?? [];
-  r.mapHeader(present.length + (s.arguments !== undefined ? 1 : 0) + (subs.length > 0 ? 1 : 0));
+  const args = s.arguments?.filter((a) => a.type !== 'oneof' && a.type !== 'block');
+  r.mapHeader(present.length + (args !== undefined ? 1 : 0) + (subs.length > 0 ? 1 : 0));
   for (const [k, v] of present) {
     r.bulk(k);
     r.bulk(v as string);
   }
-  if (s.arguments !== undefined) {
+  // Argument groups (oneof, block) need their members listed for redis-cli to read them: left out.
+  if (args !== undefined) {
     r.bulk('arguments');
-    r.arrayHeader(s.arguments.length);
-    for (const a of s.arguments) {
+    r.arrayHeader(args.length);
+    for (const a of args) {
       r.mapHeader(a.flags !== undefined ? 3 : 2);
       r.bulk('name');
       r.bulk(a.name);
@@ -276,44 +301,53 @@ function findSpec(name: string): CommandSpec | undefined {
 }
 
 const commandSubs: CommandSpec[] = [
-  spec('command|count', 2, ['loading', 'stale'], ['slow', 'connection'], 'Returns a count of commands.', '2.8.13', 'server', (ctx) => ctx.reply.integer(commandTable.size)),
-  spec('command|list', -2, ['loading', 'stale'], ['slow', 'connection'], 'Returns a list of command names.', '7.0.0', 'server', (ctx, argv) => {
-    if (argv.length > 2) throw new CommandError('ERR syntax error');
-    ctx.reply.bulkArray([...commandTable.keys()]);
-  }, ['nondeterministic_output_order']),
-  spec('command|info', -2, ['loading', 'stale'], ['slow', 'connection'], 'Returns information about one, multiple or all commands.', '2.8.13', 'server', (ctx, argv) => {
+  spec('command|count', 2, ['loading', 'stale'], ['slow', 'connection'], 'Get total number of Redis commands', '2.8.13', 'server', (ctx) => ctx.reply.integer(commandTable.size)),
+  spec('command|list', -2, ['loading', 'stale'], ['slow', 'connection'], 'Get an array of Redis command names', '7.0.0', 'server', (ctx, argv) => {
+    let names = [...commandTable.values()].flatMap((c) => [c.name, ...(c.subcommands ?? []).map((sub) => sub.name)]);
+    if (argv.length > 2) {
+      if (argv.length !== 5 || argv[2].toString().toLowerCase() !== 'filterby') throw new CommandError(ERR.syntax);
+      const by = argv[3].toString().toLowerCase();
+      const arg = argv[4].toString();
+      if (by === 'pattern') names = names.filter((n) => globMatch(Buffer.from(arg), Buffer.from(n)));
+      else if (by === 'aclcat') names = names.filter((n) => findSpec(n)?.categories.includes(arg.toLowerCase()) === true);
+      else if (by === 'module') names = [];
+      else throw new CommandError(ERR.syntax);
+    }
+    ctx.reply.bulkArray(names);
+  }, ['nondeterministic_output_order'], 'O(N) where N is the total number of Redis commands'),
+  spec('command|info', -2, ['loading', 'stale'], ['slow', 'connection'], 'Get array of specific Redis command details, or all when no argument is given.', '2.8.13', 'server', (ctx, argv) => {
     const specs = argv.length === 2 ? [...commandTable.values()] : argv.slice(2).map((a) => findSpec(a.toString()));
     ctx.reply.arrayHeader(specs.length);
     for (const s of specs) {
-      if (s === undefined) ctx.reply.nullArray();
+      if (s === undefined) ctx.reply.nullBulk();
       else writeCommandInfo(ctx.reply, s);
     }
-  }, ['nondeterministic_output_order']),
-  spec('command|docs', -2, ['loading', 'stale'], ['slow', 'connection'], 'Returns documentary information about one, multiple or all commands.', '7.0.0', 'server', (ctx, argv) => {
+  }, ['nondeterministic_output_order'], 'O(N) where N is the number of commands to look up'),
+  spec('command|docs', -2, ['loading', 'stale'], ['slow', 'connection'], 'Get array of specific Redis command documentation', '7.0.0', 'server', (ctx, argv) => {
     const specs = (argv.length === 2 ? [...commandTable.values()] : argv.slice(2).map((a) => findSpec(a.toString()))).filter((s): s is CommandSpec => s !== undefined);
     ctx.reply.mapHeader(specs.length);
     for (const s of specs) {
       ctx.reply.bulk(s.name);
       writeCommandDocs(ctx.reply, s);
     }
-  }, ['nondeterministic_output_order']),
+  }, ['nondeterministic_output_order'], 'O(N) where N is the number of commands to look up'),
 ];
 
-const commandRouter = container('command', 'Returns detailed information about all commands.', '2.8.13', 'server', commandSubs);
+const commandRouter = container('command', 'Get array of Redis command details', '2.8.13', 'server', commandSubs, 'O(N) where N is the total number of Redis commands');
 
 export const serverCommands: CommandSpec[] = [
-  spec('info', -1, ['loading', 'stale'], ['slow', 'dangerous'], 'Returns information and statistics about the server.', '1.0.0', 'server', info, ['nondeterministic_output']),
-  container('config', 'A container for server configuration commands.', '2.0.0', 'server', configSubs),
-  spec('time', 1, ['loading', 'stale', 'fast'], ['fast'], 'Returns the server time.', '2.6.0', 'server', (ctx) => {
+  spec('info', -1, ['loading', 'stale'], ['slow', 'dangerous'], 'Get information and statistics about the server', '1.0.0', 'server', info, ['nondeterministic_output', 'request_policy:all_shards', 'response_policy:special']),
+  container('config', 'A container for server configuration commands', '2.0.0', 'server', configSubs),
+  spec('time', 1, ['loading', 'stale', 'fast'], ['fast'], 'Return the current server time', '2.6.0', 'server', (ctx) => {
     const us = BigInt(Date.now()) * 1000n + BigInt(Math.floor((performance.now() * 1000) % 1000));
     ctx.reply.bulkArray([String(us / 1000000n), String(us % 1000000n)]);
   }, ['nondeterministic_output']),
-  container('function', 'A container for function commands.', '7.0.0', 'scripting', [
-    spec('function|flush', -2, ['write', 'noscript'], ['write', 'slow', 'scripting'], 'Deletes all libraries and functions.', '7.0.0', 'scripting', (ctx, argv) => {
-      if (argv.length > 3) throw new CommandError('ERR syntax error');
+  container('function', 'A container for function commands', '7.0.0', 'scripting', [
+    spec('function|flush', -2, ['write', 'noscript'], ['write', 'slow', 'scripting'], 'Deleting all functions', '7.0.0', 'scripting', (ctx, argv) => {
+      if (argv.length > 3) throw new CommandError("ERR unknown subcommand or wrong number of arguments for 'FLUSH'. Try FUNCTION HELP.");
       if (argv.length === 3 && !['async', 'sync'].includes(argv[2].toString().toLowerCase())) throw new CommandError('ERR FUNCTION FLUSH only supports SYNC|ASYNC option');
       ctx.reply.ok(); // no functions can exist: there is nothing to flush
-    }),
+    }, ['request_policy:all_shards', 'response_policy:all_succeeded'], 'O(N) where N is the number of functions deleted'),
   ]),
   {
     ...commandRouter,

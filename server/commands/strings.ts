@@ -205,7 +205,7 @@ export const stringCommands: CommandSpec[] = [
   {
     name: 'set', arity: -3, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 1, step: 1,
     categories: ['write', 'string', 'slow'],
-    keySpecFlags: ['RW', 'access', 'update', 'variable_flags'],
+    keySpecs: [{ notes: 'RW and ACCESS due to the optional `GET` argument', flags: ['RW', 'access', 'update', 'variable_flags'], index: 1, lastKey: 0, keyStep: 1 }],
     summary: 'Set the string value of a key', since: '1.0.0', group: 'string', complexity: 'O(1)',
     arguments: [
       KEY, VALUE,
@@ -253,7 +253,7 @@ export const stringCommands: CommandSpec[] = [
   {
     name: 'getex', arity: -2, flags: ['write', 'fast'], firstKey: 1, lastKey: 1, step: 1,
     categories: ['write', 'string', 'fast'],
-    keySpecFlags: ['RW', 'access', 'update'],
+    keySpecs: [{ notes: 'RW and UPDATE because it changes the TTL', flags: ['RW', 'access', 'update'], index: 1, lastKey: 0, keyStep: 1 }],
     summary: 'Get the value of a key and optionally set its expiration', since: '6.2.0', group: 'string',
     complexity: 'O(1)', arguments: [KEY, { name: 'expiration', type: 'oneof', flags: ['optional'] }], handler: getex,
   },

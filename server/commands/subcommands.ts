@@ -13,12 +13,13 @@ export function subcommandRouter(container: string, subs: readonly CommandSpec[]
     if (spec === undefined) throw new CommandError(unknownSubcommand(container, argv[1].toString()));
     if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity)
       throw new CommandError(`ERR wrong number of arguments for '${spec.name}' command`);
+    ctx.client.command = spec.name; // CLIENT LIST's cmd= and INFO commandstats name the subcommand
     spec.handler(ctx, argv);
   };
 }
 
 /** The spec of a container command, its handler routing to its subcommands. */
-export function container(name: string, summary: string, since: string, group: string, subs: readonly CommandSpec[]): CommandSpec {
+export function container(name: string, summary: string, since: string, group: string, subs: readonly CommandSpec[], complexity = 'Depends on subcommand.'): CommandSpec {
   return {
     name,
     arity: -2,
@@ -30,6 +31,7 @@ export function container(name: string, summary: string, since: string, group: s
     summary,
     since,
     group,
+    complexity,
     subcommands: subs,
     handler: subcommandRouter(name, subs),
   };

@@ -4,8 +4,9 @@
 import { CommandError, ERR } from '../errors';
 import type { CommandFlag, CommandHandler, CommandSpec } from './types';
 
-function spec(name: string, arity: number, flags: readonly CommandFlag[], categories: readonly string[], summary: string, since: string, handler: CommandHandler, keys: [number, number, number] = [0, 0, 0]): CommandSpec {
-  return { name, arity, flags, firstKey: keys[0], lastKey: keys[1], step: keys[2], categories, summary, since, group: 'transactions', handler };
+function spec(name: string, arity: number, flags: readonly CommandFlag[], categories: readonly string[], summary: string, since: string, complexity: string, handler: CommandHandler, keys: [number, number, number] = [0, 0, 0]): CommandSpec {
+  const keySpecFlags = keys[0] > 0 ? ['RO'] : undefined;
+  return { name, arity, flags, firstKey: keys[0], lastKey: keys[1], step: keys[2], categories, summary, since, group: 'transactions', complexity, keySpecFlags, handler };
 }
 
 const exec: CommandHandler = (ctx) => {
@@ -27,25 +28,25 @@ const exec: CommandHandler = (ctx) => {
 };
 
 export const transactionCommands: CommandSpec[] = [
-  spec('multi', 1, ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], ['fast', 'transaction'], 'Starts a transaction.', '1.2.0', (ctx) => {
+  spec('multi', 1, ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], ['fast', 'transaction'], 'Mark the start of a transaction block', '1.2.0', 'O(1)', (ctx) => {
     if (ctx.client.multi !== null) throw new CommandError(ERR.multiNested);
     ctx.client.multi = [];
     ctx.reply.ok();
   }),
-  spec('exec', 1, ['noscript', 'loading', 'stale', 'skip_slowlog'], ['slow', 'transaction'], 'Executes all commands in a transaction.', '1.2.0', exec),
-  spec('discard', 1, ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], ['fast', 'transaction'], 'Discards a transaction.', '2.0.0', (ctx) => {
+  spec('exec', 1, ['noscript', 'loading', 'stale', 'skip_slowlog'], ['slow', 'transaction'], 'Execute all commands issued after MULTI', '1.2.0', 'Depends on commands in the transaction', exec),
+  spec('discard', 1, ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], ['fast', 'transaction'], 'Discard all commands issued after MULTI', '2.0.0', 'O(N), when N is the number of queued commands', (ctx) => {
     if (ctx.client.multi === null) throw new CommandError(ERR.discardWithoutMulti);
     ctx.client.multi = null;
     ctx.client.multiFailed = false;
     ctx.server.unwatchAll(ctx.client);
     ctx.reply.ok();
   }),
-  spec('watch', -2, ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], ['fast', 'transaction'], 'Monitors changes to keys to determine the execution of a transaction.', '2.2.0', (ctx, argv) => {
+  spec('watch', -2, ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], ['fast', 'transaction'], 'Watch the given keys to determine execution of the MULTI/EXEC block', '2.2.0', 'O(1) for every key.', (ctx, argv) => {
     if (ctx.client.multi !== null) throw new CommandError(ERR.watchInMulti);
     for (let i = 1; i < argv.length; i++) ctx.server.watch(ctx.client, ctx.client.db, argv[i]);
     ctx.reply.ok();
   }, [1, -1, 1]),
-  spec('unwatch', 1, ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], ['fast', 'transaction'], 'Forgets about watched keys of a transaction.', '2.2.0', (ctx) => {
+  spec('unwatch', 1, ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], ['fast', 'transaction'], 'Forget about all watched keys', '2.2.0', 'O(1)', (ctx) => {
     ctx.server.unwatchAll(ctx.client);
     ctx.reply.ok();
   }),

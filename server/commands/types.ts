@@ -40,6 +40,15 @@ export type CommandFlag =
   | 'no_multi'
   | 'allow_busy';
 
+/** One COMMAND INFO key spec: keys from argument `index`, up to `lastKey` (relative, -1 = last), every `keyStep`. */
+export interface KeySpec {
+  notes?: string;
+  flags: readonly string[];
+  index: number;
+  lastKey: number;
+  keyStep: number;
+}
+
 export interface CommandSpec {
   /** Lower case, as COMMAND INFO shows it. */
   name: string;
@@ -62,6 +71,8 @@ export interface CommandSpec {
   tips?: readonly string[];
   /** Flags of the key spec derived from firstKey/lastKey/step, e.g. ['RW', 'ACCESS', 'UPDATE']. */
   keySpecFlags?: readonly string[];
+  /** Key specs spelled out, where the derived one does not say it all (several specs, notes). */
+  keySpecs?: readonly KeySpec[];
   subcommands?: readonly CommandSpec[];
   handler: CommandHandler;
 }

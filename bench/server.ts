@@ -1,0 +1,136 @@
+// bench/server.ts — dynkv-server side by side with redis-server (`npm run
+// bench:server`): redis-benchmark against each in turn (SET and GET, 50
+// clients, 100k random keys, 32-byte values, pipeline 1 and 16), requests/s
+// and the ratio dynkv/redis; then resident memory per key after loading 1M
+// keys into fresh servers. redis-server runs without persistence (as the
+// compatibility suite starts it), dynkv with appendfsync everysec.
+// Flags: --requests N (default 200000), --keys N (default 1000000).
+import { spawnSync } from 'node:child_process';
+import { RawClient, encodeCommand } from '../redis-compat/raw-client';
+import { rssBytes, startDynkv, startRedis, type ServerProcess } from '../redis-compat/servers';
+import { numberFlag } from './util';
+
+interface Result {
+  rps: number;
+  p50: number;
+}
+
+/** Runs redis-benchmark with --csv; returns requests/s and p50 latency per test name. */
+function benchmark(port: number, requests: number, pipeline: number): Map<string, Result> {
+  const args = ['-p', String(port), '-t', 'set,get', '-n', String(requests), '-c', '50', '-r', '100000', '-d', '32', '-P', String(pipeline), '--csv'];
+  const r = spawnSync('redis-benchmark', args, { encoding: 'utf8', timeout: 600_000 });
+  if (r.status !== 0) throw new Error(`redis-benchmark ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr}`);
+  const out = new Map<string, Result>();
+  for (const line of r.stdout.split('\n')) {
+    const cells = line.split(',').map((c) => c.replace(/"/g, ''));
+    if (cells.length < 5 || cells[0] === 'test') continue;
+    out.set(cells[0], { rps: Number(cells[1]), p50: Number(cells[4]) });
+  }
+  if (!out.has('SET') || !out.has('GET')) throw new Error(`unexpected redis-benchmark output: ${r.stdout}`);
+  return out;
+}
+
+/** Writes `count` keys ("key:" + 12 digits, 32-byte values) in pipelined batches; returns the seconds taken. */
+async function load(port: number, count: number): Promise<number> {
+  const c = await RawClient.connect(port);
+  const value = Buffer.alloc(32, 'x');
+  const batch = 10_000;
+  const started = process.hrtime.bigint();
+  for (let i = 0; i < count; i += batch) {
+    const n = Math.min(batch, count - i);
+    const parts: Buffer[] = [];
+    for (let j = 0; j < n; j++) parts.push(encodeCommand(['SET', `key:${String(i + j).padStart(12, '0')}`, value]));
+    c.write(Buffer.concat(parts));
+    for (let j = 0; j < n; j++) {
+      const r = await c.read(60_000);
+      if (r === null || r.type !== '+') throw new Error(`load: unexpected reply ${JSON.stringify(r)}`);
+    }
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  c.close();
+  return seconds;
+}
+
+async function dbsize(port: number): Promise<number> {
+  const c = await RawClient.connect(port);
+  const r = await c.call(['DBSIZE']);
+  c.close();
+  return Number(r?.text);
+}
+
+async function ping(port: number): Promise<void> {
+  const c = await RawClient.connect(port);
+  await c.call(['PING']);
+  c.close();
+}
+
+function pad(s: string, n: number, right = false): string {
+  return right ? s.padEnd(n) : s.padStart(n);
+}
+
+function fmt(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+async function throughput(requests: number): Promise<string[]> {
+  const redis = await startRedis();
+  const dynkv = await startDynkv(['--appendfsync', 'everysec']);
+  const rows: string[] = [];
+  try {
+    for (const pipeline of [1, 16]) {
+      // Each server in turn, never both at once: they share the 2 cores with redis-benchmark.
+      const a = benchmark(redis.port, requests, pipeline);
+      const b = benchmark(dynkv.port, requests, pipeline);
+      for (const test of ['SET', 'GET']) {
+        const ra = a.get(test) as Result;
+        const rb = b.get(test) as Result;
+        rows.push(
+          `| ${pad(test, 4, true)} | ${pad(String(pipeline), 3)} | ${pad(fmt(ra.rps), 12)} | ${pad(fmt(rb.rps), 12)} | ${pad((rb.rps / ra.rps).toFixed(2), 11)} | ${pad(ra.p50.toFixed(3), 9)} | ${pad(rb.p50.toFixed(3), 9)} |`,
+        );
+      }
+    }
+  } finally {
+    await Promise.all([redis.stop(), dynkv.stop()]);
+  }
+  return rows;
+}
+
+async function memory(server: () => Promise<ServerProcess>, keys: number): Promise<{ name: string; perKey: number; dbsize: number; rssStart: number; rssEnd: number; seconds: number }> {
+  const s = await server();
+  try {
+    await ping(s.port);
+    const rssStart = rssBytes(s.pid);
+    const seconds = await load(s.port, keys);
+    await new Promise((r) => setTimeout(r, 1500)); // let everysec flush and the heap settle
+    const n = await dbsize(s.port);
+    const rssEnd = rssBytes(s.pid);
+    return { name: s.name, perKey: (rssEnd - rssStart) / n, dbsize: n, rssStart, rssEnd, seconds };
+  } finally {
+    await s.stop();
+  }
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const requests = numberFlag(argv, '--requests', 200_000);
+  const keys = numberFlag(argv, '--keys', 1_000_000);
+  const version = spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout.trim();
+  console.log(`${version}; dynkv appendfsync everysec; redis-server --save '' --appendonly no`);
+  console.log(`redis-benchmark -t set,get -n ${requests} -c 50 -r 100000 -d 32 -P {1,16} --csv, one server at a time\n`);
+  console.log('| test | -P  |  redis rps   |  dynkv rps   | dynkv/redis | redis p50 | dynkv p50 |');
+  console.log('|------|-----|--------------|--------------|-------------|-----------|-----------|');
+  for (const row of await throughput(requests)) console.log(row);
+  console.log(`\nresident memory after loading ${fmt(keys)} keys (16-byte keys, 32-byte values; VmRSS growth / DBSIZE)\n`);
+  console.log('| server | keys      | RSS before | RSS after  | bytes/key | load keys/s |');
+  console.log('|--------|-----------|------------|------------|-----------|-------------|');
+  const mib = (b: number): string => `${(b / 1048576).toFixed(1)} MiB`;
+  for (const start of [() => startRedis(), () => startDynkv(['--appendfsync', 'everysec'])]) {
+    const m = await memory(start, keys);
+    console.log(`| ${pad(m.name, 6, true)} | ${pad(fmt(m.dbsize), 9)} | ${pad(mib(m.rssStart), 10)} | ${pad(mib(m.rssEnd), 10)} | ${pad(m.perKey.toFixed(1), 9)} | ${pad(fmt(m.dbsize / m.seconds), 11)} |`);
+  }
+}
+
+main().catch((err: Error) => {
+  console.error(err.stack ?? err.message);
+  process.exit(1);
+});
