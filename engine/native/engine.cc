@@ -184,7 +184,8 @@ void Engine::checkWritable(std::unique_lock<std::mutex>& lk) {
 Location Engine::append(const RecordMeta& meta, const uint8_t* key, const uint8_t* value) {
   uint64_t size = meta.size();
   if (active_->size > kFileHeader && active_->size + size > opt_.segmentSize) roll();
-  Chunk* c = chunks_.empty() ? nullptr : chunks_.back().get();
+  const bool wasEmpty = chunks_.empty();
+  Chunk* c = wasEmpty ? nullptr : chunks_.back().get();
   if (c == nullptr || c->sealed || c->seg != active_ || c->data->size() + size > c->data->capacity()) {
     std::unique_ptr<WriteBuffer> buf;
     if (size <= kChunkCapacity && !spareBuffers_.empty()) {
@@ -201,7 +202,9 @@ Location Engine::append(const RecordMeta& meta, const uint8_t* key, const uint8_
   active_->size += size;
   pendingBytes_ += size;
   c->lastSeq = ++seq_;
-  if (syncerIdle_) {
+  // The syncer sleeps with no timeout only when nothing is queued: wake it
+  // for the first chunk; later puts wake it only when it should not wait.
+  if (syncerIdle_ && (wasEmpty || fsync_ == FsyncMode::kAlways || pendingBytes_ >= kGatherBytes)) {
     syncerIdle_ = false;
     syncCv_.notify_one();
   }

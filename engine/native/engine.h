@@ -5,6 +5,7 @@
 // get/put/delete, the background threads for short steps only.
 #pragma once
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -153,6 +154,8 @@ class Engine {
   std::vector<std::unique_ptr<WriteBuffer>> spareBuffers_;  // written chunks' buffers, reused
   static constexpr size_t kChunkCapacity = 1 << 20;
   static constexpr size_t kSpareBuffers = 4;
+  static constexpr uint64_t kGatherBytes = 1 << 20;                   // write at once past this
+  static constexpr std::chrono::milliseconds kGather{2};             // else after this long
   uint64_t pendingBytes_ = 0;
   uint64_t seq_ = 0;          // last write handed out
   uint64_t writtenSeq_ = 0;   // handed to the OS

@@ -21,6 +21,7 @@ void Engine::syncerLoop() {
   std::unique_lock<std::mutex> lk(mu_);
   Clock::time_point lastFsync = Clock::now();
   Clock::time_point retryAt{};
+  Clock::time_point gatherFrom{};  // when the oldest unwritten chunk was first seen
   std::vector<Segment*> dirty;  // written since their last fsync
   for (;;) {
     Clock::time_point now = Clock::now();
@@ -32,6 +33,21 @@ void Engine::syncerLoop() {
     }
     bool force = forceSyncSeq_ > syncedSeq_;
     bool secDue = fsync_ == FsyncMode::kEverySec && !dirty.empty() && now - lastFsync >= std::chrono::seconds(1);
+    // Without 'always', and with nobody waiting, writes gather a moment for
+    // one write(2), as Redis writes its AOF buffer once per event-loop turn;
+    // the JS thread then need not wake this thread for every put.
+    const bool urgent = fsync_ == FsyncMode::kAlways || force || secDue || stopping_ || waitSeq_ > writtenSeq_ ||
+                        pendingBytes_ >= kGatherBytes || !sealedPending_.empty();
+    if (!chunks_.empty() && !urgent) {
+      if (gatherFrom == Clock::time_point{}) gatherFrom = now;
+      if (now - gatherFrom < kGather) {
+        syncerIdle_ = true;
+        syncCv_.wait_until(lk, gatherFrom + kGather);
+        syncerIdle_ = false;
+        continue;
+      }
+    }
+    gatherFrom = Clock::time_point{};
     if (chunks_.empty() && !force && !secDue && sealedPending_.empty()) {
       if (stopping_) break;
       syncerIdle_ = true;
