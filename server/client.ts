@@ -14,8 +14,11 @@ export class Client {
   multi: Buffer[][] | null = null;
   /** A command queued in MULTI failed to parse: EXEC answers EXECABORT. */
   multiFailed = false;
-  /** Keys under WATCH (db:key as latin1), and whether one changed since. */
-  readonly watched = new Set<string>();
+  /**
+   * Keys under WATCH (by db:key as latin1), each with whether it existed
+   * then, and whether one changed since.
+   */
+  readonly watched = new Map<string, { db: number; key: Buffer; existed: boolean }>();
   watchDirty = false;
   noEvict = false;
   /** The command running now, or the last one run ('client|list' for a subcommand). */

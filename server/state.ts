@@ -69,17 +69,17 @@ export class ServerState {
     return this.nextClientId++;
   }
 
-  watch(client: Client, db: number, key: Buffer): void {
+  watch(client: Client, db: number, key: Buffer, existed: boolean): void {
     const k = watchKey(db, key);
     if (client.watched.has(k)) return;
-    client.watched.add(k);
+    client.watched.set(k, { db, key, existed });
     let set = this.watchers.get(k);
     if (set === undefined) this.watchers.set(k, (set = new Set()));
     set.add(client);
   }
 
   unwatchAll(client: Client): void {
-    for (const k of client.watched) {
+    for (const k of client.watched.keys()) {
       const set = this.watchers.get(k);
       set?.delete(client);
       if (set?.size === 0) this.watchers.delete(k);

@@ -109,6 +109,12 @@ test('MULTI/EXEC, DISCARD, EXECABORT and WATCH', async (t) => {
   await r.watch('w');
   t.deepEqual(await r.multi().set('w', 'mine').exec(), [[null, 'OK']]);
   t.is(await other.get('w'), 'mine');
+  // A watched key that expires before EXEC fails the transaction, as in Redis 7.0.
+  await other.set('short', 'v', 'PX', 100);
+  await r.watch('short');
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  t.is(await r.multi().set('x', '1').exec(), null);
+  t.is(await other.get('x'), null);
 });
 
 test('pipelined replies come back in order, in one go', async (t) => {

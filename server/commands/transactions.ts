@@ -14,7 +14,9 @@ const exec: CommandHandler = (ctx) => {
   const queued = c.multi;
   if (queued === null) throw new CommandError(ERR.execWithoutMulti);
   const failed = c.multiFailed;
-  const dirty = c.watchDirty;
+  // As Redis 7.0: a watched key that expired since WATCH fails the transaction too.
+  let dirty = c.watchDirty;
+  for (const w of c.watched.values()) if (!dirty && w.existed && ctx.store.meta(w.db, w.key) === null) dirty = true;
   c.multi = null;
   c.multiFailed = false;
   ctx.server.unwatchAll(c);
@@ -43,7 +45,8 @@ export const transactionCommands: CommandSpec[] = [
   }),
   spec('watch', -2, ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], ['fast', 'transaction'], 'Watch the given keys to determine execution of the MULTI/EXEC block', '2.2.0', 'O(1) for every key.', (ctx, argv) => {
     if (ctx.client.multi !== null) throw new CommandError(ERR.watchInMulti);
-    for (let i = 1; i < argv.length; i++) ctx.server.watch(ctx.client, ctx.client.db, argv[i]);
+    const db = ctx.client.db;
+    for (let i = 1; i < argv.length; i++) ctx.server.watch(ctx.client, db, argv[i], ctx.store.meta(db, argv[i]) !== null);
     ctx.reply.ok();
   }, [1, -1, 1]),
   spec('unwatch', 1, ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], ['fast', 'transaction'], 'Forget about all watched keys', '2.2.0', 'O(1)', (ctx) => {

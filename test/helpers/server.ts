@@ -2,9 +2,9 @@
 // free port with a temporary data directory, for tests that speak RESP to it
 // over TCP. The server is stopped (SIGTERM) at teardown.
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import type { ExecutionContext } from 'ava';
+import { freePort } from '../../redis-compat/servers';
 import { tmpDir } from './tmpdir';
 
 export interface TestServer {
@@ -19,17 +19,6 @@ export interface TestServer {
 }
 
 const SERVER = path.resolve(__dirname, '../../bin/dynkv-server.js');
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 function exited(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
