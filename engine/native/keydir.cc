@@ -133,12 +133,13 @@ int64_t Keydir::findPos(const Table& t, const uint8_t* key, uint32_t len, uint64
   for (uint32_t p = homeOf(t.cap, h50); p < t.len; p++) {
     uint64_t b = t.buckets[p];
     if (b == 0) return -1;
-    int c = compareHash(b, h50);
-    if (c > 0) return -1;
-    if (c == 0) {
-      const KeyEntry* e = entryOf(b);
-      if (e->keyLen() == len && (len == 0 || std::memcmp(e->key(), key, len) == 0)) return p;
-    }
+    uint64_t bf = b >> 48, f = fragOf(h50);
+    if (bf < f) continue;
+    if (bf > f) return -1;
+    // Same fragment: the key itself settles a hit without recomputing its hash.
+    const KeyEntry* e = entryOf(b);
+    if (e->keyLen() == len && (len == 0 || std::memcmp(e->key(), key, len) == 0)) return p;
+    if (h50Of(e) > h50) return -1;
   }
   return -1;
 }
