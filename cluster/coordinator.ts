@@ -52,13 +52,15 @@ export class LocalCoordinator implements Coordinator {
 
   /**
    * onWrite hears of every key a write changed (set, or delete of a live
-   * key): WATCH's invalidation hangs on it.
+   * key): WATCH's invalidation hangs on it. onExpire hears of every key
+   * reclaimed because a read found it expired (INFO's expired_keys).
    */
   constructor(
     private readonly dir: string,
     private readonly options: EngineOptions,
     databases = 16,
     private readonly onWrite: (db: number, key: Buffer) => void = () => undefined,
+    private readonly onExpire: (db: number, key: Buffer) => void = () => undefined,
   ) {
     this.databases = databases;
     this.engines = new Array<Engine | null>(databases).fill(null);
@@ -82,16 +84,37 @@ export class LocalCoordinator implements Coordinator {
   }
 
   get(db: number, key: Buffer): Buffer | null {
-    return this.existing(db)?.get(key) ?? null;
+    const e = this.existing(db);
+    if (e === null) return null;
+    const value = e.get(key);
+    if (value === null) this.expireOnAccess(db, e, key);
+    return value;
   }
 
   getInto(db: number, key: Buffer, target: Buffer, offset: number): number {
-    return this.existing(db)?.getInto(key, target, offset) ?? -1;
+    const e = this.existing(db);
+    if (e === null) return -1;
+    const len = e.getInto(key, target, offset);
+    if (len < 0) this.expireOnAccess(db, e, key);
+    return len;
   }
 
   meta(db: number, key: Buffer): KeyMeta | null {
-    const info = this.existing(db)?.info(key) ?? null;
-    return info === null ? null : { expireAt: info.expireAt, length: info.valueLength };
+    const e = this.existing(db);
+    if (e === null) return null;
+    const info = e.info(key);
+    if (info === null) {
+      this.expireOnAccess(db, e, key);
+      return null;
+    }
+    return { expireAt: info.expireAt, length: info.valueLength };
+  }
+
+  /** A miss may be an expired key: reclaim it now, as Redis does on access. */
+  private expireOnAccess(db: number, e: Engine, key: Buffer): void {
+    if (!e.expireIfDue(key)) return;
+    this.written[db] = e.lastSeq;
+    this.onExpire(db, key);
   }
 
   set(db: number, key: Buffer, value: Buffer, expireAt: number): void {

@@ -82,6 +82,7 @@ interface NativeEngine {
   lastSeq(): number;
   scan(cursor: bigint, end: bigint, count: number): [bigint, Buffer[]];
   reclaimExpired(cursor: bigint, visit: number): [bigint, number];
+  expireIfDue(key: Buffer): boolean;
   stats(): EngineStats;
   compact(id: number, all: boolean): void;
   notifyAt(seq: number): number;
@@ -275,6 +276,18 @@ export class Engine {
     if (from < 0n || from >= FULL_RANGE_END) throw new EngineError('EINVAL', 'cursor out of range');
     const [next, keys] = this.native.scan(from, to > FULL_RANGE_END ? FULL_RANGE_END : to, Math.max(1, count | 0));
     return { cursor: next, keys };
+  }
+
+  /**
+   * Lazy expiry: deletes the key, with a tombstone, when it is there but
+   * expired (true). A read already treats it as missing; this reclaims it.
+   */
+  expireIfDue(key: Buffer | string): boolean {
+    try {
+      return this.native.expireIfDue(asBuffer(key));
+    } catch (err) {
+      throw toError(err);
+    }
   }
 
   /**

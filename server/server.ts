@@ -27,7 +27,13 @@ export interface RunningServer {
 
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const state = new ServerState(config);
-  const store = new LocalCoordinator(config.dir, { fsync: config.appendfsync }, config.databases, (db, key) => state.keyModified(db, key));
+  const store = new LocalCoordinator(
+    config.dir,
+    { fsync: config.appendfsync },
+    config.databases,
+    (db, key) => state.keyModified(db, key),
+    () => state.stats.expiredKeys++,
+  );
   const dispatcher = new Dispatcher(state, store);
   const sockets = new Set<net.Socket>();
 

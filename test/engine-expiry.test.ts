@@ -183,3 +183,23 @@ test('an expiry in the future survives compaction with its expireAt intact', asy
   const again = openEngine(t, dir, SMALL);
   t.deepEqual(again.info('timed'), { expireAt, valueLength: 5 });
 });
+
+test('expireIfDue reclaims an expired key with a tombstone, and only an expired one', (t) => {
+  const dir = tmpDir(t);
+  let e = openEngine(t, dir);
+  e.put('old', 'v1');
+  e.put('old', 'v2', { expireAt: Date.now() - 1 });
+  e.put('live', 'v', { expireAt: Date.now() + 60_000 });
+  e.put('plain', 'v');
+  t.is(e.stats().keys, 3, 'an expired key is counted until reclaimed');
+  t.false(e.expireIfDue('live'));
+  t.false(e.expireIfDue('plain'));
+  t.false(e.expireIfDue('absent'));
+  t.true(e.expireIfDue('old'));
+  t.false(e.expireIfDue('old'), 'already gone');
+  t.is(e.stats().keys, 2);
+  e.close();
+  e = openEngine(t, dir);
+  t.is(e.get('old'), null, 'the tombstone keeps v1 hidden after reopen');
+  t.is(e.stats().keys, 2);
+});

@@ -190,3 +190,15 @@ test('unknown flags fail at start; SIGTERM shuts down cleanly and keeps the data
   t.teardown(() => r2.disconnect());
   t.is(await r2.get('durable'), 'yes');
 });
+
+test('an expired key reads as missing and is reclaimed (on access or by active expiry)', async (t) => {
+  const srv = await startServer(t);
+  const r = client(srv.port);
+  t.teardown(() => r.disconnect());
+  await r.set('gone', 'v', 'PX', 20);
+  await r.set('kept', 'v');
+  await new Promise((resolve) => setTimeout(resolve, 80));
+  t.is(await r.get('gone'), null);
+  t.is(await r.dbsize(), 1);
+  t.regex(await r.info('stats'), /expired_keys:1\r\n/);
+});

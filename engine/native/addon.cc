@@ -44,6 +44,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
                         InstanceMethod("put", &EngineWrap::Put), InstanceMethod("del", &EngineWrap::Del),
                         InstanceMethod("lastSeq", &EngineWrap::LastSeq), InstanceMethod("scan", &EngineWrap::Scan),
                         InstanceMethod("reclaimExpired", &EngineWrap::ReclaimExpired),
+                        InstanceMethod("expireIfDue", &EngineWrap::ExpireIfDue),
                         InstanceMethod("stats", &EngineWrap::Stats), InstanceMethod("compact", &EngineWrap::Compact),
                         InstanceMethod("notifyAt", &EngineWrap::NotifyAt),
                         InstanceMethod("setFsync", &EngineWrap::SetFsync), InstanceMethod("ref", &EngineWrap::Ref),
@@ -209,6 +210,17 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     r.Set(uint32_t(0), Napi::BigInt::New(env, next >= to ? uint64_t(0) : next));
     r.Set(uint32_t(1), arr);
     return r;
+  }
+
+  Napi::Value ExpireIfDue(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    uint32_t len;
+    const uint8_t* key = bufferArg(info, 0, &len);
+    try {
+      return Napi::Boolean::New(env, engine(env).expireIfDue(key, len));
+    } catch (const EngineError& e) {
+      throw toJs(env, e);
+    }
   }
 
   Napi::Value ReclaimExpired(const Napi::CallbackInfo& info) {

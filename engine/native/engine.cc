@@ -252,6 +252,18 @@ void Engine::appendTombstone(const uint8_t* key, uint32_t len, uint64_t hash) {
   if (keydir_.remove(key, len, hash, &old)) segments_[old.seg]->dead += old.size;
 }
 
+bool Engine::expireIfDue(const uint8_t* key, uint32_t len) {
+  uint64_t hash = ringHash(key, len);
+  std::lock_guard<std::mutex> lk(mu_);
+  if (closed_) throw EngineError("ECLOSED", "engine is closed");
+  const KeyEntry* e = keydir_.find(key, len, hash);
+  if (e == nullptr || !errorCode_.empty()) return false;
+  uint64_t exp = e->expireAt();
+  if (exp == 0 || exp > nowMs()) return false;
+  appendTombstone(key, len, hash);
+  return true;
+}
+
 uint64_t Engine::reclaimExpired(uint64_t from, size_t visit, size_t* reclaimed) {
   thread_local std::vector<const KeyEntry*> found;
   thread_local std::vector<std::string> keys;

@@ -93,6 +93,9 @@ class Engine {
   bool del(const uint8_t* key, uint32_t len);
   uint64_t lastSeq();
   uint64_t scan(uint64_t from, uint64_t to, size_t count, std::vector<std::string>& keys);
+  // Lazy expiry: deletes the key (with a tombstone) when it is there but
+  // expired, as Redis does on access; false when not, or when writes fail.
+  bool expireIfDue(const uint8_t* key, uint32_t len);
   // Deletes (with tombstones) the expired keys among up to `visit` keys from
   // the cursor; returns the next cursor, UINT64_MAX at the end of the ring.
   uint64_t reclaimExpired(uint64_t from, size_t visit, size_t* reclaimed);
