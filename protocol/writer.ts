@@ -30,11 +30,6 @@ export class ReplyWriter {
     return out;
   }
 
-  /** Drops what was written since `mark` (a value of `length` taken before). */
-  rewind(mark: number): void {
-    this.pos = this.start + mark;
-  }
-
   simple(text: string): void {
     this.ensure(text.length * 3 + 3);
     this.slab[this.pos++] = 0x2b; // +

@@ -21,16 +21,8 @@ const ACCEPTABLE_STALE = 0.25;
 /** At most this many keys visited per round, to keep one round short. */
 const MAX_VISIT = 4096;
 
-export interface ActiveExpiryOptions {
-  /** Time between cycles, ms (default 100). */
-  cycleMs?: number;
-  /** Time budget of one cycle, ms (default 25). */
-  budgetMs?: number;
-}
-
 /** Starts the cycle; the returned function stops it. The timer does not keep the process alive. */
-export function startActiveExpiry(store: Coordinator, state: ServerState, options: ActiveExpiryOptions = {}): () => void {
-  const budgetMs = options.budgetMs ?? BUDGET_MS;
+export function startActiveExpiry(store: Coordinator, state: ServerState): () => void {
   let nextDb = 0;
   let failing = false;
 
@@ -50,7 +42,7 @@ export function startActiveExpiry(store: Coordinator, state: ServerState, option
   };
 
   const cycle = (): void => {
-    const deadline = performance.now() + budgetMs;
+    const deadline = performance.now() + BUDGET_MS;
     const dbs = store.databases;
     let failed = false;
     for (let n = 0; n < dbs; n++) {
@@ -73,7 +65,7 @@ export function startActiveExpiry(store: Coordinator, state: ServerState, option
     failing = failed;
   };
 
-  const timer = setInterval(cycle, options.cycleMs ?? CYCLE_MS);
+  const timer = setInterval(cycle, CYCLE_MS);
   timer.unref();
   return () => clearInterval(timer);
 }

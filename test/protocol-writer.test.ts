@@ -1,7 +1,7 @@
 // protocol-writer.test.ts — the reply writer (protocol/writer.ts): the RESP2
 // and RESP3 forms of every reply type (nulls, maps, sets, pushes, doubles,
 // booleans, verbatim strings), take() views that stay intact while the
-// writer goes on (slab replacement), bulks larger than a slab, rewind, and
+// writer goes on (slab replacement), bulks larger than a slab, and
 // error messages cleaned of CR/LF as redis-server does.
 import test from 'ava';
 import crypto from 'node:crypto';
@@ -118,22 +118,6 @@ test('bulks larger than a slab, alone and after pending replies, with earlier vi
   const text = 'ü'.repeat(100_000);
   w.bulk(text);
   t.true(w.take()?.equals(Buffer.from(`$200000\r\n${text}\r\n`)), 'a large string bulk');
-});
-
-test('rewind drops what was written after the mark, also across a slab replacement', (t) => {
-  const w = writer(2);
-  w.ok();
-  const mark = w.length;
-  w.bulk('dropped');
-  w.rewind(mark);
-  w.integer(2);
-  t.is(out(w), '+OK\r\n:2\r\n');
-  w.simple('kept');
-  const mark2 = w.length;
-  w.bulk(Buffer.alloc(100 * 1024, 'x'));
-  w.rewind(mark2);
-  w.simple('end');
-  t.is(out(w), '+kept\r\n+end\r\n');
 });
 
 test('error replies are cleaned of CR/LF as addReplyErrorFormat does: trimmed at the ends, a space for each inside', (t) => {
