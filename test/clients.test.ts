@@ -26,7 +26,8 @@ test('ioredis 5: ready check, commands, pipeline, MULTI, buffers, scanStream', a
   t.is(await r.get('a'), '1');
   t.is(await r.incrby('a', 41), 42);
   t.is(await r.set('t', 'v', 'EX', 100), 'OK');
-  t.true((await r.ttl('t')) > 98);
+  const ttl = await r.ttl('t');
+  t.true(ttl > 90 && ttl <= 100, `TTL ${ttl}`);
   t.deepEqual(await r.mget('a', 'nokey', 't'), ['42', null, 'v']);
   const bin = Buffer.from([0, 255, 13, 10, 1]);
   await r.set(bin, bin);
@@ -99,7 +100,8 @@ for (const RESP of [2, 3] as const) {
     t.is(await client.incrBy('n', 5), 5);
     t.is(await client.incrByFloat('f', 1.5), '1.5');
     t.deepEqual(await client.mGet(['k', 'nokey']), ['v', null]);
-    t.true((await client.ttl('k')) > 98);
+    const ttl = await client.ttl('k');
+    t.true(ttl > 90 && ttl <= 100, `TTL ${ttl}: the 100 s expiry, less the time this busy machine took`);
     t.deepEqual(await client.multi().set('m', '1').incr('m').get('m').exec(), ['OK', 2, '2']);
     t.is(String(await client.sendCommand(['PING'])), 'PONG');
     const info = String(await client.sendCommand(['CLIENT', 'INFO']));
