@@ -6,7 +6,6 @@
 // double -> bulk string, boolean -> integer).
 
 const SLAB_SIZE = 64 * 1024;
-const CRLF = 0x0a0d; // "\r\n" as a little-endian uint16
 
 export type RespVersion = 2 | 3;
 
@@ -38,7 +37,15 @@ export class ReplyWriter {
   }
 
   ok(): void {
-    this.raw('+OK\r\n');
+    this.ensure(5);
+    const slab = this.slab;
+    const p = this.pos;
+    slab[p] = 0x2b; // +
+    slab[p + 1] = 0x4f; // O
+    slab[p + 2] = 0x4b; // K
+    slab[p + 3] = 0x0d;
+    slab[p + 4] = 0x0a;
+    this.pos = p + 5;
   }
 
   /**
@@ -98,7 +105,7 @@ export class ReplyWriter {
       return len;
     }
     this.slab[this.pos++] = 0x24; // $
-    this.pos += this.slab.write(String(len), this.pos, 'latin1');
+    this.digits(len);
     this.crlf();
     if (this.pos !== at) this.slab.copyWithin(this.pos, at, at + len);
     this.pos += len;
@@ -181,13 +188,30 @@ export class ReplyWriter {
   private header(type: number, n: number | bigint): void {
     this.ensure(24);
     this.slab[this.pos++] = type;
-    this.pos += this.slab.write(String(n), this.pos, 'latin1');
+    if (typeof n === 'number' && n >= 0 && n <= 0xffffffff && Number.isInteger(n)) this.digits(n);
+    else this.pos += this.slab.write(String(n), this.pos, 'latin1');
     this.crlf();
   }
 
+  /** A whole number in [0, 2^32) in decimal: the lengths and counts of nearly every reply, without a string. */
+  private digits(n: number): void {
+    const slab = this.slab;
+    let width = 1;
+    for (let m = n; m >= 10; m = Math.floor(m / 10)) width++;
+    let p = this.pos + width;
+    this.pos = p;
+    do {
+      const q = Math.floor(n / 10);
+      slab[--p] = 48 + n - q * 10;
+      n = q;
+    } while (n > 0);
+  }
+
   private crlf(): void {
-    this.slab.writeUInt16LE(CRLF, this.pos);
-    this.pos += 2;
+    const p = this.pos;
+    this.slab[p] = 0x0d;
+    this.slab[p + 1] = 0x0a;
+    this.pos = p + 2;
   }
 
   private ensure(n: number): void {

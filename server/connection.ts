@@ -57,6 +57,7 @@ export function serveConnection(socket: net.Socket, state: ServerState, store: C
     state.stats.netInputBytes += chunk.length;
     client.lastActive = Date.now();
     if (maxBulkLen !== state.config.protoMaxBulkLen) parser.setMaxBulkLen((maxBulkLen = state.config.protoMaxBulkLen));
+    dispatcher.startBatch();
     parser.feed(chunk);
     const out = reply.take();
     const durable = state.config.appendfsync === 'always' ? store.durable() : null;
