@@ -1,0 +1,267 @@
+// cluster/version-codec.ts — bytes for versions: a key's whole KeyVersions
+// as the engine's opaque value, and the opaque causal context a client gets
+// from DYN.VERSIONS and hands back to DYN.SET. Decoding checks every length
+// and index against the input, so bad bytes throw a named error saying what
+// is wrong and where; nothing reads out of bounds.
+//
+// Record (format 1), varints are unsigned LEB128 up to 2^53 - 1, minimal:
+//   format      u8 = 1
+//   actorCount  varint
+//   actors      actorCount x (byteLength varint, UTF-8 bytes, clock counter varint >= 1),
+//               strictly ascending; the clock and the actor table in one
+//   siblingCount varint
+//   siblings    siblingCount x (actor index varint, dot counter varint,
+//               timestamp ms varint, expireAt ms varint,
+//               value length + 1 varint (0 = tombstone), value bytes),
+//               in winner order, so the first is the winner
+// Context: base64url of (format u8 = 1, actorCount, actors) as above.
+import { isUtf8 } from 'node:buffer';
+import { actorNode, compareSiblings, isActor, type Actor, type KeyVersions, type Sibling, type VersionVector } from './versions';
+
+export const VERSIONS_FORMAT = 1;
+export const CONTEXT_FORMAT = 1;
+
+/** A stored versions record that does not decode: corruption, or a format this build does not know. */
+export class CorruptVersionsError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CorruptVersionsError';
+  }
+}
+
+/** A causal context from a client that does not decode. */
+export class InvalidContextError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidContextError';
+  }
+}
+
+/** The winner's part of a record, read by decodeWinner without decoding the rest. */
+export interface WinnerValue {
+  /** null for a tombstone. A view into the record, not a copy. */
+  readonly value: Buffer | null;
+  readonly expireAt: number;
+}
+
+const MAX_VARINT_BYTES = 8;
+
+function varintSize(n: number): number {
+  let size = 1;
+  for (; n >= 0x80; n = Math.floor(n / 0x80)) size++;
+  return size;
+}
+
+function writeVarint(target: Buffer, offset: number, n: number): number {
+  for (; n >= 0x80; n = Math.floor(n / 0x80)) target[offset++] = (n % 0x80) | 0x80;
+  target[offset++] = n;
+  return offset;
+}
+
+/** A bounds-checked cursor over input bytes; every failure throws `fail`'s error. */
+class Reader {
+  offset = 0;
+  constructor(
+    readonly bytes: Buffer,
+    private readonly fail: (message: string) => Error,
+  ) {}
+
+  error(what: string, problem: string, at = this.offset): Error {
+    return this.fail(`${what} at offset ${at}: ${problem}`);
+  }
+
+  byte(what: string): number {
+    if (this.offset >= this.bytes.length) throw this.error(what, 'truncated');
+    return this.bytes[this.offset++];
+  }
+
+  varint(what: string): number {
+    const start = this.offset;
+    let value = 0;
+    let scale = 1;
+    for (let i = 0; i < MAX_VARINT_BYTES; i++) {
+      if (this.offset >= this.bytes.length) throw this.error(what, 'truncated varint', start);
+      const byte = this.bytes[this.offset++];
+      value += (byte & 0x7f) * scale;
+      if (byte < 0x80) {
+        if (byte === 0 && i > 0) throw this.error(what, 'non-minimal varint', start);
+        if (value > Number.MAX_SAFE_INTEGER) throw this.error(what, 'varint above 2^53 - 1', start);
+        return value;
+      }
+      scale *= 0x80;
+    }
+    throw this.error(what, `varint longer than ${MAX_VARINT_BYTES} bytes`, start);
+  }
+
+  bytesOf(what: string, length: number): Buffer {
+    if (length > this.bytes.length - this.offset) throw this.error(what, `${length} bytes announced, ${this.bytes.length - this.offset} left`);
+    const view = this.bytes.subarray(this.offset, this.offset + length);
+    this.offset += length;
+    return view;
+  }
+
+  format(expected: number): void {
+    const at = this.offset;
+    const format = this.byte('format version');
+    if (format !== expected) throw this.error('format version', `${format} is not the known format ${expected}`, at);
+  }
+
+  end(): void {
+    if (this.offset !== this.bytes.length) throw this.error('end of input', `${this.bytes.length - this.offset} trailing bytes`);
+  }
+}
+
+interface ClockTable {
+  actors: Actor[];
+  counters: number[];
+}
+
+/** The clock's entries in ascending actor order, with their UTF-8 sizes. */
+function clockEntries(clock: VersionVector): { actors: Actor[]; byteLengths: number[]; size: number } {
+  const actors = [...clock.keys()].sort();
+  const byteLengths = actors.map((a) => Buffer.byteLength(a, 'utf8'));
+  let size = varintSize(actors.length);
+  for (let i = 0; i < actors.length; i++) size += varintSize(byteLengths[i]) + byteLengths[i] + varintSize(clock.get(actors[i]) as number);
+  return { actors, byteLengths, size };
+}
+
+function writeClock(target: Buffer, offset: number, clock: VersionVector, actors: Actor[], byteLengths: number[]): number {
+  offset = writeVarint(target, offset, actors.length);
+  for (let i = 0; i < actors.length; i++) {
+    offset = writeVarint(target, offset, byteLengths[i]);
+    offset += target.write(actors[i], offset, byteLengths[i], 'utf8');
+    offset = writeVarint(target, offset, clock.get(actors[i]) as number);
+  }
+  return offset;
+}
+
+function readClock(reader: Reader): ClockTable {
+  const count = reader.varint('actor count');
+  const actors: Actor[] = [];
+  const counters: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const at = reader.offset;
+    const bytes = reader.bytesOf(`actor ${i}`, reader.varint(`actor ${i} length`));
+    if (!isUtf8(bytes)) throw reader.error(`actor ${i}`, 'not UTF-8', at);
+    const actor = bytes.toString('utf8');
+    if (!isActor(actor)) throw reader.error(`actor ${i}`, `${JSON.stringify(actor)} is not node#incarnation`, at);
+    if (i > 0 && actor <= actors[i - 1]) throw reader.error(`actor ${i}`, 'actors not in strictly ascending order', at);
+    const counter = reader.varint(`clock counter of actor ${i}`);
+    if (counter === 0) throw reader.error(`clock counter of actor ${i}`, 'zero counter', reader.offset - 1);
+    actors.push(actor);
+    counters.push(counter);
+  }
+  return { actors, counters };
+}
+
+/** One allocation: the size is computed first. */
+export function encodeVersions(versions: KeyVersions): Buffer {
+  const { clock, siblings } = versions;
+  const { actors, byteLengths, size: clockSize } = clockEntries(clock);
+  const actorIndex = new Map(actors.map((actor, i) => [actor, i]));
+  let size = 1 + clockSize + varintSize(siblings.length);
+  for (const s of siblings) {
+    const index = actorIndex.get(s.dot.actor);
+    if (index === undefined || !(s.dot.counter <= (clock.get(s.dot.actor) as number))) {
+      throw new RangeError(`sibling ${s.dot.actor}:${s.dot.counter} is not covered by the clock`);
+    }
+    const valueSize = s.value === null ? 0 : s.value.length;
+    size += varintSize(index) + varintSize(s.dot.counter) + varintSize(s.timestamp) + varintSize(s.expireAt) + varintSize(valueSize + 1) + valueSize;
+  }
+  const record = Buffer.allocUnsafe(size);
+  record[0] = VERSIONS_FORMAT;
+  let offset = writeClock(record, 1, clock, actors, byteLengths);
+  offset = writeVarint(record, offset, siblings.length);
+  for (const s of siblings) {
+    offset = writeVarint(record, offset, actorIndex.get(s.dot.actor) as number);
+    offset = writeVarint(record, offset, s.dot.counter);
+    offset = writeVarint(record, offset, s.timestamp);
+    offset = writeVarint(record, offset, s.expireAt);
+    if (s.value === null) {
+      offset = writeVarint(record, offset, 0);
+    } else {
+      offset = writeVarint(record, offset, s.value.length + 1);
+      offset += s.value.copy(record, offset);
+    }
+  }
+  return record;
+}
+
+const corrupt = (message: string): Error => new CorruptVersionsError(`bad versions record: ${message}`);
+
+/** Values are views into `record` (no copies): keep the record unchanged while they live. */
+export function decodeVersions(record: Buffer): KeyVersions {
+  const reader = new Reader(record, corrupt);
+  reader.format(VERSIONS_FORMAT);
+  const { actors, counters } = readClock(reader);
+  const nodes = actors.map(actorNode);
+  const count = reader.varint('sibling count');
+  const siblings: Sibling[] = [];
+  for (let i = 0; i < count; i++) {
+    const at = reader.offset;
+    const index = reader.varint(`sibling ${i} actor index`);
+    if (index >= actors.length) throw reader.error(`sibling ${i} actor index`, `${index} is not below the actor count ${actors.length}`, at);
+    const counterAt = reader.offset;
+    const counter = reader.varint(`sibling ${i} dot counter`);
+    if (counter === 0 || counter > counters[index]) {
+      throw reader.error(`sibling ${i} dot counter`, `${counter} is not within the clock's 1..${counters[index]} for ${actors[index]}`, counterAt);
+    }
+    const timestamp = reader.varint(`sibling ${i} timestamp`);
+    const expireAt = reader.varint(`sibling ${i} expireAt`);
+    const lengthPlusOne = reader.varint(`sibling ${i} value length`);
+    const value = lengthPlusOne === 0 ? null : reader.bytesOf(`sibling ${i} value`, lengthPlusOne - 1);
+    const sibling: Sibling = { dot: { actor: actors[index], counter }, node: nodes[index], value, timestamp, expireAt };
+    if (i > 0 && compareSiblings(siblings[i - 1], sibling) >= 0) throw reader.error(`sibling ${i}`, 'not after the previous one in winner order', at);
+    siblings.push(sibling);
+  }
+  reader.end();
+  return { clock: new Map(actors.map((actor, i) => [actor, counters[i]])), siblings };
+}
+
+/**
+ * The GET fast path: the winner's value and expiry, reading the record only
+ * up to the first sibling (null when the record has none). Checks bounds,
+ * not the whole record: decodeVersions does that.
+ */
+export function decodeWinner(record: Buffer): WinnerValue | null {
+  const reader = new Reader(record, corrupt);
+  reader.format(VERSIONS_FORMAT);
+  const actorCount = reader.varint('actor count');
+  for (let i = 0; i < actorCount; i++) {
+    reader.bytesOf(`actor ${i}`, reader.varint(`actor ${i} length`));
+    reader.varint(`clock counter of actor ${i}`);
+  }
+  if (reader.varint('sibling count') === 0) return null;
+  const at = reader.offset;
+  const index = reader.varint('sibling 0 actor index');
+  if (index >= actorCount) throw reader.error('sibling 0 actor index', `${index} is not below the actor count ${actorCount}`, at);
+  reader.varint('sibling 0 dot counter');
+  reader.varint('sibling 0 timestamp');
+  const expireAt = reader.varint('sibling 0 expireAt');
+  const lengthPlusOne = reader.varint('sibling 0 value length');
+  return { value: lengthPlusOne === 0 ? null : reader.bytesOf('sibling 0 value', lengthPlusOne - 1), expireAt };
+}
+
+/** The opaque context DYN.VERSIONS hands out: base64url, safe to paste into redis-cli. */
+export function encodeContext(clock: VersionVector): string {
+  const { actors, byteLengths, size } = clockEntries(clock);
+  const bytes = Buffer.allocUnsafe(1 + size);
+  bytes[0] = CONTEXT_FORMAT;
+  writeClock(bytes, 1, clock, actors, byteLengths);
+  return bytes.toString('base64url');
+}
+
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+
+/** A client's context (a DYN.SET argument): throws InvalidContextError on anything encodeContext did not make. */
+export function decodeContext(context: string | Buffer): VersionVector {
+  const text = typeof context === 'string' ? context : context.toString('latin1');
+  if (!BASE64URL.test(text)) throw new InvalidContextError('invalid context: not base64url');
+  const bytes = Buffer.from(text, 'base64url');
+  if (bytes.toString('base64url') !== text) throw new InvalidContextError('invalid context: not canonical base64url');
+  const reader = new Reader(bytes, (message) => new InvalidContextError(`invalid context: ${message}`));
+  reader.format(CONTEXT_FORMAT);
+  const { actors, counters } = readClock(reader);
+  reader.end();
+  return new Map(actors.map((actor, i) => [actor, counters[i]]));
+}
