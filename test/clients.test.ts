@@ -180,8 +180,8 @@ test('redis-cli: interactive under a pseudo-terminal (COMMAND DOCS for hints)', 
   await waitFor("(error) ERR unknown command 'NOSUCH'", mark);
   child.stdin.write('quit\r');
   t.is(await exited, 0);
-  // The hint after typing "SET " comes from the command's arguments.
-  t.regex(out, /SET \x1b\[[0-9;]*mkey value/);
+  // The hint after typing "SET " comes from the command's argument tree (COMMAND DOCS), options included.
+  t.regex(out, /SET \x1b\[[0-9;]*mkey value \[NX\|XX\] \[GET\] \[EX seconds\|PX milliseconds\|EXAT unix-time-seconds\|PXAT unix-time-milliseconds\|KEEPTTL\]/);
   // redis-cli asked for COMMAND DOCS once, and it succeeded.
   const stats = cli(['-p', String(srv.port), 'INFO', 'commandstats']).stdout;
   t.regex(stats, /cmdstat_command\|docs:calls=1,.*failed_calls=0/);

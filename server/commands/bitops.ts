@@ -170,37 +170,29 @@ function bitpos(ctx: CommandContext, argv: Buffer[]): void {
   ctx.reply.integer(pos !== -1 ? pos : bit === 0 && !endGiven ? to + 1 : -1);
 }
 
-const KEY = { name: 'key', type: 'key' } as const;
-const INDEX = { name: 'index', type: 'block', flags: ['optional'] } as const;
-
 export const bitCommands: CommandSpec[] = [
   {
     name: 'getbit', arity: 3, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1,
     categories: ['read', 'bitmap', 'fast'],
     keySpecFlags: ['RO', 'access'],
-    summary: 'Returns the bit value at offset in the string value stored at key', since: '2.2.0', group: 'bitmap',
-    complexity: 'O(1)', arguments: [KEY, { name: 'offset', type: 'integer' }], handler: getbit,
+    handler: getbit,
   },
   {
     name: 'setbit', arity: 4, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 1, step: 1,
     categories: ['write', 'bitmap', 'slow'],
     keySpecFlags: ['RW', 'access', 'update'],
-    summary: 'Sets or clears the bit at offset in the string value stored at key', since: '2.2.0', group: 'bitmap',
-    complexity: 'O(1)',
-    arguments: [KEY, { name: 'offset', type: 'integer' }, { name: 'value', type: 'integer' }], handler: setbit,
+    handler: setbit,
   },
   {
     name: 'bitcount', arity: -2, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1,
     categories: ['read', 'bitmap', 'slow'],
     keySpecFlags: ['RO', 'access'],
-    summary: 'Count set bits in a string', since: '2.6.0', group: 'bitmap', complexity: 'O(N)',
-    arguments: [KEY, INDEX], handler: bitcount,
+    handler: bitcount,
   },
   {
     name: 'bitpos', arity: -3, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1,
     categories: ['read', 'bitmap', 'slow'],
     keySpecFlags: ['RO', 'access'],
-    summary: 'Find first bit set or clear in a string', since: '2.8.7', group: 'bitmap', complexity: 'O(N)',
-    arguments: [KEY, { name: 'bit', type: 'integer' }, INDEX], handler: bitpos,
+    handler: bitpos,
   },
 ];

@@ -10,18 +10,8 @@ import type { CommandContext, CommandFlag, CommandHandler, CommandSpec } from '.
 
 const CONNECTION_FLAGS: readonly CommandFlag[] = ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'];
 
-function spec(
-  name: string,
-  arity: number,
-  flags: readonly CommandFlag[],
-  summary: string,
-  since: string,
-  handler: CommandHandler,
-  categories: readonly string[] = ['fast', 'connection'],
-  complexity = 'O(1)',
-  tips?: readonly string[],
-): CommandSpec {
-  return { name, arity, flags, firstKey: 0, lastKey: 0, step: 0, categories, summary, since, group: 'connection', complexity, tips, handler };
+function spec(name: string, arity: number, flags: readonly CommandFlag[], handler: CommandHandler, categories: readonly string[] = ['fast', 'connection'], tips?: readonly string[]): CommandSpec {
+  return { name, arity, flags, firstKey: 0, lastKey: 0, step: 0, categories, tips, handler };
 }
 
 function passwordMatches(expected: string, given: Buffer): boolean {
@@ -137,11 +127,10 @@ const reset: CommandHandler = (ctx) => {
 
 const CLIENT_SUB_FLAGS: readonly CommandFlag[] = ['noscript', 'loading', 'stale'];
 const ADMIN: readonly string[] = ['admin', 'slow', 'dangerous', 'connection'];
-const CLIENT_COUNT = 'O(N) where N is the number of client connections';
 
-function clientSub(name: string, arity: number, summary: string, since: string, handler: CommandHandler, categories: readonly string[] = ['slow', 'connection'], complexity = 'O(1)', tips?: readonly string[]): CommandSpec {
+function clientSub(name: string, arity: number, handler: CommandHandler, categories: readonly string[] = ['slow', 'connection'], tips?: readonly string[]): CommandSpec {
   const flags: readonly CommandFlag[] = categories.includes('admin') ? ['admin', ...CLIENT_SUB_FLAGS] : CLIENT_SUB_FLAGS;
-  return spec(`client|${name}`, arity, flags, summary, since, handler, categories, complexity, tips);
+  return spec(`client|${name}`, arity, flags, handler, categories, tips);
 }
 
 function clientKill(ctx: CommandContext, argv: Buffer[]): void {
@@ -188,13 +177,13 @@ function clientKill(ctx: CommandContext, argv: Buffer[]): void {
 }
 
 const clientCommands: CommandSpec[] = [
-  clientSub('id', 2, 'Returns the client ID for the current connection', '5.0.0', (ctx) => ctx.reply.integer(ctx.client.id)),
-  clientSub('setname', 3, 'Set the current connection name', '2.6.9', (ctx, argv) => {
+  clientSub('id', 2, (ctx) => ctx.reply.integer(ctx.client.id)),
+  clientSub('setname', 3, (ctx, argv) => {
     setName(ctx.client, argv[2]);
     ctx.reply.ok();
   }),
-  clientSub('getname', 2, 'Get the current connection name', '2.6.9', (ctx) => ctx.reply.bulk(ctx.client.name === '' ? null : ctx.client.name)),
-  clientSub('setinfo', 4, 'Sets information specific to the client or connection.', '7.2.0', (ctx, argv) => {
+  clientSub('getname', 2, (ctx) => ctx.reply.bulk(ctx.client.name === '' ? null : ctx.client.name)),
+  clientSub('setinfo', 4, (ctx, argv) => {
     const attr = argv[2].toString().toLowerCase();
     const value = argv[3].toString();
     if (attr !== 'lib-name' && attr !== 'lib-ver') throw new CommandError(`ERR Unrecognized option '${argv[2].toString()}'`);
@@ -203,7 +192,7 @@ const clientCommands: CommandSpec[] = [
     else ctx.client.libVersion = value;
     ctx.reply.ok();
   }),
-  clientSub('list', -2, 'Get the list of client connections', '2.4.0', (ctx, argv) => {
+  clientSub('list', -2, (ctx, argv) => {
     let clients = [...ctx.server.clients.values()];
     if (argv.length > 2) {
       const opt = argv[2].toString().toLowerCase();
@@ -222,10 +211,10 @@ const clientCommands: CommandSpec[] = [
     }
     const now = Date.now();
     ctx.reply.verbatim(clients.map((c) => clientLine(c, now)).join(''));
-  }, ADMIN, CLIENT_COUNT, ['nondeterministic_output']),
-  clientSub('info', 2, 'Returns information about the current client connection.', '6.2.0', (ctx) => ctx.reply.verbatim(clientLine(ctx.client, Date.now())), undefined, 'O(1)', ['nondeterministic_output']),
-  clientSub('kill', -3, 'Kill the connection of a client', '2.4.0', clientKill, ADMIN, CLIENT_COUNT),
-  clientSub('no-evict', 3, 'Set client eviction mode for the current connection', '7.0.0', (ctx, argv) => {
+  }, ADMIN, ['nondeterministic_output']),
+  clientSub('info', 2, (ctx) => ctx.reply.verbatim(clientLine(ctx.client, Date.now())), undefined, ['nondeterministic_output']),
+  clientSub('kill', -3, clientKill, ADMIN),
+  clientSub('no-evict', 3, (ctx, argv) => {
     const v = argv[2].toString().toLowerCase();
     if (v !== 'on' && v !== 'off') throw new CommandError(ERR.syntax);
     ctx.client.noEvict = v === 'on';
@@ -234,19 +223,19 @@ const clientCommands: CommandSpec[] = [
 ];
 
 export const connectionCommands: CommandSpec[] = [
-  spec('ping', -1, ['fast'], 'Ping the server', '1.0.0', ping, undefined, 'O(1)', ['request_policy:all_shards', 'response_policy:all_succeeded']),
-  spec('echo', 2, ['loading', 'stale', 'fast'], 'Echo the given string', '1.0.0', (ctx, argv) => ctx.reply.bulk(argv[1])),
-  spec('quit', -1, CONNECTION_FLAGS, 'Close the connection', '1.0.0', (ctx) => {
+  spec('ping', -1, ['fast'], ping, undefined, ['request_policy:all_shards', 'response_policy:all_succeeded']),
+  spec('echo', 2, ['loading', 'stale', 'fast'], (ctx, argv) => ctx.reply.bulk(argv[1])),
+  spec('quit', -1, CONNECTION_FLAGS, (ctx) => {
     ctx.client.closing = true;
     ctx.reply.ok();
   }),
-  spec('reset', 1, CONNECTION_FLAGS, 'Reset the connection', '6.2.0', reset),
-  spec('hello', -1, CONNECTION_FLAGS, 'Handshake with Redis', '6.0.0', hello),
-  spec('auth', -2, CONNECTION_FLAGS, 'Authenticate to the server', '1.0.0', (ctx, argv) => {
+  spec('reset', 1, CONNECTION_FLAGS, reset),
+  spec('hello', -1, CONNECTION_FLAGS, hello),
+  spec('auth', -2, CONNECTION_FLAGS, (ctx, argv) => {
     if (argv.length > 3) throw new CommandError(ERR.syntax);
     authenticate(ctx, argv.length === 3 ? argv[1] : null, argv[argv.length - 1]);
     ctx.reply.ok();
-  }, undefined, 'O(N) where N is the number of passwords defined for the user'),
-  spec('select', 2, ['loading', 'stale', 'fast'], 'Change the selected database for the current connection', '1.0.0', select),
-  container('client', 'A container for client connection commands', '2.4.0', 'connection', clientCommands),
+  }),
+  spec('select', 2, ['loading', 'stale', 'fast'], select),
+  container('client', clientCommands),
 ];

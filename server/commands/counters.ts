@@ -63,26 +63,17 @@ function incrbyfloat(ctx: CommandContext, argv: Buffer[]): void {
   ctx.reply.bulk(text);
 }
 
-const KEY = { name: 'key', type: 'key' } as const;
-
-function counter(name: string, arity: number, summary: string, since: string, handler: CommandSpec['handler'], args: CommandSpec['arguments']): CommandSpec {
+function counter(name: string, arity: number, handler: CommandSpec['handler']): CommandSpec {
   return {
     name, arity, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1,
-    categories: ['write', 'string', 'fast'], keySpecFlags: ['RW', 'access', 'update'], summary, since, group: 'string', complexity: 'O(1)',
-    arguments: args, handler,
+    categories: ['write', 'string', 'fast'], keySpecFlags: ['RW', 'access', 'update'], handler,
   };
 }
 
 export const counterCommands: CommandSpec[] = [
-  counter('incr', 2, 'Increment the integer value of a key by one', '1.0.0', incr, [KEY]),
-  counter('decr', 2, 'Decrement the integer value of a key by one', '1.0.0', decr, [KEY]),
-  counter('incrby', 3, 'Increment the integer value of a key by the given amount', '1.0.0', incrby, [
-    KEY, { name: 'increment', type: 'integer' },
-  ]),
-  counter('decrby', 3, 'Decrement the integer value of a key by the given number', '1.0.0', decrby, [
-    KEY, { name: 'decrement', type: 'integer' },
-  ]),
-  counter('incrbyfloat', 3, 'Increment the float value of a key by the given amount', '2.6.0', incrbyfloat, [
-    KEY, { name: 'increment', type: 'double' },
-  ]),
+  counter('incr', 2, incr),
+  counter('decr', 2, decr),
+  counter('incrby', 3, incrby),
+  counter('decrby', 3, decrby),
+  counter('incrbyfloat', 3, incrbyfloat),
 ];

@@ -151,87 +151,60 @@ function persistCommand(ctx: CommandContext, argv: Buffer[]): void {
   ctx.reply.integer(1);
 }
 
-// Metadata as redis-server 7.0.15's COMMAND INFO / COMMAND DOCS report it.
+// Metadata as redis-server 7.0.15's COMMAND INFO reports it (COMMAND DOCS: docs.ts).
 export const expireCommands: CommandSpec[] = [
   {
     name: 'expire', arity: -3, flags: ['write', 'fast'], firstKey: 1, lastKey: 1, step: 1,
     categories: ['keyspace', 'write', 'fast'],
     keySpecFlags: ['RW', 'update'],
-    summary: "Set a key's time to live in seconds", since: '1.0.0', group: 'generic',
-    complexity: 'O(1)',
-    arguments: [{ name: 'key', type: 'key' }, { name: 'seconds', type: 'integer' }, { name: 'condition', type: 'oneof', flags: ['optional'] }],
     handler: expireCommand,
   },
   {
     name: 'pexpire', arity: -3, flags: ['write', 'fast'], firstKey: 1, lastKey: 1, step: 1,
     categories: ['keyspace', 'write', 'fast'],
     keySpecFlags: ['RW', 'update'],
-    summary: "Set a key's time to live in milliseconds", since: '2.6.0', group: 'generic',
-    complexity: 'O(1)',
-    arguments: [{ name: 'key', type: 'key' }, { name: 'milliseconds', type: 'integer' }, { name: 'condition', type: 'oneof', flags: ['optional'] }],
     handler: pexpireCommand,
   },
   {
     name: 'expireat', arity: -3, flags: ['write', 'fast'], firstKey: 1, lastKey: 1, step: 1,
     categories: ['keyspace', 'write', 'fast'],
     keySpecFlags: ['RW', 'update'],
-    summary: 'Set the expiration for a key as a UNIX timestamp', since: '1.2.0', group: 'generic',
-    complexity: 'O(1)',
-    arguments: [{ name: 'key', type: 'key' }, { name: 'unix-time-seconds', type: 'unix-time' }, { name: 'condition', type: 'oneof', flags: ['optional'] }],
     handler: expireatCommand,
   },
   {
     name: 'pexpireat', arity: -3, flags: ['write', 'fast'], firstKey: 1, lastKey: 1, step: 1,
     categories: ['keyspace', 'write', 'fast'],
     keySpecFlags: ['RW', 'update'],
-    summary: 'Set the expiration for a key as a UNIX timestamp specified in milliseconds', since: '2.6.0', group: 'generic',
-    complexity: 'O(1)',
-    arguments: [{ name: 'key', type: 'key' }, { name: 'unix-time-milliseconds', type: 'unix-time' }, { name: 'condition', type: 'oneof', flags: ['optional'] }],
     handler: pexpireatCommand,
   },
   {
     name: 'ttl', arity: 2, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1,
     categories: ['keyspace', 'read', 'fast'],
     tips: ['nondeterministic_output'], keySpecFlags: ['RO', 'access'],
-    summary: 'Get the time to live for a key in seconds', since: '1.0.0', group: 'generic',
-    complexity: 'O(1)',
-    arguments: [{ name: 'key', type: 'key' }],
     handler: ttlCommand,
   },
   {
     name: 'pttl', arity: 2, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1,
     categories: ['keyspace', 'read', 'fast'],
     tips: ['nondeterministic_output'], keySpecFlags: ['RO', 'access'],
-    summary: 'Get the time to live for a key in milliseconds', since: '2.6.0', group: 'generic',
-    complexity: 'O(1)',
-    arguments: [{ name: 'key', type: 'key' }],
     handler: pttlCommand,
   },
   {
     name: 'expiretime', arity: 2, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1,
     categories: ['keyspace', 'read', 'fast'],
     keySpecFlags: ['RO', 'access'],
-    summary: 'Get the expiration Unix timestamp for a key', since: '7.0.0', group: 'generic',
-    complexity: 'O(1)',
-    arguments: [{ name: 'key', type: 'key' }],
     handler: expiretimeCommand,
   },
   {
     name: 'pexpiretime', arity: 2, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1,
     categories: ['keyspace', 'read', 'fast'],
     keySpecFlags: ['RO', 'access'],
-    summary: 'Get the expiration Unix timestamp for a key in milliseconds', since: '7.0.0', group: 'generic',
-    complexity: 'O(1)',
-    arguments: [{ name: 'key', type: 'key' }],
     handler: pexpiretimeCommand,
   },
   {
     name: 'persist', arity: 2, flags: ['write', 'fast'], firstKey: 1, lastKey: 1, step: 1,
     categories: ['keyspace', 'write', 'fast'],
     keySpecFlags: ['RW', 'update'],
-    summary: 'Remove the expiration from a key', since: '2.2.0', group: 'generic',
-    complexity: 'O(1)',
-    arguments: [{ name: 'key', type: 'key' }],
     handler: persistCommand,
   },
 ];

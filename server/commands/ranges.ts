@@ -156,50 +156,29 @@ function lcs(ctx: CommandContext, argv: Buffer[]): void {
   reply.integer(total);
 }
 
-const KEY = { name: 'key', type: 'key' } as const;
-const RANGE_COMPLEXITY =
-  'O(N) where N is the length of the returned string. The complexity is ultimately determined by the returned length, but because creating a substring from an existing string is very cheap, it can be considered O(1) for small strings.';
-const RANGE_ARGS = [KEY, { name: 'start', type: 'integer' }, { name: 'end', type: 'integer' }] as const;
-
 export const rangeCommands: CommandSpec[] = [
   {
     name: 'getrange', arity: 4, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1,
     categories: ['read', 'string', 'slow'],
     keySpecFlags: ['RO', 'access'],
-    summary: 'Get a substring of the string stored at a key', since: '2.4.0', group: 'string',
-    complexity: RANGE_COMPLEXITY, arguments: RANGE_ARGS, handler: getrange,
+    handler: getrange,
   },
   {
     name: 'substr', arity: 4, flags: ['readonly'], firstKey: 1, lastKey: 1, step: 1,
     categories: ['read', 'string', 'slow'],
     keySpecFlags: ['RO', 'access'],
-    summary: 'Get a substring of the string stored at a key', since: '1.0.0', group: 'string',
-    complexity: RANGE_COMPLEXITY, arguments: RANGE_ARGS, handler: getrange,
+    handler: getrange,
   },
   {
     name: 'setrange', arity: 4, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 1, step: 1,
     categories: ['write', 'string', 'slow'],
     keySpecFlags: ['RW', 'update'],
-    summary: 'Overwrite part of a string at key starting at the specified offset', since: '2.2.0', group: 'string',
-    complexity:
-      'O(1), not counting the time taken to copy the new string in place. Usually, this string is very small so the amortized complexity is O(1). Otherwise, complexity is O(M) with M being the length of the value argument.',
-    arguments: [KEY, { name: 'offset', type: 'integer' }, { name: 'value', type: 'string' }],
     handler: setrange,
   },
   {
     name: 'lcs', arity: -3, flags: ['readonly'], firstKey: 1, lastKey: 2, step: 1,
     categories: ['read', 'string', 'slow'],
     keySpecFlags: ['RO', 'access'],
-    summary: 'Find longest common substring', since: '7.0.0', group: 'string',
-    complexity: 'O(N*M) where N and M are the lengths of s1 and s2, respectively',
-    arguments: [
-      { name: 'key1', type: 'key' },
-      { name: 'key2', type: 'key' },
-      { name: 'len', type: 'pure-token', flags: ['optional'] },
-      { name: 'idx', type: 'pure-token', flags: ['optional'] },
-      { name: 'len', type: 'integer', flags: ['optional'] },
-      { name: 'withmatchlen', type: 'pure-token', flags: ['optional'] },
-    ],
     handler: lcs,
   },
 ];

@@ -171,58 +171,42 @@ function flushallCommand(ctx: CommandContext, argv: Buffer[]): void {
   ctx.reply.ok();
 }
 
-// Metadata as redis-server 7.0.15's COMMAND INFO / COMMAND DOCS report it.
+// Metadata as redis-server 7.0.15's COMMAND INFO reports it (COMMAND DOCS: docs.ts).
 export const scanCommands: CommandSpec[] = [
   {
     name: 'keys', arity: 2, flags: ['readonly'], firstKey: 0, lastKey: 0, step: 0,
     categories: ['keyspace', 'read', 'slow', 'dangerous'],
     tips: ['request_policy:all_shards', 'nondeterministic_output_order'],
-    summary: 'Find all keys matching the given pattern', since: '1.0.0', group: 'generic',
-    complexity: 'O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.',
-    arguments: [{ name: 'pattern', type: 'pattern' }],
     handler: keysCommand,
   },
   {
     name: 'scan', arity: -2, flags: ['readonly'], firstKey: 0, lastKey: 0, step: 0,
     categories: ['keyspace', 'read', 'slow'],
     tips: ['nondeterministic_output', 'request_policy:special'],
-    summary: 'Incrementally iterate the keys space', since: '2.8.0', group: 'generic',
-    complexity: 'O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection.',
-    arguments: [{ name: 'cursor', type: 'integer' }, { name: 'pattern', type: 'pattern', flags: ['optional'] }, { name: 'count', type: 'integer', flags: ['optional'] }, { name: 'type', type: 'string', flags: ['optional'] }],
     handler: scanCommand,
   },
   {
     name: 'randomkey', arity: 1, flags: ['readonly'], firstKey: 0, lastKey: 0, step: 0,
     categories: ['keyspace', 'read', 'slow'],
     tips: ['request_policy:all_shards', 'nondeterministic_output'],
-    summary: 'Return a random key from the keyspace', since: '1.0.0', group: 'generic',
-    complexity: 'O(1)',
     handler: randomkeyCommand,
   },
   {
     name: 'dbsize', arity: 1, flags: ['readonly', 'fast'], firstKey: 0, lastKey: 0, step: 0,
     categories: ['keyspace', 'read', 'fast'],
     tips: ['request_policy:all_shards', 'response_policy:agg_sum'],
-    summary: 'Return the number of keys in the selected database', since: '1.0.0', group: 'server',
-    complexity: 'O(1)',
     handler: dbsizeCommand,
   },
   {
     name: 'flushdb', arity: -1, flags: ['write'], firstKey: 0, lastKey: 0, step: 0,
     categories: ['keyspace', 'write', 'slow', 'dangerous'],
     tips: ['request_policy:all_shards', 'response_policy:all_succeeded'],
-    summary: 'Remove all keys from the current database', since: '1.0.0', group: 'server',
-    complexity: 'O(N) where N is the number of keys in the selected database',
-    arguments: [{ name: 'async', type: 'oneof', flags: ['optional'] }],
     handler: flushdbCommand,
   },
   {
     name: 'flushall', arity: -1, flags: ['write'], firstKey: 0, lastKey: 0, step: 0,
     categories: ['keyspace', 'write', 'slow', 'dangerous'],
     tips: ['request_policy:all_shards', 'response_policy:all_succeeded'],
-    summary: 'Remove all keys from all databases', since: '1.0.0', group: 'server',
-    complexity: 'O(N) where N is the total number of keys in all databases',
-    arguments: [{ name: 'async', type: 'oneof', flags: ['optional'] }],
     handler: flushallCommand,
   },
 ];

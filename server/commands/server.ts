@@ -1,6 +1,6 @@
 // server/commands/server.ts — the server group: INFO, CONFIG, TIME,
 // FUNCTION FLUSH and COMMAND (COUNT, INFO, DOCS, LIST), the last answered
-// from the command table's metadata.
+// from the command table's metadata (DOCS from its data in docs.ts).
 import os from 'node:os';
 import { settings, ConfigError } from '../config';
 import { CommandError, ERR } from '../errors';
@@ -8,11 +8,12 @@ import { redisVersion, version } from '../version';
 import { commandTable } from './index';
 import { globMatch } from '../glob';
 import { container } from './subcommands';
-import type { CommandContext, CommandFlag, CommandHandler, CommandSpec, KeySpec } from './types';
+import { commandDocs } from './docs';
+import type { CommandArg, CommandContext, CommandFlag, CommandHandler, CommandSpec, KeySpec } from './types';
 import type { ReplyWriter } from '../../protocol/writer';
 
-function spec(name: string, arity: number, flags: readonly CommandFlag[], categories: readonly string[], summary: string, since: string, group: string, handler: CommandHandler, tips?: string[], complexity = 'O(1)'): CommandSpec {
-  return { name, arity, flags, firstKey: 0, lastKey: 0, step: 0, categories, summary, since, group, complexity, handler, tips };
+function spec(name: string, arity: number, flags: readonly CommandFlag[], categories: readonly string[], handler: CommandHandler, tips?: string[]): CommandSpec {
+  return { name, arity, flags, firstKey: 0, lastKey: 0, step: 0, categories, handler, tips };
 }
 
 function human(bytes: number): string {
@@ -146,7 +147,7 @@ function globToRegExp(glob: string): RegExp {
 }
 
 const configSubs: CommandSpec[] = [
-  spec('config|get', -3, ['admin', 'noscript', 'loading', 'stale'], ['admin', 'slow', 'dangerous'], 'Get the values of configuration parameters', '2.0.0', 'server', (ctx, argv) => {
+  spec('config|get', -3, ['admin', 'noscript', 'loading', 'stale'], ['admin', 'slow', 'dangerous'], (ctx, argv) => {
     const found = new Map<string, string>();
     for (const pattern of argv.slice(2)) {
       const text = pattern.toString();
@@ -164,8 +165,8 @@ const configSubs: CommandSpec[] = [
       ctx.reply.bulk(k);
       ctx.reply.bulk(v);
     }
-  }, undefined, 'O(N) when N is the number of configuration parameters provided'),
-  spec('config|set', -4, ['admin', 'noscript', 'loading', 'stale'], ['admin', 'slow', 'dangerous'], 'Set configuration parameters to the given values', '2.0.0', 'server', (ctx, argv) => {
+  }),
+  spec('config|set', -4, ['admin', 'noscript', 'loading', 'stale'], ['admin', 'slow', 'dangerous'], (ctx, argv) => {
     if (argv.length % 2 !== 0) throw new CommandError(ERR.syntax);
     const next = { ...ctx.server.config };
     for (let i = 2; i < argv.length; i += 2) {
@@ -184,8 +185,8 @@ const configSubs: CommandSpec[] = [
     if (next.appendfsync !== ctx.server.config.appendfsync) ctx.store.setFsync(next.appendfsync);
     ctx.server.config = next;
     ctx.reply.ok();
-  }, ['request_policy:all_nodes', 'response_policy:all_succeeded'], 'O(N) when N is the number of configuration parameters provided'),
-  spec('config|resetstat', 2, ['admin', 'noscript', 'loading', 'stale'], ['admin', 'slow', 'dangerous'], 'Reset the stats returned by INFO', '2.0.0', 'server', (ctx) => {
+  }, ['request_policy:all_nodes', 'response_policy:all_succeeded']),
+  spec('config|resetstat', 2, ['admin', 'noscript', 'loading', 'stale'], ['admin', 'slow', 'dangerous'], (ctx) => {
     ctx.server.commandStats.clear();
     for (const k of Object.keys(ctx.server.stats) as (keyof typeof ctx.server.stats)[]) ctx.server.stats[k] = 0;
     ctx.reply.ok();
@@ -253,45 +254,68 @@ function writeCommandInfo(r: ReplyWriter, s: CommandSpec): void {
   for (const sub of subs) writeCommandInfo(r, sub);
 }
 
+/** A map field: its name and how to write its value, or undefined when the field is absent. */
+type Field = [string, (() => void) | undefined];
+
+function field<T>(name: string, value: T | undefined, write: (v: T) => void): Field {
+  return [name, value === undefined ? undefined : () => write(value)];
+}
+
+/** Writes a map of the present fields, in the order given. */
+function writeFields(r: ReplyWriter, fields: readonly Field[]): void {
+  const present = fields.filter((f): f is [string, () => void] => f[1] !== undefined);
+  r.mapHeader(present.length);
+  for (const [name, write] of present) {
+    r.bulk(name);
+    write();
+  }
+}
+
+/** COMMAND DOCS arguments, each a map in Redis 7.0's field order; oneof and block list their members. */
+function writeDocArgs(r: ReplyWriter, args: readonly CommandArg[]): void {
+  r.arrayHeader(args.length);
+  const bulk = (v: string): void => r.bulk(v);
+  for (const a of args) {
+    writeFields(r, [
+      field('name', a.name, bulk),
+      field('type', a.type, bulk),
+      field('key_spec_index', a.keySpecIndex, (v) => r.integer(v)),
+      field('token', a.token, bulk),
+      field('summary', a.summary, bulk),
+      field('since', a.since, bulk),
+      field('deprecated_since', a.deprecatedSince, bulk),
+      field('flags', a.flags, (v) => writeFlags(r, v)),
+      field('arguments', a.arguments, (v) => writeDocArgs(r, v)),
+    ]);
+  }
+}
+
+/** One command's COMMAND DOCS map (data in docs.ts), in Redis 7.0's field order, subcommands nested. */
 function writeCommandDocs(r: ReplyWriter, s: CommandSpec): void {
-  const fields: [string, string | undefined][] = [
-    ['summary', s.summary],
-    ['since', s.since],
-    ['group', s.group],
-    ['complexity', s.complexity],
-  ];
-  const present = fields.filter(([, v]) => v !== undefined);
-  const subs = s.subcommands ?? [];
-  const args = s.arguments?.filter((a) => a.type !== 'oneof' && a.type !== 'block');
-  r.mapHeader(present.length + (args !== undefined ? 1 : 0) + (subs.length > 0 ? 1 : 0));
-  for (const [k, v] of present) {
-    r.bulk(k);
-    r.bulk(v as string);
-  }
-  // Argument groups (oneof, block) need their members listed for redis-cli to read them: left out.
-  if (args !== undefined) {
-    r.bulk('arguments');
-    r.arrayHeader(args.length);
-    for (const a of args) {
-      r.mapHeader(a.flags !== undefined ? 3 : 2);
-      r.bulk('name');
-      r.bulk(a.name);
-      r.bulk('type');
-      r.bulk(a.type);
-      if (a.flags !== undefined) {
-        r.bulk('flags');
-        writeFlags(r, a.flags);
+  const d = commandDocs[s.name];
+  const bulk = (v: string): void => r.bulk(v);
+  const subs = s.subcommands !== undefined && s.subcommands.length > 0 ? s.subcommands : undefined;
+  writeFields(r, [
+    field('summary', d.summary, bulk),
+    field('since', d.since, bulk),
+    field('group', d.group, bulk),
+    field('complexity', d.complexity, bulk),
+    field('doc_flags', d.docFlags, (v) => writeFlags(r, v)),
+    field('deprecated_since', d.deprecatedSince, bulk),
+    field('replaced_by', d.replacedBy, bulk),
+    field('history', d.history, (v) => {
+      r.setHeader(v.length);
+      for (const [version, change] of v) r.bulkArray([version, change]);
+    }),
+    field('arguments', d.arguments, (v) => writeDocArgs(r, v)),
+    field('subcommands', subs, (v) => {
+      r.mapHeader(v.length);
+      for (const sub of v) {
+        r.bulk(sub.name);
+        writeCommandDocs(r, sub);
       }
-    }
-  }
-  if (subs.length > 0) {
-    r.bulk('subcommands');
-    r.mapHeader(subs.length);
-    for (const sub of subs) {
-      r.bulk(sub.name);
-      writeCommandDocs(r, sub);
-    }
-  }
+    }),
+  ]);
 }
 
 function findSpec(name: string): CommandSpec | undefined {
@@ -301,8 +325,8 @@ function findSpec(name: string): CommandSpec | undefined {
 }
 
 const commandSubs: CommandSpec[] = [
-  spec('command|count', 2, ['loading', 'stale'], ['slow', 'connection'], 'Get total number of Redis commands', '2.8.13', 'server', (ctx) => ctx.reply.integer(commandTable.size)),
-  spec('command|list', -2, ['loading', 'stale'], ['slow', 'connection'], 'Get an array of Redis command names', '7.0.0', 'server', (ctx, argv) => {
+  spec('command|count', 2, ['loading', 'stale'], ['slow', 'connection'], (ctx) => ctx.reply.integer(commandTable.size)),
+  spec('command|list', -2, ['loading', 'stale'], ['slow', 'connection'], (ctx, argv) => {
     let names = [...commandTable.values()].flatMap((c) => [c.name, ...(c.subcommands ?? []).map((sub) => sub.name)]);
     if (argv.length > 2) {
       if (argv.length !== 5 || argv[2].toString().toLowerCase() !== 'filterby') throw new CommandError(ERR.syntax);
@@ -314,40 +338,40 @@ const commandSubs: CommandSpec[] = [
       else throw new CommandError(ERR.syntax);
     }
     ctx.reply.bulkArray(names);
-  }, ['nondeterministic_output_order'], 'O(N) where N is the total number of Redis commands'),
-  spec('command|info', -2, ['loading', 'stale'], ['slow', 'connection'], 'Get array of specific Redis command details, or all when no argument is given.', '2.8.13', 'server', (ctx, argv) => {
+  }, ['nondeterministic_output_order']),
+  spec('command|info', -2, ['loading', 'stale'], ['slow', 'connection'], (ctx, argv) => {
     const specs = argv.length === 2 ? [...commandTable.values()] : argv.slice(2).map((a) => findSpec(a.toString()));
     ctx.reply.arrayHeader(specs.length);
     for (const s of specs) {
       if (s === undefined) ctx.reply.nullBulk();
       else writeCommandInfo(ctx.reply, s);
     }
-  }, ['nondeterministic_output_order'], 'O(N) where N is the number of commands to look up'),
-  spec('command|docs', -2, ['loading', 'stale'], ['slow', 'connection'], 'Get array of specific Redis command documentation', '7.0.0', 'server', (ctx, argv) => {
+  }, ['nondeterministic_output_order']),
+  spec('command|docs', -2, ['loading', 'stale'], ['slow', 'connection'], (ctx, argv) => {
     const specs = (argv.length === 2 ? [...commandTable.values()] : argv.slice(2).map((a) => findSpec(a.toString()))).filter((s): s is CommandSpec => s !== undefined);
     ctx.reply.mapHeader(specs.length);
     for (const s of specs) {
       ctx.reply.bulk(s.name);
       writeCommandDocs(ctx.reply, s);
     }
-  }, ['nondeterministic_output_order'], 'O(N) where N is the number of commands to look up'),
+  }, ['nondeterministic_output_order']),
 ];
 
-const commandRouter = container('command', 'Get array of Redis command details', '2.8.13', 'server', commandSubs, 'O(N) where N is the total number of Redis commands');
+const commandRouter = container('command', commandSubs);
 
 export const serverCommands: CommandSpec[] = [
-  spec('info', -1, ['loading', 'stale'], ['slow', 'dangerous'], 'Get information and statistics about the server', '1.0.0', 'server', info, ['nondeterministic_output', 'request_policy:all_shards', 'response_policy:special']),
-  container('config', 'A container for server configuration commands', '2.0.0', 'server', configSubs),
-  spec('time', 1, ['loading', 'stale', 'fast'], ['fast'], 'Return the current server time', '2.6.0', 'server', (ctx) => {
+  spec('info', -1, ['loading', 'stale'], ['slow', 'dangerous'], info, ['nondeterministic_output', 'request_policy:all_shards', 'response_policy:special']),
+  container('config', configSubs),
+  spec('time', 1, ['loading', 'stale', 'fast'], ['fast'], (ctx) => {
     const us = BigInt(Date.now()) * 1000n + BigInt(Math.floor((performance.now() * 1000) % 1000));
     ctx.reply.bulkArray([String(us / 1000000n), String(us % 1000000n)]);
   }, ['nondeterministic_output']),
-  container('function', 'A container for function commands', '7.0.0', 'scripting', [
-    spec('function|flush', -2, ['write', 'noscript'], ['write', 'slow', 'scripting'], 'Deleting all functions', '7.0.0', 'scripting', (ctx, argv) => {
+  container('function', [
+    spec('function|flush', -2, ['write', 'noscript'], ['write', 'slow', 'scripting'], (ctx, argv) => {
       if (argv.length > 3) throw new CommandError("ERR unknown subcommand or wrong number of arguments for 'FLUSH'. Try FUNCTION HELP.");
       if (argv.length === 3 && !['async', 'sync'].includes(argv[2].toString().toLowerCase())) throw new CommandError('ERR FUNCTION FLUSH only supports SYNC|ASYNC option');
       ctx.reply.ok(); // no functions can exist: there is nothing to flush
-    }, ['request_policy:all_shards', 'response_policy:all_succeeded'], 'O(N) where N is the number of functions deleted'),
+    }, ['request_policy:all_shards', 'response_policy:all_succeeded']),
   ]),
   {
     ...commandRouter,

@@ -190,110 +190,83 @@ function strlen(ctx: CommandContext, argv: Buffer[]): void {
   ctx.reply.integer(meta === null ? 0 : meta.length);
 }
 
-const KEY = { name: 'key', type: 'key' } as const;
-const VALUE = { name: 'value', type: 'string' } as const;
-const KEY_VALUE = { name: 'key_value', type: 'block', flags: ['multiple'] } as const;
-
 export const stringCommands: CommandSpec[] = [
   {
     name: 'get', arity: 2, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1,
     categories: ['read', 'string', 'fast'],
     keySpecFlags: ['RO', 'access'],
-    summary: 'Get the value of a key', since: '1.0.0', group: 'string', complexity: 'O(1)',
-    arguments: [KEY], handler: get,
+    handler: get,
   },
   {
     name: 'set', arity: -3, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 1, step: 1,
     categories: ['write', 'string', 'slow'],
     keySpecs: [{ notes: 'RW and ACCESS due to the optional `GET` argument', flags: ['RW', 'access', 'update', 'variable_flags'], index: 1, lastKey: 0, keyStep: 1 }],
-    summary: 'Set the string value of a key', since: '1.0.0', group: 'string', complexity: 'O(1)',
-    arguments: [
-      KEY, VALUE,
-      { name: 'condition', type: 'oneof', flags: ['optional'] },
-      { name: 'get', type: 'pure-token', flags: ['optional'] },
-      { name: 'expiration', type: 'oneof', flags: ['optional'] },
-    ],
     handler: set,
   },
   {
     name: 'setnx', arity: 3, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1,
     categories: ['write', 'string', 'fast'],
     keySpecFlags: ['OW', 'insert'],
-    summary: 'Set the value of a key, only if the key does not exist', since: '1.0.0', group: 'string',
-    complexity: 'O(1)', arguments: [KEY, VALUE], handler: setnx,
+    handler: setnx,
   },
   {
     name: 'setex', arity: 4, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 1, step: 1,
     categories: ['write', 'string', 'slow'],
     keySpecFlags: ['OW', 'update'],
-    summary: 'Set the value and expiration of a key', since: '2.0.0', group: 'string', complexity: 'O(1)',
-    arguments: [KEY, { name: 'seconds', type: 'integer' }, VALUE], handler: setex,
+    handler: setex,
   },
   {
     name: 'psetex', arity: 4, flags: ['write', 'denyoom'], firstKey: 1, lastKey: 1, step: 1,
     categories: ['write', 'string', 'slow'],
     keySpecFlags: ['OW', 'update'],
-    summary: 'Set the value and expiration in milliseconds of a key', since: '2.6.0', group: 'string',
-    complexity: 'O(1)', arguments: [KEY, { name: 'milliseconds', type: 'integer' }, VALUE], handler: psetex,
+    handler: psetex,
   },
   {
     name: 'getset', arity: 3, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1,
     categories: ['write', 'string', 'fast'],
     keySpecFlags: ['RW', 'access', 'update'],
-    summary: 'Set the string value of a key and return its old value', since: '1.0.0', group: 'string',
-    complexity: 'O(1)', arguments: [KEY, VALUE], handler: getset,
+    handler: getset,
   },
   {
     name: 'getdel', arity: 2, flags: ['write', 'fast'], firstKey: 1, lastKey: 1, step: 1,
     categories: ['write', 'string', 'fast'],
     keySpecFlags: ['RW', 'access', 'delete'],
-    summary: 'Get the value of a key and delete the key', since: '6.2.0', group: 'string', complexity: 'O(1)',
-    arguments: [KEY], handler: getdel,
+    handler: getdel,
   },
   {
     name: 'getex', arity: -2, flags: ['write', 'fast'], firstKey: 1, lastKey: 1, step: 1,
     categories: ['write', 'string', 'fast'],
     keySpecs: [{ notes: 'RW and UPDATE because it changes the TTL', flags: ['RW', 'access', 'update'], index: 1, lastKey: 0, keyStep: 1 }],
-    summary: 'Get the value of a key and optionally set its expiration', since: '6.2.0', group: 'string',
-    complexity: 'O(1)', arguments: [KEY, { name: 'expiration', type: 'oneof', flags: ['optional'] }], handler: getex,
+    handler: getex,
   },
   {
     name: 'mget', arity: -2, flags: ['readonly', 'fast'], firstKey: 1, lastKey: -1, step: 1,
     categories: ['read', 'string', 'fast'],
     tips: ['request_policy:multi_shard'], keySpecFlags: ['RO', 'access'],
-    summary: 'Get the values of all the given keys', since: '1.0.0', group: 'string',
-    complexity: 'O(N) where N is the number of keys to retrieve.',
-    arguments: [{ name: 'key', type: 'key', flags: ['multiple'] }], handler: mget,
+    handler: mget,
   },
   {
     name: 'mset', arity: -3, flags: ['write', 'denyoom'], firstKey: 1, lastKey: -1, step: 2,
     categories: ['write', 'string', 'slow'],
     tips: ['request_policy:multi_shard', 'response_policy:all_succeeded'], keySpecFlags: ['OW', 'update'],
-    summary: 'Set multiple keys to multiple values', since: '1.0.1', group: 'string',
-    complexity: 'O(N) where N is the number of keys to set.', arguments: [KEY_VALUE], handler: mset,
+    handler: mset,
   },
   {
     name: 'msetnx', arity: -3, flags: ['write', 'denyoom'], firstKey: 1, lastKey: -1, step: 2,
     categories: ['write', 'string', 'slow'],
     tips: ['request_policy:multi_shard', 'response_policy:agg_min'], keySpecFlags: ['OW', 'insert'],
-    summary: 'Set multiple keys to multiple values, only if none of the keys exist', since: '1.0.1',
-    group: 'string', complexity: 'O(N) where N is the number of keys to set.', arguments: [KEY_VALUE],
     handler: msetnx,
   },
   {
     name: 'append', arity: 3, flags: ['write', 'denyoom', 'fast'], firstKey: 1, lastKey: 1, step: 1,
     categories: ['write', 'string', 'fast'],
     keySpecFlags: ['RW', 'insert'],
-    summary: 'Append a value to a key', since: '2.0.0', group: 'string',
-    complexity:
-      'O(1). The amortized time complexity is O(1) assuming the appended value is small and the already present value is of any size, since the dynamic string library used by Redis will double the free space available on every reallocation.',
-    arguments: [KEY, VALUE], handler: append,
+    handler: append,
   },
   {
     name: 'strlen', arity: 2, flags: ['readonly', 'fast'], firstKey: 1, lastKey: 1, step: 1,
     categories: ['read', 'string', 'fast'],
     keySpecFlags: ['RO'],
-    summary: 'Get the length of the value stored in a key', since: '2.2.0', group: 'string', complexity: 'O(1)',
-    arguments: [KEY], handler: strlen,
+    handler: strlen,
   },
 ];

@@ -19,7 +19,7 @@ export function subcommandRouter(container: string, subs: readonly CommandSpec[]
 }
 
 /** The spec of a container command, its handler routing to its subcommands. */
-export function container(name: string, summary: string, since: string, group: string, subs: readonly CommandSpec[], complexity = 'Depends on subcommand.'): CommandSpec {
+export function container(name: string, subs: readonly CommandSpec[]): CommandSpec {
   return {
     name,
     arity: -2,
@@ -28,10 +28,6 @@ export function container(name: string, summary: string, since: string, group: s
     lastKey: 0,
     step: 0,
     categories: ['slow'],
-    summary,
-    since,
-    group,
-    complexity,
     subcommands: subs,
     handler: subcommandRouter(name, subs),
   };

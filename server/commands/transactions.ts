@@ -4,9 +4,9 @@
 import { CommandError, ERR } from '../errors';
 import type { CommandFlag, CommandHandler, CommandSpec } from './types';
 
-function spec(name: string, arity: number, flags: readonly CommandFlag[], categories: readonly string[], summary: string, since: string, complexity: string, handler: CommandHandler, keys: [number, number, number] = [0, 0, 0]): CommandSpec {
+function spec(name: string, arity: number, flags: readonly CommandFlag[], categories: readonly string[], handler: CommandHandler, keys: [number, number, number] = [0, 0, 0]): CommandSpec {
   const keySpecFlags = keys[0] > 0 ? ['RO'] : undefined;
-  return { name, arity, flags, firstKey: keys[0], lastKey: keys[1], step: keys[2], categories, summary, since, group: 'transactions', complexity, keySpecFlags, handler };
+  return { name, arity, flags, firstKey: keys[0], lastKey: keys[1], step: keys[2], categories, keySpecFlags, handler };
 }
 
 const exec: CommandHandler = (ctx) => {
@@ -30,26 +30,26 @@ const exec: CommandHandler = (ctx) => {
 };
 
 export const transactionCommands: CommandSpec[] = [
-  spec('multi', 1, ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], ['fast', 'transaction'], 'Mark the start of a transaction block', '1.2.0', 'O(1)', (ctx) => {
+  spec('multi', 1, ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], ['fast', 'transaction'], (ctx) => {
     if (ctx.client.multi !== null) throw new CommandError(ERR.multiNested);
     ctx.client.multi = [];
     ctx.reply.ok();
   }),
-  spec('exec', 1, ['noscript', 'loading', 'stale', 'skip_slowlog'], ['slow', 'transaction'], 'Execute all commands issued after MULTI', '1.2.0', 'Depends on commands in the transaction', exec),
-  spec('discard', 1, ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], ['fast', 'transaction'], 'Discard all commands issued after MULTI', '2.0.0', 'O(N), when N is the number of queued commands', (ctx) => {
+  spec('exec', 1, ['noscript', 'loading', 'stale', 'skip_slowlog'], ['slow', 'transaction'], exec),
+  spec('discard', 1, ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], ['fast', 'transaction'], (ctx) => {
     if (ctx.client.multi === null) throw new CommandError(ERR.discardWithoutMulti);
     ctx.client.multi = null;
     ctx.client.multiFailed = false;
     ctx.server.unwatchAll(ctx.client);
     ctx.reply.ok();
   }),
-  spec('watch', -2, ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], ['fast', 'transaction'], 'Watch the given keys to determine execution of the MULTI/EXEC block', '2.2.0', 'O(1) for every key.', (ctx, argv) => {
+  spec('watch', -2, ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], ['fast', 'transaction'], (ctx, argv) => {
     if (ctx.client.multi !== null) throw new CommandError(ERR.watchInMulti);
     const db = ctx.client.db;
     for (let i = 1; i < argv.length; i++) ctx.server.watch(ctx.client, db, argv[i], ctx.store.meta(db, argv[i]) !== null);
     ctx.reply.ok();
   }, [1, -1, 1]),
-  spec('unwatch', 1, ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], ['fast', 'transaction'], 'Forget about all watched keys', '2.2.0', 'O(1)', (ctx) => {
+  spec('unwatch', 1, ['noscript', 'loading', 'stale', 'fast', 'allow_busy'], ['fast', 'transaction'], (ctx) => {
     ctx.server.unwatchAll(ctx.client);
     ctx.reply.ok();
   }),

@@ -1,6 +1,7 @@
 // server/commands/types.ts — the shape of a command: metadata kept as data
-// (as Redis's command table: arity, flags, key positions, docs) and a
-// synchronous handler that writes its reply.
+// (as Redis's command table: arity, flags, key positions) and a synchronous
+// handler that writes its reply; and the shape of its COMMAND DOCS entry
+// (the entries themselves are in docs.ts, keyed by the command's name).
 import type { ReplyWriter } from '../../protocol/writer';
 import type { Coordinator } from '../../cluster/coordinator';
 import type { Client } from '../client';
@@ -60,13 +61,6 @@ export interface CommandSpec {
   step: number;
   /** ACL categories without the @, as COMMAND INFO shows them (e.g. 'string', 'fast'). */
   categories: readonly string[];
-  /** For COMMAND DOCS. */
-  summary: string;
-  since: string;
-  group: string;
-  complexity?: string;
-  /** Arguments for COMMAND DOCS (name and type), in order; optional. */
-  arguments?: readonly { name: string; type: string; flags?: readonly string[] }[];
   /** COMMAND INFO's tips, e.g. 'nondeterministic_output'. */
   tips?: readonly string[];
   /** Flags of the key spec derived from firstKey/lastKey/step, e.g. ['RW', 'ACCESS', 'UPDATE']. */
@@ -75,4 +69,36 @@ export interface CommandSpec {
   keySpecs?: readonly KeySpec[];
   subcommands?: readonly CommandSpec[];
   handler: CommandHandler;
+}
+
+/** COMMAND DOCS argument types, as Redis's ARG_TYPE_STR. */
+export type ArgType = 'string' | 'integer' | 'double' | 'key' | 'pattern' | 'unix-time' | 'pure-token' | 'oneof' | 'block';
+
+/** One argument of COMMAND DOCS; fields as Redis 7.0 replies them (and in its order). */
+export interface CommandArg {
+  name: string;
+  type: ArgType;
+  /** For a key argument: the index of its COMMAND INFO key spec. */
+  keySpecIndex?: number;
+  token?: string;
+  summary?: string;
+  since?: string;
+  deprecatedSince?: string;
+  flags?: readonly ('optional' | 'multiple' | 'multiple_token')[];
+  /** The members of a oneof or block argument. */
+  arguments?: readonly CommandArg[];
+}
+
+/** One command's COMMAND DOCS entry, without its subcommands (the command table has those). */
+export interface CommandDoc {
+  summary: string;
+  since: string;
+  group: string;
+  complexity?: string;
+  docFlags?: readonly ('deprecated' | 'syscmd')[];
+  deprecatedSince?: string;
+  replacedBy?: string;
+  /** [version, change] pairs, oldest first. */
+  history?: readonly (readonly [string, string])[];
+  arguments?: readonly CommandArg[];
 }
