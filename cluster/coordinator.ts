@@ -24,6 +24,8 @@ export interface Coordinator {
   /** As Engine.getInto: the value read into target at offset; -1 when absent. */
   getInto(db: number, key: Buffer, target: Buffer, offset: number): number;
   meta(db: number, key: Buffer): KeyMeta | null;
+  /** A hint before a batch of pipelined commands: count keys end to end in keys, lens[i] bytes each. */
+  prefetch(db: number, keys: Buffer, lens: Uint32Array, count: number): void;
   /** expireAt: absolute ms since the epoch, 0 = no expiry. */
   set(db: number, key: Buffer, value: Buffer, expireAt: number): void;
   /** True when a live key was removed. */
@@ -97,6 +99,10 @@ export class LocalCoordinator implements Coordinator {
     const len = e.getInto(key, target, offset);
     if (len < 0) this.expireOnAccess(db, e, key);
     return len;
+  }
+
+  prefetch(db: number, keys: Buffer, lens: Uint32Array, count: number): void {
+    this.engines[db]?.prefetch(keys, lens, count);
   }
 
   meta(db: number, key: Buffer): KeyMeta | null {

@@ -76,6 +76,7 @@ export class EngineError extends Error {
 interface NativeEngine {
   get(key: Buffer): Buffer | null;
   getInto(key: Buffer, target: Buffer, offset: number): number;
+  prefetch(keys: Buffer, lens: Uint32Array, count: number): void;
   info(key: Buffer): [number, number] | null;
   put(key: Buffer, value: Buffer, expireAt: number): number;
   del(key: Buffer): boolean;
@@ -184,6 +185,20 @@ export class Engine {
   getInto(key: Buffer, target: Buffer, offset: number): number {
     try {
       return this.native.getInto(key, target, offset);
+    } catch (err) {
+      throw toError(err);
+    }
+  }
+
+  /**
+   * A hint before a batch of lookups (pipelined commands): `count` keys laid
+   * end to end in `keys`, lens[i] bytes each. Their index entries and records
+   * are brought into the cache together, so the cache misses of the batch
+   * overlap instead of adding up. Changes nothing.
+   */
+  prefetch(keys: Buffer, lens: Uint32Array, count: number): void {
+    try {
+      this.native.prefetch(keys, lens, count);
     } catch (err) {
       throw toError(err);
     }

@@ -3,6 +3,10 @@
 // parsed from one read written back in one socket write. With appendfsync
 // always, those replies wait for the fsync that covers the batch's writes,
 // and the socket is paused meanwhile so replies keep their order.
+// An authenticated client's commands from one read are gathered first, so
+// the store can bring all their keys into the cache at once (see
+// Dispatcher.prefetch); a command that may change authentication runs at
+// once, as the parser's limits for what follows depend on it.
 import type net from 'node:net';
 import type { Coordinator } from '../cluster/coordinator';
 import { RequestParser } from '../protocol/parser';
@@ -10,6 +14,9 @@ import { ReplyWriter } from '../protocol/writer';
 import { Client } from './client';
 import type { Dispatcher } from './dispatch';
 import type { ServerState } from './state';
+
+/** Most commands gathered before they run (a read of small pipelined commands holds a few hundred). */
+const MAX_BATCH = 64;
 
 export function serveConnection(socket: net.Socket, state: ServerState, store: Coordinator, dispatcher: Dispatcher): Client {
   const client = new Client(
@@ -24,15 +31,32 @@ export function serveConnection(socket: net.Socket, state: ServerState, store: C
   let waiting = false;
   const backlog: Buffer[] = [];
   let maxBulkLen = state.config.protoMaxBulkLen;
+  let gathering = false;
+  const batch: Buffer[][] = [];
+  const run = (argv: Buffer[]): void => {
+    if (client.closing || broken) return;
+    dispatcher.execute(ctx, argv);
+    reply.resp = client.resp;
+    parser.setAuthRequired(!client.authenticated); // AUTH, HELLO and RESET change it
+  };
+  const runBatch = (): void => {
+    if (batch.length === 0) return;
+    if (batch.length > 1) dispatcher.prefetch(client, batch);
+    for (let i = 0; i < batch.length; i++) run(batch[i]);
+    batch.length = 0;
+  };
   const parser = new RequestParser({
     maxBulkLen: state.config.protoMaxBulkLen,
     onCommand: (argv) => {
-      if (client.closing || broken) return;
-      dispatcher.execute(ctx, argv);
-      reply.resp = client.resp;
-      parser.setAuthRequired(!client.authenticated); // AUTH, HELLO and RESET change it
+      if (!gathering) {
+        run(argv);
+        return;
+      }
+      batch.push(argv);
+      if (batch.length === MAX_BATCH || dispatcher.mayChangeAuth(argv)) runBatch();
     },
     onError: (message) => {
+      runBatch();
       broken = true;
       state.stats.errorReplies++;
       reply.error(message);
@@ -58,7 +82,10 @@ export function serveConnection(socket: net.Socket, state: ServerState, store: C
     client.lastActive = Date.now();
     if (maxBulkLen !== state.config.protoMaxBulkLen) parser.setMaxBulkLen((maxBulkLen = state.config.protoMaxBulkLen));
     dispatcher.startBatch();
+    gathering = client.authenticated;
     parser.feed(chunk);
+    runBatch();
+    gathering = false;
     const out = reply.take();
     const durable = state.config.appendfsync === 'always' ? store.durable() : null;
     if (durable === null) {

@@ -23,11 +23,46 @@ export class Dispatcher {
    * it includes parsing the command, a few hundred nanoseconds at most).
    */
   private lastEnd = 0;
+  private readonly prefetchKeys = Buffer.allocUnsafe(16 * 1024);
+  private readonly prefetchLens = new Uint32Array(256);
 
   constructor(
     private readonly state: ServerState,
     private readonly store: Coordinator,
   ) {}
+
+  /**
+   * Before running a batch of pipelined commands: hands the keys they name
+   * (by their specs' key positions) to the store in one call, to bring them
+   * into the cache together (Coordinator.prefetch).
+   */
+  prefetch(client: Client, batch: readonly Buffer[][]): void {
+    const keys = this.prefetchKeys;
+    const lens = this.prefetchLens;
+    let n = 0;
+    let at = 0;
+    for (let i = 0; i < batch.length && n < lens.length; i++) {
+      const argv = batch[i];
+      const spec = this.lookup.find(argv[0]);
+      if (spec === undefined || spec.firstKey <= 0) continue;
+      const last = spec.lastKey < 0 ? argv.length + spec.lastKey : Math.min(spec.lastKey, argv.length - 1);
+      for (let k = spec.firstKey; k <= last && n < lens.length; k += spec.step) {
+        const key = argv[k];
+        if (at + key.length > keys.length) break;
+        at += key.copy(keys, at);
+        lens[n++] = key.length;
+      }
+    }
+    if (n > 1) this.store.prefetch(client.db, keys, lens, n);
+  }
+
+  /** AUTH, HELLO and RESET: what follows them is parsed under limits they may change. */
+  mayChangeAuth(argv: Buffer[]): boolean {
+    const len = argv[0].length;
+    if (len !== 4 && len !== 5) return false;
+    const name = this.lookup.find(argv[0])?.name;
+    return name === 'auth' || name === 'hello' || name === 'reset';
+  }
 
   /** Call before running a batch of commands parsed from one read. */
   startBatch(): void {

@@ -40,7 +40,8 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
   static Napi::Function Define(Napi::Env env) {
     return DefineClass(env, "Engine",
                        {InstanceMethod("get", &EngineWrap::Get),
-                        InstanceMethod("getInto", &EngineWrap::GetInto), InstanceMethod("info", &EngineWrap::Info),
+                        InstanceMethod("getInto", &EngineWrap::GetInto),
+                        InstanceMethod("prefetch", &EngineWrap::Prefetch), InstanceMethod("info", &EngineWrap::Info),
                         InstanceMethod("put", &EngineWrap::Put), InstanceMethod("del", &EngineWrap::Del),
                         InstanceMethod("lastSeq", &EngineWrap::LastSeq), InstanceMethod("scan", &EngineWrap::Scan),
                         InstanceMethod("reclaimExpired", &EngineWrap::ReclaimExpired),
@@ -126,6 +127,23 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
       throw toJs(env, e);
     }
     return out;
+  }
+
+  // prefetch(keys, lens, count): keys end to end in one Buffer, lens a Uint32Array.
+  Napi::Value Prefetch(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    uint32_t total;
+    const uint8_t* keys = bufferArg(info, 0, &total);
+    if (!info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint32_array)
+      throw Napi::TypeError::New(env, "expected a Uint32Array of key lengths");
+    auto lens = info[1].As<Napi::Uint32Array>();
+    size_t count = info[2].As<Napi::Number>().Uint32Value();
+    if (count > lens.ElementLength()) throw Napi::RangeError::New(env, "count past the end of the lengths");
+    uint64_t sum = 0;
+    for (size_t i = 0; i < count; i++) sum += lens[i];
+    if (sum > total) throw Napi::RangeError::New(env, "key lengths past the end of the keys");
+    engine(env).prefetch(keys, lens.Data(), count);
+    return env.Undefined();
   }
 
   Napi::Value GetInto(const Napi::CallbackInfo& info) {

@@ -339,6 +339,34 @@ bool Engine::get(const uint8_t* key, uint32_t len, const std::function<uint8_t*(
   return true;
 }
 
+void Engine::prefetch(const uint8_t* keys, const uint32_t* lens, size_t n) {
+  constexpr size_t kBatch = 64;
+  uint64_t hashes[kBatch];
+  const KeyEntry* found[kBatch];
+  while (n > 0) {
+    size_t m = n < kBatch ? n : kBatch;
+    for (size_t i = 0; i < m; i++) {
+      hashes[i] = ringHash(keys, lens[i]);
+      keys += lens[i];
+    }
+    lens += m;
+    n -= m;
+    std::lock_guard<std::mutex> lk(mu_);
+    if (closed_) return;
+    keydir_.prefetch(hashes, m, found);
+    for (size_t i = 0; i < m; i++) {
+      if (found[i] == nullptr) continue;
+      auto it = segments_.find(found[i]->seg);
+      if (it == segments_.end()) continue;
+      const Segment* s = it->second.get();
+      uint64_t off = found[i]->off, end = off + found[i]->size;
+      if (s->map == nullptr || end > s->mapLen || end > s->diskEnd) continue;
+      __builtin_prefetch(s->map + off);
+      if (found[i]->size > 64) __builtin_prefetch(s->map + end - 1);
+    }
+  }
+}
+
 int64_t Engine::getInto(const uint8_t* key, uint32_t len, uint8_t* dst, size_t cap) {
   uint64_t hash = ringHash(key, len);
   std::lock_guard<std::mutex> lk(mu_);

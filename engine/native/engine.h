@@ -88,6 +88,10 @@ class Engine {
   bool get(const uint8_t* key, uint32_t len, const std::function<uint8_t*(uint32_t)>& alloc);
   // The value's length, -1 when absent; read into dst only when it fits in cap.
   int64_t getInto(const uint8_t* key, uint32_t len, uint8_t* dst, size_t cap);
+  // A hint before a batch of lookups (pipelined commands): the n keys laid
+  // end to end in keys, lens[i] bytes each. Brings their index entries and
+  // records into the cache with overlapping misses; changes nothing.
+  void prefetch(const uint8_t* keys, const uint32_t* lens, size_t n);
   bool info(const uint8_t* key, uint32_t len, uint64_t* expireAt, uint32_t* valueLen);
   uint64_t put(const uint8_t* key, uint32_t klen, const uint8_t* value, uint32_t vlen, uint64_t expireAt);
   bool del(const uint8_t* key, uint32_t len);

@@ -178,6 +178,29 @@ void Keydir::rebuild(Table& t, uint32_t cap) {
   }
 }
 
+void Keydir::prefetch(const uint64_t* hashes, size_t n, const KeyEntry** found) const {
+  for (size_t i = 0; i < n; i++) __builtin_prefetch(&tables_[hashes[i] >> kSlotShift]);
+  for (size_t i = 0; i < n; i++) {
+    const Table& t = tables_[hashes[i] >> kSlotShift];
+    if (t.buckets != nullptr) __builtin_prefetch(&t.buckets[homeOf(t.cap, hashes[i] & kHash50Mask)]);
+  }
+  for (size_t i = 0; i < n; i++) {
+    found[i] = nullptr;
+    const Table& t = tables_[hashes[i] >> kSlotShift];
+    if (t.buckets == nullptr) continue;
+    uint64_t h50 = hashes[i] & kHash50Mask, f = fragOf(h50);
+    for (uint32_t p = homeOf(t.cap, h50); p < t.len; p++) {
+      uint64_t b = t.buckets[p], bf = b >> 48;
+      if (b == 0 || bf > f) break;
+      if (bf == f) {
+        found[i] = entryOf(b);
+        __builtin_prefetch(found[i]);
+        break;
+      }
+    }
+  }
+}
+
 const KeyEntry* Keydir::find(const uint8_t* key, uint32_t len, uint64_t hash) const {
   const Table& t = tables_[hash >> kSlotShift];
   int64_t pos = findPos(t, key, len, hash & kHash50Mask);

@@ -44,6 +44,12 @@ class Keydir {
   Keydir& operator=(const Keydir&) = delete;
 
   const KeyEntry* find(const uint8_t* key, uint32_t len, uint64_t hash) const;
+  // Brings the tables, buckets and entries of a batch of lookups into the
+  // cache in stages, so their misses overlap instead of following one
+  // another; fills found[i] with the entry that find() would most likely
+  // return (first bucket with the hash's fragment; null when none). A hint:
+  // nothing is compared, nothing changes.
+  void prefetch(const uint64_t* hashes, size_t n, const KeyEntry** found) const;
   // Inserts or replaces; returns true and fills *old when the key was there.
   bool set(const uint8_t* key, uint32_t len, uint64_t hash, const Location& loc, Location* old);
   bool remove(const uint8_t* key, uint32_t len, uint64_t hash, Location* old);
