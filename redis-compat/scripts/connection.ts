@@ -170,6 +170,12 @@ export const auth: Script = {
     { raw: '*11\r\n', conn: 'unauth1', closes: true },
     { raw: '*2\r\n$3\r\nGET\r\n$16385\r\n', conn: 'unauth2', closes: true },
     { raw: '*10\r\n$4\r\nECHO\r\n', conn: 'unauth3', timeout: 300 },
+    // Pipelined with AUTH, HELLO or RESET: what follows them is parsed under the limits they set.
+    { raw: `*2\r\n$4\r\nAUTH\r\n$6\r\nsecret\r\n*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n$20000\r\n${'b'.repeat(20000)}\r\n*2\r\n$6\r\nSTRLEN\r\n$3\r\nbig\r\n`, conn: 'pipeauth', replies: 3 },
+    { raw: `*5\r\n$5\r\nHELLO\r\n$1\r\n2\r\n$4\r\nAUTH\r\n$7\r\ndefault\r\n$6\r\nsecret\r\n*2\r\n$6\r\nSTRLEN\r\n$3\r\nbig\r\n`, conn: 'pipehello', replies: 2, norm: all(maskField('id'), maskField('version')) },
+    { cmd: ['AUTH', 'secret'], conn: 'pipereset' },
+    { raw: `*2\r\n$6\r\nSTRLEN\r\n$3\r\nbig\r\n*1\r\n$5\r\nRESET\r\n*2\r\n$4\r\nECHO\r\n$16385\r\n${'e'.repeat(16385)}\r\n`, conn: 'pipereset', replies: 3, closes: true },
+    { raw: '*1\r\n$4\r\nPING\r\n*1\r\n$4\r\nQUIT\r\n*1\r\n$4\r\nPING\r\n', conn: 'hello3', replies: 2, closes: true },
     { cmd: ['GET', 'a'], conn: 'hello3' },
   ],
 };

@@ -53,6 +53,9 @@ export const protocol: Script = {
     c('GET', Buffer.from('k\r\n\0')),
     // protocol errors: reply, then close; 'main' goes on
     { raw: 'PING\r\n', conn: 'watcher' },
+    // commands before a protocol error in the same read are answered first
+    { raw: '*1\r\n$4\r\nPING\r\n*3\r\n$3\r\nSET\r\n$2\r\npe\r\n$1\r\n1\r\n*2\r\n$4\r\nINCR\r\n$2\r\npe\r\n*1\r\nfoo\r\n', conn: 'pipebad', replies: 4, closes: true },
+    c('GET', 'pe'),
     ...bad('*abc\r\n'),
     ...bad('*1\r\nfoo\r\n'),
     ...bad('*2\r\n$3\r\nGET\r\n:1\r\n'),
