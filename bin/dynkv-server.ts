@@ -18,10 +18,10 @@ async function main(): Promise<void> {
   const server = await startServer(config);
   console.log(`dynkv ${version} ready: port ${server.port}, dir ${config.dir}, appendfsync ${config.appendfsync}, pid ${process.pid}`);
   let stopping = false;
-  const stop = (signal: string): void => {
+  const stop = (reason: string): void => {
     if (stopping) return;
     stopping = true;
-    console.log(`dynkv: ${signal} received, shutting down`);
+    console.log(`dynkv: ${reason} received, shutting down`);
     server.close().then(
       () => process.exit(0),
       (err: Error) => {
@@ -30,6 +30,7 @@ async function main(): Promise<void> {
       },
     );
   };
+  server.state.shutdown = (reason) => stop(reason);
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 }

@@ -96,6 +96,10 @@ export class Dispatcher {
       this.reject(client, reply, ERR.noAuth, spec);
       return;
     }
+    if (client.multi !== null && spec.flags.includes('no_multi')) {
+      this.reject(client, reply, 'ERR Command not allowed inside a transaction', spec);
+      return;
+    }
     if (client.multi !== null && !NOT_QUEUED.has(spec.name)) {
       client.multi.push(argv);
       reply.simple('QUEUED');

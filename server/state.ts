@@ -45,6 +45,8 @@ export class ServerState {
     netInputBytes: 0,
     netOutputBytes: 0,
   };
+  /** Stops the server as SIGTERM does (SHUTDOWN); set by the entry point, null when nothing may stop it. */
+  shutdown: ((reason: string) => void) | null = null;
   private nextClientId = 1;
   private readonly opsSamples: number[] = [];
   private lastSampledCommands = 0;

@@ -191,6 +191,22 @@ test('unknown flags fail at start; SIGTERM shuts down cleanly and keeps the data
   t.is(await r2.get('durable'), 'yes');
 });
 
+test('SHUTDOWN (redis-cli shutdown) stops the server cleanly and keeps the data', async (t) => {
+  const srv = await startServer(t);
+  const r = client(srv.port);
+  await r.set('durable', 'yes');
+  r.disconnect();
+  const cli = spawnSync('redis-cli', ['-p', String(srv.port), 'shutdown', 'nosave'], { encoding: 'utf8' });
+  t.is(cli.status, 0);
+  t.is(cli.stdout, '');
+  t.is(await srv.stop(), 0);
+  t.regex(srv.output(), /SHUTDOWN received, shutting down/);
+  const again = await startServer(t, [], { dir: srv.dir });
+  const r2 = client(again.port);
+  t.teardown(() => r2.disconnect());
+  t.is(await r2.get('durable'), 'yes');
+});
+
 test('an expired key reads as missing and is reclaimed (on access or by active expiry)', async (t) => {
   const srv = await startServer(t);
   const r = client(srv.port);

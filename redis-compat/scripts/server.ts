@@ -13,6 +13,7 @@ export const ISSUE_COMMANDS = [
   'incrbyfloat', 'getrange', 'substr', 'setrange', 'lcs', 'getbit', 'setbit', 'bitcount', 'bitpos',
   'del', 'unlink', 'exists', 'type', 'expire', 'pexpire', 'expireat', 'pexpireat', 'ttl', 'pttl', 'expiretime', 'pexpiretime', 'persist', 'keys', 'scan',
   'randomkey', 'rename', 'renamenx', 'copy', 'move', 'touch', 'object',
+  'shutdown',
 ];
 
 /** Subcommands of the issue (and OBJECT HELP), per container; CLIENT SETINFO is redis 7.2's (see connection.ts), so not compared. */
@@ -266,6 +267,16 @@ export const server: Script = {
     // TIME
     { cmd: ['TIME'], norm: timeNorm },
     c('TIME', 'x'),
+    // SHUTDOWN's refusals (a successful one would stop the server under test: test/server-core.test.ts)
+    c('SHUTDOWN', 'ABORT'),
+    c('SHUTDOWN', 'foo'),
+    c('SHUTDOWN', 'SAVE', 'NOSAVE'),
+    c('SHUTDOWN', 'NOW', 'ABORT'),
+    c('SHUTDOWN', 'nosave', 'abort'),
+    { cmd: ['MULTI'], conn: 'shutdown-multi' },
+    { cmd: ['SHUTDOWN'], conn: 'shutdown-multi' },
+    { cmd: ['PING'], conn: 'shutdown-multi' },
+    { cmd: ['EXEC'], conn: 'shutdown-multi' },
     // FUNCTION FLUSH: dynkv has no functions, so flushing always succeeds
     c('FUNCTION', 'FLUSH'),
     c('FUNCTION', 'FLUSH', 'ASYNC'),

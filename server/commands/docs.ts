@@ -1076,4 +1076,25 @@ export const commandDocs: Readonly<Record<string, CommandDoc>> = {
     arguments: [{ name: 'key', type: 'key', keySpecIndex: 0, flags: ['multiple'] }],
   },
   unwatch: { summary: 'Forget about all watched keys', since: '2.2.0', group: 'transactions', complexity: 'O(1)' },
+  shutdown: {
+    summary: 'Synchronously save the dataset to disk and then shut down the server',
+    since: '1.0.0',
+    group: 'server',
+    complexity: 'O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)',
+    history: [['7.0.0', 'Added the `NOW`, `FORCE` and `ABORT` modifiers.']],
+    arguments: [
+      {
+        name: 'nosave_save',
+        type: 'oneof',
+        flags: ['optional'],
+        arguments: [
+          { name: 'nosave', type: 'pure-token', token: 'NOSAVE' },
+          { name: 'save', type: 'pure-token', token: 'SAVE' },
+        ],
+      },
+      { name: 'now', type: 'pure-token', token: 'NOW', since: '7.0.0', flags: ['optional'] },
+      { name: 'force', type: 'pure-token', token: 'FORCE', since: '7.0.0', flags: ['optional'] },
+      { name: 'abort', type: 'pure-token', token: 'ABORT', since: '7.0.0', flags: ['optional'] },
+    ],
+  },
 };

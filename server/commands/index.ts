@@ -13,6 +13,7 @@ import { scanCommands } from './scan';
 import { connectionCommands } from './connection';
 import { serverCommands } from './server';
 import { transactionCommands } from './transactions';
+import { shutdownCommands } from './shutdown';
 const families: CommandSpec[][] = [
   // family list:
   stringCommands, counterCommands, rangeCommands, bitCommands,
@@ -22,6 +23,7 @@ const families: CommandSpec[][] = [
   connectionCommands,
   serverCommands,
   transactionCommands,
+  shutdownCommands,
 ];
 
 export const commandTable = new Map<string, CommandSpec>();
