@@ -461,10 +461,17 @@ test('maxPending caps the requests a link holds', async (t) => {
 });
 
 test('a peer that accepts but never authenticates fails the connect timeout; one that is no bus fails with EPROTO', async (t) => {
-  const a = await startNode(t, 'node-a', { connectTimeoutMs: 300 });
+  const a = await startNode(t, 'node-a', { connectTimeoutMs: 2000 }); // long enough for a busy machine to answer the redis-like peer
   const sockets: net.Socket[] = [];
-  const silent = net.createServer((s) => sockets.push(s));
-  const redisLike = net.createServer((s) => s.on('data', () => s.write("-ERR unknown command 'AUTH-CHALLENGE'\r\n")));
+  // The bus resets these connections when it gives up on them: the fake peers expect that.
+  const silent = net.createServer((s) => {
+    sockets.push(s);
+    s.on('error', () => s.destroy());
+  });
+  const redisLike = net.createServer((s) => {
+    s.on('error', () => s.destroy());
+    s.on('data', () => s.write("-ERR unknown command 'AUTH-CHALLENGE'\r\n"));
+  });
   t.teardown(() => {
     for (const s of sockets) s.destroy();
     silent.close();
@@ -475,7 +482,7 @@ test('a peer that accepts but never authenticates fails the connect timeout; one
 
   const silentPeer = { id: 'node-s', host: '127.0.0.1', busPort: await listen(silent) };
   const err = await t.throwsAsync(a.bus.request(silentPeer, ['PING'], 30_000), { instanceOf: BusError, code: 'ECONNFAILED' });
-  t.regex(err.message, /no authenticated connection to node-s \(bus 127\.0\.0\.1:\d+\) within 300 ms/);
+  t.regex(err.message, /no authenticated connection to node-s \(bus 127\.0\.0\.1:\d+\) within 2000 ms/);
   const again = await t.throwsAsync(a.bus.request(silentPeer, ['PING']), { instanceOf: BusError, code: 'EUNREACHABLE' });
   t.regex(again.message, /node-s is unreachable: no authenticated connection .* \(next attempt in \d+ ms\)/);
 
