@@ -18,6 +18,12 @@ export interface EngineOptions {
   mergeIntervalMs?: number;
   /** Writes block once this many bytes wait for the disk (default 64 MiB). */
   maxPendingBytes?: number;
+  /**
+   * Values up to this many bytes are also kept in memory, in their keydir
+   * entry, so reading them touches no segment (default 64; 0 = none). A
+   * value read from a segment joins its entry then (after a restart).
+   */
+  inlineValueMax?: number;
 }
 
 export interface PutOptions {
@@ -101,6 +107,7 @@ interface NativeModule {
     mergeThreshold: number,
     mergeIntervalMs: number,
     maxPendingBytes: number,
+    inlineValueMax: number,
     onEvent: (kind: string, value: number, code: string, message: string) => void,
   ) => NativeEngine;
   repair(dir: string): RepairReport;
@@ -155,6 +162,7 @@ export class Engine {
         options.mergeThreshold ?? 0.5,
         options.mergeIntervalMs ?? 10_000,
         options.maxPendingBytes ?? 64 * 1024 * 1024,
+        options.inlineValueMax ?? 64,
         (kind, value, code, message) => this.onEvent(kind, value, code, message),
       );
     } catch (err) {

@@ -54,15 +54,16 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
 
   explicit EngineWrap(const Napi::CallbackInfo& info) : Napi::ObjectWrap<EngineWrap>(info) {
     Napi::Env env = info.Env();
-    if (info.Length() < 7 || !info[0].IsString() || !info[6].IsFunction())
-      throw Napi::TypeError::New(env, "Engine(dir, fsync, segmentSize, mergeThreshold, mergeIntervalMs, maxPendingBytes, onEvent)");
+    if (info.Length() < 8 || !info[0].IsString() || !info[7].IsFunction())
+      throw Napi::TypeError::New(env, "Engine(dir, fsync, segmentSize, mergeThreshold, mergeIntervalMs, maxPendingBytes, inlineValueMax, onEvent)");
     EngineOptions opt;
     opt.fsync = FsyncMode(info[1].As<Napi::Number>().Int32Value());
     opt.segmentSize = uint64_t(info[2].As<Napi::Number>().Int64Value());
     opt.mergeThreshold = info[3].As<Napi::Number>().DoubleValue();
     opt.mergeIntervalMs = info[4].As<Napi::Number>().Uint32Value();
     opt.maxPendingBytes = uint64_t(info[5].As<Napi::Number>().Int64Value());
-    tsfn_ = Napi::ThreadSafeFunction::New(env, info[6].As<Napi::Function>(), "dynkv-engine", 0, 1);
+    opt.inlineValueMax = info[6].As<Napi::Number>().Uint32Value();
+    tsfn_ = Napi::ThreadSafeFunction::New(env, info[7].As<Napi::Function>(), "dynkv-engine", 0, 1);
     tsfn_.Unref(env);
     Napi::ThreadSafeFunction tsfn = tsfn_;
     std::shared_ptr<bool> closed = closed_;

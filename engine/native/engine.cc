@@ -224,7 +224,7 @@ uint64_t Engine::put(const uint8_t* key, uint32_t klen, const uint8_t* value, ui
   meta.valueLen = vlen;
   Location loc = append(meta, key, value);
   Location old;
-  if (keydir_.set(key, klen, hash, loc, &old)) segments_[old.seg]->dead += old.size;
+  if (keydir_.set(key, klen, hash, loc, &old, vlen <= opt_.inlineValueMax ? value : nullptr)) segments_[old.seg]->dead += old.size;
   return seq_;
 }
 
@@ -334,9 +334,21 @@ bool Engine::get(const uint8_t* key, uint32_t len, const std::function<uint8_t*(
   if (e == nullptr) return false;
   Location loc = e->location();
   if (loc.expireAt != 0 && loc.expireAt <= nowMs()) return false;
-  uint8_t* dst = alloc(loc.size - uint32_t(kRecordHeader) - len);
-  readRecord(loc, len, dst);
+  uint32_t valueLen = loc.size - uint32_t(kRecordHeader) - len;
+  uint8_t* dst = alloc(valueLen);
+  readValue(e, hash, key, len, dst, valueLen);
   return true;
+}
+
+void Engine::readValue(const KeyEntry* e, uint64_t hash, const uint8_t* key, uint32_t len, uint8_t* dst,
+                       uint32_t valueLen) {
+  if (const uint8_t* inlined = e->value()) {
+    std::memcpy(dst, inlined, valueLen);
+    return;
+  }
+  Location loc = e->location();
+  readRecord(loc, len, dst);
+  if (valueLen <= opt_.inlineValueMax) keydir_.adoptValue(key, len, hash, loc.seg, loc.off, dst);
 }
 
 void Engine::prefetch(const uint8_t* keys, const uint32_t* lens, size_t n) {
@@ -355,7 +367,7 @@ void Engine::prefetch(const uint8_t* keys, const uint32_t* lens, size_t n) {
     if (closed_) return;
     keydir_.prefetch(hashes, m, found);
     for (size_t i = 0; i < m; i++) {
-      if (found[i] == nullptr) continue;
+      if (found[i] == nullptr || found[i]->value() != nullptr) continue;
       auto it = segments_.find(found[i]->seg);
       if (it == segments_.end()) continue;
       const Segment* s = it->second.get();
@@ -376,7 +388,7 @@ int64_t Engine::getInto(const uint8_t* key, uint32_t len, uint8_t* dst, size_t c
   Location loc = e->location();
   if (loc.expireAt != 0 && loc.expireAt <= nowMs()) return -1;
   uint32_t valueLen = loc.size - uint32_t(kRecordHeader) - len;
-  if (valueLen <= cap) readRecord(loc, len, dst);
+  if (valueLen <= cap) readValue(e, hash, key, len, dst, valueLen);
   return valueLen;
 }
 

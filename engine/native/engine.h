@@ -31,6 +31,9 @@ struct EngineOptions {
   double mergeThreshold = 0.5;
   uint32_t mergeIntervalMs = 10000;
   uint64_t maxPendingBytes = 64ull << 20;
+  // Values up to this many bytes are also kept in their keydir entry, so a
+  // read of them touches no segment (0: none are).
+  uint32_t inlineValueMax = 64;
 };
 
 struct EngineStats {
@@ -130,6 +133,9 @@ class Engine {
   void roll();
   void checkWritable(std::unique_lock<std::mutex>& lk);
   void readRecord(const Location& loc, uint32_t keyLen, uint8_t* dst);
+  // The value of a live entry: from the entry when it holds it, else from
+  // its record, which a small value then also leaves in the entry.
+  void readValue(const KeyEntry* e, uint64_t hash, const uint8_t* key, uint32_t len, uint8_t* dst, uint32_t valueLen);
   uint64_t durableSeqLocked() const;
   static uint64_t nowMs();
 

@@ -11,6 +11,7 @@
 #include <new>
 
 #include "hashing.h"
+#include "segment.h"
 
 namespace dynkv {
 namespace {
@@ -21,8 +22,13 @@ constexpr uint32_t kMinCap = 4;
 inline KeyEntry* entryOf(uint64_t bucket) { return reinterpret_cast<KeyEntry*>(bucket & kPtrMask); }
 inline uint64_t fragOf(uint64_t h50) { return h50 >> 34; }  // top 16 of the 50 bits
 inline uint64_t h50Of(const KeyEntry* e) { return e->hash() & kHash50Mask; }
-inline uint32_t entrySize(uint32_t keyLen, bool hasExpire) {
-  return (uint32_t(sizeof(KeyEntry)) + (hasExpire ? 8 : 0) + keyLen + 7) & ~7u;
+// Bytes of a record's value, from its size (header and key included).
+inline uint32_t valueLenOf(uint32_t recordSize, uint32_t keyLen) { return recordSize - uint32_t(kRecordHeader) - keyLen; }
+inline uint32_t entrySize(uint32_t keyLen, bool hasExpire, uint32_t valueLen) {
+  return (uint32_t(sizeof(KeyEntry)) + (hasExpire ? 8 : 0) + keyLen + valueLen + 7) & ~7u;
+}
+inline uint32_t entrySize(const KeyEntry* e) {
+  return entrySize(e->keyLen(), e->hasExpire(), e->value() != nullptr ? valueLenOf(e->size, e->keyLen()) : 0);
 }
 inline uint32_t slackFor(uint32_t cap) { return 4 + cap / 32; }
 // Home position of a hash: its top 32 bits scaled to the capacity, which
@@ -57,15 +63,14 @@ Keydir::~Keydir() {
     for (uint32_t i = 0; i < t.len; i++) {
       if (t.buckets[i] == 0) continue;
       KeyEntry* e = entryOf(t.buckets[i]);
-      if (entrySize(e->keyLen(), e->hasExpire()) > kMaxSlab) std::free(e);
+      if (entrySize(e) > kMaxSlab) std::free(e);
     }
     std::free(t.buckets);
   }
   for (void* c : chunks_) ::munmap(c, kSlabChunk);
 }
 
-KeyEntry* Keydir::allocEntry(uint32_t keyLen, bool hasExpire) {
-  uint32_t size = entrySize(keyLen, hasExpire);
+KeyEntry* Keydir::allocEntry(uint32_t size) {
   void* p;
   if (size > kMaxSlab) {
     p = std::malloc(size);
@@ -94,7 +99,7 @@ KeyEntry* Keydir::allocEntry(uint32_t keyLen, bool hasExpire) {
 
 void Keydir::freeEntry(KeyEntry* e) {
   if (e->hasExpire()) expiring_--;
-  uint32_t size = entrySize(e->keyLen(), e->hasExpire());
+  uint32_t size = entrySize(e);
   if (size > kMaxSlab) {
     largeBytes_ -= size;
     std::free(e);
@@ -105,21 +110,31 @@ void Keydir::freeEntry(KeyEntry* e) {
   c.freeList = e;
 }
 
-KeyEntry* Keydir::makeEntry(const uint8_t* key, uint32_t len, const Location& loc) {
+KeyEntry* Keydir::makeEntry(const uint8_t* key, uint32_t len, const Location& loc, const uint8_t* value) {
   bool hasExpire = loc.expireAt != 0;
-  KeyEntry* e = allocEntry(len, hasExpire);
+  uint32_t valueLen = value != nullptr ? valueLenOf(loc.size, len) : 0;
+  KeyEntry* e = allocEntry(entrySize(len, hasExpire, valueLen));
   if (hasExpire) expiring_++;
   e->seg = loc.seg;
   e->off = loc.off;
   e->size = loc.size;
-  e->keyLenFlags = len | (hasExpire ? KeyEntry::kHasExpire : 0);
+  e->keyLenFlags = len | (hasExpire ? KeyEntry::kHasExpire : 0) | (value != nullptr ? KeyEntry::kHasValue : 0);
   uint8_t* tail = reinterpret_cast<uint8_t*>(e) + sizeof(KeyEntry);
   if (hasExpire) {
     std::memcpy(tail, &loc.expireAt, 8);
     tail += 8;
   }
   if (len > 0) std::memcpy(tail, key, len);
+  if (valueLen > 0) std::memcpy(tail + len, value, valueLen);
   return e;
+}
+
+// Swaps the entry at pos for a new one of the same key (its bucket, and so its order, stay).
+void Keydir::replaceEntry(Table& t, uint32_t pos, const Location& loc, const uint8_t* value) {
+  KeyEntry* e = entryOf(t.buckets[pos]);
+  KeyEntry* fresh = makeEntry(e->key(), e->keyLen(), loc, value);
+  t.buckets[pos] = (t.buckets[pos] & ~kPtrMask) | reinterpret_cast<uint64_t>(fresh);
+  freeEntry(e);
 }
 
 uint32_t Keydir::home(const Table& t, uint64_t bucket) const {
@@ -207,27 +222,29 @@ const KeyEntry* Keydir::find(const uint8_t* key, uint32_t len, uint64_t hash) co
   return pos < 0 ? nullptr : entryOf(t.buckets[pos]);
 }
 
-bool Keydir::set(const uint8_t* key, uint32_t len, uint64_t hash, const Location& loc, Location* old) {
+bool Keydir::set(const uint8_t* key, uint32_t len, uint64_t hash, const Location& loc, Location* old,
+                 const uint8_t* value) {
   Table& t = tables_[hash >> kSlotShift];
   uint64_t h50 = hash & kHash50Mask;
   int64_t pos = findPos(t, key, len, h50);
   if (pos >= 0) {
     KeyEntry* e = entryOf(t.buckets[pos]);
     if (old != nullptr) *old = e->location();
-    if (e->hasExpire() == (loc.expireAt != 0)) {
+    bool sameShape = e->hasExpire() == (loc.expireAt != 0) && (e->value() != nullptr) == (value != nullptr) &&
+                     (value == nullptr || e->size == loc.size);
+    if (sameShape) {
       e->seg = loc.seg;
       e->off = loc.off;
       e->size = loc.size;
       if (e->hasExpire()) std::memcpy(reinterpret_cast<uint8_t*>(e) + sizeof(KeyEntry), &loc.expireAt, 8);
+      if (value != nullptr) std::memcpy(const_cast<uint8_t*>(e->value()), value, valueLenOf(loc.size, len));
     } else {
-      KeyEntry* fresh = makeEntry(key, len, loc);
-      t.buckets[pos] = (t.buckets[pos] & ~kPtrMask) | reinterpret_cast<uint64_t>(fresh);
-      freeEntry(e);
+      replaceEntry(t, uint32_t(pos), loc, value);
     }
     return true;
   }
   if (t.buckets == nullptr) rebuild(t, kMinCap);
-  KeyEntry* e = makeEntry(key, len, loc);
+  KeyEntry* e = makeEntry(key, len, loc, value);
   uint64_t bucket = (fragOf(h50) << 48) | reinterpret_cast<uint64_t>(e);
   for (;;) {
     uint32_t p = homeOf(t.cap, h50);
@@ -283,10 +300,24 @@ bool Keydir::repoint(const uint8_t* key, uint32_t len, uint64_t hash, uint32_t s
   if (pos < 0) return false;
   KeyEntry* e = entryOf(t.buckets[pos]);
   if (e->seg != seg || e->off != off) return false;
+  if (e->value() != nullptr && e->size != to.size) {
+    replaceEntry(t, uint32_t(pos), {to.seg, to.off, to.size, e->expireAt()}, nullptr);  // not the same record
+    return true;
+  }
   e->seg = to.seg;
   e->off = to.off;
   e->size = to.size;
   return true;
+}
+
+void Keydir::adoptValue(const uint8_t* key, uint32_t len, uint64_t hash, uint32_t seg, uint32_t off,
+                        const uint8_t* value) {
+  Table& t = tables_[hash >> kSlotShift];
+  int64_t pos = findPos(t, key, len, hash & kHash50Mask);
+  if (pos < 0) return;
+  const KeyEntry* e = entryOf(t.buckets[pos]);
+  if (e->seg != seg || e->off != off || e->value() != nullptr) return;
+  replaceEntry(t, uint32_t(pos), e->location(), value);
 }
 
 bool Keydir::removeAt(const uint8_t* key, uint32_t len, uint64_t hash, uint32_t seg, uint32_t off) {

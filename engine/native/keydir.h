@@ -4,7 +4,8 @@
 // range. One small ordered (Robin Hood, linear probing) table per slot;
 // entries live in size-class slabs and do not store their hash (it is
 // recomputed from the key when the bucket's 16-bit fragment is not enough).
-// About 45 bytes per 16-byte key.
+// About 45 bytes per 16-byte key. A small value may be kept in its entry
+// too (the engine decides which): a read of it then touches no segment.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -19,15 +20,19 @@ struct Location {
   uint64_t expireAt = 0; // ms since the epoch, 0 = never
 };
 
-// An index entry as it sits in a slab: header, optional expire-at, key bytes.
+// An index entry as it sits in a slab: header, optional expire-at, key
+// bytes, optional value bytes (as many as the record holds).
 struct KeyEntry {
   uint32_t seg;
   uint32_t off;
   uint32_t size;
-  uint32_t keyLenFlags;  // bit 31: an expire-at follows the header
+  uint32_t keyLenFlags;  // bit 31: an expire-at follows the header; bit 30: the value follows the key
   static constexpr uint32_t kHasExpire = 0x80000000u;
-  uint32_t keyLen() const { return keyLenFlags & ~kHasExpire; }
+  static constexpr uint32_t kHasValue = 0x40000000u;
+  uint32_t keyLen() const { return keyLenFlags & ~(kHasExpire | kHasValue); }
   bool hasExpire() const { return (keyLenFlags & kHasExpire) != 0; }
+  // The value's bytes when the entry holds them, else null.
+  const uint8_t* value() const { return (keyLenFlags & kHasValue) != 0 ? key() + keyLen() : nullptr; }
   uint64_t expireAt() const;
   const uint8_t* key() const {
     return reinterpret_cast<const uint8_t*>(this) + sizeof(KeyEntry) + (hasExpire() ? 8 : 0);
@@ -51,7 +56,12 @@ class Keydir {
   // nothing is compared, nothing changes.
   void prefetch(const uint64_t* hashes, size_t n, const KeyEntry** found) const;
   // Inserts or replaces; returns true and fills *old when the key was there.
-  bool set(const uint8_t* key, uint32_t len, uint64_t hash, const Location& loc, Location* old);
+  // With a value (the record's value bytes), the entry keeps a copy of it.
+  bool set(const uint8_t* key, uint32_t len, uint64_t hash, const Location& loc, Location* old,
+           const uint8_t* value = nullptr);
+  // Gives the key's entry a copy of its value, read from the record at
+  // (seg, off), when it still points there and holds none.
+  void adoptValue(const uint8_t* key, uint32_t len, uint64_t hash, uint32_t seg, uint32_t off, const uint8_t* value);
   bool remove(const uint8_t* key, uint32_t len, uint64_t hash, Location* old);
   // Only when the key still points at (seg, off): used by compaction.
   bool repoint(const uint8_t* key, uint32_t len, uint64_t hash, uint32_t seg, uint32_t off, const Location& to);
@@ -77,9 +87,10 @@ class Keydir {
     uint32_t count = 0;
   };
 
-  KeyEntry* allocEntry(uint32_t keyLen, bool hasExpire);
+  KeyEntry* allocEntry(uint32_t size);
   void freeEntry(KeyEntry* e);
-  KeyEntry* makeEntry(const uint8_t* key, uint32_t len, const Location& loc);
+  KeyEntry* makeEntry(const uint8_t* key, uint32_t len, const Location& loc, const uint8_t* value);
+  void replaceEntry(Table& t, uint32_t pos, const Location& loc, const uint8_t* value);
   int64_t findPos(const Table& t, const uint8_t* key, uint32_t len, uint64_t h50) const;
   void removePos(Table& t, uint32_t pos);
   void rebuild(Table& t, uint32_t cap);
