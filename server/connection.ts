@@ -1,6 +1,7 @@
 // server/connection.ts — one client socket: bytes in through the request
 // parser, commands through the dispatcher, and the replies of everything
-// parsed from one read written back in one socket write. With appendfsync
+// parsed from one read written back in one socket write, at the end of the
+// event-loop turn (reply-flush.ts). With appendfsync
 // always, those replies wait for the fsync that covers the batch's writes,
 // and the socket is paused meanwhile so replies keep their order.
 // An authenticated client's commands from one read are gathered first, so
@@ -12,6 +13,7 @@ import type { Coordinator } from '../cluster/coordinator';
 import { RequestParser } from '../protocol/parser';
 import { ReplyWriter } from '../protocol/writer';
 import { Client } from './client';
+import { queueReply } from './reply-flush';
 import type { Dispatcher } from './dispatch';
 import type { ServerState } from './state';
 
@@ -70,11 +72,9 @@ export function serveConnection(socket: net.Socket, state: ServerState, store: C
   client.disconnect = () => socket.destroy();
 
   const send = (out: Buffer | null): void => {
-    if (out !== null) {
-      state.stats.netOutputBytes += out.length;
-      socket.write(out);
-    }
-    if (broken || client.closing) socket.end();
+    if (out !== null) state.stats.netOutputBytes += out.length;
+    const end = broken || client.closing;
+    if (out !== null || end) queueReply(socket, out, end);
   };
 
   const consume = (chunk: Buffer): void => {
