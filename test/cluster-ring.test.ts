@@ -23,7 +23,7 @@ import test from 'ava';
 import { crc16, keySlot, SLOT_COUNT } from '../cluster/slot';
 import { DEFAULT_PARTITIONS, InvalidRingError, Ring, type RingMember } from '../cluster/ring';
 import { keySlot as engineKeySlot } from '../engine/index';
-import { prng } from './helpers/engine';
+import { prng } from './helpers/random';
 
 const Q = DEFAULT_PARTITIONS;
 

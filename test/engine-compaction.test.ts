@@ -9,7 +9,8 @@ import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { open, Engine, EngineError } from '../engine/index';
 import { tmpDir } from './helpers/tmpdir';
-import { openEngine, readAll, removeHints, dataFiles, helperScript, prng, sleep } from './helpers/engine';
+import { openEngine, readAll, removeHints, dataFiles, helperScript, sleep } from './helpers/engine';
+import { prng } from './helpers/random';
 import type { ModelEntry } from './helpers/compact-crasher';
 
 const OPTIONS = { segmentSize: 64 * 1024, mergeIntervalMs: 0 };

@@ -9,7 +9,8 @@ import test, { ExecutionContext } from 'ava';
 import { spawn } from 'node:child_process';
 import { open } from '../engine/index';
 import { tmpDir } from './helpers/tmpdir';
-import { helperScript, readAll, removeHints, prng } from './helpers/engine';
+import { helperScript, readAll, removeHints } from './helpers/engine';
+import { prng } from './helpers/random';
 import { CrashOps, KEY_SPACE, applyOp } from './helpers/crash-ops';
 
 const WINDOW = 4 * 16 + 16; // ops the child may have issued beyond its last ack

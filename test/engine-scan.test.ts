@@ -6,7 +6,8 @@
 import test from 'ava';
 import { Engine, keySlot, ringHash } from '../engine/index';
 import { tmpDir } from './helpers/tmpdir';
-import { openEngine, sleep, prng } from './helpers/engine';
+import { openEngine, sleep } from './helpers/engine';
+import { prng } from './helpers/random';
 
 const SLOT_SHIFT = 50n;
 

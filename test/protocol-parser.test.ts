@@ -6,6 +6,7 @@
 import test from 'ava';
 import { RequestParser, INLINE_MAX } from '../protocol/parser';
 import { splitArgs } from '../protocol/inline';
+import { copies, splits } from './helpers/splits';
 
 const MAX_BULK = 512 * 1024 * 1024;
 
@@ -36,18 +37,6 @@ function req(...args: (string | Buffer)[]): Buffer {
   return Buffer.concat(parts);
 }
 
-/** Every way to cut `data` into 2 and 3 pieces, and one byte at a time. */
-function* splits(data: Buffer): Generator<Buffer[]> {
-  yield [data];
-  for (let i = 1; i < data.length; i++) {
-    yield [data.subarray(0, i), data.subarray(i)];
-    for (let j = i + 1; j < data.length; j++) yield [data.subarray(0, i), data.subarray(i, j), data.subarray(j)];
-  }
-  yield Array.from(data, (byte) => Buffer.from([byte]));
-}
-
-/** Copies of the pieces, so no test relies on pieces sharing one buffer. */
-const copies = (pieces: Buffer[]): Buffer[] => pieces.map((p) => Buffer.from(p));
 
 const PIPELINE = Buffer.concat([
   req('SET', 'key:1', 'va\r\nl'),

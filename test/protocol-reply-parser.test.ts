@@ -9,6 +9,7 @@ import { RequestParser } from '../protocol/parser';
 import { MAX_REPLY_DEPTH, MAX_REPLY_LINE, ReplyError, ReplyParser, type ReplyValue } from '../protocol/reply-parser';
 import { RequestWriter } from '../protocol/request-writer';
 import { ReplyWriter } from '../protocol/writer';
+import { copies, splits } from './helpers/splits';
 
 interface Run {
   replies: ReplyValue[];
@@ -35,18 +36,6 @@ function show(v: ReplyValue): unknown {
   return v;
 }
 
-/** Every way to cut data into 2 and 3 pieces, and one byte at a time. */
-function* splits(data: Buffer): Generator<Buffer[]> {
-  yield [data];
-  for (let i = 1; i < data.length; i++) {
-    yield [data.subarray(0, i), data.subarray(i)];
-    for (let j = i + 1; j < data.length; j++) yield [data.subarray(0, i), data.subarray(i, j), data.subarray(j)];
-  }
-  yield Array.from(data, (byte) => Buffer.from([byte]));
-}
-
-/** Copies, so no test relies on the pieces sharing one buffer. */
-const copies = (pieces: Buffer[]): Buffer[] => pieces.map((p) => Buffer.from(p));
 
 const MIXED = b(
   '+OK\r\n' +

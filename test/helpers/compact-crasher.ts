@@ -6,7 +6,7 @@
 // else, printing "compacted" after each, until the parent SIGKILLs it.
 import fs from 'node:fs';
 import { open } from '../../engine/index';
-import { prng } from './engine';
+import { prng } from './random';
 
 export interface ModelEntry {
   value: string;
