@@ -107,8 +107,14 @@ const settled = (p: Promise<unknown>): Promise<unknown> => p.then((v) => v, (err
 
 const BUS_MODULE = path.resolve(__dirname, '../cluster/bus.js');
 
-/** A bus node in its own process (argv: module, node id, secret, port): it answers its sender's id and the argv, or never (HANG). */
+/**
+ * A bus node in its own process (argv: module, node id, secret, port): it
+ * answers its sender's id and the argv, or never (HANG). It exits when its
+ * stdin closes, so it never outlives the test process.
+ */
 const CHILD_NODE = `
+process.stdin.on('end', () => process.exit(0));
+process.stdin.resume();
 const { ClusterBus } = require(process.argv[1]);
 const [, , nodeId, secret, port] = process.argv;
 const bus = new ClusterBus({
@@ -123,7 +129,7 @@ bus.listen().then(
 
 /** Starts CHILD_NODE; resolves with its bus port and a SIGKILL that waits for the exit. */
 async function startChildNode(t: ExecutionContext, id: string, port: number): Promise<{ port: number; kill: () => Promise<void> }> {
-  const child = spawn(process.execPath, ['-e', CHILD_NODE, BUS_MODULE, id, SECRET, String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['-e', CHILD_NODE, BUS_MODULE, id, SECRET, String(port)], { stdio: ['pipe', 'pipe', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   t.teardown(async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
