@@ -3,9 +3,8 @@
 // cluster of one (N=R=W=1): each Redis database is its own engine
 // directory (dir/db0 ... dir/db15), opened on first use. The Dynamo
 // replication issue puts a quorum coordinator behind the same interface.
-import fs from 'node:fs';
-import path from 'node:path';
-import { Engine, type EngineOptions, type EngineStats, type FsyncMode } from '../engine/index';
+import type { Engine, EngineOptions, EngineStats, FsyncMode } from '../engine/index';
+import { Databases } from './databases';
 
 export interface KeyMeta {
   /** Absolute expiry in ms since the epoch, 0 = none. */
@@ -48,8 +47,7 @@ export interface Coordinator {
 
 export class LocalCoordinator implements Coordinator {
   readonly databases: number;
-  private readonly engines: (Engine | null)[];
-  private readonly written: number[];
+  private readonly dbs: Databases;
   private readonly expiryCursor: bigint[];
 
   /**
@@ -58,31 +56,19 @@ export class LocalCoordinator implements Coordinator {
    * reclaimed because a read found it expired (INFO's expired_keys).
    */
   constructor(
-    private readonly dir: string,
-    private readonly options: EngineOptions,
+    dir: string,
+    options: EngineOptions,
     databases = 16,
     private readonly onWrite: (db: number, key: Buffer) => void = () => undefined,
     private readonly onExpire: (db: number, key: Buffer) => void = () => undefined,
   ) {
     this.databases = databases;
-    this.engines = new Array<Engine | null>(databases).fill(null);
-    this.written = new Array<number>(databases).fill(0);
+    this.dbs = new Databases(dir, options, databases);
     this.expiryCursor = new Array<bigint>(databases).fill(0n);
-    fs.mkdirSync(dir, { recursive: true });
-    // Open the databases that hold data now, so startup finds a locked or corrupt directory at once.
-    for (let db = 0; db < databases; db++) if (fs.existsSync(this.dbDir(db))) this.engine(db);
-  }
-
-  private dbDir(db: number): string {
-    return path.join(this.dir, `db${db}`);
-  }
-
-  private engine(db: number): Engine {
-    return (this.engines[db] ??= Engine.open(this.dbDir(db), this.options));
   }
 
   private existing(db: number): Engine | null {
-    return this.engines[db];
+    return this.dbs.existing(db);
   }
 
   get(db: number, key: Buffer): Buffer | null {
@@ -102,7 +88,7 @@ export class LocalCoordinator implements Coordinator {
   }
 
   prefetch(db: number, keys: Buffer, lens: Uint32Array, count: number): void {
-    this.engines[db]?.prefetch(keys, lens, count);
+    this.dbs.existing(db)?.prefetch(keys, lens, count);
   }
 
   meta(db: number, key: Buffer): KeyMeta | null {
@@ -119,12 +105,12 @@ export class LocalCoordinator implements Coordinator {
   /** A miss may be an expired key: reclaim it now, as Redis does on access. */
   private expireOnAccess(db: number, e: Engine, key: Buffer): void {
     if (!e.expireIfDue(key)) return;
-    this.written[db] = e.lastSeq;
+    this.dbs.wrote(db, e.lastSeq);
     this.onExpire(db, key);
   }
 
   set(db: number, key: Buffer, value: Buffer, expireAt: number): void {
-    this.written[db] = this.engine(db).put(key, value, { expireAt });
+    this.dbs.wrote(db, this.dbs.open(db).put(key, value, { expireAt }));
     this.onWrite(db, key);
   }
 
@@ -132,7 +118,7 @@ export class LocalCoordinator implements Coordinator {
     const e = this.existing(db);
     if (e === null) return false;
     const removed = e.delete(key);
-    this.written[db] = e.lastSeq;
+    this.dbs.wrote(db, e.lastSeq);
     if (removed) this.onWrite(db, key);
     return removed;
   }
@@ -152,13 +138,8 @@ export class LocalCoordinator implements Coordinator {
   }
 
   flush(db: number): void {
-    const e = this.existing(db);
-    if (e === null) return;
-    e.close();
-    this.engines[db] = null;
-    this.written[db] = 0;
+    this.dbs.flush(db);
     this.expiryCursor[db] = 0n;
-    fs.rmSync(this.dbDir(db), { recursive: true, force: true });
   }
 
   reclaimExpired(db: number, limit: number): number {
@@ -166,40 +147,23 @@ export class LocalCoordinator implements Coordinator {
     if (e === null) return 0;
     const { cursor, reclaimed } = e.reclaimExpired(this.expiryCursor[db], limit);
     this.expiryCursor[db] = cursor;
-    if (reclaimed > 0) this.written[db] = e.lastSeq;
+    if (reclaimed > 0) this.dbs.wrote(db, e.lastSeq);
     return reclaimed;
   }
 
   durable(): Promise<void> | null {
-    let waits: Promise<void>[] | null = null;
-    for (let db = 0; db < this.databases; db++) {
-      const seq = this.written[db];
-      const e = this.engines[db];
-      if (seq === 0 || e === null) continue;
-      this.written[db] = 0;
-      (waits ??= []).push(e.waitDurable(seq));
-    }
-    if (waits === null) return null;
-    return waits.length === 1 ? waits[0] : Promise.all(waits).then(() => undefined);
+    return this.dbs.durable();
   }
 
   setFsync(mode: FsyncMode): void {
-    this.options.fsync = mode;
-    for (const e of this.engines) if (e !== null) e.fsync = mode;
+    this.dbs.setFsync(mode);
   }
 
   stats(): EngineStats[] {
-    return this.engines.map((e) => (e === null ? emptyStats() : e.stats()));
+    return this.dbs.stats();
   }
 
   close(): void {
-    for (let db = 0; db < this.databases; db++) {
-      this.engines[db]?.close();
-      this.engines[db] = null;
-    }
+    this.dbs.close();
   }
-}
-
-function emptyStats(): EngineStats {
-  return { keys: 0, expiring: 0, liveBytes: 0, deadBytes: 0, segments: 0, pendingBytes: 0, keydirBytes: 0, merges: 0, writeError: null };
 }

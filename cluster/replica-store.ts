@@ -19,7 +19,8 @@
 import { randomInt } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Engine, type EngineOptions } from '../engine/index';
+import type { EngineOptions } from '../engine/index';
+import { Databases } from './databases';
 import { CorruptVersionsError, decodeVersions, decodeWinner, encodeVersions } from './version-codec';
 import { EMPTY_VERSIONS, equalVersions, merge, update, type Actor, type KeyVersions, type VersionVector, type VersionWrite } from './versions';
 
@@ -117,34 +118,16 @@ function quotedKey(key: Buffer): string {
 
 export class ReplicaStore {
   readonly databases: number;
-  private readonly engines: (Engine | null)[];
-  /** Per database, the sequence number of the latest write durable() has not waited for yet (0 = none). */
-  private readonly written: number[];
+  private readonly dbs: Databases;
 
-  constructor(
-    private readonly dir: string,
-    private readonly options: EngineOptions,
-    databases = 16,
-  ) {
+  constructor(dir: string, options: EngineOptions, databases = 16) {
     this.databases = databases;
-    this.engines = new Array<Engine | null>(databases).fill(null);
-    this.written = new Array<number>(databases).fill(0);
-    fs.mkdirSync(dir, { recursive: true });
-    // Open the databases that hold data now, so startup finds a locked or corrupt directory at once.
-    for (let db = 0; db < databases; db++) if (fs.existsSync(this.dbDir(db))) this.engine(db);
-  }
-
-  private dbDir(db: number): string {
-    return path.join(this.dir, `db${db}`);
-  }
-
-  private engine(db: number): Engine {
-    return (this.engines[db] ??= Engine.open(this.dbDir(db), this.options));
+    this.dbs = new Databases(dir, options, databases);
   }
 
   /** This replica's versions of the key, tombstones and expired siblings included; null when it has none. */
   read(db: number, key: Buffer): KeyVersions | null {
-    const record = this.engines[db]?.get(key) ?? null;
+    const record = this.dbs.existing(db)?.get(key) ?? null;
     return record === null ? null : this.decode(db, key, record, decodeVersions);
   }
 
@@ -172,7 +155,7 @@ export class ReplicaStore {
 
   private store(db: number, key: Buffer, versions: KeyVersions): void {
     // expireAt 0: the engine never drops a version record on its own.
-    this.written[db] = this.engine(db).put(key, encodeVersions(versions), { expireAt: 0 });
+    this.dbs.wrote(db, this.dbs.open(db).put(key, encodeVersions(versions), { expireAt: 0 }));
   }
 
   /**
@@ -181,7 +164,7 @@ export class ReplicaStore {
    * done). A page may hold fewer than `count` keys, as Redis's SCAN may.
    */
   scan(db: number, cursor: bigint, count: number, now: number): ScanPage {
-    const e = this.engines[db];
+    const e = this.dbs.existing(db);
     if (e === null) return { cursor: 0n, keys: [] };
     const page = e.scan(cursor, count);
     const keys = page.keys.filter((key) => {
@@ -195,33 +178,16 @@ export class ReplicaStore {
 
   /** Drops db's whole engine directory (FLUSHDB on this replica). */
   flush(db: number): void {
-    const e = this.engines[db];
-    if (e === null) return;
-    e.close();
-    this.engines[db] = null;
-    this.written[db] = 0;
-    fs.rmSync(this.dbDir(db), { recursive: true, force: true });
+    this.dbs.flush(db);
   }
 
   /** Resolves once every write made so far is durable under the fsync policy; null when already. */
   durable(): Promise<void> | null {
-    let waits: Promise<void>[] | null = null;
-    for (let db = 0; db < this.databases; db++) {
-      const seq = this.written[db];
-      const e = this.engines[db];
-      if (seq === 0 || e === null) continue;
-      this.written[db] = 0;
-      (waits ??= []).push(e.waitDurable(seq));
-    }
-    if (waits === null) return null;
-    return waits.length === 1 ? waits[0] : Promise.all(waits).then(() => undefined);
+    return this.dbs.durable();
   }
 
   close(): void {
-    for (let db = 0; db < this.databases; db++) {
-      this.engines[db]?.close();
-      this.engines[db] = null;
-    }
+    this.dbs.close();
   }
 
   /** Decodes a stored record; a corrupt one throws CorruptVersionsError naming the db and key. */
