@@ -35,6 +35,21 @@ export function redisServerAvailable(): boolean {
   return spawnSync('redis-server', ['--version']).status === 0;
 }
 
+/** Servers still running: killed if this process exits first (a crashed test run must not leave them behind). */
+const running = new Set<ChildProcess>();
+let guarded = false;
+
+/** Kills `child` with SIGKILL should this process exit while it still runs. */
+export function killOnExit(child: ChildProcess): void {
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  if (guarded) return;
+  guarded = true;
+  process.once('exit', () => {
+    for (const c of running) c.kill('SIGKILL');
+  });
+}
+
 function exited(child: ChildProcess): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
@@ -42,6 +57,7 @@ function exited(child: ChildProcess): Promise<number | null> {
 
 async function launch(name: 'redis' | 'dynkv', cmd: string, args: string[], port: number, dir: string, ready: (out: string) => boolean, ownDir: boolean): Promise<ServerProcess> {
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  killOnExit(child);
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));

@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { ExecutionContext } from 'ava';
-import { freePort } from '../../redis-compat/servers';
+import { freePort, killOnExit } from '../../redis-compat/servers';
 import { tmpDir } from './tmpdir';
 
 export interface TestServer {
@@ -33,6 +33,7 @@ export async function startServer(t: ExecutionContext, args: string[] = [], opti
   const dir = options.dir ?? path.join(tmpDir(t), 'data');
   const port = options.port ?? (await freePort());
   const child = spawn(process.execPath, [SERVER, '--port', String(port), '--dir', dir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  killOnExit(child);
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
