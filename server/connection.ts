@@ -13,6 +13,7 @@ import type { Coordinator } from '../cluster/coordinator';
 import { RequestParser } from '../protocol/parser';
 import { ReplyWriter } from '../protocol/writer';
 import { Client } from './client';
+import { ClientSocket } from './client-socket';
 import { queueReply } from './reply-flush';
 import type { Dispatcher } from './dispatch';
 import type { ServerState } from './state';
@@ -20,7 +21,8 @@ import type { ServerState } from './state';
 /** Most commands gathered before they run (a read of small pipelined commands holds a few hundred). */
 const MAX_BATCH = 64;
 
-export function serveConnection(socket: net.Socket, state: ServerState, store: Coordinator, dispatcher: Dispatcher): Client {
+/** Serves an accepted socket that Node has not read from (see ClientSocket). */
+export function serveConnection(socket: net.Socket, state: ServerState, store: Coordinator, dispatcher: Dispatcher): { client: Client; conn: ClientSocket } {
   const client = new Client(
     state.newClientId(),
     `${socket.remoteAddress}:${socket.remotePort}`,
@@ -69,12 +71,24 @@ export function serveConnection(socket: net.Socket, state: ServerState, store: C
   state.clients.set(client.id, client);
   state.stats.connectionsReceived++;
   socket.setNoDelay(true);
-  client.disconnect = () => socket.destroy();
+  const conn = new ClientSocket(
+    socket,
+    (chunk) => {
+      if (broken || client.closing) return;
+      if (waiting) backlog.push(chunk);
+      else consume(chunk);
+    },
+    () => {
+      state.unwatchAll(client);
+      state.clients.delete(client.id);
+    },
+  );
+  client.disconnect = () => conn.destroy();
 
   const send = (out: Buffer | null): void => {
     if (out !== null) state.stats.netOutputBytes += out.length;
     const end = broken || client.closing;
-    if (out !== null || end) queueReply(socket, out, end);
+    if (out !== null || end) queueReply(conn, out, end);
   };
 
   const consume = (chunk: Buffer): void => {
@@ -93,32 +107,22 @@ export function serveConnection(socket: net.Socket, state: ServerState, store: C
       return;
     }
     waiting = true;
-    socket.pause();
+    conn.pause();
     durable.then(
       () => {
         waiting = false;
         send(out);
-        if (socket.destroyed || broken || client.closing) return;
-        socket.resume();
+        if (!conn.isOpen || broken || client.closing) return;
+        conn.resume();
         while (!waiting && backlog.length > 0) consume(backlog.shift() as Buffer);
       },
       (err: Error) => {
         // The writes these replies acknowledge did not reach the disk: no reply may say OK.
         console.error(`dynkv: closing client ${client.addr}: ${err.message}`);
-        socket.destroy();
+        conn.destroy();
       },
     );
   };
 
-  socket.on('data', (chunk: Buffer) => {
-    if (broken || client.closing) return;
-    if (waiting) backlog.push(chunk);
-    else consume(chunk);
-  });
-  socket.on('error', () => socket.destroy());
-  socket.on('close', () => {
-    state.unwatchAll(client);
-    state.clients.delete(client.id);
-  });
-  return client;
+  return { client, conn };
 }

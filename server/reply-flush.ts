@@ -5,21 +5,21 @@
 // many connections reach a client (redis-benchmark, a pooled driver) in one
 // burst that it handles in one wakeup. Fewer wakeups on both sides is most
 // of the cost on a virtual machine, where each one is an interrupt.
-import type net from 'node:net';
+import type { ClientSocket } from './client-socket';
 
 interface Pending {
-  socket: net.Socket;
+  socket: ClientSocket;
   out: Buffer[];
   end: boolean;
 }
 
-const pending = new Map<net.Socket, Pending>();
+const pending = new Map<ClientSocket, Pending>();
 let scheduled = false;
 
 function flush(): void {
   scheduled = false;
   for (const p of pending.values()) {
-    if (!p.socket.destroyed) {
+    if (p.socket.isOpen) {
       if (p.out.length === 1) p.socket.write(p.out[0]);
       else if (p.out.length > 1) p.socket.write(Buffer.concat(p.out));
       if (p.end) p.socket.end();
@@ -29,7 +29,7 @@ function flush(): void {
 }
 
 /** Queues out (if any) for socket, to be written at the end of this turn; `end` closes the socket after it. */
-export function queueReply(socket: net.Socket, out: Buffer | null, end: boolean): void {
+export function queueReply(socket: ClientSocket, out: Buffer | null, end: boolean): void {
   let p = pending.get(socket);
   if (p === undefined) pending.set(socket, (p = { socket, out: [], end: false }));
   if (out !== null) p.out.push(out);

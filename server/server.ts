@@ -4,6 +4,7 @@
 // down cleanly: stop accepting, close clients, flush, fsync, close.
 import net from 'node:net';
 import { LocalCoordinator, type Coordinator } from '../cluster/coordinator';
+import type { ClientSocket } from './client-socket';
 import { serveConnection } from './connection';
 import { Dispatcher } from './dispatch';
 import { startActiveExpiry } from './expiry';
@@ -35,29 +36,38 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     () => state.stats.expiredKeys++,
   );
   const dispatcher = new Dispatcher(state, store);
-  const sockets = new Set<net.Socket>();
+  const refused = new Set<net.Socket>();
+  const conns = new Set<ClientSocket>();
+
+  const refuse = (socket: net.Socket, reply: string): void => {
+    state.stats.rejectedConnections++;
+    refused.add(socket);
+    socket.on('close', () => refused.delete(socket));
+    socket.on('error', () => socket.destroy());
+    socket.resume(); // accepted paused: read, so the client's close is seen
+    socket.end(reply);
+  };
 
   const onConnection = (socket: net.Socket): void => {
     if (state.clients.size >= state.config.maxclients) {
-      state.stats.rejectedConnections++;
-      socket.end('-ERR max number of clients reached\r\n');
+      refuse(socket, '-ERR max number of clients reached\r\n');
       return;
     }
     if (state.config.protectedMode && state.config.requirepass === '' && !isLoopback(socket.remoteAddress)) {
-      state.stats.rejectedConnections++;
-      socket.end(PROTECTED_MODE_ERROR);
+      refuse(socket, PROTECTED_MODE_ERROR);
       return;
     }
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    serveConnection(socket, state, store, dispatcher);
+    const { conn } = serveConnection(socket, state, store, dispatcher);
+    conns.add(conn);
+    void conn.closed.then(() => conns.delete(conn));
   };
 
   const listeners: net.Server[] = [];
   let port = config.port;
   try {
     for (const host of config.bind) {
-      const server = net.createServer(onConnection);
+      // Paused: the native socket layer reads client connections, not Node (client-socket.ts).
+      const server = net.createServer({ pauseOnConnect: true }, onConnection);
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host.startsWith('-') ? host.slice(1) : host, () => {
@@ -85,12 +95,15 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       closing ??= (async () => {
         stopExpiry();
         clearInterval(opsSampler);
-        await Promise.all(listeners.map((l) => new Promise<void>((resolve) => l.close(() => resolve()))).concat(
-          [...sockets].map((s) => new Promise<void>((resolve) => {
-            s.once('close', () => resolve());
-            s.destroy();
-          })),
-        ));
+        const clientsClosed = [...conns].map((c) => {
+          c.destroy();
+          return c.closed;
+        });
+        const refusedClosed = [...refused].map((s) => new Promise<void>((resolve) => {
+          s.once('close', () => resolve());
+          s.destroy();
+        }));
+        await Promise.all([...listeners.map((l) => new Promise<void>((resolve) => l.close(() => resolve()))), ...clientsClosed, ...refusedClosed]);
         store.close();
       })();
       return closing;
