@@ -4,6 +4,7 @@
 // down cleanly: stop accepting, close clients, flush, fsync, close.
 import net from 'node:net';
 import { LocalCoordinator, type Coordinator } from '../cluster/coordinator';
+import { ReplyWriter } from '../protocol/writer';
 import type { ClientSocket } from './client-socket';
 import { serveConnection } from './connection';
 import { Dispatcher } from './dispatch';
@@ -36,6 +37,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     () => state.stats.expiredKeys++,
   );
   const dispatcher = new Dispatcher(state, store);
+  const reply = new ReplyWriter();
   const refused = new Set<net.Socket>();
   const conns = new Set<ClientSocket>();
 
@@ -57,7 +59,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
       refuse(socket, PROTECTED_MODE_ERROR);
       return;
     }
-    const { conn } = serveConnection(socket, state, store, dispatcher);
+    const { conn } = serveConnection(socket, state, store, dispatcher, reply);
     conns.add(conn);
     void conn.closed.then(() => conns.delete(conn));
   };
