@@ -20,14 +20,10 @@ import { randomInt } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { EngineOptions } from '../engine/index';
+import type { ScanPage } from './coordinator';
 import { Databases } from './databases';
 import { CorruptVersionsError, decodeVersions, decodeWinner, encodeVersions } from './version-codec';
 import { EMPTY_VERSIONS, equalVersions, merge, update, type Actor, type KeyVersions, type VersionVector, type VersionWrite } from './versions';
-
-export interface ScanPage {
-  cursor: bigint;
-  keys: Buffer[];
-}
 
 export interface CoordinatedWrite {
   /** The key's versions after the write: what the coordinator sends to the other replicas. */

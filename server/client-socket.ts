@@ -50,6 +50,30 @@ export class ClientSocket {
     return this.open;
   }
 
+  /** Replies held for the end of the event-loop turn (reply-flush.ts). */
+  private held: Buffer[] = [];
+  private endHeld = false;
+  private holding = false;
+
+  /** Holds out (if any) and, with `end`, a close after it; true when nothing was held before. */
+  hold(out: Buffer | null, end: boolean): boolean {
+    if (out !== null) this.held.push(out);
+    if (end) this.endHeld = true;
+    const first = !this.holding;
+    this.holding = true;
+    return first;
+  }
+
+  /** Writes what hold() kept, in one write, then ends if asked. */
+  release(): void {
+    const held = this.held;
+    if (this.open && held.length > 0) this.handle.write(held.length === 1 ? held[0] : Buffer.concat(held));
+    if (this.endHeld) this.end();
+    held.length = 0;
+    this.endHeld = false;
+    this.holding = false;
+  }
+
   write(out: Buffer): void {
     if (this.open) this.handle.write(out);
   }

@@ -7,35 +7,17 @@
 // of the cost on a virtual machine, where each one is an interrupt.
 import type { ClientSocket } from './client-socket';
 
-interface Pending {
-  socket: ClientSocket;
-  out: Buffer[];
-  end: boolean;
-}
-
-const pending = new Map<ClientSocket, Pending>();
-let scheduled = false;
+/** Sockets holding replies for this turn, each once. */
+const holding: ClientSocket[] = [];
 
 function flush(): void {
-  scheduled = false;
-  for (const p of pending.values()) {
-    if (p.socket.isOpen) {
-      if (p.out.length === 1) p.socket.write(p.out[0]);
-      else if (p.out.length > 1) p.socket.write(Buffer.concat(p.out));
-      if (p.end) p.socket.end();
-    }
-  }
-  pending.clear();
+  for (let i = 0; i < holding.length; i++) holding[i].release();
+  holding.length = 0;
 }
 
 /** Queues out (if any) for socket, to be written at the end of this turn; `end` closes the socket after it. */
 export function queueReply(socket: ClientSocket, out: Buffer | null, end: boolean): void {
-  let p = pending.get(socket);
-  if (p === undefined) pending.set(socket, (p = { socket, out: [], end: false }));
-  if (out !== null) p.out.push(out);
-  if (end) p.end = true;
-  if (!scheduled) {
-    scheduled = true;
-    setImmediate(flush);
-  }
+  if (!socket.hold(out, end)) return;
+  if (holding.length === 0) setImmediate(flush);
+  holding.push(socket);
 }

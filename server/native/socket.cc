@@ -93,7 +93,6 @@ class NativeSocket : public Napi::ObjectWrap<NativeSocket> {
     }
     if (len > 0) {
       pending_.emplace_back(data, data + len);
-      pendingBytes_ += len;
       watch();
     }
     return Napi::Boolean::New(info.Env(), true);
@@ -160,7 +159,6 @@ class NativeSocket : public Napi::ObjectWrap<NativeSocket> {
       }
       sent_ += size_t(n);
       if (sent_ == front.size()) {
-        pendingBytes_ -= front.size();
         pending_.pop_front();
         sent_ = 0;
       }
@@ -194,7 +192,6 @@ class NativeSocket : public Napi::ObjectWrap<NativeSocket> {
     state_ = kClosed;
     closeError_ = err;
     pending_.clear();
-    pendingBytes_ = 0;
     uv_poll_stop(poll_);
     uv_close(reinterpret_cast<uv_handle_t*>(poll_), &NativeSocket::OnClosed);
   }
@@ -240,7 +237,6 @@ class NativeSocket : public Napi::ObjectWrap<NativeSocket> {
   int closeError_ = 0;
   std::deque<std::vector<uint8_t>> pending_;
   size_t sent_ = 0;
-  size_t pendingBytes_ = 0;
 };
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
