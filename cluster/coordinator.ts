@@ -1,10 +1,19 @@
-// cluster/coordinator.ts — where every command's reads and writes go. The
-// Coordinator interface is what the server sees; LocalCoordinator is the
-// cluster of one (N=R=W=1): each Redis database is its own engine
-// directory (dir/db0 ... dir/db15), opened on first use. The Dynamo
-// replication issue puts a quorum coordinator behind the same interface.
-import type { Engine, EngineOptions, EngineStats, FsyncMode } from '../engine/index';
-import { Databases } from './databases';
+// cluster/coordinator.ts — what the server sees of the store: the Coordinator
+// interface. Every command's reads and writes go through it, on a cluster of
+// one as on many nodes (one code path: dynamo-coordinator.ts is the only
+// implementation). The data calls are synchronous, as Redis's command
+// implementations are; what needs the network happens around them:
+//
+//   route()   -> a node to forward the whole command to, or null to run here
+//   prepare() -> quorum reads of the command's keys (R replies, merged)
+//   begin()   -> the handler runs, synchronously, on what prepare() gathered
+//   end()     -> the writes it made, waiting for their W acks
+//
+// On a cluster of one (`single`) none of this is needed: a command runs at
+// once, its writes acked by the local engine alone.
+import type { EngineStats, FsyncMode } from '../engine/index';
+import type { ClusterMember } from './membership';
+import type { KeyVersions, VersionVector } from './versions';
 
 export interface KeyMeta {
   /** Absolute expiry in ms since the epoch, 0 = none. */
@@ -17,8 +26,41 @@ export interface ScanPage {
   keys: Buffer[];
 }
 
+/** A quorum was not met: the reply is `-DYNUNAVAILABLE needed W=2, got 1`, never a silent success. */
+export class DynUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DynUnavailableError';
+  }
+}
+
+/** What a command does to its keys, for routing: only writes that read first must run at one coordinator per key. */
+export type CommandAccess = 'read' | 'blind-write' | 'read-write';
+
+/** The versions prepare() gathered for keys this node holds no replica of, for the handler to read. */
+export type PreparedView = Map<string, KeyVersions> | null;
+
+export interface ClusterCounters {
+  /** Replicas sent merged versions after a read found them stale. */
+  readRepairs: number;
+  /** Siblings dropped by the per-key bound. */
+  siblingsPruned: number;
+  /** Commands sent to another node to coordinate. */
+  forwarded: number;
+  /** Commands other nodes sent here to coordinate. */
+  forwardsServed: number;
+  /** Requests answered -DYNUNAVAILABLE. */
+  unavailable: number;
+}
+
+export interface ClusterNodeState extends ClusterMember {
+  state: 'myself' | 'up' | 'down';
+}
+
 export interface Coordinator {
   readonly databases: number;
+  /** One member: commands run at once (N=R=W=1), route/prepare/end are not needed. */
+  readonly single: boolean;
   get(db: number, key: Buffer): Buffer | null;
   /** As Engine.getInto: the value read into target at offset; -1 when absent. */
   getInto(db: number, key: Buffer, target: Buffer, offset: number): number;
@@ -42,128 +84,35 @@ export interface Coordinator {
   /** CONFIG SET appendfsync: the new policy for every database. */
   setFsync(mode: FsyncMode): void;
   stats(): EngineStats[];
-  close(): void;
-}
 
-export class LocalCoordinator implements Coordinator {
-  readonly databases: number;
-  private readonly dbs: Databases;
-  private readonly expiryCursor: bigint[];
+  /** Every version of the key the handler can see (DYN.VERSIONS): prepared, or this replica's. */
+  versions(db: number, key: Buffer): KeyVersions;
+  /** DYN.SET / DYN.DEL: a write that resolves the siblings `context` covers; value null writes a tombstone. w overrides W. */
+  writeWithContext(db: number, key: Buffer, value: Buffer | null, expireAt: number, context: VersionVector | 'local', w: number | null): void;
+  /** The node a command on these keys must run at, or null for this one. `forwarded`: it came from another node (never forward again). */
+  route(keys: readonly Buffer[], access: CommandAccess, forwarded: boolean): string | null;
+  /** Runs the command at that node; resolves with its raw reply, or null when the node did not answer (route again). */
+  forward(node: string, db: number, resp: number, argv: readonly Buffer[]): Promise<Buffer | null>;
+  /** Quorum reads of the keys (r overrides R); rejects with DynUnavailableError. */
+  prepare(db: number, keys: readonly Buffer[], r: number | null): Promise<PreparedView>;
+  /** Before the handler: what it reads of keys held elsewhere; origin = the node that forwarded the command. */
+  begin(view: PreparedView, origin: string | null): void;
+  /** After the handler: resolves once its writes have their W acks (null: nothing to wait for); the string is the error reply. */
+  end(): Promise<string | null> | null;
+  /** Called with a command another node forwards here; set by the server. */
+  onForward: ((db: number, resp: number, argv: Buffer[], from: string) => Promise<Buffer>) | null;
 
-  /**
-   * onWrite hears of every key a write changed (set, or delete of a live
-   * key): WATCH's invalidation hangs on it. onExpire hears of every key
-   * reclaimed because a read found it expired (INFO's expired_keys).
-   */
-  constructor(
-    dir: string,
-    options: EngineOptions,
-    databases = 16,
-    private readonly onWrite: (db: number, key: Buffer) => void = () => undefined,
-    private readonly onExpire: (db: number, key: Buffer) => void = () => undefined,
-  ) {
-    this.databases = databases;
-    this.dbs = new Databases(dir, options, databases);
-    this.expiryCursor = new Array<bigint>(databases).fill(0n);
-  }
-
-  private existing(db: number): Engine | null {
-    return this.dbs.existing(db);
-  }
-
-  get(db: number, key: Buffer): Buffer | null {
-    const e = this.existing(db);
-    if (e === null) return null;
-    const value = e.get(key);
-    if (value === null) this.expireOnAccess(db, e, key);
-    return value;
-  }
-
-  getInto(db: number, key: Buffer, target: Buffer, offset: number): number {
-    const e = this.existing(db);
-    if (e === null) return -1;
-    const len = e.getInto(key, target, offset);
-    if (len < 0) this.expireOnAccess(db, e, key);
-    return len;
-  }
-
-  prefetch(db: number, keys: Buffer, lens: Uint32Array, count: number): void {
-    this.dbs.existing(db)?.prefetch(keys, lens, count);
-  }
-
-  meta(db: number, key: Buffer): KeyMeta | null {
-    const e = this.existing(db);
-    if (e === null) return null;
-    const info = e.info(key);
-    if (info === null) {
-      this.expireOnAccess(db, e, key);
-      return null;
-    }
-    return { expireAt: info.expireAt, length: info.valueLength };
-  }
-
-  /** A miss may be an expired key: reclaim it now, as Redis does on access. */
-  private expireOnAccess(db: number, e: Engine, key: Buffer): void {
-    if (!e.expireIfDue(key)) return;
-    this.dbs.wrote(db, e.lastSeq);
-    this.onExpire(db, key);
-  }
-
-  set(db: number, key: Buffer, value: Buffer, expireAt: number): void {
-    this.dbs.wrote(db, this.dbs.open(db).put(key, value, { expireAt }));
-    this.onWrite(db, key);
-  }
-
-  delete(db: number, key: Buffer): boolean {
-    const e = this.existing(db);
-    if (e === null) return false;
-    const removed = e.delete(key);
-    this.dbs.wrote(db, e.lastSeq);
-    if (removed) this.onWrite(db, key);
-    return removed;
-  }
-
-  scan(db: number, cursor: bigint, count: number): ScanPage {
-    const e = this.existing(db);
-    if (e === null) return { cursor: 0n, keys: [] };
-    return e.scan(cursor, count);
-  }
-
-  size(db: number): number {
-    return this.existing(db)?.stats().keys ?? 0;
-  }
-
-  expiring(db: number): number {
-    return this.existing(db)?.stats().expiring ?? 0;
-  }
-
-  flush(db: number): void {
-    this.dbs.flush(db);
-    this.expiryCursor[db] = 0n;
-  }
-
-  reclaimExpired(db: number, limit: number): number {
-    const e = this.existing(db);
-    if (e === null) return 0;
-    const { cursor, reclaimed } = e.reclaimExpired(this.expiryCursor[db], limit);
-    this.expiryCursor[db] = cursor;
-    if (reclaimed > 0) this.dbs.wrote(db, e.lastSeq);
-    return reclaimed;
-  }
-
-  durable(): Promise<void> | null {
-    return this.dbs.durable();
-  }
-
-  setFsync(mode: FsyncMode): void {
-    this.dbs.setFsync(mode);
-  }
-
-  stats(): EngineStats[] {
-    return this.dbs.stats();
-  }
-
-  close(): void {
-    this.dbs.close();
-  }
+  readonly selfId: string;
+  readonly n: number;
+  readonly r: number;
+  readonly w: number;
+  readonly counters: ClusterCounters;
+  preferenceList(key: Buffer): readonly string[];
+  nodes(): ClusterNodeState[];
+  /** Partition -> owner, the ring's partition count and slots per partition. */
+  ring(): { partitions: number; slotsPerPartition: number; owners: string[] };
+  /** DYN.FAULT: drop all bus traffic with a peer, or heal every drop; false when fault injection is off. */
+  fault(drop: string | null): boolean;
+  start(): Promise<void>;
+  close(): Promise<void>;
 }

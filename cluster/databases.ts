@@ -3,7 +3,7 @@
 // exist are opened at start, so a locked or corrupt directory is found at
 // once). Tracks each database's latest write so durable() can wait for the
 // fsync that covers everything written so far (appendfsync always).
-// LocalCoordinator and ReplicaStore keep their data here.
+// ReplicaStore keeps its data here.
 import fs from 'node:fs';
 import path from 'node:path';
 import { Engine, type EngineOptions, type EngineStats, type FsyncMode } from '../engine/index';

@@ -1,28 +1,25 @@
 // cluster/replica-store.ts — this node's replicas of keys: each key's versions
 // (versions.ts), encoded by version-codec.ts, stored as the key's value in the
-// local engine. As LocalCoordinator, each Redis database is its own engine
-// directory (dir/db0 ... dir/db15), opened on first write. Synchronous, as the
-// engine is: the quorum coordinator calls coordinate() for the write it
+// local engine. Each Redis database is its own engine directory (dir/db0 ...
+// dir/db15), opened on first write. Synchronous, as the engine is: the
+// coordinator calls localWrite() or coordinate() for the writes it
 // coordinates and apply() for the versions other replicas send (their writes,
-// read repair), then sends or acks.
+// read repair), then sends or acks. GET reads the winner straight from the
+// record (locateWinner), a plain SET rewrites it without decoding the
+// siblings it supersedes (encodeLocalWrite).
 //
 // Tombstones and expiry are versions: a DEL is a sibling without a value and
 // an expired sibling stays a sibling, so neither an older sibling nor a stale
-// replica's copy can come back (no resurrection). So the engine record always
-// has expireAt 0 and is never deleted: the engine must not reclaim a key on
-// its own, the versions decide. Reaping tombstones and expired versions needs
-// to know that every replica has them: it waits for the anti-entropy issue.
-//
-// The incarnation (dir/incarnation) makes this node's actor, node#incarnation:
-// a data dir that is new gets a fresh one, so a node that lost its data never
-// reuses a dot it wrote before (Riak's KV679).
-import { randomInt } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
-import type { EngineOptions } from '../engine/index';
+// replica's copy can come back (no resurrection). So with other replicas
+// (N > 1) the engine record has expireAt 0 and is never deleted: the versions
+// decide, and reaping tombstones and expired versions waits for anti-entropy
+// to know every replica has them. With N = 1 nothing can come back: a
+// deleted key's record goes at once and the engine expires records itself
+// (reap mode), as a single Redis does.
+import type { EngineOptions, EngineStats, FsyncMode } from '../engine/index';
 import type { ScanPage } from './coordinator';
 import { Databases } from './databases';
-import { CorruptVersionsError, decodeVersions, decodeWinner, encodeVersions } from './version-codec';
+import { CorruptVersionsError, decodeVersions, encodeLocalWrite, encodeVersions, locateWinner, type WinnerLocation } from './version-codec';
 import { EMPTY_VERSIONS, equalVersions, merge, update, type Actor, type KeyVersions, type VersionVector, type VersionWrite } from './versions';
 
 export interface CoordinatedWrite {
@@ -37,69 +34,6 @@ export interface AppliedVersions extends CoordinatedWrite {
   changed: boolean;
 }
 
-/** A dir/incarnation file that is not what incarnation() writes. */
-export class InvalidIncarnationError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InvalidIncarnationError';
-  }
-}
-
-const INCARNATION_FILE = 'incarnation';
-/** crypto.randomInt's widest range: 2^48 values. */
-const INCARNATION_LIMIT = 2 ** 48;
-
-/**
- * This data dir's incarnation number, from dir/incarnation; a dir without
- * that file (new, wiped, or the file lost) gets a fresh one, written with
- * fsync and rename so a crash leaves either no file or the whole number.
- *
- * A fresh incarnation is a random number in 1..2^48-1 from the CSPRNG, not
- * the wall clock: a wiped dir cannot know its old number, and a node whose
- * disk was replaced often starts on a clock that is not yet right, which
- * would silently reuse an old millisecond. Two incarnations of one node
- * collide with probability 2^-48 per pair, whatever the clock does. Giving a
- * data dir that still holds data a new incarnation is always safe: its old
- * dots keep the old actor.
- */
-export function incarnation(dir: string): number {
-  const file = path.join(dir, INCARNATION_FILE);
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    return createIncarnation(dir, file);
-  }
-  const match = /^([1-9][0-9]*)\n$/.exec(text);
-  const number = match === null ? NaN : Number(match[1]);
-  if (!Number.isSafeInteger(number) || number >= INCARNATION_LIMIT) {
-    throw new InvalidIncarnationError(`${file} holds ${JSON.stringify(text.slice(0, 40))}, not an incarnation number (1..2^48-1 and a newline)`);
-  }
-  return number;
-}
-
-function createIncarnation(dir: string, file: string): number {
-  const number = randomInt(1, INCARNATION_LIMIT);
-  fs.mkdirSync(dir, { recursive: true });
-  const temporary = `${file}.tmp`;
-  const fd = fs.openSync(temporary, 'w');
-  try {
-    fs.writeSync(fd, `${number}\n`);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  fs.renameSync(temporary, file);
-  const dirFd = fs.openSync(dir, 'r');
-  try {
-    fs.fsyncSync(dirFd);
-  } finally {
-    fs.closeSync(dirFd);
-  }
-  return number;
-}
-
 /** A key for an error message, as redis-cli quotes it: printable ASCII as is, other bytes as \xNN, long keys cut. */
 function quotedKey(key: Buffer): string {
   const shown = 64;
@@ -112,19 +46,108 @@ function quotedKey(key: Buffer): string {
   return key.length > shown ? `${text}..." (${key.length} bytes)` : `${text}"`;
 }
 
+/** What a read of one key finds on this replica, for KeyMeta. */
+export interface ReplicaMeta {
+  expireAt: number;
+  length: number;
+}
+
+/** A record's winner, classified for the key counts: none, a value, a value with an expiry, a tombstone. */
+const enum WinnerKind {
+  None,
+  Value,
+  Expiring,
+  Tombstone,
+}
+
 export class ReplicaStore {
   readonly databases: number;
   private readonly dbs: Databases;
+  private readonly where: WinnerLocation = { valueOffset: 0, valueLength: -1, expireAt: 0, siblings: 0 };
+  /** Kept mode only, per database: records whose winner is a tombstone, and those with an expiry (null until counted). */
+  private readonly tombstones: (number | null)[];
+  private readonly expiringCount: (number | null)[];
 
-  constructor(dir: string, options: EngineOptions, databases = 16) {
+  /**
+   * `reap`: no other replica holds these keys (N = 1), so nothing can bring
+   * an old version back: a record whose every sibling is a tombstone is
+   * deleted from the engine at once, and the engine expires a record when
+   * its last value sibling expires (Redis's own expiry and DBSIZE). Without
+   * it (N > 1) records are kept, tombstones and expired versions included,
+   * until anti-entropy knows every replica has them.
+   */
+  constructor(
+    dir: string,
+    options: EngineOptions,
+    databases = 16,
+    readonly reap = false,
+  ) {
     this.databases = databases;
     this.dbs = new Databases(dir, options, databases);
+    this.tombstones = new Array<number | null>(databases).fill(null);
+    this.expiringCount = new Array<number | null>(databases).fill(null);
   }
 
   /** This replica's versions of the key, tombstones and expired siblings included; null when it has none. */
   read(db: number, key: Buffer): KeyVersions | null {
-    const record = this.dbs.existing(db)?.get(key) ?? null;
+    const record = this.record(db, key);
     return record === null ? null : this.decode(db, key, record, decodeVersions);
+  }
+
+  /** The key's stored record (encoded versions); null when this replica has none. */
+  record(db: number, key: Buffer): Buffer | null {
+    return this.dbs.existing(db)?.get(key) ?? null;
+  }
+
+  /**
+   * The winner's value read into target at offset (the GET fast path): its
+   * length, or -1 when the winner is a tombstone, expired, or the
+   * key is absent. A length past target's room means nothing was read: call
+   * again with at least that much room.
+   */
+  getInto(db: number, key: Buffer, target: Buffer, offset: number): number {
+    const e = this.dbs.existing(db);
+    if (e === null) return -1;
+    const len = e.getInto(key, target, offset);
+    if (len < 0 || len > target.length - offset) return len;
+    const w = this.where;
+    this.locate(db, key, target, offset, offset + len);
+    if (!this.live()) return -1;
+    if (w.valueOffset !== offset) target.copyWithin(offset, w.valueOffset, w.valueOffset + w.valueLength);
+    return w.valueLength;
+  }
+
+  /** The winner's value (a view into the record read), or null as getInto's -1. */
+  get(db: number, key: Buffer): Buffer | null {
+    const record = this.record(db, key);
+    if (record === null) return null;
+    const w = this.where;
+    this.locate(db, key, record, 0, record.length);
+    if (!this.live()) return null;
+    return record.subarray(w.valueOffset, w.valueOffset + w.valueLength);
+  }
+
+  /** The winner's expiry and length when it reads as a value. */
+  meta(db: number, key: Buffer): ReplicaMeta | null {
+    const record = this.record(db, key);
+    if (record === null) return null;
+    const w = this.where;
+    this.locate(db, key, record, 0, record.length);
+    if (!this.live()) return null;
+    return { expireAt: w.expireAt, length: w.valueLength };
+  }
+
+  /**
+   * A plain Redis SET or DEL coordinated here: the new version supersedes
+   * every sibling this replica has (encodeLocalWrite). Returns the record
+   * written, what the coordinator sends to the other replicas.
+   */
+  localWrite(db: number, key: Buffer, actor: Actor, write: VersionWrite): Buffer {
+    const current = this.record(db, key);
+    const before = this.reap ? WinnerKind.None : this.kind(db, key, current);
+    const record = encodeLocalWrite(current, actor, write);
+    this.storeRecord(db, key, record, write.value === null ? WinnerKind.Tombstone : write.expireAt === 0 ? WinnerKind.Value : WinnerKind.Expiring, before, write.value === null ? -1 : write.expireAt);
+    return record;
   }
 
   /**
@@ -136,7 +159,7 @@ export class ReplicaStore {
   coordinate(db: number, key: Buffer, context: VersionVector | 'local', actor: Actor, write: VersionWrite, maxSiblings: number): CoordinatedWrite {
     const current = this.read(db, key) ?? EMPTY_VERSIONS;
     const result = update(current, context === 'local' ? current.clock : context, actor, write, maxSiblings);
-    this.store(db, key, result.versions);
+    this.store(db, key, current, result.versions);
     return result;
   }
 
@@ -145,36 +168,136 @@ export class ReplicaStore {
     const current = this.read(db, key) ?? EMPTY_VERSIONS;
     const { versions, pruned } = merge(current, incoming, maxSiblings);
     const changed = !equalVersions(versions, current);
-    if (changed) this.store(db, key, versions);
+    if (changed) this.store(db, key, current, versions);
     return { versions, changed, pruned };
   }
 
-  private store(db: number, key: Buffer, versions: KeyVersions): void {
-    // expireAt 0: the engine never drops a version record on its own.
-    this.dbs.wrote(db, this.dbs.open(db).put(key, encodeVersions(versions), { expireAt: 0 }));
+  private store(db: number, key: Buffer, current: KeyVersions, versions: KeyVersions): void {
+    const top = versions.siblings[0];
+    const after = top === undefined ? WinnerKind.None : top.value === null ? WinnerKind.Tombstone : top.expireAt === 0 ? WinnerKind.Value : WinnerKind.Expiring;
+    const old = current.siblings[0];
+    const before = old === undefined ? WinnerKind.None : old.value === null ? WinnerKind.Tombstone : old.expireAt === 0 ? WinnerKind.Value : WinnerKind.Expiring;
+    this.storeRecord(db, key, encodeVersions(versions), after, before, recordExpiry(versions));
   }
 
   /**
-   * Keys of db whose winner is live at `now` (neither a tombstone nor
+   * Writes the record. Reap mode: a record without a value sibling is
+   * deleted (expiry -1), and the engine expires it with its last value;
+   * kept mode: expireAt 0, the engine never drops a version on its own.
+   */
+  private storeRecord(db: number, key: Buffer, record: Buffer, after: WinnerKind, before: WinnerKind, expiry: number): void {
+    if (this.reap) {
+      if (expiry < 0) {
+        const e = this.dbs.existing(db);
+        if (e === null) return;
+        e.delete(key);
+        this.dbs.wrote(db, e.lastSeq);
+        return;
+      }
+      this.dbs.wrote(db, this.dbs.open(db).put(key, record, { expireAt: expiry }));
+      return;
+    }
+    this.dbs.wrote(db, this.dbs.open(db).put(key, record, { expireAt: 0 }));
+    this.recount(db, before, after);
+  }
+
+  private recount(db: number, before: WinnerKind, after: WinnerKind): void {
+    const tombstones = this.tombstones[db];
+    if (tombstones !== null) this.tombstones[db] = tombstones + (after === WinnerKind.Tombstone ? 1 : 0) - (before === WinnerKind.Tombstone ? 1 : 0);
+    const expiring = this.expiringCount[db];
+    if (expiring !== null) this.expiringCount[db] = expiring + (after === WinnerKind.Expiring ? 1 : 0) - (before === WinnerKind.Expiring ? 1 : 0);
+  }
+
+  private kind(db: number, key: Buffer, record: Buffer | null): WinnerKind {
+    if (record === null) return WinnerKind.None;
+    const w = this.where;
+    this.locate(db, key, record, 0, record.length);
+    if (w.siblings === 0) return WinnerKind.None;
+    if (w.valueLength < 0) return WinnerKind.Tombstone;
+    return w.expireAt === 0 ? WinnerKind.Value : WinnerKind.Expiring;
+  }
+
+  /**
+   * Keys of db whose winner is live now (neither a tombstone nor
    * expired), in ring-hash order from cursor (0n to start; 0n back when
    * done). A page may hold fewer than `count` keys, as Redis's SCAN may.
    */
-  scan(db: number, cursor: bigint, count: number, now: number): ScanPage {
+  scan(db: number, cursor: bigint, count: number): ScanPage {
     const e = this.dbs.existing(db);
     if (e === null) return { cursor: 0n, keys: [] };
     const page = e.scan(cursor, count);
-    const keys = page.keys.filter((key) => {
-      const record = e.get(key);
-      if (record === null) return false;
-      const top = this.decode(db, key, record, decodeWinner);
-      return top !== null && top.value !== null && (top.expireAt === 0 || top.expireAt > now);
-    });
+    if (this.reap) return page;
+    const keys = page.keys.filter((key) => this.meta(db, key) !== null);
     return { cursor: page.cursor, keys };
+  }
+
+  /** Keys of db, expired ones not yet reclaimed included (as Redis's DBSIZE); tombstones are not keys. */
+  size(db: number): number {
+    const e = this.dbs.existing(db);
+    if (e === null) return 0;
+    const keys = e.stats().keys;
+    return this.reap ? keys : keys - this.counted(db).tombstones;
+  }
+
+  /** Keys of db whose winner has an expiry. */
+  expiring(db: number): number {
+    const e = this.dbs.existing(db);
+    if (e === null) return 0;
+    return this.reap ? e.stats().expiring : this.counted(db).expiring;
+  }
+
+  /** Kept mode: the tombstone and expiry counts of db, counted once by a full scan, then kept up to date by every write. */
+  private counted(db: number): { tombstones: number; expiring: number } {
+    let tombstones = this.tombstones[db];
+    let expiring = this.expiringCount[db];
+    if (tombstones === null || expiring === null) {
+      tombstones = 0;
+      expiring = 0;
+      const e = this.dbs.existing(db);
+      let cursor = 0n;
+      if (e !== null) {
+        do {
+          const page = e.scan(cursor, 1000);
+          for (const key of page.keys) {
+            const kind = this.kind(db, key, e.get(key));
+            if (kind === WinnerKind.Tombstone) tombstones++;
+            else if (kind === WinnerKind.Expiring) expiring++;
+          }
+          cursor = page.cursor;
+        } while (cursor !== 0n);
+      }
+      this.tombstones[db] = tombstones;
+      this.expiringCount[db] = expiring;
+    }
+    return { tombstones, expiring };
+  }
+
+  /** Reap mode: the engine's record expired at `now`; reclaims it (a tombstone in the log). True when it did. */
+  expireIfDue(db: number, key: Buffer): boolean {
+    const e = this.dbs.existing(db);
+    if (!this.reap || e === null || !e.expireIfDue(key)) return false;
+    this.dbs.wrote(db, e.lastSeq);
+    return true;
+  }
+
+  /** Reap mode: reclaims up to `limit` expired records from cursor; kept mode reclaims nothing (anti-entropy will). */
+  reclaimExpired(db: number, cursor: bigint, limit: number): { cursor: bigint; reclaimed: number } {
+    const e = this.dbs.existing(db);
+    if (!this.reap || e === null) return { cursor: 0n, reclaimed: 0 };
+    const result = e.reclaimExpired(cursor, limit);
+    if (result.reclaimed > 0) this.dbs.wrote(db, e.lastSeq);
+    return result;
+  }
+
+  prefetch(db: number, keys: Buffer, lens: Uint32Array, count: number): void {
+    this.dbs.existing(db)?.prefetch(keys, lens, count);
   }
 
   /** Drops db's whole engine directory (FLUSHDB on this replica). */
   flush(db: number): void {
     this.dbs.flush(db);
+    this.tombstones[db] = null;
+    this.expiringCount[db] = null;
   }
 
   /** Resolves once every write made so far is durable under the fsync policy; null when already. */
@@ -182,8 +305,37 @@ export class ReplicaStore {
     return this.dbs.durable();
   }
 
+  setFsync(mode: FsyncMode): void {
+    this.dbs.setFsync(mode);
+  }
+
+  stats(): EngineStats[] {
+    return this.dbs.stats();
+  }
+
   close(): void {
     this.dbs.close();
+  }
+
+  /**
+   * Whether the winner this.where holds reads as a value now. The clock is
+   * read only when it can matter: in reap mode the engine already hides a
+   * record whose only sibling expired.
+   */
+  private live(): boolean {
+    const w = this.where;
+    if (w.valueLength < 0) return false;
+    return w.expireAt === 0 || (this.reap && w.siblings === 1) || w.expireAt > Date.now();
+  }
+
+  /** locateWinner into this.where; a corrupt record throws CorruptVersionsError naming the db and key. */
+  private locate(db: number, key: Buffer, bytes: Buffer, start: number, end: number): void {
+    try {
+      locateWinner(bytes, start, end, this.where);
+    } catch (err) {
+      if (err instanceof CorruptVersionsError) throw new CorruptVersionsError(`db ${db} key ${quotedKey(key)}: ${err.message}`);
+      throw err;
+    }
   }
 
   /** Decodes a stored record; a corrupt one throws CorruptVersionsError naming the db and key. */
@@ -195,4 +347,18 @@ export class ReplicaStore {
       throw err;
     }
   }
+}
+
+/**
+ * Reap mode's engine expiry for a record: -1 when it holds no value sibling
+ * (delete it), 0 when a value never expires, else the last value's expiry.
+ */
+function recordExpiry(versions: KeyVersions): number {
+  let last = -1;
+  for (const s of versions.siblings) {
+    if (s.value === null) continue;
+    if (s.expireAt === 0) return 0;
+    last = Math.max(last, s.expireAt);
+  }
+  return last;
 }

@@ -152,7 +152,7 @@ export function update(
 ): VersionsResult {
   if (!isActor(actor)) throw new RangeError(`actor ${JSON.stringify(actor)} is not node#incarnation`);
   checkMs('timestamp', write.timestamp);
-  checkMs('expireAt', write.expireAt);
+  checkExpireAt(write.expireAt);
   const counter = Math.max(versions.clock.get(actor) ?? 0, context.get(actor) ?? 0) + 1;
   const clock = joinClocks(joinClocks(versions.clock, context), new Map([[actor, counter]]));
   const added: Sibling = { dot: { actor, counter }, node: actorNode(actor), value: write.value, timestamp: write.timestamp, expireAt: write.expireAt };
@@ -190,6 +190,11 @@ function bounded(clock: VersionVector, siblings: Sibling[], maxSiblings: number)
   const pruned = Math.max(0, siblings.length - maxSiblings);
   if (pruned > 0) siblings.length = maxSiblings;
   return { versions: { clock, siblings }, pruned };
+}
+
+/** Redis takes expiry times up to int64's largest, which a double rounds to 2^63. */
+function checkExpireAt(ms: number): void {
+  if (!Number.isInteger(ms) || ms < 0 || ms > 2 ** 63) throw new RangeError(`expireAt ${ms} is not an integer of ms from 0 to 2^63`);
 }
 
 function checkMs(name: string, ms: number): void {

@@ -46,6 +46,9 @@ export class RequestParser {
   private readonly onError: (message: string) => void;
   private authRequired = false;
   private dead = false;
+  private paused = false;
+  /** The unparsed rest of a chunk, from a command boundary, while paused. */
+  private held: Buffer | null = null;
 
   /** Arguments of the multibulk being read (null between commands). */
   private argv: Buffer[] | null = null;
@@ -82,8 +85,32 @@ export class RequestParser {
     this.authRequired = required;
   }
 
+  /**
+   * Stops parsing after the command being delivered: the rest of the chunk
+   * is held, unparsed, until resume(). For a command that must run before
+   * the limits for what follows are known (AUTH while earlier replies are
+   * awaited). Feed nothing while paused.
+   */
+  pause(): void {
+    this.paused = true;
+  }
+
+  /** Parses what pause() held; it may pause again. */
+  resume(): void {
+    this.paused = false;
+    const held = this.held;
+    if (held === null) return;
+    this.held = null;
+    this.parse(held, 0);
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
   feed(chunk: Buffer): void {
     if (this.dead || chunk.length === 0) return;
+    if (this.paused) throw new Error('RequestParser.feed while paused');
     let pos = 0;
     if (this.pendingLen > 0) {
       pos = this.completeLine(chunk);
@@ -97,6 +124,10 @@ export class RequestParser {
     const memory = data.buffer as ArrayBuffer;
     const base = data.byteOffset;
     while (pos < end) {
+      if (this.paused) {
+        this.held = data.subarray(pos);
+        return;
+      }
       if (this.bulkLen >= 0) {
         pos = this.gatherBulk(data, pos);
         if (pos < 0) return;

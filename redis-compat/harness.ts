@@ -6,7 +6,7 @@
 // fresh pair of servers. Where dynkv differs from redis 7.0 on purpose, the
 // step names dynkv's expected reply itself (`dynkv` + `why`).
 import { RawClient, ReplyTimeout, encodeCommand, render, type Reply } from './raw-client';
-import { startDynkv, startRedis, type ServerProcess } from './servers';
+import { startDynkv, startDynkvCluster, startRedis, type ServerProcess } from './servers';
 
 export type Arg = string | number | Buffer;
 export type Proto = 2 | 3;
@@ -66,14 +66,19 @@ export function showCommand(step: Step): string {
   return 'custom';
 }
 
-/** The pair of servers a run compares; COMPAT_TARGET=redis compares redis with a second redis (checks the scripts). */
+/**
+ * The pair of servers a run compares; COMPAT_TARGET=redis compares redis
+ * with a second redis (checks the scripts), COMPAT_TARGET=cluster with the
+ * first node of a local 3-node dynkv cluster.
+ */
 export interface Pair {
   redis: ServerProcess;
   dynkv: ServerProcess;
 }
 
 export async function startPair(args: string[] = []): Promise<Pair> {
-  const [redis, dynkv] = await Promise.all([startRedis(args), process.env.COMPAT_TARGET === 'redis' ? startRedis(args) : startDynkv(args)]);
+  const target = process.env.COMPAT_TARGET;
+  const [redis, dynkv] = await Promise.all([startRedis(args), target === 'redis' ? startRedis(args) : target === 'cluster' ? startDynkvCluster(args) : startDynkv(args)]);
   return { redis, dynkv };
 }
 

@@ -119,6 +119,48 @@ export async function startDynkv(extra: string[] = [], dir?: string): Promise<Se
   return launch('dynkv', process.execPath, args, port, dataDir, (out) => out.includes(' ready: '), ownDir);
 }
 
+/** A client port whose bus port (port + 10000) is free too. */
+async function freeClusterPort(taken: Set<number>): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (port + 10000 > 65535 || taken.has(port)) continue;
+    const free = await new Promise<boolean>((resolve) => {
+      const srv = net.createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(port + 10000, '127.0.0.1', () => srv.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+}
+
+/**
+ * A local cluster of `nodes` dynkv processes (N=3, R=2, W=2 unless `extra`
+ * says otherwise) seen through its first node: what the compatibility suite
+ * runs against with COMPAT_TARGET=cluster. stop() stops every node.
+ */
+export async function startDynkvCluster(extra: string[] = [], nodes = 3): Promise<ServerProcess> {
+  const taken = new Set<number>();
+  const ports: number[] = [];
+  for (let i = 0; i < nodes; i++) {
+    const port = await freeClusterPort(taken);
+    taken.add(port);
+    ports.push(port);
+  }
+  const members = ports.map((p) => `127.0.0.1:${p}`).join(',');
+  const cluster = ['--cluster-nodes', members, '--cluster-secret', 'compat-secret'];
+  const all = await Promise.all(
+    ports.map((port) => {
+      const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dynkv-compat-node-'));
+      return launch('dynkv', process.execPath, [DYNKV, '--port', String(port), '--dir', dataDir, ...cluster, ...extra], port, dataDir, (out) => out.includes(' ready: '), true);
+    }),
+  );
+  return {
+    ...all[0],
+    output: () => all.map((s) => `--- node ${s.port} ---\n${s.output()}`).join('\n'),
+    stop: async () => (await Promise.all(all.map((s) => s.stop())))[0],
+  };
+}
+
 /** Resident set size of a process in bytes (VmRSS of /proc/PID/status). */
 export function rssBytes(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');

@@ -27,6 +27,8 @@ export class Client {
   lastActive = Date.now();
   /** Set by QUIT: close once the replies are written. */
   closing = false;
+  /** The node that forwarded this client's command here (cluster-plan.ts), null for a real client. */
+  forwardedFrom: string | null = null;
   /** Closes the connection at once (CLIENT KILL); set by the connection. */
   disconnect: () => void = () => undefined;
 

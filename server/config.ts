@@ -1,8 +1,12 @@
 // server/config.ts — redis-server's way of configuring: an optional config
 // file (`name value ...` lines, # comments) then `--name value ...` flags,
 // later settings winning. Also what CONFIG GET/SET read and change at run
-// time. An unknown or malformed setting is a ConfigError naming it.
+// time. An unknown or malformed setting is a ConfigError naming it. The
+// cluster settings are only stored here; cluster-config.ts checks them
+// together once the client port is bound.
 import fs from 'node:fs';
+import { DEFAULT_PARTITIONS, MAX_WEIGHT } from '../cluster/ring';
+import { SLOT_COUNT } from '../cluster/slot';
 import type { AppendFsync, ServerConfig } from './state';
 
 export class ConfigError extends Error {}
@@ -21,6 +25,16 @@ export function defaultConfig(): ServerConfig {
     protectedMode: true,
     databases: 16,
     configFile: '',
+    clusterNodes: '',
+    clusterN: 0,
+    clusterR: 0,
+    clusterW: 0,
+    clusterPort: 0,
+    clusterSecret: '',
+    clusterWeight: 1,
+    clusterPartitions: DEFAULT_PARTITIONS,
+    clusterTimeout: 1000,
+    enableFaultInjection: false,
   };
 }
 
@@ -129,6 +143,61 @@ export const settings: Record<string, Setting> = {
     mutable: false,
     get: (c) => String(c.databases),
     set: (c, a) => (c.databases = integer('databases', one('databases', a), 1, 256)),
+  },
+  'cluster-nodes': {
+    mutable: false,
+    get: (c) => c.clusterNodes,
+    set: (c, a) => (c.clusterNodes = one('cluster-nodes', a).trim()),
+  },
+  'cluster-n': {
+    mutable: false,
+    get: (c) => String(c.clusterN),
+    set: (c, a) => (c.clusterN = integer('cluster-n', one('cluster-n', a), 0, SLOT_COUNT)),
+  },
+  'cluster-r': {
+    mutable: false,
+    get: (c) => String(c.clusterR),
+    set: (c, a) => (c.clusterR = integer('cluster-r', one('cluster-r', a), 0, SLOT_COUNT)),
+  },
+  'cluster-w': {
+    mutable: false,
+    get: (c) => String(c.clusterW),
+    set: (c, a) => (c.clusterW = integer('cluster-w', one('cluster-w', a), 0, SLOT_COUNT)),
+  },
+  'cluster-port': {
+    mutable: false,
+    get: (c) => String(c.clusterPort),
+    set: (c, a) => (c.clusterPort = integer('cluster-port', one('cluster-port', a), 0, 65535)),
+  },
+  'cluster-secret': {
+    mutable: false,
+    get: (c) => c.clusterSecret,
+    set: (c, a) => (c.clusterSecret = one('cluster-secret', a)),
+  },
+  'cluster-weight': {
+    mutable: false,
+    get: (c) => String(c.clusterWeight),
+    set: (c, a) => (c.clusterWeight = integer('cluster-weight', one('cluster-weight', a), 1, MAX_WEIGHT)),
+  },
+  'cluster-partitions': {
+    mutable: false,
+    get: (c) => String(c.clusterPartitions),
+    set: (c, a) => {
+      const q = integer('cluster-partitions', one('cluster-partitions', a), 1, SLOT_COUNT);
+      // As Ring.create: Q equal partitions of the 16384 slots.
+      if ((q & (q - 1)) !== 0) throw new ConfigError(`argument must be a power of two from 1 to ${SLOT_COUNT} for 'cluster-partitions'`);
+      c.clusterPartitions = q;
+    },
+  },
+  'cluster-timeout': {
+    mutable: false,
+    get: (c) => String(c.clusterTimeout),
+    set: (c, a) => (c.clusterTimeout = integer('cluster-timeout', one('cluster-timeout', a), 1, 3_600_000)),
+  },
+  'enable-fault-injection': {
+    mutable: false,
+    get: (c) => (c.enableFaultInjection ? 'yes' : 'no'),
+    set: (c, a) => (c.enableFaultInjection = yesNo('enable-fault-injection', one('enable-fault-injection', a))),
   },
 };
 

@@ -18,6 +18,9 @@ import { queueReply } from './reply-flush';
 import type { Dispatcher } from './dispatch';
 import type { ServerState } from './state';
 
+/** Stands in the deferred queue for a protocol error met while waiting. */
+const PROTOCOL_ERROR = Buffer.from('protocol error');
+
 /** Most commands gathered before they run (a read of small pipelined commands holds a few hundred). */
 const MAX_BATCH = 64;
 
@@ -43,20 +46,30 @@ export function serveConnection(
   );
   const ctx = dispatcher.context(client, reply);
   let broken = false;
+  /** A reply is awaited (a cluster command's, or the fsync of appendfsync always): what comes meanwhile waits, in order. */
   let waiting = false;
   const backlog: Buffer[] = [];
+  /** Commands parsed while waiting, run in order once the wait is over. */
+  const deferred: Buffer[][] = [];
   let maxBulkLen = state.config.protoMaxBulkLen;
   let gathering = false;
   const batch: Buffer[][] = [];
   const run = (argv: Buffer[]): void => {
     if (client.closing || broken) return;
-    dispatcher.execute(ctx, argv);
+    if (waiting) {
+      deferred.push(argv);
+      // What follows AUTH, HELLO or RESET is parsed under the limits they set: wait for them.
+      if (dispatcher.mayChangeAuth(argv)) parser.pause();
+      return;
+    }
+    const later = dispatcher.execute(ctx, argv);
+    if (later !== null) answerLater(later);
     reply.resp = client.resp;
     parser.setAuthRequired(!client.authenticated); // AUTH, HELLO and RESET change it
   };
   const runBatch = (): void => {
     if (batch.length === 0) return;
-    if (batch.length > 1) dispatcher.prefetch(client, batch);
+    if (batch.length > 1 && !waiting) dispatcher.prefetch(client, batch);
     for (let i = 0; i < batch.length; i++) run(batch[i]);
     batch.length = 0;
   };
@@ -72,6 +85,11 @@ export function serveConnection(
     },
     onError: (message) => {
       runBatch();
+      if (waiting) {
+        // Answered after the replies still awaited, as it was sent.
+        deferred.push([PROTOCOL_ERROR, Buffer.from(message)]);
+        return;
+      }
       broken = true;
       state.stats.errorReplies++;
       reply.error(message);
@@ -102,6 +120,66 @@ export function serveConnection(
     if (out !== null || end) queueReply(conn, out, end);
   };
 
+  /** Sends what this pass wrote, once durable under appendfsync always; false when that wait began. */
+  const finishPass = (): boolean => {
+    const out = reply.take();
+    const durable = state.config.appendfsync === 'always' ? store.durable() : null;
+    if (durable === null) {
+      send(out);
+      return true;
+    }
+    startWait(durable.then(() => out));
+    return false;
+  };
+
+  /** Holds everything after this point until `later` brings the reply due now. */
+  const startWait = (later: Promise<Buffer | null>): void => {
+    waiting = true;
+    conn.pause();
+    later.then(
+      (out) => {
+        waiting = false;
+        send(out);
+        if (!conn.isOpen || broken || client.closing) return;
+        resumeAfterWait();
+      },
+      (err: Error) => {
+        // The writes these replies acknowledge did not reach the disk, or a bug: no reply may say OK.
+        console.error(`dynkv: closing client ${client.addr}: ${err.message}`);
+        conn.destroy();
+      },
+    );
+  };
+
+  /** A command answers later: the replies before it go now, everything after it waits. */
+  const answerLater = (later: Promise<Buffer | null>): void => {
+    send(reply.take());
+    startWait(later);
+  };
+
+  const resumeAfterWait = (): void => {
+    reply.resp = client.resp;
+    while (!waiting && deferred.length > 0) {
+      const argv = deferred.shift() as Buffer[];
+      if (argv[0] === PROTOCOL_ERROR) {
+        broken = true;
+        state.stats.errorReplies++;
+        reply.error(argv[1].toString());
+        break;
+      }
+      run(argv);
+    }
+    if (waiting) return;
+    if (parser.isPaused) {
+      parser.resume();
+      if (waiting) return;
+    }
+    if (!finishPass()) return;
+    if (broken || client.closing) return;
+    conn.resume();
+    while (!waiting && backlog.length > 0) consume(backlog.shift() as Buffer);
+  };
+
   const consume = (chunk: Buffer): void => {
     state.stats.netInputBytes += chunk.length;
     client.lastActive = Date.now();
@@ -112,28 +190,8 @@ export function serveConnection(
     parser.feed(chunk);
     runBatch();
     gathering = false;
-    const out = reply.take();
-    const durable = state.config.appendfsync === 'always' ? store.durable() : null;
-    if (durable === null) {
-      send(out);
-      return;
-    }
-    waiting = true;
-    conn.pause();
-    durable.then(
-      () => {
-        waiting = false;
-        send(out);
-        if (!conn.isOpen || broken || client.closing) return;
-        conn.resume();
-        while (!waiting && backlog.length > 0) consume(backlog.shift() as Buffer);
-      },
-      (err: Error) => {
-        // The writes these replies acknowledge did not reach the disk: no reply may say OK.
-        console.error(`dynkv: closing client ${client.addr}: ${err.message}`);
-        conn.destroy();
-      },
-    );
+    if (waiting) return;
+    finishPass();
   };
 
   return { client, conn };

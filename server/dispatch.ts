@@ -1,11 +1,17 @@
 // server/dispatch.ts — runs one command for one client, as Redis's
 // processCommand: table lookup, arity, authentication, MULTI queueing, the
 // handler, and per-command stats. (WATCH hears of written keys from the store.)
+// On a cluster of more than one node a command with keys, or a write, goes
+// through the coordinator first (cluster-plan.ts): forwarded to the node
+// that must coordinate it, or run here after a quorum read, its reply held
+// until its writes have their W acks. Such a command answers later: execute
+// returns its reply bytes as a promise, and the connection keeps order.
 import { performance } from 'node:perf_hooks';
-import type { Coordinator } from '../cluster/coordinator';
+import { DynUnavailableError, type Coordinator } from '../cluster/coordinator';
 import { EngineError } from '../engine/index';
 import type { ReplyWriter } from '../protocol/writer';
 import type { Client } from './client';
+import { clusterPlan, type ClusterPlan } from './cluster-plan';
 import { CommandLookup } from './command-lookup';
 import { commandTable } from './commands/index';
 import type { CommandContext, CommandSpec } from './commands/types';
@@ -76,36 +82,88 @@ export class Dispatcher {
       reply,
       store: this.store,
       server: this.state,
-      execute: (argv) => this.execute(ctx, argv),
+      execute: (argv) => void this.execute(ctx, argv, false),
     };
     return ctx;
   }
 
-  execute(ctx: CommandContext, argv: Buffer[]): void {
+  /**
+   * Runs the command: null when its reply is written to ctx.reply now;
+   * otherwise it goes through the cluster and the promise brings its reply
+   * bytes (null for none). `routed` false runs it here at once (EXEC's
+   * queued commands, whose keys EXEC prepared).
+   */
+  execute(ctx: CommandContext, argv: Buffer[], routed = true): Promise<Buffer | null> | null {
     const { client, reply } = ctx;
     const spec = this.lookup.find(argv[0]);
     if (spec === undefined) {
       this.reject(client, reply, unknownCommand(argv), null);
-      return;
+      return null;
     }
     if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity) {
       this.reject(client, reply, wrongArity(spec.name), spec);
-      return;
+      return null;
     }
     if (!client.authenticated && !spec.flags.includes('no_auth')) {
       this.reject(client, reply, ERR.noAuth, spec);
-      return;
+      return null;
     }
     if (client.multi !== null && spec.flags.includes('no_multi')) {
       this.reject(client, reply, 'ERR Command not allowed inside a transaction', spec);
-      return;
+      return null;
     }
     if (client.multi !== null && !NOT_QUEUED.has(spec.name)) {
       client.multi.push(argv);
       reply.simple('QUEUED');
-      return;
+      return null;
+    }
+    if (routed && !this.store.single) {
+      const plan = clusterPlan(spec, argv, client, this.lookup);
+      if (plan !== null) return this.runClustered(spec, ctx, argv, plan);
     }
     this.run(spec, ctx, argv);
+    return null;
+  }
+
+  /** A command of a cluster of many: forwarded, or run here between prepare() and end(). */
+  private async runClustered(spec: CommandSpec, ctx: CommandContext, argv: Buffer[], plan: ClusterPlan): Promise<Buffer | null> {
+    const { client, reply } = ctx;
+    const store = this.store;
+    const db = client.db;
+    let view = null;
+    try {
+      for (;;) {
+        const target = store.route(plan.keys, plan.access, client.forwardedFrom !== null);
+        if (target === null) break;
+        const forwarded = await store.forward(target, db, client.resp, argv);
+        if (forwarded !== null) return forwarded;
+      }
+      // Always a turn of the loop first: the caller takes the replies written before this one.
+      view = await (plan.access === 'blind-write' || plan.keys.length === 0 ? null : store.prepare(db, plan.keys, plan.r));
+    } catch (err) {
+      return this.errorBytes(reply, client, err instanceof DynUnavailableError ? err.message : errorReply(err), spec);
+    }
+    store.begin(view, client.forwardedFrom);
+    reply.resp = client.resp;
+    this.lastEnd = performance.now();
+    this.run(spec, ctx, argv);
+    let out = reply.take();
+    const acked = store.end();
+    if (acked !== null) {
+      const error = await acked;
+      if (error !== null) out = this.errorBytes(reply, client, error, spec);
+    }
+    if (this.state.config.appendfsync === 'always') await store.durable();
+    return out;
+  }
+
+  /** An error reply as bytes, written and taken in one go (the writer is shared). */
+  private errorBytes(reply: ReplyWriter, client: Client, message: string, spec: CommandSpec): Buffer | null {
+    this.stat(spec.name).failedCalls++;
+    this.state.stats.errorReplies++;
+    reply.resp = client.resp;
+    reply.error(message);
+    return reply.take();
   }
 
   /**

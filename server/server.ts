@@ -3,9 +3,12 @@
 // loopback in protected mode as Redis does), runs active expiry, and shuts
 // down cleanly: stop accepting, close clients, flush, fsync, close.
 import net from 'node:net';
-import { LocalCoordinator, type Coordinator } from '../cluster/coordinator';
+import type { Coordinator } from '../cluster/coordinator';
+import { DynamoCoordinator } from '../cluster/dynamo-coordinator';
 import { ReplyWriter } from '../protocol/writer';
 import type { ClientSocket } from './client-socket';
+import { Client } from './client';
+import { clusterSetup } from './cluster-config';
 import { serveConnection } from './connection';
 import { Dispatcher } from './dispatch';
 import { startActiveExpiry } from './expiry';
@@ -29,15 +32,29 @@ export interface RunningServer {
 
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const state = new ServerState(config);
-  const store = new LocalCoordinator(
-    config.dir,
-    { fsync: config.appendfsync },
-    config.databases,
-    (db, key) => state.keyModified(db, key),
-    () => state.stats.expiredKeys++,
-  );
+  const store = new DynamoCoordinator(clusterSetup(config, config.port), config.dir, { fsync: config.appendfsync }, config.databases, {
+    onWrite: (db, key) => state.keyModified(db, key),
+    onExpire: () => state.stats.expiredKeys++,
+  });
   const dispatcher = new Dispatcher(state, store);
   const reply = new ReplyWriter();
+  // A command another node forwards here runs for a client of its own, as if sent here.
+  store.onForward = (db, resp, argv, from) => {
+    const client = new Client(0, from, store.selfId, false);
+    client.db = db;
+    client.resp = resp === 3 ? 3 : 2;
+    client.forwardedFrom = from;
+    reply.resp = client.resp;
+    const later = dispatcher.execute(dispatcher.context(client, reply), argv);
+    if (later !== null) return later.then((out) => out ?? Buffer.alloc(0));
+    return Promise.resolve(reply.take() ?? Buffer.alloc(0));
+  };
+  try {
+    await store.start();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   const refused = new Set<net.Socket>();
   const conns = new Set<ClientSocket>();
 
@@ -82,7 +99,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     }
   } catch (err) {
     for (const l of listeners) l.close();
-    store.close();
+    await store.close();
     throw err;
   }
   const stopExpiry = startActiveExpiry(store, state);
@@ -106,7 +123,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
           s.destroy();
         }));
         await Promise.all([...listeners.map((l) => new Promise<void>((resolve) => l.close(() => resolve()))), ...clientsClosed, ...refusedClosed]);
-        store.close();
+        await store.close();
       })();
       return closing;
     },

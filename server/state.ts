@@ -20,6 +20,24 @@ export interface ServerConfig {
   databases: number;
   /** The config file given on the command line, if any. */
   configFile: string;
+  /** `--cluster-nodes` as given: `host:port[@busport][=weight],...`; '' is a cluster of one (see cluster-config.ts). */
+  clusterNodes: string;
+  /** Replicas per key, read and write quorums; 0 = the default for the member count. */
+  clusterN: number;
+  clusterR: number;
+  clusterW: number;
+  /** This node's cluster bus port; 0 = port + 10000. */
+  clusterPort: number;
+  /** The secret every node of the cluster shares (the bus handshake). */
+  clusterSecret: string;
+  /** This node's weight in the ring, 1 to 1048576, unless its cluster-nodes entry gives one. */
+  clusterWeight: number;
+  /** Q: the ring's partition count, a power of two from 1 to 16384. */
+  clusterPartitions: number;
+  /** Timeout of a request to another node, in ms. */
+  clusterTimeout: number;
+  /** Lets tests drop and heal traffic between nodes. */
+  enableFaultInjection: boolean;
 }
 
 export interface CommandStat {

@@ -34,7 +34,7 @@ import {
   encodeContext,
   encodeVersions,
 } from '../cluster/version-codec';
-import { prng } from './helpers/random';
+import { mutate, prng } from './helpers/random';
 
 
 const pick = <T>(rand: () => number, items: readonly T[]): T => items[Math.floor(rand() * items.length)];
@@ -420,16 +420,6 @@ function outcome<T>(decode: () => T): T | string {
   } catch (error) {
     return error instanceof CorruptVersionsError ? 'rejected' : `unexpected ${String(error)}`;
   }
-}
-
-/** A copy of record with one byte changed, inserted or removed. */
-function mutate(rand: () => number, record: Buffer): Buffer {
-  const position = Math.floor(rand() * record.length);
-  const byte = Buffer.from([Math.floor(rand() * 256)]);
-  const roll = rand();
-  if (roll < 0.6) return Buffer.concat([record.subarray(0, position), byte, record.subarray(position + 1)]);
-  if (roll < 0.8) return Buffer.concat([record.subarray(0, position), byte, record.subarray(position)]);
-  return Buffer.concat([record.subarray(0, position), record.subarray(position + 1)]);
 }
 
 test('codec: every truncation and random corruption of valid records throws CorruptVersionsError, never anything else', (t) => {

@@ -14,6 +14,7 @@ import { connectionCommands } from './connection';
 import { serverCommands } from './server';
 import { transactionCommands } from './transactions';
 import { shutdownCommands } from './shutdown';
+import { dynCommands } from './dyn';
 const families: CommandSpec[][] = [
   // family list:
   stringCommands, counterCommands, rangeCommands, bitCommands,
@@ -24,6 +25,7 @@ const families: CommandSpec[][] = [
   serverCommands,
   transactionCommands,
   shutdownCommands,
+  dynCommands,
 ];
 
 export const commandTable = new Map<string, CommandSpec>();

@@ -111,6 +111,26 @@ const SECTIONS: Record<string, Section> = {
     [...ctx.server.commandStats].map(
       ([name, s]) => `cmdstat_${name}:calls=${s.calls},usec=${Math.round(s.usec)},usec_per_call=${(s.calls === 0 ? 0 : s.usec / s.calls).toFixed(2)},rejected_calls=${s.rejectedCalls},failed_calls=${s.failedCalls}`,
     ),
+  // Redis Cluster is off (cluster_enabled:0, as redis-server says); dynkv's own Dynamo cluster follows.
+  cluster: (ctx) => {
+    const st = ctx.store;
+    const c = st.counters;
+    const nodes = st.nodes();
+    return [
+      'cluster_enabled:0',
+      `dynamo_node:${st.selfId}`,
+      `dynamo_nodes:${nodes.length}`,
+      `dynamo_nodes_down:${nodes.filter((m) => m.state === 'down').length}`,
+      `dynamo_n:${st.n}`,
+      `dynamo_r:${st.r}`,
+      `dynamo_w:${st.w}`,
+      `dynamo_read_repairs:${c.readRepairs}`,
+      `dynamo_siblings_pruned:${c.siblingsPruned}`,
+      `dynamo_forwarded:${c.forwarded}`,
+      `dynamo_forwards_served:${c.forwardsServed}`,
+      `dynamo_unavailable:${c.unavailable}`,
+    ];
+  },
   keyspace: (ctx) => {
     const lines: string[] = [];
     for (let db = 0; db < ctx.store.databases; db++) {
@@ -121,7 +141,7 @@ const SECTIONS: Record<string, Section> = {
   },
 };
 
-const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'keyspace'];
+const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'cluster', 'keyspace'];
 const ALL_SECTIONS = Object.keys(SECTIONS);
 
 const info: CommandHandler = (ctx, argv) => {

@@ -3,7 +3,7 @@
 // handler that writes its reply; and the shape of its COMMAND DOCS entry
 // (the entries themselves are in docs.ts, keyed by the command's name).
 import type { ReplyWriter } from '../../protocol/writer';
-import type { Coordinator } from '../../cluster/coordinator';
+import type { CommandAccess, Coordinator } from '../../cluster/coordinator';
 import type { Client } from '../client';
 import type { ServerState } from '../state';
 
@@ -12,7 +12,7 @@ export interface CommandContext {
   readonly reply: ReplyWriter;
   readonly store: Coordinator;
   readonly server: ServerState;
-  /** Runs another command for this client now (EXEC), outside MULTI queueing. */
+  /** Runs another command for this client now (EXEC), outside MULTI queueing and the cluster's routing. */
   readonly execute: (argv: Buffer[]) => void;
 }
 
@@ -68,6 +68,12 @@ export interface CommandSpec {
   /** Key specs spelled out, where the derived one does not say it all (several specs, notes). */
   keySpecs?: readonly KeySpec[];
   subcommands?: readonly CommandSpec[];
+  /**
+   * How the command meets the cluster, where its flags and key positions do
+   * not say it (cluster-plan.ts): 'local' runs it at once on this node (no
+   * quorum read); otherwise the access and R it asks for.
+   */
+  cluster?: (argv: readonly Buffer[]) => 'local' | { access?: CommandAccess; r?: number | null };
   handler: CommandHandler;
 }
 

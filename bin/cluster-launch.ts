@@ -1,0 +1,157 @@
+// bin/cluster-launch.ts — starting the dynkv-server processes of a cluster
+// on one machine: each node's flags (every member in --cluster-nodes, with
+// its bus port and weight, and N/R/W), checked by the server's own
+// clusterSetup before anything starts; the spawn itself; and a PING to see
+// a node answer. Shared by `dynkv cluster start`, bench/cluster.ts and the
+// tests' cluster helper, so all three run nodes the same way.
+import { spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { clusterSetup } from '../server/cluster-config';
+import { ConfigError, parseArgs } from '../server/config';
+
+/** The compiled server, beside this file in dist/bin. */
+export const SERVER_SCRIPT = path.resolve(__dirname, 'dynkv-server.js');
+
+export interface LocalMember {
+  host: string;
+  port: number;
+  busPort: number;
+  weight: number;
+}
+
+export interface LocalClusterOptions {
+  /** Address every node binds and is named by (default 127.0.0.1). */
+  host?: string;
+  /** Client port of each node. */
+  ports: number[];
+  /** Bus port of each node (default port + 10000). */
+  busPorts?: number[];
+  /** Weight of each node (default 1). */
+  weights?: number[];
+  /** 0 or absent: the server's defaults (N = min(3, nodes), R = W = a majority). */
+  n?: number;
+  r?: number;
+  w?: number;
+  /** Default: a random one. */
+  secret?: string;
+  faultInjection?: boolean;
+}
+
+/** A checked cluster plan: N/R/W resolved, the secret chosen. */
+export interface LocalCluster {
+  members: LocalMember[];
+  n: number;
+  r: number;
+  w: number;
+  secret: string;
+  faultInjection: boolean;
+}
+
+export function randomSecret(): string {
+  return crypto.randomBytes(24).toString('hex');
+}
+
+/** The cluster these options describe, checked as every node will check it; throws ConfigError. */
+export function planLocalCluster(options: LocalClusterOptions): LocalCluster {
+  const { ports, busPorts, weights } = options;
+  if (ports.length === 0) throw new RangeError('a cluster needs at least one node');
+  if (busPorts !== undefined && busPorts.length !== ports.length) throw new RangeError(`${busPorts.length} bus ports for ${ports.length} nodes`);
+  if (weights !== undefined && weights.length !== ports.length) throw new RangeError(`${weights.length} weights for ${ports.length} nodes`);
+  const host = options.host ?? '127.0.0.1';
+  const members = ports.map((port, i) => ({ host, port, busPort: busPorts?.[i] ?? port + 10000, weight: weights?.[i] ?? 1 }));
+  for (const m of members) {
+    if (m.port > 65535) throw new ConfigError(`node ${m.host}:${m.port}: port ${m.port} is above 65535`);
+    if (m.busPort > 65535) throw new ConfigError(`node ${m.host}:${m.port}: its bus port ${m.busPort} (port + 10000) is above 65535`);
+  }
+  const draft: LocalCluster = { members, n: options.n ?? 0, r: options.r ?? 0, w: options.w ?? 0, secret: options.secret ?? randomSecret(), faultInjection: options.faultInjection ?? false };
+  const [first] = members.map((m) => clusterSetup(parseArgs(nodeArgs(draft, m, '.')), m.port));
+  return { ...draft, n: first.n, r: first.r, w: first.w };
+}
+
+/** `host:port@busport=weight,...` for --cluster-nodes. */
+export function clusterNodesFlag(members: readonly LocalMember[]): string {
+  return members.map((m) => `${m.host.includes(':') ? `[${m.host}]` : m.host}:${m.port}@${m.busPort}=${m.weight}`).join(',');
+}
+
+/** dynkv-server's flags for one member, with its data directory; `extra` goes last (and so wins). */
+export function nodeArgs(cluster: LocalCluster, member: LocalMember, dataDir: string, extra: readonly string[] = []): string[] {
+  const args = ['--port', String(member.port), '--bind', member.host, '--dir', dataDir, '--cluster-nodes', clusterNodesFlag(cluster.members), '--cluster-port', String(member.busPort)];
+  if (cluster.n !== 0) args.push('--cluster-n', String(cluster.n));
+  if (cluster.r !== 0) args.push('--cluster-r', String(cluster.r));
+  if (cluster.w !== 0) args.push('--cluster-w', String(cluster.w));
+  args.push('--cluster-secret', cluster.secret);
+  if (cluster.faultInjection) args.push('--enable-fault-injection', 'yes');
+  return [...args, ...extra];
+}
+
+/**
+ * Starts dynkv-server with these flags. With `logFile`, the server is
+ * detached (its own process group, output appended to the file) and outlives
+ * this process; without, its stdout and stderr are pipes to read.
+ */
+export function spawnNode(args: readonly string[], logFile?: string): ChildProcess {
+  if (logFile === undefined) return spawn(process.execPath, [SERVER_SCRIPT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const fd = fs.openSync(logFile, 'a');
+  try {
+    const child = spawn(process.execPath, [SERVER_SCRIPT, ...args], { detached: true, stdio: ['ignore', fd, fd] });
+    child.unref();
+    return child;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Resolves with the exit code once the child has exited (null when a signal ended it). */
+export function exited(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+/** Whether a server answers PING with +PONG on host:port within `timeoutMs`. */
+export function ping(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    let reply = '';
+    const done = (ok: boolean): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    socket.once('error', () => done(false));
+    socket.once('connect', () => socket.write('*1\r\n$4\r\nPING\r\n'));
+    socket.on('data', (d: Buffer) => {
+      reply += d.toString('latin1');
+      if (reply.includes('\r\n')) done(reply.startsWith('+PONG\r\n'));
+    });
+    socket.once('close', () => done(false));
+  });
+}
+
+/** Whether host:port can be listened on now. */
+export function portFree(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, host, () => srv.close(() => resolve(true)));
+  });
+}
+
+/** Null once every member answers PING; else the first that failed and how (exited, or silent for `timeoutMs`). */
+export async function waitUntilAnswering(members: readonly LocalMember[], children: readonly ChildProcess[], timeoutMs: number): Promise<{ index: number; why: string } | null> {
+  const deadline = Date.now() + timeoutMs;
+  const exitCodes: (number | null | undefined)[] = children.map(() => undefined);
+  children.forEach((c, i) => void exited(c).then((code) => (exitCodes[i] = code)));
+  const up = members.map(() => false);
+  for (;;) {
+    const gone = exitCodes.findIndex((c) => c !== undefined);
+    if (gone >= 0) return { index: gone, why: `exited (${exitCodes[gone] === null ? 'killed by a signal' : `code ${exitCodes[gone]}`}) while starting` };
+    await Promise.all(members.map(async (m, i) => (up[i] ||= await ping(m.host, m.port, 500))));
+    if (up.every(Boolean)) return null;
+    if (Date.now() > deadline) return { index: up.indexOf(false), why: `did not answer PING within ${timeoutMs / 1000} s` };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,0 +1,501 @@
+// cluster/dynamo-coordinator.ts — the Coordinator (coordinator.ts): this
+// node's replicas (replica-store.ts) plus, when there are other members,
+// quorum reads and writes over the cluster bus (quorum.ts rounds), read
+// repair, forwarding, and the requests peers send here (replica-service.ts).
+//
+// Writes: a key written here while this node is one of its N replicas is
+// coordinated here: the local replica makes the new version, which goes to
+// the other replicas; end() waits for W acks in all (the local write is
+// one). A key this node holds no replica of is written by one of its
+// replicas (REPLICA.PUT). A command another node forwarded also waits for
+// that node's ack when it is a replica, so the client reading back through
+// it sees its write.
+// Reads: prepare() asks all N replicas and waits for R; the merged versions
+// go into the local replica when this node is one (the handler then reads
+// it), else into the command's view. Replicas that answered with less get
+// the merge once every replica answered or timed out (read repair).
+import { ClusterBus, type BusReply } from './bus';
+import { DynUnavailableError, type ClusterCounters, type ClusterNodeState, type CommandAccess, type Coordinator, type KeyMeta, type PreparedView, type ScanPage } from './coordinator';
+import type { EngineOptions, EngineStats, FsyncMode } from '../engine/index';
+import { Membership, type ClusterOptions } from './membership';
+import { ReadRound, WriteRound } from './quorum';
+import { ReplicaService } from './replica-service';
+import { incarnation } from './incarnation';
+import { ReplicaStore } from './replica-store';
+import { decodeVersions, encodeContext, encodeVersions } from './version-codec';
+import { DEFAULT_MAX_SIBLINGS, EMPTY_VERSIONS, actorId, liveWinner, type Actor, type KeyVersions, type VersionVector, type VersionWrite } from './versions';
+import { ReplyError } from '../protocol/reply-parser';
+
+const PROBE_MS = 1000;
+
+export interface CoordinatorHooks {
+  /** Every key a write changed on this replica (WATCH's invalidation). */
+  onWrite(db: number, key: Buffer): void;
+  /** Every key reclaimed because a read found it expired (INFO's expired_keys). */
+  onExpire(db: number, key: Buffer): void;
+}
+
+const keyName = (key: Buffer): string => key.toString('latin1');
+
+export class DynamoCoordinator implements Coordinator {
+  readonly databases: number;
+  readonly single: boolean;
+  readonly selfId: string;
+  readonly n: number;
+  readonly r: number;
+  readonly w: number;
+  readonly actor: Actor;
+  readonly maxSiblings = DEFAULT_MAX_SIBLINGS;
+  readonly counters: ClusterCounters = { readRepairs: 0, siblingsPruned: 0, forwarded: 0, forwardsServed: 0, unavailable: 0 };
+  onForward: ((db: number, resp: number, argv: Buffer[], from: string) => Promise<Buffer>) | null = null;
+  readonly replicas: ReplicaStore;
+  readonly membership: Membership;
+  private readonly bus: ClusterBus | null;
+  private readonly timeoutMs: number;
+  private readonly faultInjection: boolean;
+  private readonly expiryCursor: bigint[];
+  /** The running command's view and origin (begin/end). */
+  private view: PreparedView = null;
+  private origin: string | null = null;
+  /** Writes of the running command awaiting their acks; each resolves with an error reply or null. */
+  private pending: Promise<string | null>[] = [];
+  private probe: NodeJS.Timeout | null = null;
+
+  constructor(
+    options: ClusterOptions,
+    dir: string,
+    engineOptions: EngineOptions,
+    databases: number,
+    readonly hooks: CoordinatorHooks,
+  ) {
+    this.membership = new Membership(options);
+    this.databases = databases;
+    this.single = this.membership.single;
+    this.selfId = options.self.id;
+    this.n = this.membership.n;
+    this.r = options.r;
+    this.w = options.w;
+    this.timeoutMs = options.timeoutMs;
+    this.faultInjection = options.faultInjection;
+    this.replicas = new ReplicaStore(dir, engineOptions, databases, this.n === 1);
+    this.actor = actorId(this.selfId, incarnation(dir));
+    this.expiryCursor = new Array<bigint>(databases).fill(0n);
+    const service = new ReplicaService(this);
+    this.bus = this.single
+      ? null
+      : new ClusterBus({
+          nodeId: this.selfId,
+          host: options.self.host,
+          port: options.self.busPort,
+          secret: options.secret,
+          requestTimeoutMs: options.timeoutMs,
+          onRequest: (from, argv) => service.handle(from, argv),
+        });
+  }
+
+  async start(): Promise<void> {
+    if (this.bus === null) return;
+    await this.bus.listen();
+    this.probe = setInterval(() => {
+      for (const id of this.membership.downPeers()) void this.request(id, ['REPLICA.PING']).catch(() => undefined);
+    }, PROBE_MS);
+    this.probe.unref();
+  }
+
+  async close(): Promise<void> {
+    if (this.probe !== null) clearInterval(this.probe);
+    await this.bus?.close();
+    this.replicas.close();
+  }
+
+  // ---- reads of what the handler sees ----
+
+  private viewed(key: Buffer): KeyVersions | undefined {
+    return this.view === null ? undefined : this.view.get(keyName(key));
+  }
+
+  get(db: number, key: Buffer): Buffer | null {
+    const viewed = this.viewed(key);
+    if (viewed !== undefined) return liveWinner(viewed, Date.now())?.value ?? null;
+    const value = this.replicas.get(db, key);
+    if (value === null) this.expireOnAccess(db, key);
+    return value;
+  }
+
+  getInto(db: number, key: Buffer, target: Buffer, offset: number): number {
+    const viewed = this.viewed(key);
+    if (viewed !== undefined) {
+      const value = liveWinner(viewed, Date.now())?.value ?? null;
+      if (value === null) return -1;
+      if (value.length <= target.length - offset) value.copy(target, offset);
+      return value.length;
+    }
+    const len = this.replicas.getInto(db, key, target, offset);
+    if (len < 0) this.expireOnAccess(db, key);
+    return len;
+  }
+
+  meta(db: number, key: Buffer): KeyMeta | null {
+    const viewed = this.viewed(key);
+    if (viewed !== undefined) {
+      const top = liveWinner(viewed, Date.now());
+      return top === null ? null : { expireAt: top.expireAt, length: (top.value as Buffer).length };
+    }
+    const meta = this.replicas.meta(db, key);
+    if (meta === null) this.expireOnAccess(db, key);
+    return meta;
+  }
+
+  /** Reap mode (N = 1): a miss may be an expired key, reclaimed now as Redis does on access. */
+  private expireOnAccess(db: number, key: Buffer): void {
+    if (this.replicas.reap && this.replicas.expireIfDue(db, key)) this.hooks.onExpire(db, key);
+  }
+
+  versions(db: number, key: Buffer): KeyVersions {
+    return this.viewed(key) ?? this.replicas.read(db, key) ?? EMPTY_VERSIONS;
+  }
+
+  prefetch(db: number, keys: Buffer, lens: Uint32Array, count: number): void {
+    this.replicas.prefetch(db, keys, lens, count);
+  }
+
+  scan(db: number, cursor: bigint, count: number): ScanPage {
+    return this.replicas.scan(db, cursor, count);
+  }
+
+  size(db: number): number {
+    return this.replicas.size(db);
+  }
+
+  expiring(db: number): number {
+    return this.replicas.expiring(db);
+  }
+
+  reclaimExpired(db: number, limit: number): number {
+    const { cursor, reclaimed } = this.replicas.reclaimExpired(db, this.expiryCursor[db], limit);
+    this.expiryCursor[db] = cursor;
+    return reclaimed;
+  }
+
+  durable(): Promise<void> | null {
+    return this.replicas.durable();
+  }
+
+  setFsync(mode: FsyncMode): void {
+    this.replicas.setFsync(mode);
+  }
+
+  stats(): EngineStats[] {
+    return this.replicas.stats();
+  }
+
+  // ---- writes ----
+
+  set(db: number, key: Buffer, value: Buffer, expireAt: number): void {
+    this.write(db, key, value, expireAt, 'local', null);
+  }
+
+  delete(db: number, key: Buffer): boolean {
+    if (this.meta(db, key) === null) return false;
+    this.write(db, key, null, 0, 'local', null);
+    return true;
+  }
+
+  writeWithContext(db: number, key: Buffer, value: Buffer | null, expireAt: number, context: VersionVector | 'local', w: number | null): void {
+    this.write(db, key, value, expireAt, context, w);
+  }
+
+  private write(db: number, key: Buffer, value: Buffer | null, expireAt: number, context: VersionVector | 'local', w: number | null): void {
+    const write: VersionWrite = { value, timestamp: Date.now(), expireAt };
+    if (this.single) {
+      this.coordinateHere(db, key, write, context);
+      return;
+    }
+    const list = this.membership.preferenceList(key);
+    if (list.includes(this.selfId)) {
+      const record = this.coordinateHere(db, key, write, context);
+      if (list.length > 1) this.pending.push(this.replicate(db, key, record, list, w ?? this.w));
+      return;
+    }
+    this.pending.push(this.remotePut(db, key, write, context, list, w));
+    // Later reads by the same command see the write.
+    this.view ??= new Map();
+    this.view.set(keyName(key), { clock: new Map([[this.actor, 1]]), siblings: [{ dot: { actor: this.actor, counter: 1 }, node: this.selfId, ...write }] });
+  }
+
+  /** Makes the new version on the local replica; returns its record, what the other replicas get. */
+  coordinateHere(db: number, key: Buffer, write: VersionWrite, context: VersionVector | 'local'): Buffer {
+    let record: Buffer;
+    if (context === 'local') {
+      record = this.replicas.localWrite(db, key, this.actor, write);
+    } else {
+      const { versions, pruned } = this.replicas.coordinate(db, key, context, this.actor, write, this.maxSiblings);
+      this.counters.siblingsPruned += pruned;
+      record = encodeVersions(versions);
+    }
+    this.hooks.onWrite(db, key);
+    return record;
+  }
+
+  /** Sends the coordinated record to the other replicas; resolves once W acked (the local write is one), and the origin, if a replica, answered. */
+  replicate(db: number, key: Buffer, record: Buffer, list: readonly string[], w: number): Promise<string | null> {
+    const round = new WriteRound(list, Math.min(w, list.length), Date.now() + this.timeoutMs);
+    round.ack(this.selfId);
+    const origin = this.origin !== null && this.origin !== this.selfId && list.includes(this.origin) ? this.origin : null;
+    let originAnswered = origin === null;
+    return new Promise((resolve) => {
+      let resolved = false;
+      const check = (): void => {
+        if (resolved || round.state === 'pending' || !originAnswered) return;
+        resolved = true;
+        if (round.state === 'unavailable') this.counters.unavailable++;
+        resolve(round.error);
+      };
+      const dbText = String(db);
+      for (const node of list) {
+        if (node === this.selfId) continue;
+        this.request(node, ['REPLICA.APPLY', dbText, key, record]).then(
+          () => {
+            round.ack(node);
+            if (node === origin) originAnswered = true;
+            check();
+          },
+          (err: Error) => {
+            round.fail(node, err.message);
+            if (node === origin) originAnswered = true;
+            check();
+          },
+        );
+      }
+      check();
+    });
+  }
+
+  /** A write of a key this node holds no replica of: one of its replicas coordinates it (the first that answers). */
+  private async remotePut(db: number, key: Buffer, write: VersionWrite, context: VersionVector | 'local', list: readonly string[], w: number | null): Promise<string | null> {
+    const argv: (Buffer | string)[] = [
+      'REPLICA.PUT',
+      String(db),
+      key,
+      String(write.expireAt),
+      context === 'local' ? '' : encodeContext(context),
+      w === null ? '' : String(w),
+    ];
+    if (write.value !== null) argv.push(write.value);
+    let lastError = '';
+    for (const node of this.candidates(list)) {
+      try {
+        await this.request(node, argv);
+        return null;
+      } catch (err) {
+        if (err instanceof ReplyError) return err.message;
+        lastError = (err as Error).message;
+      }
+    }
+    this.counters.unavailable++;
+    return `DYNUNAVAILABLE no replica of the key answered: ${lastError}`;
+  }
+
+  /** The list, nodes believed up first (in preference order), then the others. */
+  private candidates(list: readonly string[]): string[] {
+    const up = list.filter((id) => this.membership.isUp(id));
+    return [...up, ...list.filter((id) => !this.membership.isUp(id))];
+  }
+
+  flush(db: number): void {
+    this.replicas.flush(db);
+    this.expiryCursor[db] = 0n;
+    if (this.single) return;
+    const others = this.membership.all().filter((m) => m.id !== this.selfId);
+    this.pending.push(
+      Promise.all(
+        others.map((m) =>
+          this.request(m.id, ['REPLICA.FLUSH', String(db)]).then(
+            () => null,
+            (err: Error) => `${m.id}: ${err.message}`,
+          ),
+        ),
+      ).then((failures) => {
+        const failed = failures.filter((f) => f !== null);
+        if (failed.length === 0) return null;
+        this.counters.unavailable++;
+        return `DYNUNAVAILABLE the flush reached ${others.length - failed.length + 1} of ${others.length + 1} nodes (${failed.join('; ')})`;
+      }),
+    );
+  }
+
+  // ---- routing, quorum reads, the command's scope ----
+
+  route(keys: readonly Buffer[], access: CommandAccess, forwarded: boolean): string | null {
+    if (this.single || forwarded || keys.length === 0 || access === 'read') return null;
+    const list = this.membership.preferenceList(keys[0]);
+    let target: string;
+    if (access === 'blind-write' && list.includes(this.selfId)) target = this.selfId;
+    else target = this.membership.firstUp(list);
+    if (target === this.selfId) return null;
+    for (let i = 1; i < keys.length; i++) {
+      const other = this.membership.preferenceList(keys[i]);
+      if (other !== list && !(access === 'blind-write' ? other.includes(target) : this.membership.firstUp(other) === target)) return null;
+    }
+    return target;
+  }
+
+  async forward(node: string, db: number, resp: number, argv: readonly Buffer[]): Promise<Buffer | null> {
+    this.counters.forwarded++;
+    try {
+      const reply = await this.request(node, ['REPLICA.FWD', String(db), String(resp), ...argv]);
+      if (!Buffer.isBuffer(reply)) throw new Error(`${node} answered a forwarded command with ${typeof reply}`);
+      return reply;
+    } catch (err) {
+      if (err instanceof ReplyError) return Buffer.from(`-${err.message}\r\n`);
+      if (!this.membership.isUp(node)) return null;
+      throw err;
+    }
+  }
+
+  prepare(db: number, keys: readonly Buffer[], r: number | null): Promise<PreparedView> {
+    const seen = new Set<string>();
+    const reads: Promise<void>[] = [];
+    const view = new Map<string, KeyVersions>();
+    for (const key of keys) {
+      const name = keyName(key);
+      if (seen.has(name)) continue;
+      seen.add(name);
+      reads.push(
+        this.quorumRead(db, key, r ?? this.r).then((versions) => {
+          if (versions !== null) view.set(name, versions);
+        }),
+      );
+    }
+    return Promise.all(reads).then(() => (view.size === 0 ? null : view));
+  }
+
+  /** Resolves null when the merge went into the local replica, else with the merged versions. */
+  private quorumRead(db: number, key: Buffer, r: number): Promise<KeyVersions | null> {
+    const list = this.membership.preferenceList(key);
+    const here = list.includes(this.selfId);
+    const round = new ReadRound(list, Math.min(r, list.length), Date.now() + this.timeoutMs, this.maxSiblings);
+    if (here) round.reply(this.selfId, this.replicas.read(db, key));
+    return new Promise((resolve, reject) => {
+      let answered = false;
+      let repaired = false;
+      const check = (): void => {
+        if (!answered && round.state !== 'pending') {
+          answered = true;
+          if (round.state === 'unavailable') {
+            this.counters.unavailable++;
+            reject(new DynUnavailableError(round.error as string));
+          } else if (here) {
+            this.applyHere(db, key, round.versions);
+            resolve(null);
+          } else {
+            resolve(round.versions);
+          }
+        }
+        if (round.finished && !repaired) {
+          repaired = true;
+          this.readRepair(db, key, round, here);
+        }
+      };
+      const dbText = String(db);
+      for (const node of list) {
+        if (node === this.selfId) continue;
+        this.request(node, ['REPLICA.READ', dbText, key]).then(
+          (reply) => {
+            let versions: KeyVersions | null;
+            try {
+              versions = reply === null ? null : decodeVersions(reply as Buffer);
+            } catch (err) {
+              round.fail(node, (err as Error).message);
+              check();
+              return;
+            }
+            round.reply(node, versions);
+            check();
+          },
+          (err: Error) => {
+            round.fail(node, err.message);
+            check();
+          },
+        );
+      }
+      check();
+    });
+  }
+
+  /** Merges versions into the local replica. */
+  applyHere(db: number, key: Buffer, versions: KeyVersions): boolean {
+    const { changed, pruned } = this.replicas.apply(db, key, versions, this.maxSiblings);
+    this.counters.siblingsPruned += pruned;
+    if (changed) this.hooks.onWrite(db, key);
+    return changed;
+  }
+
+  private readRepair(db: number, key: Buffer, round: ReadRound, here: boolean): void {
+    if (here) this.applyHere(db, key, round.versions);
+    const targets = round.repairTargets().filter((t) => t.node !== this.selfId);
+    if (targets.length === 0) return;
+    const record = encodeVersions(round.versions);
+    for (const target of targets) {
+      this.counters.readRepairs++;
+      void this.request(target.node, ['REPLICA.APPLY', String(db), key, record]).catch(() => undefined);
+    }
+  }
+
+  begin(view: PreparedView, origin: string | null): void {
+    this.view = view;
+    this.origin = origin;
+  }
+
+  end(): Promise<string | null> | null {
+    this.view = null;
+    this.origin = null;
+    const pending = this.pending;
+    if (pending.length === 0) return null;
+    this.pending = [];
+    if (pending.length === 1) return pending[0];
+    return Promise.all(pending).then((errors) => errors.find((e) => e !== null) ?? null);
+  }
+
+  /** A bus request to a member; its outcome updates that member's liveness. */
+  request(node: string, argv: readonly (Buffer | string)[]): Promise<BusReply> {
+    if (this.bus === null) return Promise.reject(new Error('a cluster of one has no peers'));
+    return this.bus.request(this.membership.peer(node), argv).then(
+      (reply) => {
+        this.membership.heard(node, null);
+        return reply;
+      },
+      (err: unknown) => {
+        this.membership.heard(node, err);
+        throw err;
+      },
+    );
+  }
+
+  // ---- the ring and the cluster, for DYN.* and INFO ----
+
+  preferenceList(key: Buffer): readonly string[] {
+    return this.membership.preferenceList(key);
+  }
+
+  nodes(): ClusterNodeState[] {
+    return this.membership.all().map((m) => ({ ...m, state: this.membership.state(m.id) }));
+  }
+
+  ring(): { partitions: number; slotsPerPartition: number; owners: string[] } {
+    const ring = this.membership.ring;
+    return { partitions: ring.partitionCount, slotsPerPartition: ring.slotsPerPartition, owners: ring.partitions() };
+  }
+
+  fault(drop: string | null): boolean {
+    if (!this.faultInjection) return false;
+    if (this.bus === null) return true;
+    if (drop === null) this.bus.heal();
+    else this.bus.drop(drop);
+    return true;
+  }
+
+  busStats(): ReturnType<ClusterBus['stats']> | null {
+    return this.bus?.stats() ?? null;
+  }
+}

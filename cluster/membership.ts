@@ -1,0 +1,110 @@
+// cluster/membership.ts — who is in the cluster and who answers: the static
+// member list (--cluster-nodes; the membership issue adds gossip, join and
+// leave), the ring built from it, every partition's preference list computed
+// once, and a plain liveness view: a peer is down after a request to it
+// failed at the connection or timed out, and up again when anything it
+// answers arrives (a probe every second asks the down ones). Routing skips
+// down peers; quorums still ask them, as Dynamo does.
+import { BusError, type BusPeer } from './bus';
+import { Ring } from './ring';
+import { keySlot } from './slot';
+
+export interface ClusterMember {
+  /** The node id: its client address, host:port. */
+  readonly id: string;
+  readonly host: string;
+  readonly port: number;
+  readonly busPort: number;
+  readonly weight: number;
+}
+
+export interface ClusterOptions {
+  readonly self: ClusterMember;
+  /** Every member, self included. */
+  readonly members: readonly ClusterMember[];
+  readonly n: number;
+  readonly r: number;
+  readonly w: number;
+  readonly partitions: number;
+  readonly secret: string;
+  /** Per-request timeout on the cluster bus, ms. */
+  readonly timeoutMs: number;
+  /** DYN.FAULT is accepted only when set (--enable-fault-injection yes). */
+  readonly faultInjection: boolean;
+}
+
+/** The bus errors that say a peer did not answer (it may be down), as opposed to refusing a request. */
+const UNANSWERED = new Set(['ETIMEDOUT', 'ECONNLOST', 'ECONNFAILED', 'EUNREACHABLE']);
+
+export class Membership {
+  readonly selfId: string;
+  readonly ring: Ring;
+  readonly n: number;
+  private readonly members = new Map<string, ClusterMember>();
+  /** Preference lists by partition: N node ids each. */
+  private readonly preflists: string[][];
+  /** Peers that did not answer, with when that was (ms). */
+  private readonly downSince = new Map<string, number>();
+
+  constructor(options: ClusterOptions) {
+    this.selfId = options.self.id;
+    for (const m of options.members) this.members.set(m.id, m);
+    if (!this.members.has(this.selfId)) throw new RangeError(`this node ${this.selfId} is not in the member list`);
+    this.ring = Ring.create(options.members.map((m) => ({ id: m.id, weight: m.weight })), options.partitions);
+    this.n = Math.min(options.n, options.members.length);
+    this.preflists = [];
+    for (let p = 0; p < this.ring.partitionCount; p++) this.preflists.push(this.ring.preferenceList(p, this.n));
+  }
+
+  get single(): boolean {
+    return this.members.size === 1;
+  }
+
+  /** The key's N replicas in preference order (shared: do not change it). */
+  preferenceList(key: Buffer): readonly string[] {
+    return this.preflists[this.ring.partitionOf(keySlot(key))];
+  }
+
+  member(id: string): ClusterMember | undefined {
+    return this.members.get(id);
+  }
+
+  all(): ClusterMember[] {
+    return [...this.members.values()];
+  }
+
+  /** The member with this id as a bus peer. */
+  peer(id: string): BusPeer {
+    const m = this.members.get(id);
+    if (m === undefined) throw new RangeError(`${id} is not a cluster member`);
+    return { id: m.id, host: m.host, busPort: m.busPort };
+  }
+
+  isUp(id: string): boolean {
+    return id === this.selfId || !this.downSince.has(id);
+  }
+
+  /** The first member of the list believed up; the list's first when none is. */
+  firstUp(list: readonly string[]): string {
+    for (const id of list) if (this.isUp(id)) return id;
+    return list[0];
+  }
+
+  /** A request to the peer settled: an answer (err null, or a refusal) marks it up, no answer marks it down. */
+  heard(id: string, err: unknown): void {
+    if (err instanceof BusError && UNANSWERED.has(err.code)) {
+      if (!this.downSince.has(id)) this.downSince.set(id, Date.now());
+    } else {
+      this.downSince.delete(id);
+    }
+  }
+
+  downPeers(): string[] {
+    return [...this.downSince.keys()];
+  }
+
+  state(id: string): 'myself' | 'up' | 'down' {
+    if (id === this.selfId) return 'myself';
+    return this.downSince.has(id) ? 'down' : 'up';
+  }
+}

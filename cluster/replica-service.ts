@@ -1,0 +1,94 @@
+// cluster/replica-service.ts — the requests other nodes send this one over
+// the cluster bus (never the client port), as a replica and as a
+// coordinator of keys it holds:
+//   REPLICA.READ db key            -> this replica's versions record, or nil
+//   REPLICA.APPLY db key record    -> merge the versions in (replication, read repair), +OK
+//   REPLICA.PUT db key expireAt context w [value]
+//                                  -> coordinate a plain write (no value: a DEL) here, +OK once W acked
+//   REPLICA.FWD db resp argv...    -> run a client's command here, its raw reply as a bulk
+//   REPLICA.FLUSH db               -> drop the database, +OK
+//   REPLICA.PING                   -> +PONG
+// Under appendfsync always a replica acks only what its disk holds.
+import { ReplyError } from '../protocol/reply-parser';
+import type { BusReply } from './bus';
+import type { DynamoCoordinator } from './dynamo-coordinator';
+import { decodeContext, decodeVersions } from './version-codec';
+
+export class ReplicaService {
+  constructor(private readonly coordinator: DynamoCoordinator) {}
+
+  handle(from: string, argv: Buffer[]): BusReply | Promise<BusReply> {
+    const name = argv[0].toString('latin1').toUpperCase();
+    switch (name) {
+      case 'REPLICA.READ':
+        this.arity(argv, 3);
+        return this.coordinator.replicas.record(this.db(argv[1]), argv[2]);
+      case 'REPLICA.APPLY': {
+        this.arity(argv, 4);
+        const db = this.db(argv[1]);
+        this.coordinator.applyHere(db, argv[2], decodeVersions(argv[3]));
+        return this.acked();
+      }
+      case 'REPLICA.PUT':
+        return this.put(argv);
+      case 'REPLICA.FWD':
+        return this.forwarded(from, argv);
+      case 'REPLICA.FLUSH':
+        this.arity(argv, 2);
+        this.coordinator.replicas.flush(this.db(argv[1]));
+        return this.acked();
+      case 'REPLICA.PING':
+        return 'PONG';
+      default:
+        throw new Error(`unknown cluster request '${name}'`);
+    }
+  }
+
+  private async put(argv: Buffer[]): Promise<BusReply> {
+    if (argv.length !== 6 && argv.length !== 7) throw new Error('wrong number of arguments for REPLICA.PUT');
+    const c = this.coordinator;
+    const db = this.db(argv[1]);
+    const key = argv[2];
+    const expireAt = this.integer(argv[3], 'expireAt');
+    const context = argv[4].length === 0 ? 'local' : decodeContext(argv[4]);
+    const w = argv[5].length === 0 ? null : this.integer(argv[5], 'W');
+    const list = c.preferenceList(key);
+    if (!list.includes(c.selfId)) throw new Error(`${c.selfId} holds no replica of this key`);
+    const write = { value: argv.length === 7 ? argv[6] : null, timestamp: Date.now(), expireAt };
+    const record = c.coordinateHere(db, key, write, context);
+    const error = list.length > 1 ? await c.replicate(db, key, record, list, w ?? c.w) : null;
+    if (error !== null) return new ReplyError(error);
+    return this.acked();
+  }
+
+  private async forwarded(from: string, argv: Buffer[]): Promise<BusReply> {
+    if (argv.length < 4) throw new Error('wrong number of arguments for REPLICA.FWD');
+    const run = this.coordinator.onForward;
+    if (run === null) throw new Error('this node does not run forwarded commands');
+    this.coordinator.counters.forwardsServed++;
+    const resp = this.integer(argv[2], 'protocol');
+    return run(this.db(argv[1]), resp === 3 ? 3 : 2, argv.slice(3), from);
+  }
+
+  /** +OK, once durable when appendfsync is always. */
+  private acked(): BusReply | Promise<BusReply> {
+    const durable = this.coordinator.durable();
+    return durable === null ? 'OK' : durable.then(() => 'OK');
+  }
+
+  private db(arg: Buffer): number {
+    const db = this.integer(arg, 'db');
+    if (db >= this.coordinator.databases) throw new Error(`db ${db} is out of range`);
+    return db;
+  }
+
+  private integer(arg: Buffer, what: string): number {
+    const text = arg.toString('latin1');
+    if (!/^(0|[1-9][0-9]{0,15})$/.test(text)) throw new Error(`${what} '${text}' is not a non-negative integer`);
+    return Number(text);
+  }
+
+  private arity(argv: Buffer[], n: number): void {
+    if (argv.length !== n) throw new Error(`wrong number of arguments for ${argv[0].toString('latin1')}`);
+  }
+}

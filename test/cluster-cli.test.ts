@@ -1,0 +1,140 @@
+// cluster-cli.test.ts — `dynkv cluster start|status|stop` (bin/dynkv.ts) as
+// a user runs it: separate detached dynkv-server processes on consecutive
+// ports, each given the whole member list, answering PING; status seeing a
+// node die; a second start refused; stop leaving no process behind.
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import test from 'ava';
+import { ping, portFree } from '../bin/cluster-launch';
+import { RawClient } from '../redis-compat/raw-client';
+import { tmpDir } from './helpers/tmpdir';
+
+const CLI = path.resolve(__dirname, '../bin/dynkv.js');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function dynkv(...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { timeout: 60_000 }, (err, stdout, stderr) => {
+      resolve({ code: err === null ? 0 : typeof err.code === 'number' ? err.code : -1, stdout, stderr });
+    });
+  });
+}
+
+/** A base port with `count` free client ports from it and their bus ports (+ 10000), below the ephemeral range. */
+async function freeBase(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20000 + Math.floor(Math.random() * 9000);
+    const ports = Array.from({ length: count }, (_, i) => [base + i, base + i + 10000]).flat();
+    if ((await Promise.all(ports.map((p) => portFree('127.0.0.1', p)))).every(Boolean)) return base;
+  }
+  throw new Error('no free base port found');
+}
+
+/** Gone, or a zombie nobody reaped yet (the nodes' parent, the CLI, has exited). */
+function gone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return true;
+  }
+  try {
+    return /^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${pid}/stat`, 'latin1'));
+  } catch {
+    return true;
+  }
+}
+
+test('cluster start, status, stop', async (t) => {
+  const dir = path.join(tmpDir(t), 'cluster');
+  const base = await freeBase(3);
+  const ports = [base, base + 1, base + 2];
+  const pids: number[] = [];
+  t.teardown(() => {
+    for (const pid of pids) if (!gone(pid)) process.kill(pid, 'SIGKILL');
+  });
+
+  const started = await dynkv('cluster', 'start', '--nodes', '3', '--base-port', String(base), '--dir', dir, '--weights', '1,2,1', '--fault-injection');
+  t.is(started.code, 0, started.stderr);
+  const state = JSON.parse(fs.readFileSync(path.join(dir, 'cluster.json'), 'utf8')) as { secret: string; n: number; r: number; w: number; nodes: { port: number; busPort: number; weight: number; pid: number }[] };
+  pids.push(...state.nodes.map((n) => n.pid));
+  t.regex(state.secret, /^[0-9a-f]{48}$/);
+  t.is(fs.statSync(path.join(dir, 'cluster.json')).mode & 0o777, 0o600);
+  t.deepEqual([state.n, state.r, state.w], [3, 2, 2]);
+  t.deepEqual(
+    state.nodes.map((n) => [n.port, n.busPort, n.weight]),
+    ports.map((p, i) => [p, p + 10000, i === 1 ? 2 : 1]),
+  );
+  t.is(started.stdout.split('\n').filter((l) => l.startsWith('node ')).length, 3);
+  t.regex(started.stdout, new RegExp(`redis-cli -h 127.0.0.1 -p ${base}`));
+
+  // Separate processes, each answering on its port, each told the whole cluster.
+  t.is(new Set(pids).size, 3);
+  const members = ports.map((p, i) => `127.0.0.1:${p}@${p + 10000}=${i === 1 ? 2 : 1}`).join(',');
+  for (const [i, port] of ports.entries()) {
+    t.true(await ping('127.0.0.1', port));
+    t.true(fs.existsSync(path.join(dir, `node-${port}`, 'data')));
+    t.regex(fs.readFileSync(path.join(dir, `node-${port}`, 'log.txt'), 'utf8'), / ready: /);
+    const c = await RawClient.connect(port);
+    const reply = await c.call(['CONFIG', 'GET', 'cluster-*']);
+    c.close();
+    const config = new Map<string, string>();
+    const items = reply?.items ?? [];
+    for (let k = 0; k < items.length; k += 2) config.set(String(items[k].data), String(items[k + 1].data));
+    t.is(config.get('cluster-nodes'), members);
+    t.is(config.get('cluster-port'), String(port + 10000));
+    t.is(config.get('cluster-secret'), state.secret);
+    t.is(config.get('cluster-n'), '3', `node ${i}`);
+  }
+
+  const again = await dynkv('cluster', 'start', '--nodes', '3', '--base-port', String(base), '--dir', dir);
+  t.is(again.code, 1);
+  t.regex(again.stderr, /a cluster is already running from .* \(pids \d+, \d+, \d+\)/);
+
+  const status = await dynkv('cluster', 'status', '--dir', dir);
+  t.is(status.code, 0, status.stderr);
+  t.is(status.stdout.split('\n').filter((l) => / up$/.test(l)).length, 3);
+
+  process.kill(pids[1], 'SIGKILL');
+  while (!gone(pids[1])) await new Promise((r) => setTimeout(r, 20));
+  const degraded = await dynkv('cluster', 'status', '--dir', dir);
+  t.is(degraded.code, 1);
+  t.regex(degraded.stdout, new RegExp(`node 127.0.0.1:${base + 1} .* down\n`));
+
+  const stopped = await dynkv('cluster', 'stop', '--dir', dir);
+  t.is(stopped.code, 0, stopped.stderr);
+  t.deepEqual(
+    stopped.stdout.trim().split('\n').map((l) => l.replace(/.*pid \d+ +/, '')),
+    ['stopped', 'was not running', 'stopped'],
+  );
+  t.true(pids.every(gone));
+  t.false(fs.existsSync(path.join(dir, 'cluster.json')));
+  for (const port of ports) t.false(await ping('127.0.0.1', port));
+  t.true(fs.existsSync(path.join(dir, `node-${base}`, 'log.txt')), 'logs stay after stop');
+
+  const none = await dynkv('cluster', 'stop', '--dir', dir);
+  t.is(none.code, 1);
+  t.regex(none.stderr, /no cluster to stop/);
+});
+
+test('cluster start refuses a port in use and bad quorums', async (t) => {
+  const dir = path.join(tmpDir(t), 'cluster');
+  const base = await freeBase(2);
+  const blocker = net.createServer().listen(base + 10001, '127.0.0.1');
+  t.teardown(() => void blocker.close());
+  await new Promise((r) => blocker.once('listening', r));
+  const busy = await dynkv('cluster', 'start', '--nodes', '2', '--base-port', String(base), '--dir', dir);
+  t.is(busy.code, 1);
+  t.is(busy.stderr.trim(), `dynkv: node 127.0.0.1:${base + 1}: bus port ${base + 10001} is in use`);
+  t.false(fs.existsSync(path.join(dir, 'cluster.json')));
+
+  const quorum = await dynkv('cluster', 'start', '--nodes', '2', '--base-port', String(base), '--dir', dir, '--w', '3');
+  t.is(quorum.code, 1);
+  t.is(quorum.stderr.trim(), 'dynkv: cluster-w 3 is more than cluster-n 2');
+});

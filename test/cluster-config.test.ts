@@ -1,0 +1,185 @@
+// cluster-config.test.ts — the cluster settings: their flags and config-file
+// lines (server/config.ts), and this node's view of the cluster built from
+// them once the port is bound (server/cluster-config.ts): self, members,
+// bus ports, weights, N/R/W defaults, and the ConfigErrors that name what
+// is wrong.
+import fs from 'node:fs';
+import path from 'node:path';
+import test from 'ava';
+import { ConfigError, parseArgs, settings } from '../server/config';
+import { clusterSetup } from '../server/cluster-config';
+import { tmpDir } from './helpers/tmpdir';
+
+const THREE = '127.0.0.1:7000,127.0.0.1:7001,127.0.0.1:7002';
+
+function setup(args: string[], port: number) {
+  return clusterSetup(parseArgs(args), port);
+}
+
+function fails(t: import('ava').ExecutionContext, args: string[], port: number, message: RegExp): void {
+  t.throws(() => setup(args, port), { instanceOf: ConfigError, message });
+}
+
+test('defaults: a cluster of one', (t) => {
+  const c = parseArgs([]);
+  t.is(c.clusterNodes, '');
+  t.deepEqual([c.clusterN, c.clusterR, c.clusterW, c.clusterPort, c.clusterWeight], [0, 0, 0, 0, 1]);
+  t.is(c.clusterSecret, '');
+  t.is(c.clusterPartitions, 256);
+  t.is(c.clusterTimeout, 1000);
+  t.false(c.enableFaultInjection);
+  const s = clusterSetup(c, 6379);
+  const self = { id: '127.0.0.1:6379', host: '127.0.0.1', port: 6379, busPort: 16379, weight: 1 };
+  t.deepEqual(s, { self, members: [self], n: 1, r: 1, w: 1, partitions: 256, secret: '', timeoutMs: 1000, faultInjection: false });
+});
+
+test('flags are parsed, shown by CONFIG GET and immutable', (t) => {
+  const args = ['--cluster-nodes', THREE, '--cluster-n', '3', '--cluster-r', '1', '--cluster-w', '3', '--cluster-port', '17000', '--cluster-secret', 's3cret', '--cluster-weight', '4', '--cluster-partitions', '1024', '--cluster-timeout', '250', '--enable-fault-injection', 'yes'];
+  const c = parseArgs(args);
+  const shown: Record<string, string> = {};
+  for (const name of Object.keys(settings).filter((n) => n.startsWith('cluster-') || n === 'enable-fault-injection')) {
+    shown[name] = settings[name].get(c);
+    t.false(settings[name].mutable, name);
+  }
+  t.deepEqual(shown, {
+    'cluster-nodes': THREE,
+    'cluster-n': '3',
+    'cluster-r': '1',
+    'cluster-w': '3',
+    'cluster-port': '17000',
+    'cluster-secret': 's3cret',
+    'cluster-weight': '4',
+    'cluster-partitions': '1024',
+    'cluster-timeout': '250',
+    'enable-fault-injection': 'yes',
+  });
+});
+
+test('the config file takes the same settings', (t) => {
+  const file = path.join(tmpDir(t), 'dynkv.conf');
+  fs.writeFileSync(file, `port 7001\ncluster-nodes "${THREE}"\ncluster-secret abc\nenable-fault-injection no\ncluster-partitions 16384\n`);
+  const s = setup([file], 7001);
+  t.is(s.self.id, '127.0.0.1:7001');
+  t.is(s.secret, 'abc');
+  t.is(s.partitions, 16384);
+});
+
+test('malformed flag values are refused', (t) => {
+  const bad: [string[], RegExp][] = [
+    [['--cluster-partitions', '100'], /power of two from 1 to 16384 for 'cluster-partitions'/],
+    [['--cluster-partitions', '0'], /between 1 and 16384/],
+    [['--cluster-partitions', '32768'], /between 1 and 16384/],
+    [['--cluster-weight', '0'], /between 1 and 1048576 inclusive for 'cluster-weight'/],
+    [['--cluster-weight', '1048577'], /between 1 and 1048576/],
+    [['--cluster-n', '-1'], /cluster-n/],
+    [['--cluster-port', '70000'], /cluster-port/],
+    [['--cluster-timeout', '0'], /cluster-timeout/],
+    [['--enable-fault-injection', 'maybe'], /'yes' or 'no' for 'enable-fault-injection'/],
+    [['--cluster-nodes'], /wrong number of arguments for 'cluster-nodes'/],
+  ];
+  for (const [args, message] of bad) t.throws(() => parseArgs(args), { instanceOf: ConfigError, message }, args.join(' '));
+  t.is(parseArgs(['--cluster-partitions', '1']).clusterPartitions, 1);
+  t.is(parseArgs(['--cluster-weight', '1048576']).clusterWeight, 1048576);
+});
+
+test('a cluster of one: bind, bound port, cluster-port, weight', (t) => {
+  const s = setup(['--bind', '-::1', '127.0.0.1', '--cluster-weight', '5', '--port', '0'], 40000);
+  t.deepEqual(s.self, { id: '[::1]:40000', host: '::1', port: 40000, busPort: 50000, weight: 5 });
+  t.is(setup(['--cluster-port', '9000'], 7000).self.busPort, 9000);
+  // No room for port + 10000 and nothing to dial it: any free port.
+  t.is(setup([], 60000).self.busPort, 0);
+  // Explicit n/r/w of 1 are accepted; more need other nodes.
+  t.is(setup(['--cluster-n', '1', '--cluster-r', '1', '--cluster-w', '1'], 7000).n, 1);
+  fails(t, ['--cluster-n', '3'], 7000, /cluster-n 3 needs other nodes: without cluster-nodes this node is a cluster of one/);
+  fails(t, ['--cluster-w', '2'], 7000, /cluster-w 2 needs other nodes/);
+});
+
+test('members: self found by port, sorted by id, defaults for bus port and weight', (t) => {
+  const s = setup(['--cluster-nodes', '127.0.0.1:7002, 127.0.0.1:7000=2,127.0.0.1:7001@17101', '--cluster-secret', 'x'], 7001);
+  t.deepEqual(s.self, { id: '127.0.0.1:7001', host: '127.0.0.1', port: 7001, busPort: 17101, weight: 1 });
+  t.deepEqual(s.members, [
+    { id: '127.0.0.1:7000', host: '127.0.0.1', port: 7000, busPort: 17000, weight: 2 },
+    { id: '127.0.0.1:7001', host: '127.0.0.1', port: 7001, busPort: 17101, weight: 1 },
+    { id: '127.0.0.1:7002', host: '127.0.0.1', port: 7002, busPort: 17002, weight: 1 },
+  ]);
+  t.deepEqual([s.n, s.r, s.w], [3, 2, 2]);
+  t.is(s.secret, 'x');
+});
+
+test('N/R/W defaults follow the member count', (t) => {
+  const list = (k: number): string => Array.from({ length: k }, (_, i) => `10.0.0.${i + 1}:7000`).join(',');
+  const nrw = (k: number, extra: string[] = []): number[] => {
+    const s = setup(['--bind', '10.0.0.1', '--cluster-nodes', list(k), '--cluster-secret', 'x', ...extra], 7000);
+    return [s.n, s.r, s.w];
+  };
+  t.deepEqual(nrw(1), [1, 1, 1]);
+  t.deepEqual(nrw(2), [2, 2, 2]);
+  t.deepEqual(nrw(3), [3, 2, 2]);
+  t.deepEqual(nrw(7), [3, 2, 2]);
+  t.deepEqual(nrw(7, ['--cluster-n', '5']), [5, 3, 3]);
+  t.deepEqual(nrw(7, ['--cluster-n', '4']), [4, 3, 3]);
+  t.deepEqual(nrw(3, ['--cluster-r', '1', '--cluster-w', '3']), [3, 1, 3]);
+  t.deepEqual(nrw(3, ['--cluster-n', '1']), [1, 1, 1]);
+});
+
+test('N/R/W out of range', (t) => {
+  const base = ['--cluster-nodes', THREE, '--cluster-secret', 'x'];
+  fails(t, [...base, '--cluster-n', '4'], 7000, /cluster-n 4 is more than the 3 nodes of cluster-nodes/);
+  fails(t, [...base, '--cluster-r', '4'], 7000, /cluster-r 4 is more than cluster-n 3/);
+  fails(t, [...base, '--cluster-n', '2', '--cluster-w', '3'], 7000, /cluster-w 3 is more than cluster-n 2/);
+});
+
+test('self among several nodes on the same port: the bound address decides', (t) => {
+  const list = ['--cluster-nodes', '10.0.0.1:7000,10.0.0.2:7000,10.0.0.3:7000', '--cluster-secret', 'x'];
+  t.is(setup([...list, '--bind', '10.0.0.2'], 7000).self.id, '10.0.0.2:7000');
+  t.is(setup([...list, '--bind', '127.0.0.1', '-10.0.0.3'], 7000).self.id, '10.0.0.3:7000');
+  fails(t, [...list, '--bind', '127.0.0.1'], 7000, /none of '10.0.0.1:7000', '10.0.0.2:7000', '10.0.0.3:7000' is on a bound address \(bind 127.0.0.1\)/);
+  fails(t, [...list, '--bind', '10.0.0.1', '10.0.0.2'], 7000, /'10.0.0.1:7000', '10.0.0.2:7000', '10.0.0.3:7000' are all on bound addresses/);
+  fails(t, list, 7005, /cluster-nodes names no node with this node's port 7005/);
+  // IPv6 members keep their brackets in the id.
+  const v6 = setup(['--bind', '::1', '--cluster-nodes', '[::1]:7000,[::1]:7001@17201', '--cluster-secret', 'x'], 7001);
+  t.deepEqual(v6.self, { id: '[::1]:7001', host: '::1', port: 7001, busPort: 17201, weight: 1 });
+});
+
+test('weights: from the entry, from cluster-weight, or a conflict', (t) => {
+  const base = ['--cluster-secret', 'x'];
+  t.is(setup([...base, '--cluster-nodes', '127.0.0.1:7000=3,127.0.0.1:7001'], 7000).self.weight, 3);
+  const s = setup([...base, '--cluster-nodes', '127.0.0.1:7000,127.0.0.1:7001=7', '--cluster-weight', '3'], 7000);
+  t.is(s.self.weight, 3);
+  t.deepEqual(s.members.map((m) => m.weight), [3, 7]);
+  t.is(setup([...base, '--cluster-nodes', '127.0.0.1:7000=3,127.0.0.1:7001', '--cluster-weight', '3'], 7000).self.weight, 3);
+  fails(t, [...base, '--cluster-nodes', '127.0.0.1:7000=3,127.0.0.1:7001', '--cluster-weight', '2'], 7000, /cluster-weight 2 disagrees with this node's cluster-nodes entry '127.0.0.1:7000=3'/);
+  fails(t, [...base, '--cluster-nodes', '127.0.0.1:7000=0,127.0.0.1:7001'], 7000, /entry '127.0.0.1:7000=0' has weight 0, not an integer from 1 to 1048576/);
+  fails(t, [...base, '--cluster-nodes', '127.0.0.1:7000,127.0.0.1:7001=1048577'], 7000, /entry '127.0.0.1:7001=1048577' has weight 1048577/);
+});
+
+test('bus ports: default, @busport, cluster-port', (t) => {
+  const base = ['--cluster-secret', 'x'];
+  t.is(setup([...base, '--cluster-nodes', '127.0.0.1:7000@9000,127.0.0.1:7001', '--cluster-port', '9000'], 7000).self.busPort, 9000);
+  t.is(setup([...base, '--cluster-nodes', THREE, '--cluster-port', '17000'], 7000).self.busPort, 17000);
+  fails(t, [...base, '--cluster-nodes', '127.0.0.1:7000@9000,127.0.0.1:7001', '--cluster-port', '9001'], 7000, /cluster-port 9001 disagrees with this node's cluster-nodes entry '127.0.0.1:7000@9000': its @9000/);
+  fails(t, [...base, '--cluster-nodes', THREE, '--cluster-port', '9001'], 7000, /cluster-port 9001 disagrees .* bus port 17000 \(port \+ 10000\); write it as '127.0.0.1:7000@9001'/);
+  fails(t, [...base, '--cluster-nodes', '127.0.0.1:60000,127.0.0.1:7001'], 7001, /entry '127.0.0.1:60000' has no room for its default bus port 70000/);
+  t.is(setup([...base, '--cluster-nodes', '127.0.0.1:60000@6000,127.0.0.1:7001'], 60000).self.busPort, 6000);
+  fails(t, [...base, '--cluster-nodes', '127.0.0.1:7000,127.0.0.1:7001@17000'], 7000, /entries '127.0.0.1:7000' and '127.0.0.1:7001@17000' both use 127.0.0.1:17000/);
+  fails(t, [...base, '--cluster-nodes', '127.0.0.1:7000@7000'], 7000, /entry '127.0.0.1:7000@7000' uses port 7000 for both clients and the bus/);
+  fails(t, [...base, '--cluster-nodes', '127.0.0.1:7000@0,127.0.0.1:7001'], 7000, /entry '127.0.0.1:7000@0' has bus port 0, not from 1 to 65535/);
+});
+
+test('member lists that do not parse, duplicates, a missing secret', (t) => {
+  const bad: [string, RegExp][] = [
+    ['127.0.0.1:7000,,127.0.0.1:7001', /empty entry/],
+    ['127.0.0.1:7000,', /empty entry/],
+    ['127.0.0.1', /entry '127.0.0.1' is not host:port\[@busport\]\[=weight\]/],
+    ['127.0.0.1:7000=x', /entry '127.0.0.1:7000=x' is not host:port/],
+    ['127.0.0.1:7000=2@17000', /entry '127.0.0.1:7000=2@17000' is not host:port/],
+    ['::1:7000', /entry '::1:7000' is not host:port/],
+    ['127.0.0.1:0', /entry '127.0.0.1:0' has port 0, not from 1 to 65535/],
+    ['127.0.0.1:7000,127.0.0.1:7000=2', /names node 127.0.0.1:7000 twice: '127.0.0.1:7000' and '127.0.0.1:7000=2'/],
+    ['LOCALHOST:7000,localhost:7000', /names node localhost:7000 twice/],
+  ];
+  for (const [list, message] of bad) fails(t, ['--cluster-nodes', list, '--cluster-secret', 'x'], 7000, message);
+  fails(t, ['--cluster-nodes', THREE], 7000, /^cluster-secret is required when cluster-nodes names other nodes$/);
+  // A list of one is a cluster of one: no secret needed.
+  t.deepEqual(setup(['--cluster-nodes', '127.0.0.1:7000'], 7000).members.map((m) => m.id), ['127.0.0.1:7000']);
+});

@@ -1,0 +1,154 @@
+// test/helpers/cluster.ts — a real cluster for tests: one dynkv-server child
+// process per node (started as bin/cluster-launch.ts starts them for `dynkv
+// cluster start`), on free client and bus ports, each with a temporary data
+// directory and fault injection enabled. Nodes can be stopped, killed and
+// restarted with the same port, directory and flags. Every node still
+// running at teardown is killed (SIGKILL): the directories go anyway.
+import type { ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import type { ExecutionContext } from 'ava';
+import { exited, nodeArgs, planLocalCluster, spawnNode } from '../../bin/cluster-launch';
+import { freePort, killOnExit } from '../../redis-compat/servers';
+import { tmpDir } from './tmpdir';
+
+export interface ClusterTestNode {
+  /** "127.0.0.1:port": the node id and client address. */
+  id: string;
+  port: number;
+  busPort: number;
+  /** Data directory, kept across restarts. */
+  dir: string;
+  /** What the node printed on stdout and stderr so far, over all its runs. */
+  output(): string;
+  /** SIGKILL, then waits for the exit. */
+  kill(): Promise<void>;
+  /** SIGTERM, then waits for the exit; resolves with the exit code. */
+  stop(): Promise<number | null>;
+  /** Starts the node again after stop() or kill(); resolves when it is ready. */
+  restart(): Promise<void>;
+}
+
+export interface TestCluster {
+  /** In the order of their ports as picked (free ports, in no particular order); not sorted by id. */
+  nodes: ClusterTestNode[];
+  secret: string;
+  /** Stops every node still running (SIGTERM), waiting for each to exit. */
+  stop(): Promise<void>;
+}
+
+export interface TestClusterOptions {
+  nodes: number;
+  n?: number;
+  r?: number;
+  w?: number;
+  /** Extra dynkv-server flags for every node, after the cluster's own. */
+  args?: string[];
+}
+
+const READY_TIMEOUT_MS = 30_000;
+
+/** Distinct free ports: a client port and a bus port per node. */
+async function freePorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < count) ports.add(await freePort());
+  return [...ports];
+}
+
+/** Tries at most this many sets of ports: a free port can be taken by another process before the node binds it. */
+const PORT_ATTEMPTS = 3;
+
+export async function startCluster(t: ExecutionContext, options: TestClusterOptions): Promise<TestCluster> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(t, options);
+    } catch (err) {
+      if (attempt >= PORT_ATTEMPTS || !(err instanceof PortTakenError)) throw err;
+    }
+  }
+}
+
+/** A node's port was taken between picking it and binding it. */
+class PortTakenError extends Error {}
+
+async function startOnce(t: ExecutionContext, options: TestClusterOptions): Promise<TestCluster> {
+  const root = tmpDir(t, 'dynkv-cluster-');
+  const ports = await freePorts(options.nodes * 2);
+  const cluster = planLocalCluster({
+    ports: ports.slice(0, options.nodes),
+    busPorts: ports.slice(options.nodes),
+    n: options.n,
+    r: options.r,
+    w: options.w,
+    faultInjection: true,
+  });
+  const children: (ChildProcess | null)[] = cluster.members.map(() => null);
+  t.teardown(async () => {
+    await Promise.all(
+      children.map(async (child) => {
+        if (child === null || child.exitCode !== null || child.signalCode !== null) return;
+        child.kill('SIGKILL');
+        await exited(child);
+      }),
+    );
+  });
+  const nodes = cluster.members.map((member, i): ClusterTestNode => {
+    const dir = path.join(root, `node-${member.port}`);
+    const args = nodeArgs(cluster, member, dir, options.args);
+    const id = `${member.host}:${member.port}`;
+    let out = '';
+    const running = (): ChildProcess | null => {
+      const child = children[i];
+      return child !== null && child.exitCode === null && child.signalCode === null ? child : null;
+    };
+    const signal = async (name: NodeJS.Signals): Promise<number | null> => {
+      const child = children[i];
+      if (child === null) throw new Error(`node ${id} was never started`);
+      running()?.kill(name);
+      return exited(child);
+    };
+    const start = async (): Promise<void> => {
+      if (running() !== null) throw new Error(`node ${id} is still running: stop() or kill() it before restart()`);
+      const child = spawnNode(args);
+      killOnExit(child);
+      children[i] = child;
+      const from = out.length;
+      child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+      await waitReady(id, child, () => out.slice(from));
+    };
+    return {
+      id,
+      port: member.port,
+      busPort: member.busPort,
+      dir,
+      output: () => out,
+      kill: async () => void (await signal('SIGKILL')),
+      stop: () => signal('SIGTERM'),
+      restart: start,
+    };
+  });
+  const started = await Promise.allSettled(nodes.map((n) => n.restart()));
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed !== undefined) {
+    await Promise.all(nodes.map((n) => n.kill()));
+    const message = (failed.reason as Error).message;
+    throw message.includes('EADDRINUSE') ? new PortTakenError(message) : failed.reason;
+  }
+  return {
+    nodes,
+    secret: cluster.secret,
+    stop: async () => void (await Promise.all(nodes.map((n, i) => (children[i] !== null ? n.stop() : null)))),
+  };
+}
+
+/** Resolves once the node prints its ' ready: ' line; rejects, with its output, if it exits first or takes too long. */
+async function waitReady(id: string, child: ChildProcess, output: () => string): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let ended = false;
+  const done = exited(child).then(() => (ended = true));
+  while (!output().includes(' ready: ')) {
+    if (ended) throw new Error(`node ${id} exited before it was ready:\n${output()}`);
+    if (Date.now() > deadline) throw new Error(`node ${id} was not ready within ${READY_TIMEOUT_MS / 1000} s:\n${output()}`);
+    await Promise.race([done, new Promise((r) => setTimeout(r, 20))]);
+  }
+}
