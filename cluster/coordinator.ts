@@ -43,6 +43,8 @@ export type PreparedView = Map<string, KeyVersions> | null;
 export interface ClusterCounters {
   /** Replicas sent merged versions after a read found them stale. */
   readRepairs: number;
+  /** Read repairs the replica did not ack (down, or timed out). */
+  readRepairsFailed: number;
   /** Siblings dropped by the per-key bound. */
   siblingsPruned: number;
   /** Commands sent to another node to coordinate. */

@@ -15,14 +15,15 @@
 // it), else into the command's view. Replicas that answered with less get
 // the merge once every replica answered or timed out (read repair).
 import { ClusterBus, type BusReply } from './bus';
-import { DynUnavailableError, type ClusterCounters, type ClusterNodeState, type CommandAccess, type Coordinator, type KeyMeta, type PreparedView, type ScanPage } from './coordinator';
+import { type ClusterCounters, type ClusterNodeState, type CommandAccess, type Coordinator, type KeyMeta, type PreparedView, type ScanPage } from './coordinator';
 import type { EngineOptions, EngineStats, FsyncMode } from '../engine/index';
 import { Membership, type ClusterOptions } from './membership';
-import { ReadRound, WriteRound } from './quorum';
+import { WriteRound } from './quorum';
+import { quorumRead } from './quorum-read';
 import { ReplicaService } from './replica-service';
 import { incarnation } from './incarnation';
 import { ReplicaStore } from './replica-store';
-import { decodeVersions, encodeContext, encodeVersions } from './version-codec';
+import { encodeContext, encodeVersions } from './version-codec';
 import { DEFAULT_MAX_SIBLINGS, EMPTY_VERSIONS, actorId, liveWinner, type Actor, type KeyVersions, type VersionVector, type VersionWrite } from './versions';
 import { ReplyError } from '../protocol/reply-parser';
 
@@ -36,6 +37,7 @@ export interface CoordinatorHooks {
 }
 
 const keyName = (key: Buffer): string => key.toString('latin1');
+const ignore = (): void => undefined;
 
 export class DynamoCoordinator implements Coordinator {
   readonly databases: number;
@@ -46,12 +48,12 @@ export class DynamoCoordinator implements Coordinator {
   readonly w: number;
   readonly actor: Actor;
   readonly maxSiblings = DEFAULT_MAX_SIBLINGS;
-  readonly counters: ClusterCounters = { readRepairs: 0, siblingsPruned: 0, forwarded: 0, forwardsServed: 0, unavailable: 0 };
+  readonly counters: ClusterCounters = { readRepairs: 0, readRepairsFailed: 0, siblingsPruned: 0, forwarded: 0, forwardsServed: 0, unavailable: 0 };
   onForward: ((db: number, resp: number, argv: Buffer[], from: string) => Promise<Buffer>) | null = null;
   readonly replicas: ReplicaStore;
   readonly membership: Membership;
   private readonly bus: ClusterBus | null;
-  private readonly timeoutMs: number;
+  readonly timeoutMs: number;
   private readonly faultInjection: boolean;
   private readonly expiryCursor: bigint[];
   /** The running command's view and origin (begin/end). */
@@ -97,7 +99,8 @@ export class DynamoCoordinator implements Coordinator {
     if (this.bus === null) return;
     await this.bus.listen();
     this.probe = setInterval(() => {
-      for (const id of this.membership.downPeers()) void this.request(id, ['REPLICA.PING']).catch(() => undefined);
+      // The outcome is what counts: request() tells membership whether the peer answered.
+      for (const id of this.membership.downPeers()) this.request(id, ['REPLICA.PING']).then(ignore, ignore);
     }, PROBE_MS);
     this.probe.unref();
   }
@@ -362,7 +365,7 @@ export class DynamoCoordinator implements Coordinator {
       if (seen.has(name)) continue;
       seen.add(name);
       reads.push(
-        this.quorumRead(db, key, r ?? this.r).then((versions) => {
+        quorumRead(this, db, key, this.membership.preferenceList(key), r ?? this.r).then((versions) => {
           if (versions !== null) view.set(name, versions);
         }),
       );
@@ -370,57 +373,12 @@ export class DynamoCoordinator implements Coordinator {
     return Promise.all(reads).then(() => (view.size === 0 ? null : view));
   }
 
-  /** Resolves null when the merge went into the local replica, else with the merged versions. */
-  private quorumRead(db: number, key: Buffer, r: number): Promise<KeyVersions | null> {
-    const list = this.membership.preferenceList(key);
-    const here = list.includes(this.selfId);
-    const round = new ReadRound(list, Math.min(r, list.length), Date.now() + this.timeoutMs, this.maxSiblings);
-    if (here) round.reply(this.selfId, this.replicas.read(db, key));
-    return new Promise((resolve, reject) => {
-      let answered = false;
-      let repaired = false;
-      const check = (): void => {
-        if (!answered && round.state !== 'pending') {
-          answered = true;
-          if (round.state === 'unavailable') {
-            this.counters.unavailable++;
-            reject(new DynUnavailableError(round.error as string));
-          } else if (here) {
-            this.applyHere(db, key, round.versions);
-            resolve(null);
-          } else {
-            resolve(round.versions);
-          }
-        }
-        if (round.finished && !repaired) {
-          repaired = true;
-          this.readRepair(db, key, round, here);
-        }
-      };
-      const dbText = String(db);
-      for (const node of list) {
-        if (node === this.selfId) continue;
-        this.request(node, ['REPLICA.READ', dbText, key]).then(
-          (reply) => {
-            let versions: KeyVersions | null;
-            try {
-              versions = reply === null ? null : decodeVersions(reply as Buffer);
-            } catch (err) {
-              round.fail(node, (err as Error).message);
-              check();
-              return;
-            }
-            round.reply(node, versions);
-            check();
-          },
-          (err: Error) => {
-            round.fail(node, err.message);
-            check();
-          },
-        );
-      }
-      check();
-    });
+  /** Merges a peer's record into the local replica (replication, read repair). */
+  applyRecord(db: number, key: Buffer, record: Buffer): boolean {
+    const { changed, pruned } = this.replicas.applyRecord(db, key, record, this.maxSiblings);
+    this.counters.siblingsPruned += pruned;
+    if (changed) this.hooks.onWrite(db, key);
+    return changed;
   }
 
   /** Merges versions into the local replica. */
@@ -429,17 +387,6 @@ export class DynamoCoordinator implements Coordinator {
     this.counters.siblingsPruned += pruned;
     if (changed) this.hooks.onWrite(db, key);
     return changed;
-  }
-
-  private readRepair(db: number, key: Buffer, round: ReadRound, here: boolean): void {
-    if (here) this.applyHere(db, key, round.versions);
-    const targets = round.repairTargets().filter((t) => t.node !== this.selfId);
-    if (targets.length === 0) return;
-    const record = encodeVersions(round.versions);
-    for (const target of targets) {
-      this.counters.readRepairs++;
-      void this.request(target.node, ['REPLICA.APPLY', String(db), key, record]).catch(() => undefined);
-    }
   }
 
   begin(view: PreparedView, origin: string | null): void {

@@ -12,7 +12,7 @@
 import { ReplyError } from '../protocol/reply-parser';
 import type { BusReply } from './bus';
 import type { DynamoCoordinator } from './dynamo-coordinator';
-import { decodeContext, decodeVersions } from './version-codec';
+import { decodeContext } from './version-codec';
 
 export class ReplicaService {
   constructor(private readonly coordinator: DynamoCoordinator) {}
@@ -26,7 +26,7 @@ export class ReplicaService {
       case 'REPLICA.APPLY': {
         this.arity(argv, 4);
         const db = this.db(argv[1]);
-        this.coordinator.applyHere(db, argv[2], decodeVersions(argv[3]));
+        this.coordinator.applyRecord(db, argv[2], argv[3]);
         return this.acked();
       }
       case 'REPLICA.PUT':

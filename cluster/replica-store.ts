@@ -19,7 +19,8 @@
 import type { EngineOptions, EngineStats, FsyncMode } from '../engine/index';
 import type { ScanPage } from './coordinator';
 import { Databases } from './databases';
-import { CorruptVersionsError, decodeVersions, encodeLocalWrite, encodeVersions, locateWinner, type WinnerLocation } from './version-codec';
+import { CorruptVersionsError, decodeVersions, encodeVersions } from './version-codec';
+import { encodeLocalWrite, locateWinner, type WinnerLocation } from './version-fast-path';
 import { EMPTY_VERSIONS, equalVersions, merge, update, type Actor, type KeyVersions, type VersionVector, type VersionWrite } from './versions';
 
 export interface CoordinatedWrite {
@@ -64,6 +65,8 @@ export class ReplicaStore {
   readonly databases: number;
   private readonly dbs: Databases;
   private readonly where: WinnerLocation = { valueOffset: 0, valueLength: -1, expireAt: 0, siblings: 0 };
+  /** Where localWrite reads the record it rewrites. */
+  private scratch = Buffer.allocUnsafe(4096);
   /** Kept mode only, per database: records whose winner is a tombstone, and those with an expiry (null until counted). */
   private readonly tombstones: (number | null)[];
   private readonly expiringCount: (number | null)[];
@@ -143,11 +146,23 @@ export class ReplicaStore {
    * written, what the coordinator sends to the other replicas.
    */
   localWrite(db: number, key: Buffer, actor: Actor, write: VersionWrite): Buffer {
-    const current = this.record(db, key);
+    const current = this.scratchRecord(db, key);
     const before = this.reap ? WinnerKind.None : this.kind(db, key, current);
     const record = encodeLocalWrite(current, actor, write);
     this.storeRecord(db, key, record, write.value === null ? WinnerKind.Tombstone : write.expireAt === 0 ? WinnerKind.Value : WinnerKind.Expiring, before, write.value === null ? -1 : write.expireAt);
     return record;
+  }
+
+  /** The key's record read into a scratch buffer (no allocation), valid until the next call; null when absent. */
+  private scratchRecord(db: number, key: Buffer): Buffer | null {
+    const e = this.dbs.existing(db);
+    if (e === null) return null;
+    let len = e.getInto(key, this.scratch, 0);
+    if (len > this.scratch.length) {
+      this.scratch = Buffer.allocUnsafe(len);
+      len = e.getInto(key, this.scratch, 0);
+    }
+    return len < 0 ? null : this.scratch.subarray(0, len);
   }
 
   /**
@@ -172,12 +187,30 @@ export class ReplicaStore {
     return { versions, changed, pruned };
   }
 
-  private store(db: number, key: Buffer, current: KeyVersions, versions: KeyVersions): void {
+  /**
+   * apply() for a peer's encoded record (replication, read repair), the
+   * common cases without decoding or encoding twice: the same bytes change
+   * nothing, and a merge that yields the incoming versions stores its bytes.
+   * A record that does not decode throws CorruptVersionsError.
+   */
+  applyRecord(db: number, key: Buffer, record: Buffer, maxSiblings: number): AppliedVersions {
+    const stored = this.record(db, key);
+    const incoming = decodeVersions(record);
+    if (stored !== null && stored.equals(record)) return { versions: incoming, changed: false, pruned: 0 };
+    const current = stored === null ? EMPTY_VERSIONS : this.decode(db, key, stored, decodeVersions);
+    const { versions, pruned } = merge(current, incoming, maxSiblings);
+    const changed = !equalVersions(versions, current);
+    if (changed) this.store(db, key, current, versions, pruned === 0 && equalVersions(versions, incoming) ? record : null);
+    return { versions, changed, pruned };
+  }
+
+  /** Stores versions (encoded, unless `record` already holds them), keeping the key counts. */
+  private store(db: number, key: Buffer, current: KeyVersions, versions: KeyVersions, record: Buffer | null = null): void {
     const top = versions.siblings[0];
     const after = top === undefined ? WinnerKind.None : top.value === null ? WinnerKind.Tombstone : top.expireAt === 0 ? WinnerKind.Value : WinnerKind.Expiring;
     const old = current.siblings[0];
     const before = old === undefined ? WinnerKind.None : old.value === null ? WinnerKind.Tombstone : old.expireAt === 0 ? WinnerKind.Value : WinnerKind.Expiring;
-    this.storeRecord(db, key, encodeVersions(versions), after, before, recordExpiry(versions));
+    this.storeRecord(db, key, record ?? encodeVersions(versions), after, before, recordExpiry(versions));
   }
 
   /**

@@ -1,13 +1,20 @@
 // server/connection.ts — one client socket: bytes in through the request
 // parser, commands through the dispatcher, and the replies of everything
 // parsed from one read written back in one socket write, at the end of the
-// event-loop turn (reply-flush.ts). With appendfsync
-// always, those replies wait for the fsync that covers the batch's writes,
-// and the socket is paused meanwhile so replies keep their order.
+// event-loop turn (reply-flush.ts).
+//
+// A reply may come later: a cluster command's (quorum reads, write acks,
+// forwarding) or, under appendfsync always, one waiting for the fsync that
+// covers its write. From then on, until every awaited reply has gone out,
+// the connection's commands are chained: each runs when the one before it
+// ran (its quorum read may go out sooner), and replies go out in order as
+// they come. A pipelining client keeps many cluster commands in flight.
+//
 // An authenticated client's commands from one read are gathered first, so
 // the store can bring all their keys into the cache at once (see
 // Dispatcher.prefetch); a command that may change authentication runs at
-// once, as the parser's limits for what follows depend on it.
+// once, as the parser's limits for what follows depend on it (while replies
+// are awaited, parsing stops until it ran).
 import type net from 'node:net';
 import type { Coordinator } from '../cluster/coordinator';
 import { RequestParser } from '../protocol/parser';
@@ -15,21 +22,30 @@ import type { ReplyWriter } from '../protocol/writer';
 import { Client } from './client';
 import { ClientSocket } from './client-socket';
 import { queueReply } from './reply-flush';
-import type { Dispatcher } from './dispatch';
+import type { Dispatcher, LaterReply } from './dispatch';
 import type { ServerState } from './state';
-
-/** Stands in the deferred queue for a protocol error met while waiting. */
-const PROTOCOL_ERROR = Buffer.from('protocol error');
 
 /** Most commands gathered before they run (a read of small pipelined commands holds a few hundred). */
 const MAX_BATCH = 64;
+/** Replies awaited at once before the socket stops being read. */
+const MAX_AWAITED = 1024;
 
-/** Serves an accepted socket that Node has not read from (see ClientSocket). */
+const RAN: Promise<void> = Promise.resolve();
+
+/** A reply in the order it must go out; `ready` once its bytes are known. */
+interface Awaited {
+  ready: boolean;
+  out: Buffer | null;
+  /** The connection closes after it (a protocol error). */
+  closes: boolean;
+}
+
 /**
+ * Serves an accepted socket that Node has not read from (see ClientSocket).
  * `reply` is one writer shared by every connection of the server: replies
- * are written and taken within one synchronous pass over a read, so a
- * connection needs no buffer of its own while idle (a 64 KiB slab each made
- * connecting slow and 10,000 idle clients heavy).
+ * are written and taken within one synchronous pass, so a connection needs
+ * no buffer of its own while idle (a 64 KiB slab each made connecting slow
+ * and 10,000 idle clients heavy).
  */
 export function serveConnection(
   socket: net.Socket,
@@ -46,30 +62,93 @@ export function serveConnection(
   );
   const ctx = dispatcher.context(client, reply);
   let broken = false;
-  /** A reply is awaited (a cluster command's, or the fsync of appendfsync always): what comes meanwhile waits, in order. */
-  let waiting = false;
+  /** Replies still awaited, in order; empty when commands run at once. */
+  const awaited: Awaited[] = [];
+  /** Resolves once the last chained command ran; the next one runs after it. */
+  let lastRan: Promise<void> = RAN;
+  /** Chunks read while the parser or the socket waits. */
   const backlog: Buffer[] = [];
-  /** Commands parsed while waiting, run in order once the wait is over. */
-  const deferred: Buffer[][] = [];
+  let socketPaused = false;
   let maxBulkLen = state.config.protoMaxBulkLen;
   let gathering = false;
   const batch: Buffer[][] = [];
+
   const run = (argv: Buffer[]): void => {
     if (client.closing || broken) return;
-    if (waiting) {
-      deferred.push(argv);
-      // What follows AUTH, HELLO or RESET is parsed under the limits they set: wait for them.
-      if (dispatcher.mayChangeAuth(argv)) parser.pause();
+    if (awaited.length === 0) {
+      const later = dispatcher.execute(ctx, argv);
+      if (later === null) {
+        parser.setAuthRequired(!client.authenticated); // AUTH, HELLO and RESET change it
+        return;
+      }
+      // The replies written before this one go first.
+      endPass();
+      awaitReply(later);
       return;
     }
-    const later = dispatcher.execute(ctx, argv);
-    if (later !== null) answerLater(later);
-    reply.resp = client.resp;
-    parser.setAuthRequired(!client.authenticated); // AUTH, HELLO and RESET change it
+    // What follows AUTH, HELLO or RESET is parsed under the limits they set: wait for them.
+    const changesAuth = dispatcher.mayChangeAuth(argv);
+    if (changesAuth) parser.pause();
+    const later = dispatcher.executeAfter(ctx, argv, lastRan);
+    if (changesAuth) {
+      later.handled.then(() => {
+        parser.setAuthRequired(!client.authenticated);
+        reply.resp = client.resp;
+        parser.resume();
+        if (awaited.length === 0) endPass();
+        flush();
+        feedBacklog();
+      }, fail);
+    }
+    awaitReply(later);
   };
+
+  /** Chains a reply that comes later. */
+  const awaitReply = (later: LaterReply): void => {
+    const slot: Awaited = { ready: false, out: null, closes: false };
+    awaited.push(slot);
+    lastRan = later.handled;
+    later.reply.then((out) => {
+      slot.out = out;
+      slot.ready = true;
+      flush();
+    }, fail);
+    if (awaited.length >= MAX_AWAITED) pauseSocket();
+  };
+
+  /** A failure no reply may hide (a write not made durable, or a bug): the client is dropped. */
+  const fail = (err: Error): void => {
+    console.error(`dynkv: closing client ${client.addr}: ${err.message}`);
+    conn.destroy();
+  };
+
+  /** Sends the replies that are ready, in order; once none is awaited, commands run at once again. */
+  const flush = (): void => {
+    while (awaited.length > 0 && awaited[0].ready) {
+      const slot = awaited.shift() as Awaited;
+      if (slot.closes) broken = true;
+      send(slot.out);
+    }
+    if (awaited.length < MAX_AWAITED && socketPaused && !parser.isPaused) {
+      socketPaused = false;
+      if (conn.isOpen && !broken && !client.closing) conn.resume();
+      feedBacklog();
+    }
+  };
+
+  const pauseSocket = (): void => {
+    if (socketPaused) return;
+    socketPaused = true;
+    conn.pause();
+  };
+
+  const feedBacklog = (): void => {
+    while (backlog.length > 0 && !parser.isPaused && !socketPaused && !broken && !client.closing) consume(backlog.shift() as Buffer);
+  };
+
   const runBatch = (): void => {
     if (batch.length === 0) return;
-    if (batch.length > 1 && !waiting) dispatcher.prefetch(client, batch);
+    if (batch.length > 1 && awaited.length === 0) dispatcher.prefetch(client, batch);
     for (let i = 0; i < batch.length; i++) run(batch[i]);
     batch.length = 0;
   };
@@ -85,13 +164,15 @@ export function serveConnection(
     },
     onError: (message) => {
       runBatch();
-      if (waiting) {
-        // Answered after the replies still awaited, as it was sent.
-        deferred.push([PROTOCOL_ERROR, Buffer.from(message)]);
+      state.stats.errorReplies++;
+      if (awaited.length > 0) {
+        // Answered after the replies still awaited, as it was sent; then the connection closes.
+        reply.resp = client.resp;
+        reply.error(message);
+        awaited.push({ ready: true, out: reply.take(), closes: true });
         return;
       }
       broken = true;
-      state.stats.errorReplies++;
       reply.error(message);
     },
   });
@@ -104,8 +185,12 @@ export function serveConnection(
     socket,
     (chunk) => {
       if (broken || client.closing) return;
-      if (waiting) backlog.push(chunk);
-      else consume(chunk);
+      if (parser.isPaused || socketPaused) {
+        backlog.push(chunk);
+        pauseSocket();
+      } else {
+        consume(chunk);
+      }
     },
     () => {
       state.unwatchAll(client);
@@ -120,66 +205,6 @@ export function serveConnection(
     if (out !== null || end) queueReply(conn, out, end);
   };
 
-  /** Sends what this pass wrote, once durable under appendfsync always; false when that wait began. */
-  const finishPass = (): boolean => {
-    const out = reply.take();
-    const durable = state.config.appendfsync === 'always' ? store.durable() : null;
-    if (durable === null) {
-      send(out);
-      return true;
-    }
-    startWait(durable.then(() => out));
-    return false;
-  };
-
-  /** Holds everything after this point until `later` brings the reply due now. */
-  const startWait = (later: Promise<Buffer | null>): void => {
-    waiting = true;
-    conn.pause();
-    later.then(
-      (out) => {
-        waiting = false;
-        send(out);
-        if (!conn.isOpen || broken || client.closing) return;
-        resumeAfterWait();
-      },
-      (err: Error) => {
-        // The writes these replies acknowledge did not reach the disk, or a bug: no reply may say OK.
-        console.error(`dynkv: closing client ${client.addr}: ${err.message}`);
-        conn.destroy();
-      },
-    );
-  };
-
-  /** A command answers later: the replies before it go now, everything after it waits. */
-  const answerLater = (later: Promise<Buffer | null>): void => {
-    send(reply.take());
-    startWait(later);
-  };
-
-  const resumeAfterWait = (): void => {
-    reply.resp = client.resp;
-    while (!waiting && deferred.length > 0) {
-      const argv = deferred.shift() as Buffer[];
-      if (argv[0] === PROTOCOL_ERROR) {
-        broken = true;
-        state.stats.errorReplies++;
-        reply.error(argv[1].toString());
-        break;
-      }
-      run(argv);
-    }
-    if (waiting) return;
-    if (parser.isPaused) {
-      parser.resume();
-      if (waiting) return;
-    }
-    if (!finishPass()) return;
-    if (broken || client.closing) return;
-    conn.resume();
-    while (!waiting && backlog.length > 0) consume(backlog.shift() as Buffer);
-  };
-
   const consume = (chunk: Buffer): void => {
     state.stats.netInputBytes += chunk.length;
     client.lastActive = Date.now();
@@ -190,8 +215,25 @@ export function serveConnection(
     parser.feed(chunk);
     runBatch();
     gathering = false;
-    if (waiting) return;
-    finishPass();
+    if (awaited.length === 0) endPass();
+    else flush();
+  };
+
+  /** Sends what the commands run at once wrote; under appendfsync always, once the fsync covering their writes is done. */
+  const endPass = (): void => {
+    const out = reply.take();
+    const durable = state.config.appendfsync === 'always' ? store.durable() : null;
+    if (durable === null) {
+      send(out);
+      return;
+    }
+    const slot: Awaited = { ready: false, out, closes: false };
+    awaited.push(slot);
+    lastRan = RAN;
+    durable.then(() => {
+      slot.ready = true;
+      flush();
+    }, fail);
   };
 
   return { client, conn };

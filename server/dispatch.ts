@@ -18,6 +18,23 @@ import type { CommandContext, CommandSpec } from './commands/types';
 import { CommandError, ERR, unknownCommand, wrongArity } from './errors';
 import type { CommandStat, ServerState } from './state';
 
+/** A command that answers later (it went through the cluster, or waits behind one that did). */
+export interface LaterReply {
+  /** Resolves once its handler ran (or its forward was answered): the connection's next command may run. */
+  readonly handled: Promise<void>;
+  /** Its reply bytes (null for none), once its writes have their acks. */
+  readonly reply: Promise<Buffer | null>;
+}
+
+/** A quorum read started ahead of the command's turn: true when it merged everything into this replica. */
+interface EarlyRead {
+  readonly db: number;
+  readonly result: Promise<boolean>;
+}
+
+const RAN: Promise<void> = Promise.resolve();
+const NO_REPLY: Promise<Buffer | null> = Promise.resolve(null);
+
 /** Commands that run at once inside MULTI instead of being queued. */
 const NOT_QUEUED = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
 
@@ -89,11 +106,11 @@ export class Dispatcher {
 
   /**
    * Runs the command: null when its reply is written to ctx.reply now;
-   * otherwise it goes through the cluster and the promise brings its reply
-   * bytes (null for none). `routed` false runs it here at once (EXEC's
-   * queued commands, whose keys EXEC prepared).
+   * otherwise it goes through the cluster and answers later. `routed` false
+   * runs it here at once (EXEC's queued commands, whose keys EXEC
+   * prepared). `early` is a quorum read started ahead (executeAfter).
    */
-  execute(ctx: CommandContext, argv: Buffer[], routed = true): Promise<Buffer | null> | null {
+  execute(ctx: CommandContext, argv: Buffer[], routed = true, early: EarlyRead | null = null): LaterReply | null {
     const { client, reply } = ctx;
     const spec = this.lookup.find(argv[0]);
     if (spec === undefined) {
@@ -119,14 +136,65 @@ export class Dispatcher {
     }
     if (routed && !this.store.single) {
       const plan = clusterPlan(spec, argv, client, this.lookup);
-      if (plan !== null) return this.runClustered(spec, ctx, argv, plan);
+      if (plan !== null) {
+        let handled!: () => void;
+        const done = new Promise<void>((resolve) => (handled = resolve));
+        return { handled: done, reply: this.runClustered(spec, ctx, argv, plan, early, handled) };
+      }
     }
     this.run(spec, ctx, argv);
     return null;
   }
 
-  /** A command of a cluster of many: forwarded, or run here between prepare() and end(). */
-  private async runClustered(spec: CommandSpec, ctx: CommandContext, argv: Buffer[], plan: ClusterPlan): Promise<Buffer | null> {
+  /**
+   * Runs the command once `after` resolves (the connection's previous
+   * command ran), for a connection whose earlier replies are still awaited:
+   * pipelined commands keep their order, while their quorum reads go out at
+   * once, side by side (a read only brings other replicas' versions in, so
+   * starting it early is safe; the handler still reads at its turn).
+   */
+  executeAfter(ctx: CommandContext, argv: Buffer[], after: Promise<void>): LaterReply {
+    const early = this.earlyRead(ctx, argv);
+    const turn = after.then((): LaterReply => {
+      const { client, reply } = ctx;
+      if (client.closing) return { handled: RAN, reply: NO_REPLY };
+      reply.resp = client.resp;
+      this.lastEnd = performance.now();
+      const later = this.execute(ctx, argv, true, early);
+      if (later !== null) return later;
+      const out = reply.take();
+      const durable = this.state.config.appendfsync === 'always' ? this.store.durable() : null;
+      return { handled: RAN, reply: durable === null ? Promise.resolve(out) : durable.then(() => out) };
+    });
+    return { handled: turn.then((l) => l.handled), reply: turn.then((l) => l.reply) };
+  }
+
+  /** The quorum read a command will need, started now; null when it needs none or will be forwarded. */
+  private earlyRead(ctx: CommandContext, argv: Buffer[]): EarlyRead | null {
+    const store = this.store;
+    const client = ctx.client;
+    if (store.single || client.multi !== null) return null;
+    const spec = this.lookup.find(argv[0]);
+    if (spec === undefined || (spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity) return null;
+    const plan = clusterPlan(spec, argv, client, this.lookup);
+    if (plan === null || plan.access === 'blind-write' || plan.keys.length === 0) return null;
+    if (store.route(plan.keys, plan.access, client.forwardedFrom !== null) !== null) return null;
+    const db = client.db;
+    return {
+      db,
+      result: store.prepare(db, plan.keys, plan.r).then(
+        (view) => view === null,
+        () => false,
+      ),
+    };
+  }
+
+  /**
+   * A command of a cluster of many: forwarded, or run here between prepare()
+   * and end(). `handled` is called once the next command may run: when the
+   * handler ran, the forward was answered, or the command failed before.
+   */
+  private async runClustered(spec: CommandSpec, ctx: CommandContext, argv: Buffer[], plan: ClusterPlan, early: EarlyRead | null, handled: () => void): Promise<Buffer | null> {
     const { client, reply } = ctx;
     const store = this.store;
     const db = client.db;
@@ -136,11 +204,18 @@ export class Dispatcher {
         const target = store.route(plan.keys, plan.access, client.forwardedFrom !== null);
         if (target === null) break;
         const forwarded = await store.forward(target, db, client.resp, argv);
-        if (forwarded !== null) return forwarded;
+        if (forwarded !== null) {
+          handled();
+          return forwarded;
+        }
       }
       // Always a turn of the loop first: the caller takes the replies written before this one.
-      view = await (plan.access === 'blind-write' || plan.keys.length === 0 ? null : store.prepare(db, plan.keys, plan.r));
+      if (plan.access === 'blind-write' || plan.keys.length === 0) view = await null;
+      // A read started early counts when it merged everything into this replica (no view, no failure).
+      else if (early !== null && early.db === db && (await early.result)) view = null;
+      else view = await store.prepare(db, plan.keys, plan.r);
     } catch (err) {
+      handled();
       return this.errorBytes(reply, client, err instanceof DynUnavailableError ? err.message : errorReply(err), spec);
     }
     store.begin(view, client.forwardedFrom);
@@ -149,6 +224,7 @@ export class Dispatcher {
     this.run(spec, ctx, argv);
     let out = reply.take();
     const acked = store.end();
+    handled();
     if (acked !== null) {
       const error = await acked;
       if (error !== null) out = this.errorBytes(reply, client, error, spec);

@@ -32,7 +32,9 @@ export interface RunningServer {
 
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
   const state = new ServerState(config);
-  const store = new DynamoCoordinator(clusterSetup(config, config.port), config.dir, { fsync: config.appendfsync }, config.databases, {
+  // A value is stored with its version (~45 bytes: clock, dot, timestamp), so
+  // records up to 128 bytes, values up to ~80, stay in the keydir.
+  const store = new DynamoCoordinator(clusterSetup(config, config.port), config.dir, { fsync: config.appendfsync, inlineValueMax: 128 }, config.databases, {
     onWrite: (db, key) => state.keyModified(db, key),
     onExpire: () => state.stats.expiredKeys++,
   });
@@ -46,7 +48,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     client.forwardedFrom = from;
     reply.resp = client.resp;
     const later = dispatcher.execute(dispatcher.context(client, reply), argv);
-    if (later !== null) return later.then((out) => out ?? Buffer.alloc(0));
+    if (later !== null) return later.reply.then((out) => out ?? Buffer.alloc(0));
     return Promise.resolve(reply.take() ?? Buffer.alloc(0));
   };
   try {

@@ -25,15 +25,8 @@ import {
   type VersionVector,
   type VersionWrite,
 } from '../cluster/versions';
-import {
-  CorruptVersionsError,
-  InvalidContextError,
-  decodeContext,
-  decodeVersions,
-  decodeWinner,
-  encodeContext,
-  encodeVersions,
-} from '../cluster/version-codec';
+import { CorruptVersionsError, InvalidContextError, decodeContext, decodeVersions, encodeContext, encodeVersions } from '../cluster/version-codec';
+import { decodeWinner } from '../cluster/version-fast-path';
 import { mutate, prng } from './helpers/random';
 
 

@@ -125,6 +125,7 @@ const SECTIONS: Record<string, Section> = {
       `dynamo_r:${st.r}`,
       `dynamo_w:${st.w}`,
       `dynamo_read_repairs:${c.readRepairs}`,
+      `dynamo_read_repairs_failed:${c.readRepairsFailed}`,
       `dynamo_siblings_pruned:${c.siblingsPruned}`,
       `dynamo_forwarded:${c.forwarded}`,
       `dynamo_forwards_served:${c.forwardsServed}`,
