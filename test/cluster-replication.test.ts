@@ -184,3 +184,57 @@ test('a node without cluster flags is a cluster of one; DYN.FAULT needs --enable
   await t.throwsAsync(r.call('DYN.SET', 'k', 'w'), { message: /wrong number of arguments/ });
   await t.throwsAsync(r.call('DYN.GET', 'k', 'R', '2'), { message: 'ERR R must be between 1 and N=1' });
 });
+
+test('N=2 of 3 nodes: a node that holds no replica of a key forwards, writes through a replica and reads by quorum', async (t) => {
+  const { nodes } = await startCluster(t, { nodes: 3, n: 2, r: 1, w: 2 });
+  const clients = nodes.map((n) => client(t, n));
+  // Keys whose preference list leaves out node 0, and ones that hold it.
+  const lists = await Promise.all(Array.from({ length: 40 }, (_, i) => clients[0].call('DYN.PREFLIST', `key:${i}`) as Promise<string[]>));
+  const elsewhere = lists.flatMap((list, i) => (list.includes(nodes[0].id) ? [] : [`key:${i}`]));
+  const here = lists.flatMap((list, i) => (list.includes(nodes[0].id) ? [`key:${i}`] : []));
+  t.true(elsewhere.length > 3 && here.length > 3, 'both kinds of keys exist');
+  t.true(lists.every((list) => list.length === 2));
+
+  const [k] = elsewhere;
+  t.is(await clients[0].set(k, 'v1'), 'OK', 'a blind write through a non-replica (REPLICA.PUT)');
+  t.is(await clients[0].get(k), 'v1', 'a quorum read through a non-replica');
+  t.deepEqual((await versions(clients[0], k, true)).siblings, [], 'node 0 keeps no copy');
+  t.is(await clients[0].incr('n:' + k), 1);
+  t.is(await clients[0].append(k, '+'), 3, 'a read-modify-write forwarded to the key\'s first replica');
+  t.is(await clients[1].get(k), 'v1+');
+  t.is(await clients[2].get(k), 'v1+');
+  t.is((await versions(clients[0], k)).siblings[0][0], 'v1+');
+
+  const mixed = [...elsewhere.slice(0, 3), ...here.slice(0, 3)];
+  t.is(await clients[0].mset(...mixed.flatMap((key) => [key, `m-${key}`])), 'OK');
+  t.deepEqual(await clients[1].mget(...mixed), mixed.map((key) => `m-${key}`));
+  t.is(await clients[0].del(...mixed), mixed.length);
+  t.deepEqual(await clients[2].mget(...mixed), mixed.map(() => null));
+  const tx = await clients[0].multi().set(elsewhere[1], 'a').get(elsewhere[1]).incr(here[1]).exec();
+  t.deepEqual(tx, [[null, 'OK'], [null, 'a'], [null, 1]], 'a transaction reads its own writes to keys held elsewhere');
+});
+
+test('appendfsync always: acknowledged cluster writes survive SIGKILL of every node', async (t) => {
+  const { nodes } = await startCluster(t, { nodes: 3, args: ['--appendfsync', 'always'] });
+  const [a, b] = nodes.map((n) => client(t, n));
+  const pipeline = a.pipeline();
+  for (let i = 0; i < 200; i++) pipeline.set(`durable:${i}`, String(i));
+  const results = (await pipeline.exec()) as [Error | null, string][];
+  t.true(results.every(([err, ok]) => err === null && ok === 'OK'));
+  t.is(await b.incr('durable:counter'), 1);
+  await Promise.all(nodes.map((n) => n.kill()));
+  await Promise.all(nodes.map((n) => n.restart()));
+  const c = client(t, nodes[2]);
+  t.deepEqual(await c.mget(...Array.from({ length: 200 }, (_, i) => `durable:${i}`)), Array.from({ length: 200 }, (_, i) => String(i)));
+  t.is(await c.get('durable:counter'), '1');
+});
+
+test('internal cluster requests are refused on the client port', async (t) => {
+  const { nodes } = await startCluster(t, { nodes: 3 });
+  const a = client(t, nodes[0]);
+  await a.set('k', 'v');
+  for (const request of [['REPLICA.READ', '0', 'k'], ['REPLICA.FLUSH', '0'], ['REPLICA.FWD', '0', '2', 'GET', 'k']]) {
+    await t.throwsAsync(a.call(request[0], ...request.slice(1)), { message: new RegExp(`^ERR unknown command '${request[0]}'`) });
+  }
+  t.is(await a.get('k'), 'v');
+});
