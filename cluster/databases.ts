@@ -69,6 +69,11 @@ export class Databases {
     return waits.length === 1 ? waits[0] : Promise.all(waits).then(() => undefined);
   }
 
+  /** The fsync policy: under 'always' a write is acknowledged once durable. */
+  get fsync(): FsyncMode {
+    return this.options.fsync ?? 'everysec';
+  }
+
   /** CONFIG SET appendfsync: the new policy for every database, open or not yet. */
   setFsync(mode: FsyncMode): void {
     this.options.fsync = mode;

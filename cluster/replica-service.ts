@@ -72,6 +72,7 @@ export class ReplicaService {
 
   /** +OK, once durable when appendfsync is always. */
   private acked(): BusReply | Promise<BusReply> {
+    if (this.coordinator.replicas.fsync !== 'always') return 'OK';
     const durable = this.coordinator.durable();
     return durable === null ? 'OK' : durable.then(() => 'OK');
   }

@@ -21,6 +21,7 @@ import type { ScanPage } from './coordinator';
 import { Databases } from './databases';
 import { CorruptVersionsError, decodeVersions, encodeVersions } from './version-codec';
 import { encodeLocalWrite, locateWinner, type WinnerLocation } from './version-fast-path';
+import { supersedes } from './version-supersedes';
 import { EMPTY_VERSIONS, equalVersions, merge, update, type Actor, type KeyVersions, type VersionVector, type VersionWrite } from './versions';
 
 export interface CoordinatedWrite {
@@ -52,6 +53,9 @@ export interface ReplicaMeta {
   expireAt: number;
   length: number;
 }
+
+/** The record of a key without versions, for supersedes(). */
+const EMPTY_RECORD = encodeVersions(EMPTY_VERSIONS);
 
 /** A record's winner, classified for the key counts: none, a value, a value with an expiry, a tombstone. */
 const enum WinnerKind {
@@ -188,20 +192,26 @@ export class ReplicaStore {
   }
 
   /**
-   * apply() for a peer's encoded record (replication, read repair), the
-   * common cases without decoding or encoding twice: the same bytes change
-   * nothing, and a merge that yields the incoming versions stores its bytes.
-   * A record that does not decode throws CorruptVersionsError.
+   * apply() for a peer's encoded record (replication, read repair). The
+   * common case, a record that already holds everything the stored one has
+   * (supersedes(), read from the bytes), is stored as it is, without
+   * decoding either; otherwise the versions are merged. A record that does
+   * not decode throws CorruptVersionsError.
    */
-  applyRecord(db: number, key: Buffer, record: Buffer, maxSiblings: number): AppliedVersions {
-    const stored = this.record(db, key);
+  applyRecord(db: number, key: Buffer, record: Buffer, maxSiblings: number): { changed: boolean; pruned: number } {
+    const stored = this.scratchRecord(db, key);
+    if (stored !== null && stored.equals(record)) return { changed: false, pruned: 0 };
+    if (!this.reap && supersedes(record, stored ?? EMPTY_RECORD, maxSiblings)) {
+      const before = this.kind(db, key, stored);
+      this.storeRecord(db, key, record, this.kind(db, key, record), before, 0);
+      return { changed: true, pruned: 0 };
+    }
     const incoming = decodeVersions(record);
-    if (stored !== null && stored.equals(record)) return { versions: incoming, changed: false, pruned: 0 };
-    const current = stored === null ? EMPTY_VERSIONS : this.decode(db, key, stored, decodeVersions);
+    const current = this.read(db, key) ?? EMPTY_VERSIONS;
     const { versions, pruned } = merge(current, incoming, maxSiblings);
     const changed = !equalVersions(versions, current);
     if (changed) this.store(db, key, current, versions, pruned === 0 && equalVersions(versions, incoming) ? record : null);
-    return { versions, changed, pruned };
+    return { changed, pruned };
   }
 
   /** Stores versions (encoded, unless `record` already holds them), keeping the key counts. */
@@ -336,6 +346,10 @@ export class ReplicaStore {
   /** Resolves once every write made so far is durable under the fsync policy; null when already. */
   durable(): Promise<void> | null {
     return this.dbs.durable();
+  }
+
+  get fsync(): FsyncMode {
+    return this.dbs.fsync;
   }
 
   setFsync(mode: FsyncMode): void {

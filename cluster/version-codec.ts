@@ -17,7 +17,8 @@
 // Context: base64url of (format u8 = 1, actorCount, actors) as above.
 //
 // Every GET and SET goes through a record, so two paths skip the decoding
-// (version-fast-path.ts): locateWinner and encodeLocalWrite.
+// (version-fast-path.ts): locateWinner and encodeLocalWrite; and whether a
+// peer's record supersedes the stored one (version-supersedes.ts).
 import { isUtf8 } from 'node:buffer';
 import { Reader, varintSize, writeVarint } from './codec-reader';
 import { actorNode, compareSiblings, isActor, type Actor, type KeyVersions, type Sibling, type VersionVector } from './versions';

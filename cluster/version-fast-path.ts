@@ -104,13 +104,13 @@ function checkMs(name: string, ms: number): void {
   if (!Number.isSafeInteger(ms) || ms < 0) throw new RangeError(`${name} ${ms} is not a non-negative integer of ms`);
 }
 
-function isAscii(bytes: Buffer, from: number, to: number): boolean {
+export function isAscii(bytes: Buffer, from: number, to: number): boolean {
   for (let k = from; k < to; k++) if (bytes[k] >= 0x80) return false;
   return true;
 }
 
 /** isActor for ASCII bytes: /^.+#(0|[1-9][0-9]*)$/. */
-function isAsciiActor(bytes: Buffer, from: number, to: number): boolean {
+export function isAsciiActor(bytes: Buffer, from: number, to: number): boolean {
   let hash = to - 1;
   while (hash >= from && bytes[hash] >= 0x30 && bytes[hash] <= 0x39) hash--;
   const digits = to - hash - 1;
@@ -118,7 +118,7 @@ function isAsciiActor(bytes: Buffer, from: number, to: number): boolean {
 }
 
 /** Byte order, which is JS string order for ASCII. */
-function compareBytes(a: Buffer, aFrom: number, aLength: number, b: Buffer, bFrom: number, bLength: number): number {
+export function compareBytes(a: Buffer, aFrom: number, aLength: number, b: Buffer, bFrom: number, bLength: number): number {
   const common = Math.min(aLength, bLength);
   for (let k = 0; k < common; k++) {
     const difference = a[aFrom + k] - b[bFrom + k];

@@ -94,7 +94,7 @@ export function descends(a: VersionVector, b: VersionVector): boolean {
 }
 
 export function equalClocks(a: VersionVector, b: VersionVector): boolean {
-  return a.size === b.size && descends(a, b);
+  return a.size === b.size && descends(a, b) && descends(b, a);
 }
 
 /**

@@ -108,6 +108,8 @@ export function serveConnection(
     const slot: Awaited = { ready: false, out: null, closes: false };
     awaited.push(slot);
     lastRan = later.handled;
+    // A command whose turn failed (a bug) drops the client; the next one never runs.
+    later.handled.then(undefined, fail);
     later.reply.then((out) => {
       slot.out = out;
       slot.ready = true;

@@ -14,6 +14,7 @@ import {
   actorId,
   covers,
   descends,
+  equalClocks,
   equalVersions,
   liveWinner,
   merge,
@@ -476,4 +477,14 @@ test('context: round-trips, is compact base64url, and garbage throws InvalidCont
       t.true(error instanceof InvalidContextError);
     }
   }
+});
+
+test('equalClocks compares both ways: the same actors with a higher counter is not equal', (t) => {
+  const a = new Map([['x#1', 5]]);
+  const b = new Map([['x#1', 1]]);
+  t.false(equalClocks(a, b));
+  t.false(equalClocks(b, a));
+  t.true(equalClocks(a, new Map([['x#1', 5]])));
+  const s = (counter: number): KeyVersions => ({ clock: new Map([['x#1', counter]]), siblings: [] });
+  t.false(equalVersions(s(5), s(1)), 'a replica whose clock only moved on is stale (read repair, apply)');
 });
