@@ -357,6 +357,10 @@ export class DynamoCoordinator implements Coordinator {
   }
 
   prepare(db: number, keys: readonly Buffer[], r: number | null): Promise<PreparedView> {
+    if (keys.length === 1) {
+      const key = keys[0];
+      return quorumRead(this, db, key, this.membership.preferenceList(key), r ?? this.r).then((versions) => (versions === null ? null : new Map([[keyName(key), versions]])));
+    }
     const seen = new Set<string>();
     const reads: Promise<void>[] = [];
     const view = new Map<string, KeyVersions>();

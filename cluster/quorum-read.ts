@@ -81,7 +81,11 @@ export function quorumRead(c: ReadContext, db: number, key: Buffer, list: readon
         return;
       }
       const replied = (same as Map<string, Buffer | null>).size;
-      if (!answered && replied >= needed) succeed(reference === null ? EMPTY_VERSIONS : decodeVersions(reference));
+      if (!answered && replied >= needed) {
+        // All alike: this replica, if it is one, already holds what they hold.
+        answered = true;
+        resolve(here ? null : reference === null ? EMPTY_VERSIONS : decodeVersions(reference));
+      }
       else if (!answered && failed.size > list.length - needed) unavailable(`DYNUNAVAILABLE needed R=${needed}, got ${replied}`);
     };
     const dbText = String(db);
