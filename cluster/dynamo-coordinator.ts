@@ -1,7 +1,8 @@
 // cluster/dynamo-coordinator.ts — the Coordinator (coordinator.ts): this
 // node's replicas (replica-store.ts) plus, when there are other members,
-// quorum reads and writes over the cluster bus (quorum.ts rounds), read
-// repair, forwarding, and the requests peers send here (replica-service.ts).
+// quorum reads (quorum-read.ts) and writes (quorum.ts's WriteRound) over the
+// cluster bus, read repair, forwarding, and the requests peers send here
+// (replica-service.ts).
 //
 // Writes: a key written here while this node is one of its N replicas is
 // coordinated here: the local replica makes the new version, which goes to
@@ -14,6 +15,7 @@
 // go into the local replica when this node is one (the handler then reads
 // it), else into the command's view. Replicas that answered with less get
 // the merge once every replica answered or timed out (read repair).
+// Flushes reach every member.
 import { ClusterBus, type BusReply } from './bus';
 import { type ClusterCounters, type ClusterNodeState, type CommandAccess, type Coordinator, type KeyMeta, type PreparedView, type ScanPage } from './coordinator';
 import type { EngineOptions, EngineStats, FsyncMode } from '../engine/index';

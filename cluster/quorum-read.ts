@@ -50,12 +50,18 @@ export function quorumRead(c: ReadContext, db: number, key: Buffer, list: readon
     let finished = false;
     const succeed = (versions: KeyVersions): void => {
       answered = true;
-      if (here) {
-        c.applyHere(db, key, versions);
-        resolve(null);
-      } else {
+      if (!here) {
         resolve(versions);
+        return;
       }
+      try {
+        c.applyHere(db, key, versions);
+      } catch (err) {
+        // This replica cannot take the merge (disk full, a corrupt record): the read fails with why.
+        reject(err);
+        return;
+      }
+      resolve(null);
     };
     const unavailable = (error: string): void => {
       answered = true;
@@ -153,7 +159,15 @@ function corruption(record: Buffer): string | null {
 
 /** Read repair, once every replica answered or timed out: the merge goes to those that lacked some of it. */
 function repair(c: ReadContext, db: number, key: Buffer, round: ReadRound, here: boolean): void {
-  if (here) c.applyHere(db, key, round.versions);
+  if (here) {
+    try {
+      c.applyHere(db, key, round.versions);
+    } catch (err) {
+      // The read was answered already; this replica catches up on a later read.
+      c.counters.readRepairsFailed++;
+      console.error(`dynkv: read repair of db ${db} on this node failed: ${(err as Error).message}`);
+    }
+  }
   const targets = round.repairTargets().filter((t) => t.node !== c.selfId);
   if (targets.length === 0) return;
   const record = encodeVersions(round.versions);
