@@ -15,6 +15,8 @@ import type { ReplicaStore } from './replica-store';
 import { CorruptVersionsError, decodeVersions, encodeVersions } from './version-codec';
 import { EMPTY_VERSIONS, type KeyVersions } from './versions';
 
+const ignore = (): void => undefined;
+
 /** What a quorum read needs of the coordinator. */
 export interface ReadContext {
   readonly selfId: string;
@@ -22,7 +24,8 @@ export interface ReadContext {
   readonly maxSiblings: number;
   readonly counters: ClusterCounters;
   readonly replicas: ReplicaStore;
-  request(node: string, argv: readonly (Buffer | string)[]): Promise<BusReply>;
+  /** A bus request to a member, answered through the callbacks. */
+  send(node: string, argv: readonly (Buffer | string)[], onReply: (reply: BusReply) => void, onError: (err: Error) => void): void;
   /** Merges versions into this node's replica. */
   applyHere(db: number, key: Buffer, versions: KeyVersions): boolean;
 }
@@ -97,7 +100,9 @@ export function quorumRead(c: ReadContext, db: number, key: Buffer, list: readon
     const dbText = String(db);
     for (const node of list) {
       if (node === c.selfId) continue;
-      c.request(node, ['REPLICA.READ', dbText, key]).then(
+      c.send(
+        node,
+        ['REPLICA.READ', dbText, key],
         (reply) => {
           try {
             answer(node, reply as Buffer | null);
@@ -173,9 +178,6 @@ function repair(c: ReadContext, db: number, key: Buffer, round: ReadRound, here:
   const record = encodeVersions(round.versions);
   for (const target of targets) {
     c.counters.readRepairs++;
-    c.request(target.node, ['REPLICA.APPLY', String(db), key, record]).then(
-      () => undefined,
-      () => c.counters.readRepairsFailed++,
-    );
+    c.send(target.node, ['REPLICA.APPLY', String(db), key, record], ignore, () => c.counters.readRepairsFailed++);
   }
 }
