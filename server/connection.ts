@@ -129,7 +129,8 @@ export function serveConnection(
     while (awaited.length > 0 && awaited[0].ready) {
       const slot = awaited.shift() as Awaited;
       if (slot.closes) broken = true;
-      send(slot.out);
+      // QUIT may have run while earlier replies were awaited: the connection ends after the last of them.
+      send(slot.out, awaited.length === 0);
     }
     if (awaited.length < MAX_AWAITED && socketPaused && !parser.isPaused) {
       socketPaused = false;
@@ -201,9 +202,9 @@ export function serveConnection(
   );
   client.disconnect = () => conn.destroy();
 
-  const send = (out: Buffer | null): void => {
+  const send = (out: Buffer | null, last = true): void => {
     if (out !== null) state.stats.netOutputBytes += out.length;
-    const end = broken || client.closing;
+    const end = (broken || client.closing) && last;
     if (out !== null || end) queueReply(conn, out, end);
   };
 

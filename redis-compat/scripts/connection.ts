@@ -133,6 +133,14 @@ export const connection: Script = {
     { cmd: ['QUIT'], closes: true },
     { cmd: ['PING'], conn: 'second' },
     { cmd: ['QUIT', 'extra', 'args'], conn: 'third', closes: true },
+    // QUIT pipelined behind writes: their replies, then QUIT's, then the close (what follows QUIT is not run).
+    {
+      raw: '*3\r\n$3\r\nSET\r\n$2\r\nqk\r\n$1\r\nv\r\n*2\r\n$4\r\nINCR\r\n$2\r\nqn\r\n*1\r\n$4\r\nQUIT\r\n*2\r\n$4\r\nINCR\r\n$2\r\nqn\r\n',
+      conn: 'fourth',
+      replies: 3,
+      closes: true,
+    },
+    { cmd: ['GET', 'qn'], conn: 'second' },
   ],
 };
 
