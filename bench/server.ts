@@ -13,27 +13,8 @@
 import { spawnSync } from 'node:child_process';
 import { RawClient, encodeCommand } from '../redis-compat/raw-client';
 import { rssBytes, startDynkv, startRedis, type ServerProcess } from '../redis-compat/servers';
-import { numberFlag } from './util';
-
-interface Result {
-  rps: number;
-  p50: number;
-}
-
-/** Runs redis-benchmark with --csv; returns requests/s and p50 latency per test name. */
-function benchmark(port: number, requests: number, pipeline: number): Map<string, Result> {
-  const args = ['-p', String(port), '-t', 'set,get', '-n', String(requests), '-c', '50', '-r', '100000', '-d', '32', '-P', String(pipeline), '--csv'];
-  const r = spawnSync('redis-benchmark', args, { encoding: 'utf8', timeout: 600_000 });
-  if (r.status !== 0) throw new Error(`redis-benchmark ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr}`);
-  const out = new Map<string, Result>();
-  for (const line of r.stdout.split('\n')) {
-    const cells = line.split(',').map((c) => c.replace(/"/g, ''));
-    if (cells.length < 5 || cells[0] === 'test') continue;
-    out.set(cells[0], { rps: Number(cells[1]), p50: Number(cells[4]) });
-  }
-  if (!out.has('SET') || !out.has('GET')) throw new Error(`unexpected redis-benchmark output: ${r.stdout}`);
-  return out;
-}
+import { interleavedRounds, median, pad, ratios } from './redis-benchmark';
+import { formatRate, numberFlag } from './util';
 
 /** Writes `count` keys ("key:" + 12 digits, 32-byte values) in pipelined batches; returns the seconds taken. */
 async function load(port: number, count: number): Promise<number> {
@@ -69,40 +50,16 @@ async function ping(port: number): Promise<void> {
   c.close();
 }
 
-function pad(s: string, n: number, right = false): string {
-  return right ? s.padEnd(n) : s.padStart(n);
-}
-
-function fmt(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
-}
-
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
-
 async function throughput(requests: number, rounds: number): Promise<string[]> {
   const redis = await startRedis();
   const dynkv = await startDynkv(['--appendfsync', 'everysec']);
   const rows: string[] = [];
   try {
     for (const pipeline of [1, 16]) {
-      const runs = { redis: [] as Map<string, Result>[], dynkv: [] as Map<string, Result>[] };
-      for (let round = 0; round < rounds; round++) {
-        // Each server in turn, never both at once: they share the 2 cores with redis-benchmark.
-        const order: ('redis' | 'dynkv')[] = round % 2 === 0 ? ['redis', 'dynkv'] : ['dynkv', 'redis'];
-        for (const name of order) runs[name].push(benchmark(name === 'redis' ? redis.port : dynkv.port, requests, pipeline));
-      }
-      for (const test of ['SET', 'GET']) {
-        const of = (list: Map<string, Result>[]): Result[] => list.map((m) => m.get(test) as Result);
-        const ra = of(runs.redis);
-        const rb = of(runs.dynkv);
-        const ratios = rb.map((r, i) => r.rps / ra[i].rps);
-        const range = `${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}`;
+      for (const [test, [ra, rb]] of interleavedRounds([redis.port, dynkv.port], requests, pipeline, rounds)) {
+        const ratio = ratios(ra, rb);
         rows.push(
-          `| ${pad(test, 4, true)} | ${pad(String(pipeline), 3)} | ${pad(fmt(median(ra.map((r) => r.rps))), 12)} | ${pad(fmt(median(rb.map((r) => r.rps))), 12)} | ${pad(median(ratios).toFixed(2), 11)} | ${pad(range, 11)} | ${pad(median(ra.map((r) => r.p50)).toFixed(3), 9)} | ${pad(median(rb.map((r) => r.p50)).toFixed(3), 9)} |`,
+          `| ${pad(test, 4, true)} | ${pad(String(pipeline), 3)} | ${pad(formatRate(median(ra.map((r) => r.rps))), 12)} | ${pad(formatRate(median(rb.map((r) => r.rps))), 12)} | ${pad(ratio.median.toFixed(2), 11)} | ${pad(ratio.range, 11)} | ${pad(median(ra.map((r) => r.p50)).toFixed(3), 9)} | ${pad(median(rb.map((r) => r.p50)).toFixed(3), 9)} |`,
         );
       }
     }
@@ -138,13 +95,13 @@ async function main(): Promise<void> {
   console.log('| test | -P  |  redis rps   |  dynkv rps   | dynkv/redis |   range     | redis p50 | dynkv p50 |');
   console.log('|------|-----|--------------|--------------|-------------|-------------|-----------|-----------|');
   for (const row of await throughput(requests, rounds)) console.log(row);
-  console.log(`\nresident memory after loading ${fmt(keys)} keys (16-byte keys, 32-byte values; VmRSS growth / DBSIZE)\n`);
+  console.log(`\nresident memory after loading ${formatRate(keys)} keys (16-byte keys, 32-byte values; VmRSS growth / DBSIZE)\n`);
   console.log('| server | keys      | RSS before | RSS after  | bytes/key | load keys/s |');
   console.log('|--------|-----------|------------|------------|-----------|-------------|');
   const mib = (b: number): string => `${(b / 1048576).toFixed(1)} MiB`;
   for (const start of [() => startRedis(), () => startDynkv(['--appendfsync', 'everysec'])]) {
     const m = await memory(start, keys);
-    console.log(`| ${pad(m.name, 6, true)} | ${pad(fmt(m.dbsize), 9)} | ${pad(mib(m.rssStart), 10)} | ${pad(mib(m.rssEnd), 10)} | ${pad(m.perKey.toFixed(1), 9)} | ${pad(fmt(m.dbsize / m.seconds), 11)} |`);
+    console.log(`| ${pad(m.name, 6, true)} | ${pad(formatRate(m.dbsize), 9)} | ${pad(mib(m.rssStart), 10)} | ${pad(mib(m.rssEnd), 10)} | ${pad(m.perKey.toFixed(1), 9)} | ${pad(formatRate(m.dbsize / m.seconds), 11)} |`);
   }
 }
 

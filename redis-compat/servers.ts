@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { nodeArgs, planLocalCluster } from '../bin/cluster-launch';
 
 export interface ServerProcess {
   name: 'redis' | 'dynkv';
@@ -119,39 +120,21 @@ export async function startDynkv(extra: string[] = [], dir?: string): Promise<Se
   return launch('dynkv', process.execPath, args, port, dataDir, (out) => out.includes(' ready: '), ownDir);
 }
 
-/** A client port whose bus port (port + 10000) is free too. */
-async function freeClusterPort(taken: Set<number>): Promise<number> {
-  for (;;) {
-    const port = await freePort();
-    if (port + 10000 > 65535 || taken.has(port)) continue;
-    const free = await new Promise<boolean>((resolve) => {
-      const srv = net.createServer();
-      srv.once('error', () => resolve(false));
-      srv.listen(port + 10000, '127.0.0.1', () => srv.close(() => resolve(true)));
-    });
-    if (free) return port;
-  }
-}
-
 /**
- * A local cluster of `nodes` dynkv processes (N=3, R=2, W=2 unless `extra`
- * says otherwise) seen through its first node: what the compatibility suite
- * runs against with COMPAT_TARGET=cluster. stop() stops every node.
+ * A local cluster of `nodes` dynkv processes (N=3, R=2, W=2 by default, as
+ * bin/cluster-launch.ts plans it for `dynkv cluster start`) seen through its
+ * first node: what the compatibility suite runs against with
+ * COMPAT_TARGET=cluster, and the cluster benchmark. stop() stops every node.
  */
 export async function startDynkvCluster(extra: string[] = [], nodes = 3): Promise<ServerProcess> {
-  const taken = new Set<number>();
-  const ports: number[] = [];
-  for (let i = 0; i < nodes; i++) {
-    const port = await freeClusterPort(taken);
-    taken.add(port);
-    ports.push(port);
-  }
-  const members = ports.map((p) => `127.0.0.1:${p}`).join(',');
-  const cluster = ['--cluster-nodes', members, '--cluster-secret', 'compat-secret'];
+  const ports = new Set<number>();
+  while (ports.size < nodes * 2) ports.add(await freePort());
+  const [client, bus] = [[...ports].slice(0, nodes), [...ports].slice(nodes)];
+  const cluster = planLocalCluster({ ports: client, busPorts: bus });
   const all = await Promise.all(
-    ports.map((port) => {
+    cluster.members.map((member) => {
       const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dynkv-compat-node-'));
-      return launch('dynkv', process.execPath, [DYNKV, '--port', String(port), '--dir', dataDir, ...cluster, ...extra], port, dataDir, (out) => out.includes(' ready: '), true);
+      return launch('dynkv', process.execPath, [DYNKV, ...nodeArgs(cluster, member, dataDir, extra)], member.port, dataDir, (out) => out.includes(' ready: '), true);
     }),
   );
   return {
