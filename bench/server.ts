@@ -91,7 +91,7 @@ async function main(): Promise<void> {
   const rounds = numberFlag(argv, '--rounds', 5);
   const version = spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout.trim();
   console.log(`${version}; dynkv appendfsync everysec; redis-server --save '' --appendonly no`);
-  console.log(`redis-benchmark -t set,get -n ${requests} -c 50 -r 100000 -d 32 -P {1,16} --csv, one server at a time, ${rounds} rounds: medians\n`);
+  console.log(`redis-benchmark -t set,get -n ${requests} -c 50 -r 100000 -d 32 -P {1,16}, one server at a time, ${rounds} rounds: medians\n`);
   console.log('| test | -P  |  redis rps   |  dynkv rps   | dynkv/redis |   range     | redis p50 | dynkv p50 |');
   console.log('|------|-----|--------------|--------------|-------------|-------------|-----------|-----------|');
   for (const row of await throughput(requests, rounds)) console.log(row);

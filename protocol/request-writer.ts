@@ -7,6 +7,8 @@
 // must not change one until it is written. The slab is replaced when it runs
 // low, so a Buffer handed out is never overwritten.
 
+import { writeDecimal } from './decimal';
+
 const SLAB_SIZE = 64 * 1024;
 /** Buffer arguments this long or longer go out as themselves instead of being copied. */
 const LARGE_ARG = 16 * 1024;
@@ -56,15 +58,7 @@ export class RequestWriter {
     this.ensure(24);
     const slab = this.slab;
     slab[this.pos++] = type;
-    let width = 1;
-    for (let m = n; m >= 10; m = Math.floor(m / 10)) width++;
-    let p = this.pos + width;
-    this.pos = p;
-    do {
-      const q = Math.floor(n / 10);
-      slab[--p] = 48 + n - q * 10;
-      n = q;
-    } while (n > 0);
+    this.pos = writeDecimal(slab, this.pos, n);
     slab[this.pos++] = 0x0d;
     slab[this.pos++] = 0x0a;
   }

@@ -5,6 +5,8 @@
 // downgraded the way Redis does (map -> flat array, null -> $-1 or *-1,
 // double -> bulk string, boolean -> integer).
 
+import { writeDecimal } from './decimal';
+
 const SLAB_SIZE = 64 * 1024;
 
 export type RespVersion = 2 | 3;
@@ -195,16 +197,7 @@ export class ReplyWriter {
 
   /** A whole number in [0, 2^32) in decimal: the lengths and counts of nearly every reply, without a string. */
   private digits(n: number): void {
-    const slab = this.slab;
-    let width = 1;
-    for (let m = n; m >= 10; m = Math.floor(m / 10)) width++;
-    let p = this.pos + width;
-    this.pos = p;
-    do {
-      const q = Math.floor(n / 10);
-      slab[--p] = 48 + n - q * 10;
-      n = q;
-    } while (n > 0);
+    this.pos = writeDecimal(this.slab, this.pos, n);
   }
 
   private crlf(): void {
