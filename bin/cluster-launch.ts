@@ -155,3 +155,15 @@ export async function waitUntilAnswering(members: readonly LocalMember[], childr
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** Whether a process with this pid exists (signal 0: ESRCH when not; EPERM means it does, owned by another user). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    if ((err as NodeJS.ErrnoException).code === 'EPERM') return true;
+    throw err;
+  }
+}

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError } from '../server/config';
-import { nodeArgs, ping, planLocalCluster, portFree, spawnNode, waitUntilAnswering, type LocalCluster } from './cluster-launch';
+import { alive, nodeArgs, ping, planLocalCluster, portFree, spawnNode, waitUntilAnswering, type LocalCluster } from './cluster-launch';
 
 /** DIR/cluster.json. */
 interface ClusterFile {
@@ -66,20 +66,20 @@ function readState(dir: string): ClusterFile | null {
  * Linux /proc tells (a zombie's cmdline is empty); elsewhere only the pid.
  */
 function running(pid: number, port: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
+  if (!alive(pid)) return false;
   if (!fs.existsSync('/proc/self/cmdline')) return true;
+  let cmdline: string;
   try {
-    const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
-    const at = argv.indexOf('--port');
-    return argv.some((a) => a.endsWith('dynkv-server.js')) && at >= 0 && argv[at + 1] === String(port);
-  } catch {
-    return false;
+    cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'latin1');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false; // exited meanwhile
+    throw err;
   }
+  const argv = cmdline.split('\0');
+  const at = argv.indexOf('--port');
+  return argv.some((a) => a.endsWith('dynkv-server.js')) && at >= 0 && argv[at + 1] === String(port);
 }
+
 
 function logTail(file: string): string {
   try {

@@ -461,8 +461,4 @@ export class DynamoCoordinator implements Coordinator {
     else this.bus.drop(drop);
     return true;
   }
-
-  busStats(): ReturnType<ClusterBus['stats']> | null {
-    return this.bus?.stats() ?? null;
-  }
 }

@@ -14,13 +14,17 @@ export interface ClusterMember {
   readonly id: string;
   readonly host: string;
   readonly port: number;
+  /**
+   * The cluster bus port. 0 only for a cluster of one whose port + 10000 is
+   * above 65535 and that has no cluster-port: any free port, as no peer dials it.
+   */
   readonly busPort: number;
   readonly weight: number;
 }
 
 export interface ClusterOptions {
   readonly self: ClusterMember;
-  /** Every member, self included. */
+  /** Every member, self included, sorted by id. */
   readonly members: readonly ClusterMember[];
   readonly n: number;
   readonly r: number;

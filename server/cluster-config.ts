@@ -4,40 +4,15 @@
 // picks one), so every mistake in a member list stops the start with a
 // ConfigError naming the entry. Without cluster-nodes a node is a cluster of
 // one (N=R=W=1), as ARCHITECTURE.md wants: the same code path, one member.
+import type { ClusterMember, ClusterOptions } from '../cluster/membership';
 import { MAX_WEIGHT } from '../cluster/ring';
 import { ConfigError } from './config';
 import type { ServerConfig } from './state';
 
-export interface ClusterMemberSpec {
-  /** host:port (IPv6 hosts in brackets): the client address, and the node id. */
-  id: string;
-  host: string;
-  port: number;
-  /**
-   * The cluster bus port. 0 only for a cluster of one whose port + 10000 is
-   * above 65535 and that has no cluster-port: any free port, as no peer dials it.
-   */
-  busPort: number;
-  weight: number;
-}
-
-export interface ClusterSetup {
-  self: ClusterMemberSpec;
-  /** Every member, self included, sorted by id. */
-  members: ClusterMemberSpec[];
-  n: number;
-  r: number;
-  w: number;
-  partitions: number;
-  secret: string;
-  timeoutMs: number;
-  faultInjection: boolean;
-}
-
 /** One entry of cluster-nodes, with what it spelled out. */
 interface Entry {
   text: string;
-  spec: ClusterMemberSpec;
+  spec: ClusterMember;
   weightGiven: boolean;
   busPortGiven: boolean;
 }
@@ -52,7 +27,7 @@ const ENTRY = /^(\[[0-9A-Fa-f:.]+\]|[^\s:@=,[\]]+):(\d+)(?:@(\d+))?(?:=(\d+))?$/
  * with self's `=weight` is an error; when they agree, or it is left at 1,
  * the entry's weight counts.
  */
-export function clusterSetup(config: ServerConfig, boundPort: number): ClusterSetup {
+export function clusterSetup(config: ServerConfig, boundPort: number): ClusterOptions {
   const common = { partitions: config.clusterPartitions, secret: config.clusterSecret, timeoutMs: config.clusterTimeout, faultInjection: config.enableFaultInjection };
   if (config.clusterNodes === '') {
     for (const [name, value] of [['cluster-n', config.clusterN], ['cluster-r', config.clusterR], ['cluster-w', config.clusterW]] as const) {
@@ -74,7 +49,7 @@ export function clusterSetup(config: ServerConfig, boundPort: number): ClusterSe
 }
 
 /** A cluster of one, named after the first bind address. */
-function alone(config: ServerConfig, boundPort: number): ClusterMemberSpec {
+function alone(config: ServerConfig, boundPort: number): ClusterMember {
   const host = unbind(config.bind[0] ?? '127.0.0.1');
   const defaultBus = boundPort + BUS_PORT_OFFSET;
   const busPort = config.clusterPort !== 0 ? config.clusterPort : defaultBus <= 65535 ? defaultBus : 0;

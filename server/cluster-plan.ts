@@ -26,6 +26,11 @@ export interface ClusterPlan {
 const READING_SET_OPTIONS = new Set(['nx', 'xx', 'get', 'keepttl']);
 const BLIND_WRITES = new Set(['mset', 'setex', 'psetex', 'flushdb', 'flushall', 'dyn.set', 'dyn.del']);
 
+/** The index of a command's last key in an argv of argc items (its spec's lastKey, from the end when negative). */
+export function lastKeyIndex(spec: CommandSpec, argc: number): number {
+  return spec.lastKey < 0 ? argc + spec.lastKey : Math.min(spec.lastKey, argc - 1);
+}
+
 /** The keys spec's positions name in argv (a subcommand's, for OBJECT ENCODING key and the like). */
 export function commandKeys(spec: CommandSpec, argv: readonly Buffer[], into: Buffer[] = []): Buffer[] {
   let s = spec;
@@ -36,7 +41,7 @@ export function commandKeys(spec: CommandSpec, argv: readonly Buffer[], into: Bu
     s = sub;
   }
   if (s.firstKey <= 0) return into;
-  const last = s.lastKey < 0 ? argv.length + s.lastKey : Math.min(s.lastKey, argv.length - 1);
+  const last = lastKeyIndex(s, argv.length);
   for (let k = s.firstKey; k <= last; k += s.step) into.push(argv[k]);
   return into;
 }

@@ -22,15 +22,13 @@ import type { ReplyWriter } from '../protocol/writer';
 import { Client } from './client';
 import { ClientSocket } from './client-socket';
 import { queueReply } from './reply-flush';
-import type { Dispatcher, LaterReply } from './dispatch';
+import { RAN, type Dispatcher, type LaterReply } from './dispatch';
 import type { ServerState } from './state';
 
 /** Most commands gathered before they run (a read of small pipelined commands holds a few hundred). */
 const MAX_BATCH = 64;
 /** Replies awaited at once before the socket stops being read. */
 const MAX_AWAITED = 1024;
-
-const RAN: Promise<void> = Promise.resolve();
 
 /** A reply in the order it must go out; `ready` once its bytes are known. */
 interface Awaited {

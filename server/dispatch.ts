@@ -11,7 +11,7 @@ import { DynUnavailableError, type Coordinator } from '../cluster/coordinator';
 import { EngineError } from '../engine/index';
 import type { ReplyWriter } from '../protocol/writer';
 import type { Client } from './client';
-import { clusterPlan, type ClusterPlan } from './cluster-plan';
+import { clusterPlan, lastKeyIndex, type ClusterPlan } from './cluster-plan';
 import { CommandLookup } from './command-lookup';
 import { commandTable } from './commands/index';
 import type { CommandContext, CommandSpec } from './commands/types';
@@ -32,7 +32,8 @@ interface EarlyRead {
   readonly result: Promise<boolean>;
 }
 
-const RAN: Promise<void> = Promise.resolve();
+/** A promise already resolved: a command that has run. */
+export const RAN: Promise<void> = Promise.resolve();
 const NO_REPLY: Promise<Buffer | null> = Promise.resolve(null);
 
 /** Commands that run at once inside MULTI instead of being queued. */
@@ -68,7 +69,7 @@ export class Dispatcher {
       const argv = batch[i];
       const spec = this.lookup.find(argv[0]);
       if (spec === undefined || spec.firstKey <= 0) continue;
-      const last = spec.lastKey < 0 ? argv.length + spec.lastKey : Math.min(spec.lastKey, argv.length - 1);
+      const last = lastKeyIndex(spec, argv.length);
       for (let k = spec.firstKey; k <= last && n < lens.length; k += spec.step) {
         const key = argv[k];
         if (at + key.length > keys.length) break;
