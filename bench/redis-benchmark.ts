@@ -42,15 +42,21 @@ export function runRedisBenchmark(port: number, requests: number, pipeline: numb
   return out;
 }
 
-/** Per test (SET, GET), each target's results by round: the targets take turns, the order flipped each round. */
-export function interleavedRounds(ports: readonly [number, number], requests: number, pipeline: number, rounds: number): Map<string, [BenchResult[], BenchResult[]]> {
-  const runs: [Map<string, BenchResult>[], Map<string, BenchResult>[]] = [[], []];
+/**
+ * Per test (SET, GET), each target's results by round: the targets take
+ * turns, one at a time, the order rotated each round so that none always
+ * runs first (or right after another's load).
+ */
+export function interleavedRounds(ports: readonly number[], requests: number, pipeline: number, rounds: number): Map<string, BenchResult[][]> {
+  const runs: Map<string, BenchResult>[][] = ports.map(() => []);
   for (let round = 0; round < rounds; round++) {
-    const order = round % 2 === 0 ? [0, 1] : [1, 0];
-    for (const i of order) runs[i].push(runRedisBenchmark(ports[i], requests, pipeline));
+    for (let k = 0; k < ports.length; k++) {
+      const i = (round + k) % ports.length;
+      runs[i].push(runRedisBenchmark(ports[i], requests, pipeline));
+    }
   }
-  const byTest = new Map<string, [BenchResult[], BenchResult[]]>();
-  for (const test of ['SET', 'GET']) byTest.set(test, [runs[0].map((m) => m.get(test) as BenchResult), runs[1].map((m) => m.get(test) as BenchResult)]);
+  const byTest = new Map<string, BenchResult[][]>();
+  for (const test of ['SET', 'GET']) byTest.set(test, runs.map((target) => target.map((m) => m.get(test) as BenchResult)));
   return byTest;
 }
 

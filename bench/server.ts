@@ -1,12 +1,14 @@
 // bench/server.ts — dynkv-server side by side with redis-server (`npm run
 // bench:server`): redis-benchmark against each in turn (SET and GET, 50
 // clients, 100k random keys, 32-byte values, pipeline 1 and 16), requests/s
-// and the ratio dynkv/redis; then resident memory per key after loading 1M
-// keys into fresh servers. redis-server runs without persistence (as the
-// compatibility suite starts it), dynkv with appendfsync everysec.
+// and the ratios dynkv/redis; then resident memory per key after loading 1M
+// keys into fresh servers. dynkv runs with appendfsync everysec; redis-server
+// twice: with the same durability (appendonly yes, appendfsync everysec: the
+// ratio that compares like with like) and without persistence (as the
+// compatibility suite starts it: Redis as a cache).
 // This machine is shared and noisy (one run's ratios move by ±0.3), so the
-// throughput runs are repeated in rounds, the two servers taking turns (the
-// order flipped each round), and the table gives medians with the range of
+// throughput runs are repeated in rounds, the servers taking turns (the
+// order rotated each round), and the table gives medians with the range of
 // the per-round ratios.
 // Flags: --requests N (default 200000), --keys N (default 1000000),
 // --rounds N (default 5).
@@ -50,21 +52,27 @@ async function ping(port: number): Promise<void> {
   c.close();
 }
 
+/** redis-server with the durability dynkv runs with: every write in the AOF, fsynced every second. */
+const REDIS_AOF = ['--appendonly', 'yes', '--appendfsync', 'everysec'];
+
 async function throughput(requests: number, rounds: number): Promise<string[]> {
-  const redis = await startRedis();
-  const dynkv = await startDynkv(['--appendfsync', 'everysec']);
+  const servers = await Promise.all([startRedis(REDIS_AOF), startRedis(), startDynkv(['--appendfsync', 'everysec'])]);
   const rows: string[] = [];
   try {
     for (const pipeline of [1, 16]) {
-      for (const [test, [ra, rb]] of interleavedRounds([redis.port, dynkv.port], requests, pipeline, rounds)) {
-        const ratio = ratios(ra, rb);
+      const ports = servers.map((s) => s.port);
+      for (const [test, [aof, cache, dynkv]] of interleavedRounds(ports, requests, pipeline, rounds)) {
+        const vsAof = ratios(aof, dynkv);
+        const vsCache = ratios(cache, dynkv);
+        const rps = (rs: typeof aof): string => pad(formatRate(median(rs.map((r) => r.rps))), 10);
+        const p50 = (rs: typeof aof): string => median(rs.map((r) => r.p50)).toFixed(3);
         rows.push(
-          `| ${pad(test, 4, true)} | ${pad(String(pipeline), 3)} | ${pad(formatRate(median(ra.map((r) => r.rps))), 12)} | ${pad(formatRate(median(rb.map((r) => r.rps))), 12)} | ${pad(ratio.median.toFixed(2), 11)} | ${pad(ratio.range, 11)} | ${pad(median(ra.map((r) => r.p50)).toFixed(3), 9)} | ${pad(median(rb.map((r) => r.p50)).toFixed(3), 9)} |`,
+          `| ${pad(test, 4, true)} | ${pad(String(pipeline), 3)} | ${rps(aof)} | ${rps(cache)} | ${rps(dynkv)} | ${pad(`${vsAof.median.toFixed(2)} (${vsAof.range})`, 18)} | ${pad(`${vsCache.median.toFixed(2)} (${vsCache.range})`, 18)} | ${pad(`${p50(aof)} / ${p50(dynkv)}`, 13)} |`,
         );
       }
     }
   } finally {
-    await Promise.all([redis.stop(), dynkv.stop()]);
+    await Promise.all(servers.map((s) => s.stop()));
   }
   return rows;
 }
@@ -90,10 +98,10 @@ async function main(): Promise<void> {
   const keys = numberFlag(argv, '--keys', 1_000_000);
   const rounds = numberFlag(argv, '--rounds', 5);
   const version = spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout.trim();
-  console.log(`${version}; dynkv appendfsync everysec; redis-server --save '' --appendonly no`);
-  console.log(`redis-benchmark -t set,get -n ${requests} -c 50 -r 100000 -d 32 -P {1,16}, one server at a time, ${rounds} rounds: medians\n`);
-  console.log('| test | -P  |  redis rps   |  dynkv rps   | dynkv/redis |   range     | redis p50 | dynkv p50 |');
-  console.log('|------|-----|--------------|--------------|-------------|-------------|-----------|-----------|');
+  console.log(`${version}; dynkv appendfsync everysec; redis-server with AOF (appendonly yes, appendfsync everysec) and without persistence (--save '' --appendonly no)`);
+  console.log(`redis-benchmark -t set,get -n ${requests} -c 50 -r 100000 -d 32 -P {1,16}, one server at a time, ${rounds} rounds: medians, ratio ranges in brackets; p50 in ms\n`);
+  console.log('| test | -P  | redis AOF  | redis none | dynkv      | dynkv/redis AOF    | dynkv/redis none   | p50 AOF/dynkv |');
+  console.log('|------|-----|------------|------------|------------|--------------------|--------------------|---------------|');
   for (const row of await throughput(requests, rounds)) console.log(row);
   console.log(`\nresident memory after loading ${formatRate(keys)} keys (16-byte keys, 32-byte values; VmRSS growth / DBSIZE)\n`);
   console.log('| server | keys      | RSS before | RSS after  | bytes/key | load keys/s |');
