@@ -36,6 +36,12 @@ export interface ClusterBusOptions {
   maxBulkLen?: number;
   /** Where problems are logged, one line each; console.error unless set. */
   log?: (line: string) => void;
+  /**
+   * Told of every handshake a peer starts on this node's bus: `failure` says
+   * why it failed (the node id is the one claimed, unproven), null when it
+   * succeeded. Outbound handshakes fail their requests with EAUTH instead.
+   */
+  onInboundHandshake?: (peerId: string, failure: string | null) => void;
 }
 
 export interface BusPeerStats {
@@ -107,6 +113,7 @@ export class ClusterBus {
         this.log(`dynkv: cluster bus: ${message}`);
       },
       authenticated: (peerId) => this.warned.delete(peerId),
+      inboundHandshake: opts.onInboundHandshake ?? (() => undefined),
       track: (socket) => {
         const closed: Promise<void> = new Promise((resolve) =>
           socket.once('close', () => {

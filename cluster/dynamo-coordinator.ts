@@ -94,6 +94,7 @@ export class DynamoCoordinator implements Coordinator {
           secret: options.secret,
           requestTimeoutMs: options.timeoutMs,
           onRequest: (from, argv) => service.handle(from, argv),
+          onInboundHandshake: (peer, failure) => this.membership.handshake(peer, failure),
         });
   }
 
