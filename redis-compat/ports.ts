@@ -38,7 +38,8 @@ const ATTEMPTS = 500;
 const held = new Set<string>();
 let cleanupInstalled = false;
 
-function lockPath(port: number): string {
+/** The lock file of a port. */
+export function lockPath(port: number): string {
   return path.join(LOCK_DIR, `${port}.lock`);
 }
 
@@ -63,36 +64,37 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Removes the lock of a process that is gone, if it is old enough that its owner cannot be between creating and filling it. */
-function removeIfStale(file: string): void {
+/**
+ * Removes the lock of a process that is gone, if it is old enough that its
+ * owner cannot be between creating and filling it; true when it did (or the
+ * lock is gone already).
+ */
+function removeIfStale(file: string): boolean {
   let stat: fs.Stats;
   let text: string;
   try {
     stat = fs.statSync(file);
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
     throw err;
   }
   const pid = Number(text);
-  if (Date.now() - stat.mtimeMs < STALE_LOCK_MS || (Number.isInteger(pid) && pid > 0 && alive(pid))) return;
-  try {
-    fs.unlinkSync(file);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
+  if (Date.now() - stat.mtimeMs < STALE_LOCK_MS || (Number.isInteger(pid) && pid > 0 && alive(pid))) return false;
+  fs.rmSync(file, { force: true });
+  return true;
 }
 
-/** Claims the port's lock file; false when another process holds it. */
-function lock(port: number): boolean {
+/** Claims the port's lock file for this process (see the rule above); false when another process holds it. */
+export function lockPort(port: number): boolean {
+  fs.mkdirSync(LOCK_DIR, { recursive: true });
   const file = lockPath(port);
   let fd: number;
   try {
     fd = fs.openSync(file, 'wx', 0o644);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    removeIfStale(file);
-    return false;
+    return removeIfStale(file) && lockPort(port);
   }
   try {
     fs.writeSync(fd, String(process.pid));
@@ -122,13 +124,12 @@ function unlock(port: number): void {
  */
 export async function reservePortRun(count: number): Promise<number> {
   if (count < 1 || count > MAX_CLIENT_PORT - MIN_CLIENT_PORT + 1) throw new RangeError(`cannot reserve ${count} consecutive ports`);
-  fs.mkdirSync(LOCK_DIR, { recursive: true });
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const base = MIN_CLIENT_PORT + Math.floor(Math.random() * (MAX_CLIENT_PORT - MIN_CLIENT_PORT + 2 - count));
     const locked: number[] = [];
     let ok = true;
     for (let port = base; port < base + count && ok; port++) {
-      if (lock(port)) locked.push(port);
+      if (lockPort(port)) locked.push(port);
       else ok = false;
     }
     if (ok) {
