@@ -129,9 +129,12 @@ export class InboundLink {
     const claimed = argv[1].toString('utf8');
     if (!proofMatches(handshakeProof(secret, 'client', this.clientNonce, this.serverNonce, claimed), argv[2])) {
       this.ctx.counters.authFailures++;
-      const reason = `node ${claimed} (connecting from ${this.socket.remoteAddress}:${this.socket.remotePort}) failed authentication: is --cluster-secret the same on both nodes?`;
-      this.ctx.warnOnce(claimed, 'inbound authentication', reason);
-      this.ctx.inboundHandshake(claimed, reason);
+      this.ctx.warnOnce(
+        claimed,
+        'inbound authentication',
+        `node ${claimed} (connecting from ${this.socket.remoteAddress}:${this.socket.remotePort}) failed authentication: is --cluster-secret the same on both nodes?`,
+      );
+      this.ctx.inboundHandshake(claimed, false);
       this.refuse('EAUTH cluster bus: authentication failed');
       return;
     }
@@ -144,7 +147,7 @@ export class InboundLink {
       return;
     }
     this.ctx.authenticated(claimed);
-    this.ctx.inboundHandshake(claimed, null);
+    this.ctx.inboundHandshake(claimed, true);
     this.writer.arrayHeader(2);
     this.writer.bulk(nodeId);
     this.writer.bulk(handshakeProof(secret, 'server', this.clientNonce, this.serverNonce, nodeId));

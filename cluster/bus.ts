@@ -37,11 +37,11 @@ export interface ClusterBusOptions {
   /** Where problems are logged, one line each; console.error unless set. */
   log?: (line: string) => void;
   /**
-   * Told of every handshake a peer starts on this node's bus: `failure` says
-   * why it failed (the node id is the one claimed, unproven), null when it
-   * succeeded. Outbound handshakes fail their requests with EAUTH instead.
+   * Told of every handshake a peer makes on this node's bus: ok, or failed
+   * (then the node id is only the one claimed, unproven). Outbound
+   * handshakes fail their requests with EAUTH instead.
    */
-  onInboundHandshake?: (peerId: string, failure: string | null) => void;
+  onInboundHandshake?: (peerId: string, ok: boolean) => void;
 }
 
 export interface BusPeerStats {

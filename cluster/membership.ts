@@ -3,8 +3,8 @@
 // leave), the ring built from it, every partition's preference list computed
 // once, and a plain liveness view: a peer is down after a request to it
 // failed at the connection or timed out, auth-failed after a handshake with
-// it failed either way (a different cluster secret: it may answer, but
-// nothing it says can be trusted), and up again when anything it answers
+// it failed (a different cluster secret: it may answer, but nothing it
+// says can be trusted), and up again when anything it answers
 // arrives (a probe every second asks the others). Routing skips peers that
 // are not up; quorums still ask them, as Dynamo does (an auth-failed peer
 // refuses at once). Each change of state is logged once.
@@ -112,13 +112,6 @@ export class Membership {
     if (err instanceof BusError && err.code === 'EAUTH') this.enter(id, 'auth-failed', err.message);
     else if (err instanceof BusError && UNANSWERED.has(err.code)) this.enter(id, 'down', err.message);
     else this.enter(id, 'up', '');
-  }
-
-  /** A member's handshake on a connection it opened: failed (`failure`, why) or, null, succeeded. Other ids are ignored. */
-  handshake(id: string, failure: string | null): void {
-    if (id === this.selfId || !this.members.has(id)) return;
-    if (failure === null) this.enter(id, 'up', '');
-    else this.enter(id, 'auth-failed', failure);
   }
 
   /** Peers not up (down or auth-failed): the ones to probe. */
