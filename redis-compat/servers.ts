@@ -93,7 +93,6 @@ async function launch(name: 'redis' | 'dynkv', cmd: string, args: string[], port
   };
   if (!started) {
     child.kill('SIGKILL');
-    await done;
     cleanup();
     const message = `${name} did not start on port ${port}: ${out}`;
     throw bindFailed(out) ? new PortTakenError(message) : new Error(message);
