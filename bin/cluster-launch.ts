@@ -1,9 +1,11 @@
 // bin/cluster-launch.ts — starting the dynkv-server processes of a cluster
 // on one machine: each node's flags (every member in --cluster-nodes, with
 // its bus port and weight, and N/R/W), checked by the server's own
-// clusterSetup before anything starts; the secret, in a file only the owner
-// reads; the spawn itself; and a PING to see a node answer. Shared by `dynkv cluster start`, bench/cluster.ts and the
-// tests' cluster helper, so all three run nodes the same way.
+// clusterSetup before anything starts; the secret, in a file only its
+// owner reads; the spawn itself; a PING to see a node answer, and PING and
+// INFO to hear what a node says of itself (its pid). Shared by `dynkv
+// cluster`, bench/cluster.ts, the compatibility suite and the tests' cluster
+// helper, so they all run nodes the same way.
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';

@@ -3,11 +3,11 @@
 // leave), the ring built from it, every partition's preference list computed
 // once, and a plain liveness view: a peer is down after a request to it
 // failed at the connection or timed out, auth-failed after a handshake with
-// it failed (a different cluster secret: it may answer, but nothing it
-// says can be trusted), and up again when anything it answers
-// arrives (a probe every second asks the others). Routing skips peers that
-// are not up; quorums still ask them, as Dynamo does (an auth-failed peer
-// refuses at once). Each change of state is logged once.
+// it failed (a different cluster secret: it may answer, but nothing it says
+// can be trusted), and up again when anything it answers arrives (a probe
+// every second asks the others). Routing skips peers that are not up;
+// quorums still ask them, as Dynamo does (an auth-failed peer refuses at
+// once). Each change of state is logged once.
 import { BusError, type BusPeer } from './bus';
 import { Ring } from './ring';
 import { keySlot } from './slot';
@@ -56,11 +56,7 @@ export class Membership {
   /** Peers that are not up: down or auth-failed. */
   private readonly notUp = new Map<string, 'down' | 'auth-failed'>();
 
-  constructor(
-    options: ClusterOptions,
-    /** Where a peer's change of state is logged, one line each. */
-    private readonly log: (line: string) => void = (line) => console.error(line),
-  ) {
+  constructor(options: ClusterOptions) {
     this.selfId = options.self.id;
     for (const m of options.members) this.members.set(m.id, m);
     if (!this.members.has(this.selfId)) throw new RangeError(`this node ${this.selfId} is not in the member list`);
@@ -124,12 +120,12 @@ export class Membership {
     return this.notUp.get(id) ?? 'up';
   }
 
-  /** Sets a peer's state; a change is logged once. */
+  /** Sets a peer's state; a change is logged once, on stderr. */
   private enter(id: string, state: 'up' | 'down' | 'auth-failed', why: string): void {
     const was = this.state(id);
     if (was === state) return;
     if (state === 'up') this.notUp.delete(id);
     else this.notUp.set(id, state);
-    this.log(`dynkv: cluster: node ${id} is ${state}${state === 'up' ? ` (was ${was})` : `: ${why}`}`);
+    console.error(`dynkv: cluster: node ${id} is ${state}${state === 'up' ? ` (was ${was})` : `: ${why}`}`);
   }
 }
