@@ -1,9 +1,11 @@
 // bin/cluster-launch.ts — starting the dynkv-server processes of a cluster
 // on one machine: each node's flags (every member in --cluster-nodes, with
 // its bus port and weight, and N/R/W), checked by the server's own
-// clusterSetup before anything starts; the spawn itself; and a PING to see
-// a node answer. Shared by `dynkv cluster start`, bench/cluster.ts and the
-// tests' cluster helper, so all three run nodes the same way.
+// clusterSetup before anything starts; the secret, in a file only its
+// owner reads; the spawn itself; a PING to see a node answer, and PING and
+// INFO to hear what a node says of itself (its pid). Shared by `dynkv
+// cluster`, bench/cluster.ts, the compatibility suite and the tests' cluster
+// helper, so they all run nodes the same way.
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -67,8 +69,19 @@ export function planLocalCluster(options: LocalClusterOptions): LocalCluster {
     if (m.busPort > 65535) throw new ConfigError(`node ${m.host}:${m.port}: its bus port ${m.busPort} (port + 10000) is above 65535`);
   }
   const draft: LocalCluster = { members, n: options.n ?? 0, r: options.r ?? 0, w: options.w ?? 0, secret: options.secret ?? randomSecret(), faultInjection: options.faultInjection ?? false };
-  const [first] = members.map((m) => clusterSetup(parseArgs(nodeArgs(draft, m, '.')), m.port));
+  const [first] = members.map((m) => clusterSetup({ ...parseArgs(clusterFlags(draft, m, '.')), clusterSecret: draft.secret }, m.port));
   return { ...draft, n: first.n, r: first.r, w: first.w };
+}
+
+/**
+ * Writes the cluster's secret to DIR/cluster-secret, readable by its owner
+ * only (mode 600), for nodeArgs' --cluster-secret-file; returns its path.
+ */
+export function writeSecretFile(cluster: LocalCluster, dir: string): string {
+  const file = path.resolve(dir, 'cluster-secret');
+  fs.writeFileSync(file, `${cluster.secret}\n`, { mode: 0o600 });
+  fs.chmodSync(file, 0o600); // a file that was there keeps its mode through writeFileSync
+  return file;
 }
 
 /** `host:port@busport=weight,...` for --cluster-nodes. */
@@ -76,15 +89,23 @@ export function clusterNodesFlag(members: readonly LocalMember[]): string {
   return members.map((m) => `${m.host.includes(':') ? `[${m.host}]` : m.host}:${m.port}@${m.busPort}=${m.weight}`).join(',');
 }
 
-/** dynkv-server's flags for one member, with its data directory; `extra` goes last (and so wins). */
-export function nodeArgs(cluster: LocalCluster, member: LocalMember, dataDir: string, extra: readonly string[] = []): string[] {
+/** Every flag of a member but its secret. */
+function clusterFlags(cluster: LocalCluster, member: LocalMember, dataDir: string): string[] {
   const args = ['--port', String(member.port), '--bind', member.host, '--dir', dataDir, '--cluster-nodes', clusterNodesFlag(cluster.members), '--cluster-port', String(member.busPort)];
   if (cluster.n !== 0) args.push('--cluster-n', String(cluster.n));
   if (cluster.r !== 0) args.push('--cluster-r', String(cluster.r));
   if (cluster.w !== 0) args.push('--cluster-w', String(cluster.w));
-  args.push('--cluster-secret', cluster.secret);
   if (cluster.faultInjection) args.push('--enable-fault-injection', 'yes');
-  return [...args, ...extra];
+  return args;
+}
+
+/**
+ * dynkv-server's flags for one member, with its data directory and the file
+ * holding the cluster secret (writeSecretFile): the secret itself is never
+ * on a command line, where ps shows it. `extra` goes last (and so wins).
+ */
+export function nodeArgs(cluster: LocalCluster, member: LocalMember, dataDir: string, secretFile: string, extra: readonly string[] = []): string[] {
+  return [...clusterFlags(cluster, member, dataDir), '--cluster-secret-file', secretFile, ...extra];
 }
 
 /**
@@ -128,6 +149,60 @@ export function ping(host: string, port: number, timeoutMs = 1000): Promise<bool
       if (reply.includes('\r\n')) done(reply.startsWith('+PONG\r\n'));
     });
     socket.once('close', () => done(false));
+  });
+}
+
+/** What a node says of itself: PING answered, and INFO's process_id and dynamo_node. */
+export interface NodeAnswer {
+  pid: number;
+  /** INFO's dynamo_node: the node id it was started as (host:port). */
+  nodeId: string;
+}
+
+/**
+ * Asks the server on host:port PING and INFO (server, cluster) on one
+ * connection. Resolves with what it says of itself; with a string saying
+ * what went wrong when something answered otherwise (not PONG, an error,
+ * not a dynkv node); null when nothing answered within `timeoutMs`.
+ */
+export function askNode(host: string, port: number, timeoutMs = 1000): Promise<NodeAnswer | string | null> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    let data = Buffer.alloc(0);
+    const done = (answer: NodeAnswer | string | null): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(answer);
+    };
+    const timer = setTimeout(() => done(null), timeoutMs);
+    socket.once('error', () => done(null));
+    socket.once('close', () => done(null));
+    socket.once('connect', () => socket.write('*1\r\n$4\r\nPING\r\n*3\r\n$4\r\nINFO\r\n$6\r\nserver\r\n$7\r\ncluster\r\n'));
+    socket.on('data', (chunk: Buffer) => {
+      data = Buffer.concat([data, chunk]);
+      const pong = data.indexOf('\r\n');
+      if (pong < 0) return;
+      const first = data.subarray(0, pong).toString('latin1');
+      if (first !== '+PONG') {
+        done(`it answered PING with ${JSON.stringify(first.slice(0, 80))}`);
+        return;
+      }
+      const header = data.indexOf('\r\n', pong + 2);
+      if (header < 0) return;
+      const line = data.subarray(pong + 2, header).toString('latin1');
+      if (!line.startsWith('$')) {
+        done(`it answered INFO with ${JSON.stringify(line.slice(0, 80))}`);
+        return;
+      }
+      const length = Number(line.slice(1));
+      if (data.length < header + 2 + length) return;
+      const info = data.subarray(header + 2, header + 2 + length).toString('utf8');
+      const field = (name: string): string | undefined => new RegExp(`^${name}:(.*?)\r?$`, 'm').exec(info)?.[1];
+      const pid = Number(field('process_id'));
+      const nodeId = field('dynamo_node');
+      if (nodeId === undefined || !Number.isInteger(pid) || pid <= 0) done('its INFO has no process_id and dynamo_node: not a dynkv node');
+      else done({ pid, nodeId });
+    });
   });
 }
 

@@ -46,6 +46,8 @@ export interface BusContext {
   warnOnce(peerId: string, topic: string, message: string): void;
   /** A handshake with this peer succeeded: its problems are logged again if they come back. */
   authenticated(peerId: string): void;
+  /** A peer's handshake on a connection it opened succeeded (ok) or failed; the id is the one it claimed. */
+  inboundHandshake(peerId: string, ok: boolean): void;
   /** Lets close() wait until this socket has closed. */
   track(socket: net.Socket): void;
 }

@@ -134,6 +134,7 @@ export class InboundLink {
         'inbound authentication',
         `node ${claimed} (connecting from ${this.socket.remoteAddress}:${this.socket.remotePort}) failed authentication: is --cluster-secret the same on both nodes?`,
       );
+      this.ctx.inboundHandshake(claimed, false);
       this.refuse('EAUTH cluster bus: authentication failed');
       return;
     }
@@ -146,6 +147,7 @@ export class InboundLink {
       return;
     }
     this.ctx.authenticated(claimed);
+    this.ctx.inboundHandshake(claimed, true);
     this.writer.arrayHeader(2);
     this.writer.bulk(nodeId);
     this.writer.bulk(handshakeProof(secret, 'server', this.clientNonce, this.serverNonce, nodeId));

@@ -36,6 +36,12 @@ export interface ClusterBusOptions {
   maxBulkLen?: number;
   /** Where problems are logged, one line each; console.error unless set. */
   log?: (line: string) => void;
+  /**
+   * Told of every handshake a peer makes on this node's bus: ok, or failed
+   * (then the node id is only the one claimed, unproven). Outbound
+   * handshakes fail their requests with EAUTH instead.
+   */
+  onInboundHandshake?: (peerId: string, ok: boolean) => void;
 }
 
 export interface BusPeerStats {
@@ -107,6 +113,7 @@ export class ClusterBus {
         this.log(`dynkv: cluster bus: ${message}`);
       },
       authenticated: (peerId) => this.warned.delete(peerId),
+      inboundHandshake: opts.onInboundHandshake ?? (() => undefined),
       track: (socket) => {
         const closed: Promise<void> = new Promise((resolve) =>
           socket.once('close', () => {

@@ -12,7 +12,7 @@
 // On a cluster of one (`single`) none of this is needed: a command runs at
 // once, its writes acked by the local engine alone.
 import type { EngineStats, FsyncMode } from '../engine/index';
-import type { ClusterMember } from './membership';
+import type { ClusterMember, MemberState } from './membership';
 import type { KeyVersions, VersionVector } from './versions';
 
 export interface KeyMeta {
@@ -56,7 +56,7 @@ export interface ClusterCounters {
 }
 
 export interface ClusterNodeState extends ClusterMember {
-  state: 'myself' | 'up' | 'down';
+  state: MemberState;
 }
 
 export interface Coordinator {

@@ -94,6 +94,7 @@ export class DynamoCoordinator implements Coordinator {
           secret: options.secret,
           requestTimeoutMs: options.timeoutMs,
           onRequest: (from, argv) => service.handle(from, argv),
+          onInboundHandshake: (peer, ok) => this.inboundHandshake(peer, ok),
         });
   }
 
@@ -105,6 +106,19 @@ export class DynamoCoordinator implements Coordinator {
       for (const id of this.membership.downPeers()) this.send(id, ['REPLICA.PING'], ignore, ignore);
     }, PROBE_MS);
     this.probe.unref();
+  }
+
+  /**
+   * A peer's handshake on a connection it opened. A success proves it up. A
+   * failure names a node id nobody proved, so it is checked with a request
+   * of this node's own: its handshake fails too if the secrets differ (the
+   * peer is then auth-failed on both sides), and a stranger claiming a
+   * member's id changes nothing.
+   */
+  private inboundHandshake(peer: string, ok: boolean): void {
+    if (peer === this.selfId || this.membership.member(peer) === undefined) return;
+    if (ok) this.membership.heard(peer, null);
+    else if (this.membership.isUp(peer)) this.send(peer, ['REPLICA.PING'], ignore, ignore);
   }
 
   async close(): Promise<void> {

@@ -2,9 +2,12 @@
 // member list (--cluster-nodes; the membership issue adds gossip, join and
 // leave), the ring built from it, every partition's preference list computed
 // once, and a plain liveness view: a peer is down after a request to it
-// failed at the connection or timed out, and up again when anything it
-// answers arrives (a probe every second asks the down ones). Routing skips
-// down peers; quorums still ask them, as Dynamo does.
+// failed at the connection or timed out, auth-failed after a handshake with
+// it failed (a different cluster secret: it may answer, but nothing it says
+// can be trusted), and up again when anything it answers arrives (a probe
+// every second asks the others). Routing skips peers that are not up;
+// quorums still ask them, as Dynamo does (an auth-failed peer refuses at
+// once). Each change of state is logged once.
 import { BusError, type BusPeer } from './bus';
 import { Ring } from './ring';
 import { keySlot } from './slot';
@@ -40,6 +43,9 @@ export interface ClusterOptions {
 /** The bus errors that say a peer did not answer (it may be down), as opposed to refusing a request. */
 const UNANSWERED = new Set(['ETIMEDOUT', 'ECONNLOST', 'ECONNFAILED', 'EUNREACHABLE']);
 
+/** myself; up: answers (or not heard from yet); down: did not answer; auth-failed: the handshake with it failed (a different cluster secret). */
+export type MemberState = 'myself' | 'up' | 'down' | 'auth-failed';
+
 export class Membership {
   readonly selfId: string;
   readonly ring: Ring;
@@ -47,8 +53,8 @@ export class Membership {
   private readonly members = new Map<string, ClusterMember>();
   /** Preference lists by partition: N node ids each. */
   private readonly preflists: string[][];
-  /** Peers that did not answer, with when that was (ms). */
-  private readonly downSince = new Map<string, number>();
+  /** Peers that are not up: down or auth-failed. */
+  private readonly notUp = new Map<string, 'down' | 'auth-failed'>();
 
   constructor(options: ClusterOptions) {
     this.selfId = options.self.id;
@@ -85,7 +91,7 @@ export class Membership {
   }
 
   isUp(id: string): boolean {
-    return id === this.selfId || !this.downSince.has(id);
+    return id === this.selfId || !this.notUp.has(id);
   }
 
   /** The first member of the list believed up; the list's first when none is. */
@@ -94,21 +100,32 @@ export class Membership {
     return list[0];
   }
 
-  /** A request to the peer settled: an answer (err null, or a refusal) marks it up, no answer marks it down. */
+  /**
+   * A request to the peer settled: an answer (err null, or a refusal) marks
+   * it up, no answer marks it down, a failed handshake auth-failed.
+   */
   heard(id: string, err: unknown): void {
-    if (err instanceof BusError && UNANSWERED.has(err.code)) {
-      if (!this.downSince.has(id)) this.downSince.set(id, Date.now());
-    } else {
-      this.downSince.delete(id);
-    }
+    if (err instanceof BusError && err.code === 'EAUTH') this.enter(id, 'auth-failed', err.message);
+    else if (err instanceof BusError && UNANSWERED.has(err.code)) this.enter(id, 'down', err.message);
+    else this.enter(id, 'up', '');
   }
 
+  /** Peers not up (down or auth-failed): the ones to probe. */
   downPeers(): string[] {
-    return [...this.downSince.keys()];
+    return [...this.notUp.keys()];
   }
 
-  state(id: string): 'myself' | 'up' | 'down' {
+  state(id: string): MemberState {
     if (id === this.selfId) return 'myself';
-    return this.downSince.has(id) ? 'down' : 'up';
+    return this.notUp.get(id) ?? 'up';
+  }
+
+  /** Sets a peer's state; a change is logged once, on stderr. */
+  private enter(id: string, state: 'up' | 'down' | 'auth-failed', why: string): void {
+    const was = this.state(id);
+    if (was === state) return;
+    if (state === 'up') this.notUp.delete(id);
+    else this.notUp.set(id, state);
+    console.error(`dynkv: cluster: node ${id} is ${state}${state === 'up' ? ` (was ${was})` : `: ${why}`}`);
   }
 }

@@ -1,13 +1,14 @@
 // redis-compat/servers.ts — starts the two servers the suite compares: a real
 // redis-server (Debian's, no persistence, loopback only) and dynkv-server, each
-// as a child process on a free port with its own temporary directory.
-// Standalone (no ava), so the benchmark uses it too.
+// as a child process on a port reserved by ports.ts with its own temporary
+// directory; a start whose bind fails (EADDRINUSE) is retried on another
+// port. Standalone (no ava), so the benchmark uses it too.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { nodeArgs, planLocalCluster } from '../bin/cluster-launch';
+import { nodeArgs, planLocalCluster, writeSecretFile } from '../bin/cluster-launch';
+import { reservePort, reservePorts } from './ports';
 
 export interface ServerProcess {
   name: 'redis' | 'dynkv';
@@ -21,15 +22,26 @@ export interface ServerProcess {
 
 const DYNKV = path.resolve(__dirname, '../bin/dynkv-server.js');
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
+/** Starts tried at most this many times, each on other ports, while the bind fails with EADDRINUSE. */
+export const BIND_ATTEMPTS = 3;
+
+/** A server's start failed because its port was taken between reserving and binding it. */
+export class PortTakenError extends Error {}
+
+/** Whether a server's output says its bind failed on a port in use (dynkv: EADDRINUSE; redis: "Address already in use"). */
+export function bindFailed(output: string): boolean {
+  return output.includes('EADDRINUSE') || output.includes('Address already in use');
+}
+
+/** Runs start() until it does not fail with PortTakenError, BIND_ATTEMPTS times at most. */
+export async function retryOnPortTaken<T>(start: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (err) {
+      if (attempt >= BIND_ATTEMPTS || !(err instanceof PortTakenError)) throw err;
+    }
+  }
 }
 
 export function redisServerAvailable(): boolean {
@@ -82,7 +94,8 @@ async function launch(name: 'redis' | 'dynkv', cmd: string, args: string[], port
   if (!started) {
     child.kill('SIGKILL');
     cleanup();
-    throw new Error(`${name} did not start on port ${port}: ${out}`);
+    const message = `${name} did not start on port ${port}: ${out}`;
+    throw bindFailed(out) ? new PortTakenError(message) : new Error(message);
   }
   return {
     name,
@@ -103,21 +116,25 @@ async function launch(name: 'redis' | 'dynkv', cmd: string, args: string[], port
   };
 }
 
-/** redis-server with no persistence, on 127.0.0.1 and a free port. */
-export async function startRedis(extra: string[] = []): Promise<ServerProcess> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dynkv-compat-redis-'));
-  const port = await freePort();
-  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extra];
-  return launch('redis', 'redis-server', args, port, dir, (out) => out.includes('Ready to accept connections'), true);
+/** redis-server with no persistence, on 127.0.0.1 and a reserved port. */
+export function startRedis(extra: string[] = []): Promise<ServerProcess> {
+  return retryOnPortTaken(async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dynkv-compat-redis-'));
+    const port = await reservePort();
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, ...extra];
+    return launch('redis', 'redis-server', args, port, dir, (out) => out.includes('Ready to accept connections'), true);
+  });
 }
 
-/** dynkv-server (the compiled dist/bin/dynkv-server.js) on a free port; `dir` reuses a data directory. */
-export async function startDynkv(extra: string[] = [], dir?: string): Promise<ServerProcess> {
-  const ownDir = dir === undefined;
-  const dataDir = dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'dynkv-compat-dynkv-'));
-  const port = await freePort();
-  const args = [DYNKV, '--port', String(port), '--dir', dataDir, ...extra];
-  return launch('dynkv', process.execPath, args, port, dataDir, (out) => out.includes(' ready: '), ownDir);
+/** dynkv-server (the compiled dist/bin/dynkv-server.js) on a reserved port; `dir` reuses a data directory. */
+export function startDynkv(extra: string[] = [], dir?: string): Promise<ServerProcess> {
+  return retryOnPortTaken(async () => {
+    const ownDir = dir === undefined;
+    const dataDir = dir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'dynkv-compat-dynkv-'));
+    const port = await reservePort();
+    const args = [DYNKV, '--port', String(port), '--dir', dataDir, ...extra];
+    return launch('dynkv', process.execPath, args, port, dataDir, (out) => out.includes(' ready: '), ownDir);
+  });
 }
 
 /**
@@ -126,21 +143,35 @@ export async function startDynkv(extra: string[] = [], dir?: string): Promise<Se
  * first node: what the compatibility suite runs against with
  * COMPAT_TARGET=cluster, and the cluster benchmark. stop() stops every node.
  */
-export async function startDynkvCluster(extra: string[] = [], nodes = 3): Promise<ServerProcess> {
-  const ports = new Set<number>();
-  while (ports.size < nodes * 2) ports.add(await freePort());
-  const [client, bus] = [[...ports].slice(0, nodes), [...ports].slice(nodes)];
-  const cluster = planLocalCluster({ ports: client, busPorts: bus });
-  const all = await Promise.all(
+export function startDynkvCluster(extra: string[] = [], nodes = 3): Promise<ServerProcess> {
+  return retryOnPortTaken(() => startClusterOnce(extra, nodes));
+}
+
+async function startClusterOnce(extra: string[], nodes: number): Promise<ServerProcess> {
+  const cluster = planLocalCluster({ ports: await reservePorts(nodes) });
+  const secretDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dynkv-compat-secret-'));
+  const secretFile = writeSecretFile(cluster, secretDir);
+  const started = await Promise.allSettled(
     cluster.members.map((member) => {
       const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dynkv-compat-node-'));
-      return launch('dynkv', process.execPath, [DYNKV, ...nodeArgs(cluster, member, dataDir, extra)], member.port, dataDir, (out) => out.includes(' ready: '), true);
+      return launch('dynkv', process.execPath, [DYNKV, ...nodeArgs(cluster, member, dataDir, secretFile, extra)], member.port, dataDir, (out) => out.includes(' ready: '), true);
     }),
   );
+  const all = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed !== undefined) {
+    await Promise.all(all.map((s) => s.stop()));
+    fs.rmSync(secretDir, { recursive: true, force: true });
+    throw failed.reason;
+  }
   return {
     ...all[0],
     output: () => all.map((s) => `--- node ${s.port} ---\n${s.output()}`).join('\n'),
-    stop: async () => (await Promise.all(all.map((s) => s.stop())))[0],
+    stop: async () => {
+      const [code] = await Promise.all(all.map((s) => s.stop()));
+      fs.rmSync(secretDir, { recursive: true, force: true });
+      return code;
+    },
   };
 }
 

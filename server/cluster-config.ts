@@ -44,7 +44,7 @@ export function clusterSetup(config: ServerConfig, boundPort: number): ClusterOp
     throw new ConfigError(`cluster-port ${config.clusterPort} disagrees with this node's cluster-nodes entry '${own.text}': ${why}`);
   }
   const members = entries.map((e) => (e === own ? self : e.spec)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  if (members.length > 1 && config.clusterSecret === '') throw new ConfigError('cluster-secret is required when cluster-nodes names other nodes');
+  if (members.length > 1 && config.clusterSecret === '') throw new ConfigError('cluster-secret or cluster-secret-file is required when cluster-nodes names other nodes');
   return { self, members, ...quorum(config, members.length), ...common };
 }
 

@@ -31,6 +31,7 @@ export function defaultConfig(): ServerConfig {
     clusterW: 0,
     clusterPort: 0,
     clusterSecret: '',
+    clusterSecretFile: '',
     clusterWeight: 1,
     clusterPartitions: DEFAULT_PARTITIONS,
     clusterTimeout: 1000,
@@ -43,7 +44,8 @@ interface Setting {
   mutable: boolean;
   /** Takes several words (save, bind); the others take their value whole. */
   words?: boolean;
-  get(c: ServerConfig): string;
+  /** What CONFIG GET shows; absent for a secret that CONFIG GET never shows. */
+  get?(c: ServerConfig): string;
   set(c: ServerConfig, args: string[]): void;
 }
 
@@ -169,10 +171,22 @@ export const settings: Record<string, Setting> = {
     get: (c) => String(c.clusterPort),
     set: (c, a) => (c.clusterPort = integer('cluster-port', one('cluster-port', a), 0, 65535)),
   },
+  // No get: CONFIG GET never shows the secret, asked by name or by a pattern; it answers as for a name it does not know.
   'cluster-secret': {
     mutable: false,
-    get: (c) => c.clusterSecret,
-    set: (c, a) => (c.clusterSecret = one('cluster-secret', a)),
+    set: (c, a) => {
+      c.clusterSecret = one('cluster-secret', a);
+      c.clusterSecretFile = '';
+    },
+  },
+  'cluster-secret-file': {
+    mutable: false,
+    get: (c) => c.clusterSecretFile,
+    set: (c, a) => {
+      const file = one('cluster-secret-file', a);
+      c.clusterSecret = readSecretFile(file);
+      c.clusterSecretFile = file;
+    },
   },
   'cluster-weight': {
     mutable: false,
@@ -200,6 +214,25 @@ export const settings: Record<string, Setting> = {
     set: (c, a) => (c.enableFaultInjection = yesNo('enable-fault-injection', one('enable-fault-injection', a))),
   },
 };
+
+/**
+ * The cluster secret kept in a file, read once at start: its text without
+ * the line end(s) at its end. Kept out of argv, where ps shows it to every
+ * user; CONFIG GET never shows it either. An unreadable or empty file, or
+ * one of several lines, is a ConfigError naming it.
+ */
+function readSecretFile(file: string): string {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`can't read cluster-secret-file '${file}': ${(err as Error).message}`);
+  }
+  const secret = text.replace(/[\r\n]+$/, '');
+  if (secret === '') throw new ConfigError(`cluster-secret-file '${file}' is empty`);
+  if (/[\r\n]/.test(secret)) throw new ConfigError(`cluster-secret-file '${file}' holds more than one line: the secret is its one line`);
+  return secret;
+}
 
 /** Splits one config-file line into words, with "double" and 'single' quotes. */
 function words(line: string): string[] {

@@ -28,8 +28,10 @@ export interface ServerConfig {
   clusterW: number;
   /** This node's cluster bus port; 0 = port + 10000. */
   clusterPort: number;
-  /** The secret every node of the cluster shares (the bus handshake). */
+  /** The secret every node of the cluster shares (the bus handshake); never shown by CONFIG GET. */
   clusterSecret: string;
+  /** The file clusterSecret was read from ('' when given as cluster-secret itself). */
+  clusterSecretFile: string;
   /** This node's weight in the ring, 1 to 1048576, unless its cluster-nodes entry gives one. */
   clusterWeight: number;
   /** Q: the ring's partition count, a power of two from 1 to 16384. */

@@ -13,6 +13,7 @@ import { handshakeProof, newNonce } from '../cluster/bus-auth';
 import { BusAuthError, BusError, BusTimeoutError, ClusterBus, type BusPeer, type BusReply, type ClusterBusOptions } from '../cluster/bus';
 import { ReplyError, ReplyParser, type ReplyValue } from '../protocol/reply-parser';
 import { RequestWriter } from '../protocol/request-writer';
+import { reservePort } from '../redis-compat/ports';
 
 const SECRET = 'test cluster secret';
 const b = (s: string): Buffer => Buffer.from(s);
@@ -306,7 +307,8 @@ test('a request times out while the connection stays usable: the late reply is m
 
 test('a peer killed: pending requests fail with ECONNLOST, later ones fail fast, and requests succeed once it is back', async (t) => {
   const a = await startNode(t, 'node-a');
-  const first = await startChildNode(t, 'node-c', 0);
+  // A reserved port (redis-compat/ports.ts), not one the kernel picks: the node is restarted on it after a kill.
+  const first = await startChildNode(t, 'node-c', await reservePort());
   const peer: BusPeer = { id: 'node-c', host: '127.0.0.1', busPort: first.port };
   t.deepEqual(await a.bus.request(peer, ['ECHO', 'x']), [b('node-a'), b('ECHO'), b('x')]);
 

@@ -38,16 +38,18 @@ test('flags are parsed, shown by CONFIG GET and immutable', (t) => {
   const c = parseArgs(args);
   const shown: Record<string, string> = {};
   for (const name of Object.keys(settings).filter((n) => n.startsWith('cluster-') || n === 'enable-fault-injection')) {
-    shown[name] = settings[name].get(c);
     t.false(settings[name].mutable, name);
+    const get = settings[name].get;
+    if (get !== undefined) shown[name] = get(c);
   }
+  t.is(c.clusterSecret, 's3cret');
   t.deepEqual(shown, {
     'cluster-nodes': THREE,
     'cluster-n': '3',
     'cluster-r': '1',
     'cluster-w': '3',
     'cluster-port': '17000',
-    'cluster-secret': 's3cret',
+    'cluster-secret-file': '',
     'cluster-weight': '4',
     'cluster-partitions': '1024',
     'cluster-timeout': '250',
@@ -62,6 +64,32 @@ test('the config file takes the same settings', (t) => {
   t.is(s.self.id, '127.0.0.1:7001');
   t.is(s.secret, 'abc');
   t.is(s.partitions, 16384);
+});
+
+test('cluster-secret-file: the secret is the one line of the file; an unreadable, empty or multi-line file is refused by name', (t) => {
+  const dir = tmpDir(t);
+  const file = path.join(dir, 'secret');
+  fs.writeFileSync(file, 'from a file\r\n', { mode: 0o600 });
+  const c = parseArgs(['--cluster-nodes', THREE, '--cluster-secret-file', file]);
+  t.is(c.clusterSecret, 'from a file');
+  t.is(c.clusterSecretFile, file);
+  t.is(clusterSetup(c, 7000).secret, 'from a file');
+  // Later settings win, as for every setting.
+  t.is(parseArgs(['--cluster-secret-file', file, '--cluster-secret', 'flag']).clusterSecret, 'flag');
+  t.is(parseArgs(['--cluster-secret-file', file, '--cluster-secret', 'flag']).clusterSecretFile, '');
+  t.is(parseArgs(['--cluster-secret', 'flag', '--cluster-secret-file', file]).clusterSecret, 'from a file');
+  const conf = path.join(dir, 'dynkv.conf');
+  fs.writeFileSync(conf, `cluster-secret-file ${file}\n`);
+  t.is(parseArgs([conf]).clusterSecret, 'from a file');
+
+  const missing = path.join(dir, 'missing');
+  t.throws(() => parseArgs(['--cluster-secret-file', missing]), { instanceOf: ConfigError, message: new RegExp(`^option --cluster-secret-file: can't read cluster-secret-file '${missing}': ENOENT`) });
+  const empty = path.join(dir, 'empty');
+  fs.writeFileSync(empty, '\n');
+  t.throws(() => parseArgs(['--cluster-secret-file', empty]), { instanceOf: ConfigError, message: `option --cluster-secret-file: cluster-secret-file '${empty}' is empty` });
+  const two = path.join(dir, 'two');
+  fs.writeFileSync(two, 'a\nb\n');
+  t.throws(() => parseArgs(['--cluster-secret-file', two]), { instanceOf: ConfigError, message: /'.*two' holds more than one line/ });
 });
 
 test('malformed flag values are refused', (t) => {
@@ -179,7 +207,7 @@ test('member lists that do not parse, duplicates, a missing secret', (t) => {
     ['LOCALHOST:7000,localhost:7000', /names node localhost:7000 twice/],
   ];
   for (const [list, message] of bad) fails(t, ['--cluster-nodes', list, '--cluster-secret', 'x'], 7000, message);
-  fails(t, ['--cluster-nodes', THREE], 7000, /^cluster-secret is required when cluster-nodes names other nodes$/);
+  fails(t, ['--cluster-nodes', THREE], 7000, /^cluster-secret or cluster-secret-file is required when cluster-nodes names other nodes$/);
   // A list of one is a cluster of one: no secret needed.
   t.deepEqual(setup(['--cluster-nodes', '127.0.0.1:7000'], 7000).members.map((m) => m.id), ['127.0.0.1:7000']);
 });

@@ -120,7 +120,9 @@ const SECTIONS: Record<string, Section> = {
       'cluster_enabled:0',
       `dynamo_node:${st.selfId}`,
       `dynamo_nodes:${nodes.length}`,
-      `dynamo_nodes_down:${nodes.filter((m) => m.state === 'down').length}`,
+      // Down: every peer not usable, auth-failed ones (a different cluster secret) included.
+      `dynamo_nodes_down:${nodes.filter((m) => m.state === 'down' || m.state === 'auth-failed').length}`,
+      `dynamo_nodes_auth_failed:${nodes.filter((m) => m.state === 'auth-failed').length}`,
       `dynamo_n:${st.n}`,
       `dynamo_r:${st.r}`,
       `dynamo_w:${st.w}`,
@@ -174,12 +176,12 @@ const configSubs: CommandSpec[] = [
       const text = pattern.toString();
       const exact = settings[text.toLowerCase()];
       if (!/[*?[]/.test(text)) {
-        // A plain name comes back as it was asked (Redis does so).
-        if (exact !== undefined) found.set(text, exact.get(ctx.server.config));
+        // A plain name comes back as it was asked (Redis does so); a setting without get (the cluster secret) never does.
+        if (exact?.get !== undefined) found.set(text, exact.get(ctx.server.config));
         continue;
       }
       const re = globToRegExp(text);
-      for (const [name, s] of Object.entries(settings)) if (re.test(name)) found.set(name, s.get(ctx.server.config));
+      for (const [name, s] of Object.entries(settings)) if (s.get !== undefined && re.test(name)) found.set(name, s.get(ctx.server.config));
     }
     ctx.reply.mapHeader(found.size);
     for (const [k, v] of found) {

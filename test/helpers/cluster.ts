@@ -1,14 +1,16 @@
 // test/helpers/cluster.ts — a real cluster for tests: one dynkv-server child
 // process per node (started as bin/cluster-launch.ts starts them for `dynkv
-// cluster start`), on free client and bus ports, each with a temporary data
-// directory and fault injection enabled. Nodes can be stopped, killed and
+// cluster start`), on client ports reserved by redis-compat/ports.ts with
+// their default bus ports (+ 10000), each with a temporary data directory
+// and fault injection enabled. Nodes can be stopped, killed and
 // restarted with the same port, directory and flags. Every node still
 // running at teardown is killed (SIGKILL): the directories go anyway.
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { ExecutionContext } from 'ava';
-import { exited, nodeArgs, planLocalCluster, spawnNode } from '../../bin/cluster-launch';
-import { freePort, killOnExit } from '../../redis-compat/servers';
+import { exited, nodeArgs, planLocalCluster, spawnNode, writeSecretFile } from '../../bin/cluster-launch';
+import { reservePorts } from '../../redis-compat/ports';
+import { PortTakenError, bindFailed, killOnExit, retryOnPortTaken } from '../../redis-compat/servers';
 import { tmpDir } from './tmpdir';
 
 export interface ClusterTestNode {
@@ -24,12 +26,12 @@ export interface ClusterTestNode {
   kill(): Promise<void>;
   /** SIGTERM, then waits for the exit; resolves with the exit code. */
   stop(): Promise<number | null>;
-  /** Starts the node again after stop() or kill(); resolves when it is ready. */
-  restart(): Promise<void>;
+  /** Starts the node again after stop() or kill(), `extra` flags after its own (and so winning); resolves when it is ready. */
+  restart(extra?: readonly string[]): Promise<void>;
 }
 
 export interface TestCluster {
-  /** In the order of their ports as picked (free ports, in no particular order); not sorted by id. */
+  /** In the order of their ports as picked (in no particular order); not sorted by id. */
   nodes: ClusterTestNode[];
   secret: string;
   /** Stops every node still running (SIGTERM), waiting for each to exit. */
@@ -47,40 +49,15 @@ export interface TestClusterOptions {
 
 const READY_TIMEOUT_MS = 30_000;
 
-/** Distinct free ports: a client port and a bus port per node. */
-async function freePorts(count: number): Promise<number[]> {
-  const ports = new Set<number>();
-  while (ports.size < count) ports.add(await freePort());
-  return [...ports];
+/** Tries other sets of ports (at most BIND_ATTEMPTS) when a port was taken by another process before a node bound it. */
+export function startCluster(t: ExecutionContext, options: TestClusterOptions): Promise<TestCluster> {
+  return retryOnPortTaken(() => startOnce(t, options));
 }
-
-/** Tries at most this many sets of ports: a free port can be taken by another process before the node binds it. */
-const PORT_ATTEMPTS = 3;
-
-export async function startCluster(t: ExecutionContext, options: TestClusterOptions): Promise<TestCluster> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startOnce(t, options);
-    } catch (err) {
-      if (attempt >= PORT_ATTEMPTS || !(err instanceof PortTakenError)) throw err;
-    }
-  }
-}
-
-/** A node's port was taken between picking it and binding it. */
-class PortTakenError extends Error {}
 
 async function startOnce(t: ExecutionContext, options: TestClusterOptions): Promise<TestCluster> {
   const root = tmpDir(t, 'dynkv-cluster-');
-  const ports = await freePorts(options.nodes * 2);
-  const cluster = planLocalCluster({
-    ports: ports.slice(0, options.nodes),
-    busPorts: ports.slice(options.nodes),
-    n: options.n,
-    r: options.r,
-    w: options.w,
-    faultInjection: true,
-  });
+  const cluster = planLocalCluster({ ports: await reservePorts(options.nodes), n: options.n, r: options.r, w: options.w, faultInjection: true });
+  const secretFile = writeSecretFile(cluster, root);
   const children: (ChildProcess | null)[] = cluster.members.map(() => null);
   t.teardown(async () => {
     await Promise.all(
@@ -93,7 +70,7 @@ async function startOnce(t: ExecutionContext, options: TestClusterOptions): Prom
   });
   const nodes = cluster.members.map((member, i): ClusterTestNode => {
     const dir = path.join(root, `node-${member.port}`);
-    const args = nodeArgs(cluster, member, dir, options.args);
+    const args = nodeArgs(cluster, member, dir, secretFile, options.args);
     const id = `${member.host}:${member.port}`;
     let out = '';
     const running = (): ChildProcess | null => {
@@ -106,9 +83,9 @@ async function startOnce(t: ExecutionContext, options: TestClusterOptions): Prom
       running()?.kill(name);
       return exited(child);
     };
-    const start = async (): Promise<void> => {
+    const start = async (extra: readonly string[] = []): Promise<void> => {
       if (running() !== null) throw new Error(`node ${id} is still running: stop() or kill() it before restart()`);
-      const child = spawnNode(args);
+      const child = spawnNode([...args, ...extra]);
       killOnExit(child);
       children[i] = child;
       const from = out.length;
@@ -132,7 +109,7 @@ async function startOnce(t: ExecutionContext, options: TestClusterOptions): Prom
   if (failed !== undefined) {
     await Promise.all(nodes.map((n) => n.kill()));
     const message = (failed.reason as Error).message;
-    throw message.includes('EADDRINUSE') ? new PortTakenError(message) : failed.reason;
+    throw bindFailed(message) ? new PortTakenError(message) : failed.reason;
   }
   return {
     nodes,

@@ -1,10 +1,12 @@
 // test/helpers/server.ts — runs a real dynkv-server as a child process on a
-// free port with a temporary data directory, for tests that speak RESP to it
+// port reserved by redis-compat/ports.ts (retried on another one if the bind
+// fails) with a temporary data directory, for tests that speak RESP to it
 // over TCP. The server is stopped (SIGTERM) at teardown.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { ExecutionContext } from 'ava';
-import { freePort, killOnExit } from '../../redis-compat/servers';
+import { reservePort } from '../../redis-compat/ports';
+import { PortTakenError, bindFailed, killOnExit, retryOnPortTaken } from '../../redis-compat/servers';
 import { tmpDir } from './tmpdir';
 
 export interface TestServer {
@@ -29,9 +31,13 @@ function exited(child: ChildProcess): Promise<number | null> {
  * Starts dynkv-server; `options.dir` reuses a data directory (a restart),
  * `args` are extra server flags. Resolves once the server accepts connections.
  */
-export async function startServer(t: ExecutionContext, args: string[] = [], options: { dir?: string; port?: number } = {}): Promise<TestServer> {
+export function startServer(t: ExecutionContext, args: string[] = [], options: { dir?: string; port?: number } = {}): Promise<TestServer> {
   const dir = options.dir ?? path.join(tmpDir(t), 'data');
-  const port = options.port ?? (await freePort());
+  if (options.port !== undefined) return startOn(t, options.port, dir, args);
+  return retryOnPortTaken(async () => startOn(t, await reservePort(), dir, args));
+}
+
+async function startOn(t: ExecutionContext, port: number, dir: string, args: string[]): Promise<TestServer> {
   const child = spawn(process.execPath, [SERVER, '--port', String(port), '--dir', dir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   killOnExit(child);
   let out = '';
@@ -54,7 +60,10 @@ export async function startServer(t: ExecutionContext, args: string[] = [], opti
     }),
     done.then(() => false),
   ]);
-  if (!ready) throw new Error(`dynkv-server did not start: ${out}`);
+  if (!ready) {
+    const message = `dynkv-server did not start on port ${port}: ${out}`;
+    throw bindFailed(out) ? new PortTakenError(message) : new Error(message);
+  }
   return {
     port,
     dir,
