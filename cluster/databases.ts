@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Engine, type EngineOptions, type EngineStats, type FsyncMode } from '../engine/index';
+import { prepareDataDir } from './data-dir';
 
 export class Databases {
   readonly count: number;
@@ -22,7 +23,7 @@ export class Databases {
     this.count = count;
     this.engines = new Array<Engine | null>(count).fill(null);
     this.written = new Array<number>(count).fill(0);
-    fs.mkdirSync(dir, { recursive: true });
+    prepareDataDir(dir);
     for (let db = 0; db < count; db++) if (fs.existsSync(this.dbDir(db))) this.open(db);
   }
 
