@@ -274,6 +274,11 @@ export class Engine {
     });
   }
 
+  /** Whether the write with this sequence number is known durable (see waitDurable); asks nothing of the syncer. */
+  isDurable(seq: number): boolean {
+    return seq <= this.durableSeq;
+  }
+
   /** Resolves once every write made so far is durable. */
   flush(): Promise<void> {
     if (this.closed) return Promise.reject(new EngineError('ECLOSED', 'engine is closed'));
