@@ -1,6 +1,6 @@
 // cluster/data-dir.ts — makes a node's data directory ready at start: creates
 // it and its missing parents (one mkdir per level: Node's recursive mkdir
-// loops forever under /proc), checks that it is a directory, and that a file
+// loops forever under /proc; each new entry fsynced in its parent), checks that it is a directory, and that a file
 // can be created in it, so an unusable --dir fails the start with a message
 // naming it instead of hanging or failing the first write.
 import fs from 'node:fs';
@@ -34,9 +34,10 @@ function makeLevel(absolute: string, dir: string): void {
     const d = describe(err);
     return new DataDirError(dir, d.code, `data directory ${dir} cannot be created: ${d.text}`);
   };
+  let made = false;
   try {
     fs.mkdirSync(absolute);
-    return;
+    made = true;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') {
@@ -50,12 +51,27 @@ function makeLevel(absolute: string, dir: string): void {
     if (code !== 'ENOENT' || parent === absolute) throw fail(err);
     makeLevel(parent, dir);
   }
+  if (made) {
+    syncParent(absolute);
+    return;
+  }
   // The parent exists now: one more try, and a failure is final (/proc/foo).
   try {
     fs.mkdirSync(absolute);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST' && fs.statSync(absolute).isDirectory()) return;
     throw fail(err);
+  }
+  syncParent(absolute);
+}
+
+/** fsyncs the directory holding a new entry, so a power cut does not lose it. */
+function syncParent(absolute: string): void {
+  const fd = fs.openSync(path.dirname(absolute), 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

@@ -6,9 +6,9 @@
 // closed, reads still answer, and once space is freed writes succeed again.
 import test, { ExecutionContext } from 'ava';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
-import { ReplyError, ReplyParser, type ReplyValue } from '../protocol/reply-parser';
+import { ReplyError, type ReplyValue } from '../protocol/reply-parser';
+import { command, PipelineClient, replyText } from './helpers/pipeline-client';
 import { startServer } from './helpers/server';
 import { mountTmpfs } from './helpers/tmpfs';
 
@@ -17,66 +17,13 @@ const CLIENTS = 4;
 const PIPELINE = 32;
 const VALUE = Buffer.alloc(8 * 1024, 'v');
 
-function command(...args: (string | Buffer)[]): Buffer {
-  const parts: Buffer[] = [Buffer.from(`*${args.length}\r\n`)];
-  for (const a of args) {
-    const b = typeof a === 'string' ? Buffer.from(a) : a;
-    parts.push(Buffer.from(`$${b.length}\r\n`), b, Buffer.from('\r\n'));
-  }
-  return Buffer.concat(parts);
-}
-
-/** A raw RESP connection that hands out replies in order and remembers whether it was closed. */
-class RawClient {
-  readonly socket: net.Socket;
-  closed = false;
-  private readonly replies: ReplyValue[] = [];
-  private wake: (() => void) | null = null;
-
-  private constructor(socket: net.Socket) {
-    this.socket = socket;
-    const parser = new ReplyParser({
-      onReply: (r) => {
-        this.replies.push(r);
-        this.wake?.();
-      },
-      onError: (m) => socket.destroy(new Error(m)),
-    });
-    socket.on('data', (d: Buffer) => parser.feed(d));
-    socket.on('error', () => undefined); // 'close' follows and is what the test checks
-    socket.on('close', () => {
-      this.closed = true;
-      this.wake?.();
-    });
-  }
-
-  static connect(port: number): Promise<RawClient> {
-    return new Promise((resolve, reject) => {
-      const s = net.connect(port, '127.0.0.1', () => resolve(new RawClient(s)));
-      s.once('error', reject);
-    });
-  }
-
-  /** Sends the commands in one write and returns their replies; throws if the connection closes first. */
-  async pipeline(commands: Buffer[]): Promise<ReplyValue[]> {
-    this.socket.write(Buffer.concat(commands));
-    while (this.replies.length < commands.length) {
-      if (this.closed) throw new Error(`connection closed with ${this.replies.length} of ${commands.length} replies`);
-      await new Promise<void>((resolve) => (this.wake = resolve));
-      this.wake = null;
-    }
-    return this.replies.splice(0, commands.length);
-  }
-}
-
-const text = (r: ReplyValue): string => (r instanceof ReplyError ? `-${r.message}` : Buffer.isBuffer(r) ? r.toString() : String(r));
 
 async function fillAndRecover(t: ExecutionContext, appendfsync: 'always' | 'everysec'): Promise<void> {
   const mnt = mountTmpfs(t, '6m');
   const ballast = path.join(mnt, 'ballast');
   fs.writeFileSync(ballast, Buffer.alloc(2 * 1024 * 1024, 1));
   const server = await startServer(t, ['--appendfsync', appendfsync], { dir: path.join(mnt, 'data') });
-  const clients = await Promise.all(Array.from({ length: CLIENTS }, () => RawClient.connect(server.port)));
+  const clients = await Promise.all(Array.from({ length: CLIENTS }, () => PipelineClient.connect(server.port)));
   t.teardown(() => clients.forEach((c) => c.socket.destroy()));
 
   const lastOk: (string | null)[] = new Array(CLIENTS).fill(null);
@@ -99,7 +46,7 @@ async function fillAndRecover(t: ExecutionContext, appendfsync: 'always' | 'ever
             errors++;
             failed = true;
           } else {
-            other.push(text(r));
+            other.push(replyText(r));
           }
         });
         failingRounds = failed ? failingRounds + 1 : 0;
@@ -118,7 +65,7 @@ async function fillAndRecover(t: ExecutionContext, appendfsync: 'always' | 'ever
     t.is(ping, 'PONG');
   }
   const [info] = await clients[0].pipeline([command('INFO', 'persistence')]);
-  t.regex(text(info), /aof_last_write_status:err/);
+  t.regex(replyText(info), /aof_last_write_status:err/);
 
   // Space is freed: the engine retries in the background and writes succeed again on every connection.
   fs.unlinkSync(ballast);
@@ -128,12 +75,12 @@ async function fillAndRecover(t: ExecutionContext, appendfsync: 'always' | 'ever
     while (Date.now() < deadline) {
       [reply] = await c.pipeline([command('SET', `after-${i}`, 'fine')]);
       if (reply === 'OK') break;
-      t.is(text(reply), `-${MISCONF}`);
+      t.is(replyText(reply), `-${MISCONF}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     t.is(reply, 'OK', `client ${i} writes again once space is freed`);
     const [got] = await c.pipeline([command('GET', `after-${i}`)]);
-    t.is(text(got), 'fine');
+    t.is(replyText(got), 'fine');
   }
   t.deepEqual(clients.map((c) => c.closed), new Array(CLIENTS).fill(false), 'no connection was closed at any point');
 }

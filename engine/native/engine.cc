@@ -45,9 +45,14 @@ Engine::Engine(std::string dir, const EngineOptions& options, EventSink sink)
     : dir_(std::move(dir)), opt_(options), fsync_(options.fsync), sink_(std::move(sink)) {
   if (opt_.segmentSize < 4096 || opt_.segmentSize > (2ull << 30))
     throw EngineError("EINVAL", "segment size must be between 4 KiB and 2 GiB");
+  // The directory and the parents it lacks are made; each new entry is made
+  // durable by an fsync of its parent, or a power cut could lose them all.
   std::error_code ec;
+  std::vector<fs::path> made;
+  for (fs::path p(dir_); !p.empty() && !fs::exists(p, ec) && made.size() < 64; p = p.parent_path()) made.push_back(p);
   fs::create_directories(dir_, ec);
   if (ec) throw systemError(ec.value(), "create directory " + dir_);
+  for (const fs::path& p : made) syncDir(p.has_parent_path() ? p.parent_path().string() : ".");
   lockDirectory();
   try {
     recover();

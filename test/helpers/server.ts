@@ -27,12 +27,12 @@ function exited(child: ChildProcess): Promise<number | null> {
 
 /**
  * Starts dynkv-server; `options.dir` reuses a data directory (a restart),
- * `args` are extra server flags. Resolves once the server accepts connections.
+ * `args` are extra server flags, `options.env` its environment. Resolves once the server accepts connections.
  */
-export async function startServer(t: ExecutionContext, args: string[] = [], options: { dir?: string; port?: number } = {}): Promise<TestServer> {
+export async function startServer(t: ExecutionContext, args: string[] = [], options: { dir?: string; port?: number; env?: NodeJS.ProcessEnv } = {}): Promise<TestServer> {
   const dir = options.dir ?? path.join(tmpDir(t), 'data');
   const port = options.port ?? (await freePort());
-  const child = spawn(process.execPath, [SERVER, '--port', String(port), '--dir', dir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [SERVER, '--port', String(port), '--dir', dir, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: options.env });
   killOnExit(child);
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
