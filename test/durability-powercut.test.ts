@@ -6,7 +6,7 @@
 // drops every byte and directory entry no fsync covered. Restarted, every
 // write acknowledged before the kill must be there: on one server, and in a
 // 3-node cluster (N=3, W=2) on at least W nodes, so a replica's ack follows
-// its own fsync.
+// its own fsync. INFO's log_fsyncs is checked against the fsyncs the shim saw.
 import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -120,6 +120,33 @@ test.serial('appendfsync always: every acknowledged write survives a power cut (
   }
   // Written but not yet fsynced bytes were there at the kills: the cut had something to drop.
   t.true(dropped > 0, `the power cuts dropped ${dropped} unsynced bytes`);
+});
+
+test.serial("INFO persistence's log_fsyncs counts the engine's real fsyncs: one per acknowledged write when writes wait for each other", async (t) => {
+  const shim = buildShim(t);
+  const root = tmpDir(t);
+  const dir = path.join(root, 'data');
+  const log = path.join(root, 'fsync.log');
+  fs.mkdirSync(dir);
+  baseline(dir, log);
+  const server = await startServer(t, ['--appendfsync', 'always'], { dir, env: shimEnv(shim, dir, log, 0) });
+  const c = await PipelineClient.connect(server.port);
+  t.teardown(() => c.socket.destroy());
+  const fsyncs = async (): Promise<number> => Number(/log_fsyncs:(\d+)/.exec(replyText((await c.pipeline([command('INFO', 'persistence')]))[0]))?.[1]);
+  const before = await fsyncs();
+  const writes = 50;
+  for (let i = 0; i < writes; i++) t.deepEqual(await c.pipeline([command('SET', `one-${i}`, 'v')]), ['OK']);
+  const after = await fsyncs();
+  t.true(after - before >= writes, `${after - before} fsyncs for ${writes} writes sent one after the other's reply`);
+  // The shim saw the same fsyncs of the data files (F lines for their inodes).
+  const db0 = path.join(dir, 'db0');
+  const ids = new Set(fs.readdirSync(db0).filter((n) => n.endsWith('.data')).map((n) => {
+    const st = fs.statSync(path.join(db0, n));
+    return `${st.dev}:${st.ino}`;
+  }));
+  const seen = fs.readFileSync(log, 'utf8').split('\n').filter((l) => l.startsWith('F ') && ids.has(l.split(' ')[1])).length;
+  t.log(`${after - before} fsyncs for ${writes} writes; log_fsyncs ${after}, data-file fsyncs seen by the shim ${seen}`);
+  t.is(after, seen, 'INFO log_fsyncs equals the data-file fsyncs the shim saw');
 });
 
 test.serial('appendfsync always: every acknowledged cluster write is on W nodes after a power cut of all (N=3, W=2)', async (t) => {

@@ -130,6 +130,7 @@ void Engine::loadSegment(uint32_t id, bool last) {
   s->hinted = readHints(hintPath(dir_, id), size, [&](const HintEntry& h) {
     applyRecord(h.key, h.keyLen, (h.flags & kTombstone) != 0, Location{id, h.off, h.size, h.expireAt});
   });
+  (s->hinted ? openedFromHints_ : openedByScan_)++;
   if (!s->hinted) {
     RecordReader reader(fd, size, path);
     for (;;) {
@@ -428,6 +429,9 @@ uint64_t Engine::scan(uint64_t from, uint64_t to, size_t count, std::vector<std:
 EngineStats Engine::stats() {
   std::lock_guard<std::mutex> lk(mu_);
   EngineStats st{keydir_.size(), keydir_.expiring(), 0, 0, 0, pendingBytes_, keydir_.memoryBytes(), merges_, errorMessage_};
+  st.fsyncs = fsyncs_;
+  st.openedFromHints = openedFromHints_;
+  st.openedByScan = openedByScan_;
   for (const auto& [id, s] : segments_) {
     if (s->size <= kFileHeader) continue;
     st.segments++;
