@@ -49,7 +49,7 @@ Engine::Engine(std::string dir, const EngineOptions& options, EventSink sink)
   // durable by an fsync of its parent, or a power cut could lose them all.
   std::error_code ec;
   std::vector<fs::path> made;
-  for (fs::path p(dir_); !p.empty() && !fs::exists(p, ec) && made.size() < 64; p = p.parent_path()) made.push_back(p);
+  for (fs::path p(dir_); !p.empty() && !fs::exists(p, ec); p = p.parent_path()) made.push_back(p);
   fs::create_directories(dir_, ec);
   if (ec) throw systemError(ec.value(), "create directory " + dir_);
   for (const fs::path& p : made) syncDir(p.has_parent_path() ? p.parent_path().string() : ".");

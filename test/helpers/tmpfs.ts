@@ -9,7 +9,7 @@ import { tmpDir } from './tmpdir';
 
 /** Mounts a tmpfs of `size` (e.g. '2m'); `options` are extra mount options (e.g. 'ro'). */
 export function mountTmpfs(t: ExecutionContext, size: string, options = ''): string {
-  const mnt = path.join(tmpDir(t, 'dynkv-enospc-'), 'mnt');
+  const mnt = path.join(tmpDir(t, 'dynkv-tmpfs-'), 'mnt');
   fs.mkdirSync(mnt);
   try {
     execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}${options === '' ? '' : `,${options}`}`, 'tmpfs', mnt], { stdio: 'pipe' });
