@@ -1,8 +1,9 @@
 // cluster/data-dir.ts — makes a node's data directory ready at start: creates
-// it and its missing parents (one mkdir per level: Node's recursive mkdir
-// loops forever under /proc; each new entry fsynced in its parent), checks that it is a directory, and that a file
-// can be created in it, so an unusable --dir fails the start with a message
-// naming it instead of hanging or failing the first write.
+// it and its missing parents (one mkdir per level, as Node's recursive mkdir
+// loops forever under /proc; each new entry fsynced in its parent), checks
+// that it is a directory and that a file can be created in it, so an
+// unusable --dir fails the start with a message naming it instead of
+// hanging or failing the first write.
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -18,7 +19,7 @@ export class DataDirError extends Error {
   }
 }
 
-function describe(err: unknown): { code: string; text: string } {
+function errnoOf(err: unknown): { code: string; text: string } {
   const e = err as NodeJS.ErrnoException;
   return { code: e.code ?? 'EIO', text: e.message };
 }
@@ -31,7 +32,7 @@ export function makeDirectory(dir: string): void {
 /** mkdir of one level, after its parent when that is missing; errors name `dir`, the directory asked for. */
 function makeLevel(absolute: string, dir: string): void {
   const fail = (err: unknown): DataDirError => {
-    const d = describe(err);
+    const d = errnoOf(err);
     return new DataDirError(dir, d.code, `data directory ${dir} cannot be created: ${d.text}`);
   };
   let made = false;
@@ -81,7 +82,7 @@ export function prepareDataDir(dir: string): void {
     makeDirectory(dir);
   } catch (err) {
     if (err instanceof DataDirError) throw err;
-    const d = describe(err);
+    const d = errnoOf(err);
     throw new DataDirError(dir, d.code, `data directory ${dir} cannot be used: ${d.text}`);
   }
   const probe = path.join(dir, `.probe-${process.pid}`);
@@ -90,7 +91,7 @@ export function prepareDataDir(dir: string): void {
     fs.closeSync(fd);
     fs.unlinkSync(probe);
   } catch (err) {
-    const d = describe(err);
+    const d = errnoOf(err);
     throw new DataDirError(dir, d.code, `data directory ${dir} is not writable: ${d.text}`);
   }
 }

@@ -119,7 +119,7 @@ export function serveConnection(
     if (awaited.length >= MAX_AWAITED) pauseSocket();
   };
 
-  /** A failure no reply may hide (a write not made durable, or a bug): the client is dropped. */
+  /** A failure no reply may hide (a bug): the client is dropped. A write not made durable gets error replies (endPass). */
   const fail = (err: Error): void => {
     console.error(`dynkv: closing client ${client.addr}: ${err.message}`);
     conn.destroy();

@@ -90,5 +90,5 @@ test('a nested --dir that does not exist yet is created and used', async (t) => 
   const server = await startServer(t, [], { dir });
   t.true(fs.statSync(dir).isDirectory());
   t.true(fs.existsSync(path.join(dir, 'incarnation')));
-  t.is(await server.stop(), 0);
+  t.is(await server.stop(), 0, server.output());
 });
