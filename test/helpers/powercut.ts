@@ -54,6 +54,8 @@ export function baseline(dir: string, log: string): void {
 export interface PowerCut {
   /** Bytes written but never fsynced, now gone. */
   droppedBytes: number;
+  /** Of those, the bytes of data files (NNNNNNNNNN.data): the log's records. */
+  droppedDataBytes: number;
   /** Paths whose directory entry was never fsynced, now gone. */
   removed: string[];
   /** How many fsyncs of files and of directories the shim logged (directory fsyncs: runs of lines of one directory). */
@@ -88,7 +90,11 @@ export function cutPower(dir: string, log: string): PowerCut {
       throw new Error(`powercut log: bad line ${JSON.stringify(line)}`);
     }
   }
-  const cut: PowerCut = { droppedBytes: 0, removed: [], fileSyncs, dirSyncs };
+  const cut: PowerCut = { droppedBytes: 0, droppedDataBytes: 0, removed: [], fileSyncs, dirSyncs };
+  const drop = (name: string, bytes: number): void => {
+    cut.droppedBytes += bytes;
+    if (name.endsWith('.data')) cut.droppedDataBytes += bytes;
+  };
   const walk = (d: string): void => {
     const kept = entries.get(idOf(fs.statSync(d)));
     for (const name of fs.readdirSync(d)) {
@@ -96,14 +102,14 @@ export function cutPower(dir: string, log: string): PowerCut {
       const st = fs.lstatSync(p);
       if (kept === undefined || !kept.has(`${name} ${idOf(st)}`)) {
         cut.removed.push(path.relative(dir, p));
-        cut.droppedBytes += st.isDirectory() ? 0 : st.size;
+        drop(name, st.isDirectory() ? 0 : st.size);
         fs.rmSync(p, { recursive: true, force: true });
       } else if (st.isDirectory()) {
         walk(p);
       } else {
         const keep = synced.get(idOf(st)) ?? 0;
         if (st.size > keep) {
-          cut.droppedBytes += st.size - keep;
+          drop(name, st.size - keep);
           fs.truncateSync(p, keep);
         }
       }
