@@ -108,14 +108,17 @@ test('appendfsync always: every acknowledged write survives SIGKILL at random mo
     const stop = { now: false };
     const clients = await Promise.all(Array.from({ length: 6 }, () => connected(srv.port)));
     const writers = clients.map((r, w) => writer(r, `${round}:${w}`, acked, stop));
-    await sleep(40 + Math.floor(Math.random() * 400));
+    const total = (): number => acked.values.size + [...acked.counters.values()].reduce((a, b) => a + b, 0);
+    // The kill lands at a random moment once writes are being acknowledged (a loaded machine may take a while to start).
+    const deadline = Date.now() + 30_000;
+    while (total() <= lastAcked && Date.now() < deadline) await sleep(5);
+    await sleep(Math.floor(Math.random() * 400));
     await srv.kill();
     stop.now = true;
     await Promise.all(writers);
     clients.forEach((r) => r.disconnect());
-    const total = acked.values.size + [...acked.counters.values()].reduce((a, b) => a + b, 0);
-    t.true(total > lastAcked, `round ${round}: no write was acknowledged before the kill`);
-    lastAcked = total;
+    t.true(total() > lastAcked, `round ${round}: no write was acknowledged before the kill`);
+    lastAcked = total();
   }
   t.log(`${acked.values.size} unique keys, ${acked.counters.size} counters and ${acked.hot.size} hot keys checked after each of ${rounds - 1} kills`);
 });
