@@ -20,9 +20,9 @@ export interface TestServer {
 
 const SERVER = path.resolve(__dirname, '../../bin/dynkv-server.js');
 
+/** The exit code, once the child has exited and its output is read to the end ('close', not 'exit'); call at spawn. */
 function exited(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve) => child.once('close', (code) => resolve(code)));
 }
 
 /**
