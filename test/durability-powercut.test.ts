@@ -27,8 +27,9 @@ const PIPELINE = 16;
 const ACKS_BEFORE_KILL = [150, 400, 250];
 
 /**
- * Clients pipeline SETs of fresh keys until `stop` is called; returns the
- * keys whose +OK arrived (each key's value is the key itself reversed).
+ * Clients pipeline SETs of fresh keys (value: valueOf(key)) until `stop`
+ * is called or their connection closes; `acked` holds the keys whose +OK
+ * arrived, `errors` any other reply.
  */
 function writeUntilStopped(clients: PipelineClient[], prefix: string): { acked: string[]; errors: string[]; stop: () => Promise<void> } {
   const acked: string[] = [];
