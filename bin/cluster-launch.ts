@@ -109,15 +109,16 @@ export function nodeArgs(cluster: LocalCluster, member: LocalMember, dataDir: st
 }
 
 /**
- * Starts dynkv-server with these flags. With `logFile`, the server is
- * detached (its own process group, output appended to the file) and outlives
- * this process; without, its stdout and stderr are pipes to read.
+ * Starts dynkv-server with these flags (and `env`, this process's environment
+ * unless given). With `logFile`, the server is detached (its own process
+ * group, output appended to the file) and outlives this process; without,
+ * its stdout and stderr are pipes to read.
  */
-export function spawnNode(args: readonly string[], logFile?: string): ChildProcess {
-  if (logFile === undefined) return spawn(process.execPath, [SERVER_SCRIPT, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnNode(args: readonly string[], logFile?: string, env?: NodeJS.ProcessEnv): ChildProcess {
+  if (logFile === undefined) return spawn(process.execPath, [SERVER_SCRIPT, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   const fd = fs.openSync(logFile, 'a');
   try {
-    const child = spawn(process.execPath, [SERVER_SCRIPT, ...args], { detached: true, stdio: ['ignore', fd, fd] });
+    const child = spawn(process.execPath, [SERVER_SCRIPT, ...args], { detached: true, stdio: ['ignore', fd, fd], env });
     child.unref();
     return child;
   } finally {

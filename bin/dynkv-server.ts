@@ -18,7 +18,6 @@ async function main(): Promise<void> {
   }
   warnIfSecretFileShared(config.clusterSecretFile);
   const server = await startServer(config);
-  console.log(`dynkv ${version} ready: port ${server.port}, dir ${config.dir}, appendfsync ${config.appendfsync}, pid ${process.pid}`);
   let stopping = false;
   const stop = (reason: string): void => {
     if (stopping) return;
@@ -35,6 +34,8 @@ async function main(): Promise<void> {
   server.state.shutdown = (reason) => stop(reason);
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  // Only now: a SIGTERM sent as soon as the line is seen shuts down cleanly.
+  console.log(`dynkv ${version} ready: port ${server.port}, dir ${config.dir}, appendfsync ${config.appendfsync}, pid ${process.pid}`);
 }
 
 /**

@@ -7,11 +7,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Engine, type EngineOptions, type EngineStats, type FsyncMode } from '../engine/index';
+import { prepareDataDir } from './data-dir';
 
 export class Databases {
   readonly count: number;
   private readonly engines: (Engine | null)[];
-  /** Per database, the sequence number of the latest write durable() has not waited for yet (0 = none). */
+  /** Per database, the sequence number of the latest write not yet known durable (0 = none). */
   private readonly written: number[];
 
   constructor(
@@ -22,7 +23,7 @@ export class Databases {
     this.count = count;
     this.engines = new Array<Engine | null>(count).fill(null);
     this.written = new Array<number>(count).fill(0);
-    fs.mkdirSync(dir, { recursive: true });
+    prepareDataDir(dir);
     for (let db = 0; db < count; db++) if (fs.existsSync(this.dbDir(db))) this.open(db);
   }
 
@@ -55,15 +56,28 @@ export class Databases {
     fs.rmSync(this.dbDir(db), { recursive: true, force: true });
   }
 
-  /** Resolves once every write made so far is durable under the fsync policy; null when already. */
+  /**
+   * Resolves once every write made so far is durable under the fsync policy;
+   * null when already. A write stays awaited until its engine says it is
+   * durable, so a second caller (a replica's ack of a record another request
+   * wrote) waits for the same fsync; a failed wait drops it (its writes got
+   * errors) so reads do not wait for a disk that is full.
+   */
   durable(): Promise<void> | null {
     let waits: Promise<void>[] | null = null;
     for (let db = 0; db < this.count; db++) {
       const seq = this.written[db];
       const e = this.engines[db];
       if (seq === 0 || e === null) continue;
-      this.written[db] = 0;
-      (waits ??= []).push(e.waitDurable(seq));
+      if (e.isDurable(seq)) {
+        this.written[db] = 0;
+        continue;
+      }
+      const wait = e.waitDurable(seq);
+      wait.then(undefined, () => {
+        if (this.written[db] === seq) this.written[db] = 0;
+      });
+      (waits ??= []).push(wait);
     }
     if (waits === null) return null;
     return waits.length === 1 ? waits[0] : Promise.all(waits).then(() => undefined);
@@ -93,5 +107,5 @@ export class Databases {
 }
 
 function emptyStats(): EngineStats {
-  return { keys: 0, expiring: 0, liveBytes: 0, deadBytes: 0, segments: 0, pendingBytes: 0, keydirBytes: 0, merges: 0, writeError: null };
+  return { keys: 0, expiring: 0, liveBytes: 0, deadBytes: 0, segments: 0, pendingBytes: 0, keydirBytes: 0, merges: 0, writeError: null, fsyncs: 0, openedFromHints: 0, openedByScan: 0 };
 }

@@ -5,6 +5,7 @@
 import { randomInt } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { makeDirectory } from './data-dir';
 
 /** A dir/incarnation file that is not what incarnation() writes. */
 export class InvalidIncarnationError extends Error {
@@ -50,7 +51,7 @@ export function incarnation(dir: string): number {
 
 function createIncarnation(dir: string, file: string): number {
   const number = randomInt(1, INCARNATION_LIMIT);
-  fs.mkdirSync(dir, { recursive: true });
+  makeDirectory(dir);
   const temporary = `${file}.tmp`;
   const fd = fs.openSync(temporary, 'w');
   try {

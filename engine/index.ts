@@ -42,6 +42,12 @@ export interface EngineStats {
   keydirBytes: number;
   merges: number;
   writeError: string | null;
+  /** Data-file fsyncs made by the syncer (appendfsync always: at least one per group of acknowledged writes). */
+  fsyncs: number;
+  /** Data files the open loaded from their hint file. */
+  openedFromHints: number;
+  /** Data files the open scanned record by record (no valid hint file). */
+  openedByScan: number;
 }
 
 export interface KeyInfo {
@@ -272,6 +278,11 @@ export class Engine {
       this.waiters.push({ seq, resolve, reject });
       this.updateRef();
     });
+  }
+
+  /** Whether the write with this sequence number is known durable (see waitDurable); asks nothing of the syncer. */
+  isDurable(seq: number): boolean {
+    return seq <= this.durableSeq;
   }
 
   /** Resolves once every write made so far is durable. */

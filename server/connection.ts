@@ -70,12 +70,15 @@ export function serveConnection(
   let maxBulkLen = state.config.protoMaxBulkLen;
   let gathering = false;
   const batch: Buffer[][] = [];
+  /** Commands run at once whose replies are in `reply`, not yet taken (see endPass). */
+  let passReplies = 0;
 
   const run = (argv: Buffer[]): void => {
     if (client.closing || broken) return;
     if (awaited.length === 0) {
       const later = dispatcher.execute(ctx, argv);
       if (later === null) {
+        passReplies++;
         parser.setAuthRequired(!client.authenticated); // AUTH, HELLO and RESET change it
         return;
       }
@@ -116,7 +119,7 @@ export function serveConnection(
     if (awaited.length >= MAX_AWAITED) pauseSocket();
   };
 
-  /** A failure no reply may hide (a write not made durable, or a bug): the client is dropped. */
+  /** A failure no reply may hide (a bug): the client is dropped. A write not made durable gets error replies (endPass). */
   const fail = (err: Error): void => {
     console.error(`dynkv: closing client ${client.addr}: ${err.message}`);
     conn.destroy();
@@ -174,6 +177,7 @@ export function serveConnection(
         return;
       }
       broken = true;
+      passReplies++;
       reply.error(message);
     },
   });
@@ -223,6 +227,8 @@ export function serveConnection(
   /** Sends what the commands run at once wrote; under appendfsync always, once the fsync covering their writes is done. */
   const endPass = (): void => {
     const out = reply.take();
+    const count = passReplies;
+    passReplies = 0;
     const durable = state.config.appendfsync === 'always' ? store.durable() : null;
     if (durable === null) {
       send(out);
@@ -231,10 +237,18 @@ export function serveConnection(
     const slot: Awaited = { ready: false, out, closes: false };
     awaited.push(slot);
     lastRan = RAN;
-    durable.then(() => {
-      slot.ready = true;
-      flush();
-    }, fail);
+    durable.then(
+      () => {
+        slot.ready = true;
+        flush();
+      },
+      (err) => {
+        // The pass's writes are not durable: each of its commands gets an error instead of its reply.
+        slot.out = dispatcher.notDurable(ctx, count, err);
+        slot.ready = true;
+        flush();
+      },
+    );
   };
 
   return { client, conn };

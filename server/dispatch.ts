@@ -165,7 +165,7 @@ export class Dispatcher {
       if (later !== null) return later;
       const out = reply.take();
       const durable = this.state.config.appendfsync === 'always' ? this.store.durable() : null;
-      return { handled: RAN, reply: durable === null ? Promise.resolve(out) : durable.then(() => out) };
+      return { handled: RAN, reply: durable === null ? Promise.resolve(out) : durable.then(() => out, (err) => this.notDurable(ctx, 1, err)) };
     });
     return { handled: turn.then((l) => l.handled), reply: turn.then((l) => l.reply) };
   }
@@ -230,8 +230,29 @@ export class Dispatcher {
       const error = await acked;
       if (error !== null) out = this.errorBytes(reply, client, error, spec);
     }
-    if (this.state.config.appendfsync === 'always') await store.durable();
+    if (this.state.config.appendfsync === 'always') {
+      try {
+        await store.durable();
+      } catch (err) {
+        return this.notDurable(ctx, 1, err);
+      }
+    }
     return out;
+  }
+
+  /**
+   * The replies of `count` commands whose writes failed to become durable
+   * (appendfsync always: the write or fsync failed): an error each, as Redis
+   * refuses writes it cannot log, instead of replies that claimed success.
+   * The connection stays open; reads go on, writes fail until the disk heals.
+   */
+  notDurable(ctx: CommandContext, count: number, err: unknown): Buffer | null {
+    const { client, reply } = ctx;
+    const message = errorReply(err);
+    reply.resp = client.resp;
+    for (let i = 0; i < count; i++) reply.error(message);
+    this.state.stats.errorReplies += count;
+    return reply.take();
   }
 
   /** An error reply as bytes, written and taken in one go (the writer is shared). */
@@ -288,12 +309,21 @@ export class Dispatcher {
   }
 }
 
+/** The disk errors that refuse writes, as glibc's strerror() words them. */
+const DISK_ERRORS: Record<string, string | undefined> = {
+  ENOSPC: 'No space left on device',
+  EIO: 'Input/output error',
+  EDQUOT: 'Disk quota exceeded',
+  EROFS: 'Read-only file system',
+};
+
 function errorReply(err: unknown): string {
   if (err instanceof CommandError) return err.message;
   if (err instanceof EngineError) {
     // As Redis when it cannot write its AOF: reads go on, writes are refused.
-    if (err.code === 'ENOSPC' || err.code === 'EIO' || err.code === 'EDQUOT' || err.code === 'EROFS')
-      return `MISCONF Errors writing to the AOF file: ${err.message}`;
+    // Redis 7.0 names the error by strerror() alone: -MISCONF Errors writing to the AOF file: %s.
+    const text = DISK_ERRORS[err.code];
+    if (text !== undefined) return `MISCONF Errors writing to the AOF file: ${text}`;
     return `ERR ${err.message}`;
   }
   // A bug of ours: the client gets an error, the server goes on, the log tells.

@@ -2,14 +2,15 @@
 // overwrites, deletes, reads and a scan go on (final state equals a Map
 // model, also after reopen), dead bytes drop, background merges, close during
 // a merge, and SIGKILL at random points of a merge (child process
-// compact-crasher.ts) with no lost and no resurrected key.
+// compact-crasher.ts; each kill waits for a merge to be running, and most
+// must find one cut short) with no lost and no resurrected key.
 import test from 'ava';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { open, Engine, EngineError } from '../engine/index';
 import { tmpDir } from './helpers/tmpdir';
-import { openEngine, readAll, removeHints, dataFiles, helperScript, sleep } from './helpers/engine';
+import { openEngine, readAll, removeHints, dataFiles, helperScript, killDuringMerge, mergeOutputs, sleep } from './helpers/engine';
 import { prng } from './helpers/random';
 import type { ModelEntry } from './helpers/compact-crasher';
 
@@ -158,7 +159,12 @@ test('close during a compaction rejects it with ECLOSED and loses nothing', asyn
 interface CrasherRound {
   compactions: number;
   stderr: string;
+  /** A merge's output files were there when the crasher died: the kill cut a compaction short. */
+  mergeAtKill: boolean;
 }
+
+/** After its delay, a kill waits until a merge runs, this long at most. */
+const MERGE_WAIT_MS = 5000;
 
 function runCrasher(dataDir: string, modelPath: string, seed: number, round: number, delayMs: number): Promise<CrasherRound> {
   return new Promise((resolve, reject) => {
@@ -172,14 +178,14 @@ function runCrasher(dataDir: string, modelPath: string, seed: number, round: num
       out += d.toString();
       if (!armed && out.includes('ready\n')) {
         armed = true;
-        setTimeout(() => child.kill('SIGKILL'), delayMs);
+        setTimeout(() => killDuringMerge(child, dataDir, MERGE_WAIT_MS), delayMs);
       }
     });
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.on('error', reject);
     child.on('close', (code, signal) => {
       if (signal !== 'SIGKILL') reject(new Error(`round ${round}: crasher exited (code ${code}): ${stderr}`));
-      else resolve({ compactions: out.split('compacted ').length - 1, stderr });
+      else resolve({ compactions: out.split('compacted ').length - 1, stderr, mergeAtKill: mergeOutputs(dataDir).length > 0 });
     });
   });
 }
@@ -194,10 +200,12 @@ test.serial('SIGKILL at random points of compaction loses no key and resurrects 
   const delays = prng(seed);
   const rounds = 15;
   const perRound: number[] = [];
+  let mergesCut = 0;
   for (let round = 0; round < rounds; round++) {
     const delayMs = Math.floor(delays() * 201);
     const r = await runCrasher(dataDir, modelPath, seed, round, delayMs);
     perRound.push(r.compactions);
+    if (r.mergeAtKill) mergesCut++;
     const model = new Map(JSON.parse(fs.readFileSync(modelPath, 'utf8')) as [string, ModelEntry][]);
     let e: Engine;
     try {
@@ -223,7 +231,8 @@ test.serial('SIGKILL at random points of compaction loses no key and resurrects 
       e.close();
     }
   }
-  t.log(`compactions completed before each kill: ${perRound.join(' ')}`);
+  t.log(`compactions completed before each kill: ${perRound.join(' ')}; ${mergesCut} of ${rounds} kills during a merge`);
+  t.true(mergesCut >= rounds / 2, `a merge was running at ${mergesCut} of ${rounds} kills`);
   const model = new Map(JSON.parse(fs.readFileSync(modelPath, 'utf8')) as [string, ModelEntry][]);
   removeHints(dataDir);
   const e = openEngine(t, dataDir, OPTIONS);

@@ -4,12 +4,14 @@
 // cleanly, every acknowledged write must be there (acknowledged deletes stay
 // deleted), and the state must be exactly the effect of a prefix of the
 // writes issued (nothing invented, nothing reordered). Data accumulates
-// across rounds on the same directory. Replay with DYNKV_CRASH_SEED=<seed>.
+// across rounds on the same directory. With background merges, each kill
+// waits for a merge to be running, and most kills must find one cut short
+// (its output files left behind). Replay with DYNKV_CRASH_SEED=<seed>.
 import test, { ExecutionContext } from 'ava';
 import { spawn } from 'node:child_process';
 import { open } from '../engine/index';
 import { tmpDir } from './helpers/tmpdir';
-import { helperScript, readAll, removeHints } from './helpers/engine';
+import { helperScript, killDuringMerge, mergeOutputs, readAll, removeHints } from './helpers/engine';
 import { prng } from './helpers/random';
 import { CrashOps, KEY_SPACE, applyOp } from './helpers/crash-ops';
 
@@ -20,7 +22,12 @@ interface Round {
   acked: number;
   delayMs: number;
   stderr: string;
+  /** A merge's output files were there when the writer died: the kill cut a merge short. */
+  mergeAtKill: boolean;
 }
+
+/** With merges, a kill waits after its delay until a merge runs, this long at most. */
+const MERGE_WAIT_MS = 5000;
 
 function runWriter(dir: string, seed: number, round: number, delayMs: number, merge: boolean): Promise<Round> {
   return new Promise((resolve, reject) => {
@@ -34,7 +41,7 @@ function runWriter(dir: string, seed: number, round: number, delayMs: number, me
       out += d.toString();
       if (!killed && out.includes('ready\n')) {
         killed = true;
-        setTimeout(() => child.kill('SIGKILL'), delayMs);
+        setTimeout(() => (merge ? killDuringMerge(child, dir, MERGE_WAIT_MS) : child.kill('SIGKILL')), delayMs);
       }
     });
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -45,7 +52,7 @@ function runWriter(dir: string, seed: number, round: number, delayMs: number, me
         return;
       }
       const acks = out.split('\n').filter((l) => l.startsWith('ack ')).map((l) => Number(l.slice(4)));
-      resolve({ acked: acks.length > 0 ? Math.max(...acks) : 0, delayMs, stderr });
+      resolve({ acked: acks.length > 0 ? Math.max(...acks) : 0, delayMs, stderr, mergeAtKill: mergeOutputs(dir).length > 0 });
     });
   });
 }
@@ -92,9 +99,11 @@ async function crashRounds(t: ExecutionContext, rounds: number, merge: boolean):
   let model = new Map<string, string>();
   let totalAcked = 0;
   let beyondAck = 0;
+  let mergesCut = 0;
   for (let round = 0; round < rounds; round++) {
     const r = await runWriter(dir, seed, round, 20 + Math.floor(delays() * 281), merge);
     totalAcked += r.acked;
+    if (r.mergeAtKill) mergesCut++;
     let found;
     try {
       found = readState(dir);
@@ -133,7 +142,8 @@ async function crashRounds(t: ExecutionContext, rounds: number, merge: boolean):
     model = found.state;
   }
   t.true(totalAcked > rounds * 10, `the writer got writes acknowledged (${totalAcked} in ${rounds} rounds)`);
-  t.log(`${totalAcked} acked ops, ${beyondAck} unacked ops found durable, ${model.size} keys at the end`);
+  t.log(`${totalAcked} acked ops, ${beyondAck} unacked ops found durable, ${model.size} keys at the end, ${mergesCut} of ${rounds} kills during a merge`);
+  if (merge) t.true(mergesCut >= rounds / 2, `a merge was running at ${mergesCut} of ${rounds} kills`);
   removeHints(dir);
   const rescanned = readState(dir);
   t.true(sameState(model, rescanned.state), 'the state is the same when rebuilt from the data files without hints');

@@ -8,30 +8,11 @@ import test, { ExecutionContext } from 'ava';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { open, Engine, EngineError } from '../engine/index';
-import { tmpDir } from './helpers/tmpdir';
 import { sleep } from './helpers/engine';
+import { mountTmpfs } from './helpers/tmpfs';
 
 const OPTIONS = { fsync: 'always' as const, segmentSize: 256 * 1024, mergeIntervalMs: 0 };
-
-function mountTmpfs(t: ExecutionContext, size: string): string {
-  const mnt = path.join(tmpDir(t, 'dynkv-enospc-'), 'mnt');
-  fs.mkdirSync(mnt);
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', mnt], { stdio: 'pipe' });
-  } catch (err) {
-    throw new Error(`cannot mount a tmpfs (these tests need root): ${(err as Error).message}`);
-  }
-  t.teardown(() => {
-    try {
-      execFileSync('umount', [mnt], { stdio: 'pipe' });
-    } catch {
-      execFileSync('umount', ['-l', mnt], { stdio: 'pipe' });
-    }
-  });
-  return mnt;
-}
 
 type WriteOutcome = { ok: true } | { ok: false; stage: 'put' | 'waitDurable'; err: unknown };
 

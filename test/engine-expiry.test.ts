@@ -56,8 +56,9 @@ test('expiry survives reopen: expired keys stay gone, future expiries are kept',
   await e.flush();
   e.close();
   await sleep(soon - Date.now() + 100);
-  const check = (): void => {
+  const check = (from: 'hints' | 'scan'): void => {
     e = open(dir, SMALL);
+    opened(t, e, from);
     t.is(e.get('soon'), null);
     t.is(e.get('past'), null);
     t.is(e.get('shadowed'), null, 'an expired overwrite does not resurrect the older value on reopen');
@@ -65,9 +66,9 @@ test('expiry survives reopen: expired keys stay gone, future expiries are kept',
     t.is(e.get('fill-99')?.toString(), filler('fill', 99));
     e.close();
   };
-  check();
-  removeHints(dir);
-  check();
+  check('hints');
+  t.true(removeHints(dir) > 0, 'hint files were written');
+  check('scan');
 });
 
 test('compaction drops expired records; they do not come back after reopen', async (t) => {
@@ -88,8 +89,9 @@ test('compaction drops expired records; they do not come back after reopen', asy
   for (let i = 0; i < 100; i++) t.is(e.get(`exp-${i}`), null);
   e.close();
   for (const withHints of [true, false]) {
-    if (!withHints) removeHints(dir);
+    if (!withHints) t.true(removeHints(dir) > 0, 'hint files were written');
     e = open(dir, SMALL);
+    opened(t, e, withHints ? 'hints' : 'scan');
     const all = readAll(e);
     t.is(all.size, 300, `only the live keys (hints: ${withHints})`);
     for (let i = 0; i < 100; i++) t.false(e.has(`exp-${i}`));
@@ -97,6 +99,13 @@ test('compaction drops expired records; they do not come back after reopen', asy
     e.close();
   }
 });
+
+/** Checks how the open just made read the data files: every one from its hint file, or every one scanned. */
+function opened(t: ExecutionContext, e: Engine, from: 'hints' | 'scan'): void {
+  const { openedFromHints, openedByScan } = e.stats();
+  if (from === 'hints') t.true(openedFromHints > 0 && openedByScan === 0, `the open used hint files (${openedFromHints} from hints, ${openedByScan} scanned)`);
+  else t.true(openedByScan > 0 && openedFromHints === 0, `the open scanned the data files (${openedFromHints} from hints, ${openedByScan} scanned)`);
+}
 
 type Ending = 'delete' | 'expire';
 
@@ -120,12 +129,14 @@ async function endKeyAfterV1(e: Engine, ending: Ending, deadAround: boolean): Pr
 
 async function checkVictimAbsentAfterReopen(t: ExecutionContext, dir: string): Promise<void> {
   let e = open(dir, SMALL);
+  opened(t, e, 'hints');
   t.is(e.get('victim'), null, 'absent after reopen with hints');
   t.is(e.get('live-a-0')?.toString(), filler('live-a', 0));
   t.is(e.get('dead-5')?.toString(), filler('dead-again', 5));
   e.close();
-  t.true(removeHints(dir) >= 0);
+  t.true(removeHints(dir) > 0, 'hint files were written');
   e = open(dir, SMALL);
+  opened(t, e, 'scan');
   t.is(e.get('victim'), null, 'absent after reopen scanning the data files');
   t.false(readAll(e).has('victim'));
   e.close();

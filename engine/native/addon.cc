@@ -273,6 +273,9 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     o.Set("keydirBytes", double(st.keydirBytes));
     o.Set("merges", double(st.merges));
     o.Set("writeError", st.writeError.empty() ? env.Null() : Napi::String::New(env, st.writeError));
+    o.Set("fsyncs", double(st.fsyncs));
+    o.Set("openedFromHints", double(st.openedFromHints));
+    o.Set("openedByScan", double(st.openedByScan));
     return o;
   }
 

@@ -45,9 +45,14 @@ Engine::Engine(std::string dir, const EngineOptions& options, EventSink sink)
     : dir_(std::move(dir)), opt_(options), fsync_(options.fsync), sink_(std::move(sink)) {
   if (opt_.segmentSize < 4096 || opt_.segmentSize > (2ull << 30))
     throw EngineError("EINVAL", "segment size must be between 4 KiB and 2 GiB");
+  // The directory and the parents it lacks are made; each new entry is made
+  // durable by an fsync of its parent, or a power cut could lose them all.
   std::error_code ec;
+  std::vector<fs::path> made;
+  for (fs::path p(dir_); !p.empty() && !fs::exists(p, ec); p = p.parent_path()) made.push_back(p);
   fs::create_directories(dir_, ec);
   if (ec) throw systemError(ec.value(), "create directory " + dir_);
+  for (const fs::path& p : made) syncDir(p.has_parent_path() ? p.parent_path().string() : ".");
   lockDirectory();
   try {
     recover();
@@ -125,6 +130,7 @@ void Engine::loadSegment(uint32_t id, bool last) {
   s->hinted = readHints(hintPath(dir_, id), size, [&](const HintEntry& h) {
     applyRecord(h.key, h.keyLen, (h.flags & kTombstone) != 0, Location{id, h.off, h.size, h.expireAt});
   });
+  (s->hinted ? openedFromHints_ : openedByScan_)++;
   if (!s->hinted) {
     RecordReader reader(fd, size, path);
     for (;;) {
@@ -423,6 +429,9 @@ uint64_t Engine::scan(uint64_t from, uint64_t to, size_t count, std::vector<std:
 EngineStats Engine::stats() {
   std::lock_guard<std::mutex> lk(mu_);
   EngineStats st{keydir_.size(), keydir_.expiring(), 0, 0, 0, pendingBytes_, keydir_.memoryBytes(), merges_, errorMessage_};
+  st.fsyncs = fsyncs_;
+  st.openedFromHints = openedFromHints_;
+  st.openedByScan = openedByScan_;
   for (const auto& [id, s] : segments_) {
     if (s->size <= kFileHeader) continue;
     st.segments++;

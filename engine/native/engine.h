@@ -39,6 +39,9 @@ struct EngineOptions {
 struct EngineStats {
   uint64_t keys, expiring, liveBytes, deadBytes, segments, pendingBytes, keydirBytes, merges;
   std::string writeError;
+  // fsyncs of data files by the syncer; data files the open loaded from
+  // their hint file, and those it scanned record by record.
+  uint64_t fsyncs = 0, openedFromHints = 0, openedByScan = 0;
 };
 
 struct RepairReport {
@@ -181,6 +184,8 @@ class Engine {
   std::deque<Task> tasks_;
   uint32_t nextId_ = 1;
   uint64_t merges_ = 0;
+  uint64_t fsyncs_ = 0;
+  uint64_t openedFromHints_ = 0, openedByScan_ = 0;
   bool syncerIdle_ = false;
   bool stopping_ = false;
   bool closed_ = false;

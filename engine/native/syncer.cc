@@ -69,6 +69,7 @@ void Engine::syncerLoop() {
     lk.unlock();
 
     size_t written = 0;
+    uint64_t fsyncs = 0;  // data-file fsyncs of this round that succeeded
     std::string code, message;
     std::vector<Segment*> sealedSynced;  // fsynced once already in this round
     try {
@@ -81,6 +82,7 @@ void Engine::syncerLoop() {
             if (old->id < s->id && old->fd >= 0 &&
                 std::find(sealedSynced.begin(), sealedSynced.end(), old) == sealedSynced.end()) {
               syncFile(old->fd, old->path);
+              fsyncs++;
               sealedSynced.push_back(old);
             }
           }
@@ -105,11 +107,17 @@ void Engine::syncerLoop() {
       }
       // Every sealed segment's bytes are all written now: fsync it for good.
       for (Segment* s : sealed) {
-        if (std::find(sealedSynced.begin(), sealedSynced.end(), s) == sealedSynced.end()) syncFile(s->fd, s->path);
+        if (std::find(sealedSynced.begin(), sealedSynced.end(), s) == sealedSynced.end()) {
+          syncFile(s->fd, s->path);
+          fsyncs++;
+        }
         dirty.erase(std::remove(dirty.begin(), dirty.end(), s), dirty.end());
       }
       if (fsyncAll) {
-        for (Segment* s : dirty) syncFile(s->fd, s->path);
+        for (Segment* s : dirty) {
+          syncFile(s->fd, s->path);
+          fsyncs++;
+        }
         dirty.clear();
         lastFsync = Clock::now();
       }
@@ -125,6 +133,7 @@ void Engine::syncerLoop() {
 
     std::vector<std::unique_ptr<Chunk>> done;  // freed once the lock is let go
     lk.lock();
+    fsyncs_ += fsyncs;
     for (size_t i = 0; i < written; i++) {
       std::unique_ptr<Chunk> c = std::move(chunks_.front());
       chunks_.pop_front();

@@ -84,6 +84,7 @@ const SECTIONS: Record<string, Section> = {
       `log_segments:${sum((st) => st.segments)}`,
       `log_pending_bytes:${sum((st) => st.pendingBytes)}`,
       `log_merges:${sum((st) => st.merges)}`,
+      `log_fsyncs:${sum((st) => st.fsyncs)}`,
     ];
   },
   stats: (ctx) => {

@@ -45,6 +45,8 @@ export interface TestClusterOptions {
   w?: number;
   /** Extra dynkv-server flags for every node, after the cluster's own. */
   args?: string[];
+  /** A node's environment, asked at each start with its data directory and index in `nodes` (this process's by default). */
+  env?: (dir: string, index: number) => NodeJS.ProcessEnv;
 }
 
 const READY_TIMEOUT_MS = 30_000;
@@ -85,7 +87,7 @@ async function startOnce(t: ExecutionContext, options: TestClusterOptions): Prom
     };
     const start = async (extra: readonly string[] = []): Promise<void> => {
       if (running() !== null) throw new Error(`node ${id} is still running: stop() or kill() it before restart()`);
-      const child = spawnNode([...args, ...extra]);
+      const child = spawnNode([...args, ...extra], undefined, options.env?.(dir, i));
       killOnExit(child);
       children[i] = child;
       const from = out.length;

@@ -1,9 +1,10 @@
 // test/helpers/engine.ts — small helpers shared by the engine tests: open an
-// engine that is closed at teardown, list data/hint files, read the whole
-// store through scan, run a helper script in a child node process.
+// engine that is closed at teardown, list data/hint files and running
+// merges' outputs, read the whole store through scan, run a helper script in
+// a child node process (and kill it mid-merge).
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import type { ExecutionContext } from 'ava';
 import { open, Engine, EngineOptions } from '../../engine/index';
 
@@ -28,6 +29,29 @@ export function removeHints(dir: string): number {
   const hints = hintFiles(dir);
   for (const h of hints) fs.unlinkSync(path.join(dir, h));
   return hints.length;
+}
+
+/**
+ * Output files of a merge still being written (NNNNNNNNNN.data.tmp): they
+ * exist only while a merge runs (it renames them when it commits) until the
+ * next open removes the leftovers of one a crash cut short.
+ */
+export function mergeOutputs(dir: string): string[] {
+  return fs.readdirSync(dir).filter((n) => n.endsWith('.data.tmp'));
+}
+
+/**
+ * SIGKILLs the child as soon as a merge is seen running in dir (polled every
+ * millisecond), or after waitMs at the latest.
+ */
+export function killDuringMerge(child: ChildProcess, dir: string, waitMs: number): void {
+  const deadline = Date.now() + waitMs;
+  const poll = (): void => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (mergeOutputs(dir).length > 0 || Date.now() >= deadline) child.kill('SIGKILL');
+    else setTimeout(poll, 1);
+  };
+  poll();
 }
 
 /** Every live key and value, read through scan + get; keys as latin1 strings. */

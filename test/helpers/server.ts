@@ -22,23 +22,23 @@ export interface TestServer {
 
 const SERVER = path.resolve(__dirname, '../../bin/dynkv-server.js');
 
+/** The exit code, once the child has exited and its output is read to the end ('close', not 'exit'); call at spawn. */
 function exited(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve) => child.once('close', (code) => resolve(code)));
 }
 
 /**
  * Starts dynkv-server; `options.dir` reuses a data directory (a restart),
- * `args` are extra server flags. Resolves once the server accepts connections.
+ * `args` are extra server flags, `options.env` its environment. Resolves once the server accepts connections.
  */
-export function startServer(t: ExecutionContext, args: string[] = [], options: { dir?: string; port?: number } = {}): Promise<TestServer> {
+export function startServer(t: ExecutionContext, args: string[] = [], options: { dir?: string; port?: number; env?: NodeJS.ProcessEnv } = {}): Promise<TestServer> {
   const dir = options.dir ?? path.join(tmpDir(t), 'data');
-  if (options.port !== undefined) return startOn(t, options.port, dir, args);
-  return retryOnPortTaken(async () => startOn(t, await reservePort(), dir, args));
+  if (options.port !== undefined) return startOn(t, options.port, dir, args, options.env);
+  return retryOnPortTaken(async () => startOn(t, await reservePort(), dir, args, options.env));
 }
 
-async function startOn(t: ExecutionContext, port: number, dir: string, args: string[]): Promise<TestServer> {
-  const child = spawn(process.execPath, [SERVER, '--port', String(port), '--dir', dir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+async function startOn(t: ExecutionContext, port: number, dir: string, args: string[], env: NodeJS.ProcessEnv | undefined): Promise<TestServer> {
+  const child = spawn(process.execPath, [SERVER, '--port', String(port), '--dir', dir, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   killOnExit(child);
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
