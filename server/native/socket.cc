@@ -24,6 +24,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+namespace dynkv {
+Napi::Value TrimMemory(const Napi::CallbackInfo& info);  // memory.cc
+}
+
 namespace {
 
 constexpr size_t kReadSize = 64 * 1024;
@@ -292,6 +296,7 @@ class NativeSocket : public Napi::ObjectWrap<NativeSocket> {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeSocket", NativeSocket::Define(env));
+  exports.Set("trimMemory", Napi::Function::New(env, dynkv::TrimMemory, "trimMemory"));
   return exports;
 }
 
