@@ -41,7 +41,12 @@ const MAX_BATCH = 64;
 /** Replies awaited at once before the socket stops being read. */
 const MAX_AWAITED = 1024;
 /** Output bytes queued for a client past which its commands wait for the socket to drain. */
-export const OUTPUT_PAUSE = 256 * 1024;
+const OUTPUT_PAUSE = 256 * 1024;
+/**
+ * Redis's per-client reply buffer (PROTO_REPLY_CHUNK_BYTES): the limits count
+ * only output past it, so a limit of a few bytes spares small replies.
+ */
+const REPLY_BUFFER = 16 * 1024;
 
 /** A reply in the order it must go out; `ready` once its bytes are known. */
 interface Awaited {
@@ -83,7 +88,7 @@ export function serveConnection(
   let maxBulkLen = state.config.protoMaxBulkLen;
   let gathering = false;
   const batch: Buffer[][] = [];
-  /** Commands stops running while the client's output drains (OUTPUT_PAUSE): the rest of the batch, from deferredAt. */
+  /** Commands stop running while the client's output drains (OUTPUT_PAUSE): the rest of the batch, from deferredAt. */
   let outputBlocked = false;
   let deferred: Buffer[][] | null = null;
   let deferredAt = 0;
@@ -176,12 +181,13 @@ export function serveConnection(
    */
   const outputFull = (): boolean => {
     const used = reply.length + conn.queued;
+    const counted = used - REPLY_BUFFER; // as Redis, which counts only what overflows a client's 16 KiB reply buffer
     const limit = limits.normal; // the class of every client dynkv has (no replicas, no pub/sub)
-    if (limit.hard > 0n && used >= Number(limit.hard)) {
+    if (limit.hard > 0n && counted >= Number(limit.hard)) {
       closeOverLimit('hard', used);
       return true;
     }
-    if (limit.soft > 0n && used >= Number(limit.soft) && softTimer === null) {
+    if (limit.soft > 0n && counted >= Number(limit.soft) && softTimer === null) {
       softTimer = setTimeout(checkSoftLimit, (limit.softSeconds + 1) * 1000);
     }
     if (used <= OUTPUT_PAUSE) return false;
@@ -199,7 +205,7 @@ export function serveConnection(
     softTimer = null;
     const soft = limits.normal.soft;
     const { held, pending } = conn.info();
-    if (soft > 0n && held + pending >= Number(soft)) closeOverLimit('soft', held + pending);
+    if (soft > 0n && held + pending - REPLY_BUFFER >= Number(soft)) closeOverLimit('soft', held + pending);
   };
 
   const closeOverLimit = (which: 'hard' | 'soft', used: number): void => {
@@ -370,11 +376,11 @@ export function serveConnection(
   return { client, conn };
 }
 
-/** The least of OUTPUT_PAUSE and the normal class's limits that are set. */
+/** The least of OUTPUT_PAUSE and the normal class's limits that are set (past the uncounted reply buffer). */
 function outputCheckAt(limits: OutputLimits): number {
   let at = OUTPUT_PAUSE;
   const { hard, soft } = limits.normal;
-  if (hard > 0n && Number(hard) - 1 < at) at = Number(hard) - 1;
-  if (soft > 0n && Number(soft) - 1 < at) at = Number(soft) - 1;
+  if (hard > 0n && Number(hard) + REPLY_BUFFER - 1 < at) at = Number(hard) + REPLY_BUFFER - 1;
+  if (soft > 0n && Number(soft) + REPLY_BUFFER - 1 < at) at = Number(soft) + REPLY_BUFFER - 1;
   return at;
 }

@@ -9,6 +9,8 @@ import { tmpDir } from './tmpdir';
 
 export interface TestServer {
   port: number;
+  /** The server process's id (for /proc/PID). */
+  pid: number;
   dir: string;
   /** What the server printed on stdout and stderr so far. */
   output(): string;
@@ -57,6 +59,7 @@ export async function startServer(t: ExecutionContext, args: string[] = [], opti
   if (!ready) throw new Error(`dynkv-server did not start: ${out}`);
   return {
     port,
+    pid: child.pid as number,
     dir,
     output: () => out,
     stop: async () => {
