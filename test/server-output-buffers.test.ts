@@ -6,7 +6,7 @@
 // (CLIENT LIST's buffer figures: server-client-list.test.ts.)
 import net from 'node:net';
 import test from 'ava';
-import { RawClient, encodeCommand, type Reply } from '../redis-compat/raw-client';
+import { RawClient, decodeReply, encodeCommand, type Reply } from '../redis-compat/raw-client';
 import { rssBytes } from '../redis-compat/servers';
 import { startServer } from './helpers/server';
 
@@ -97,6 +97,50 @@ test('a client pipelining 1,500 GETs of 1 MiB without reading: RSS stays bounded
     slow.resume();
   });
   t.is(received, total);
+});
+
+test('while its output is backed up a client\'s pipeline waits, then runs in order: big and small replies, a command cut across reads, MULTI', async (t) => {
+  const srv = await startServer(t);
+  const c = await RawClient.connect(srv.port);
+  t.teardown(() => c.close());
+  t.is(text(await c.call(['SET', 'big', Buffer.alloc(MiB, 'g')], 30_000)), '+OK');
+  const slow = await silentClient(srv.port);
+  t.teardown(() => slow.destroy());
+  // 100 rounds of GET big, INCR n, PING; then a MULTI; the last command arrives cut in two writes.
+  const round = Buffer.concat([encodeCommand(['GET', 'big']), encodeCommand(['INCR', 'n']), encodeCommand(['PING'])]);
+  const tail = Buffer.concat([encodeCommand(['MULTI']), encodeCommand(['INCR', 'n']), encodeCommand(['GET', 'n']), encodeCommand(['EXEC']), encodeCommand(['ECHO', 'last'])]);
+  slow.write(Buffer.concat([...Array.from({ length: 100 }, () => round), tail.subarray(0, tail.length - 7)]));
+  // The server stopped part-way: n counts only the INCRs run so far, and it answers others meanwhile.
+  await new Promise((r) => setTimeout(r, 300));
+  const partial = Number((await c.call(['GET', 'n']))?.data?.toString() ?? '0');
+  t.true(partial < 100, `all ${partial} INCRs ran though the client read nothing`);
+  slow.write(tail.subarray(tail.length - 7));
+
+  const replies: Reply[] = [];
+  await new Promise<void>((resolve, reject) => {
+    let buf: Buffer = Buffer.alloc(0);
+    slow.on('data', (d: Buffer) => {
+      buf = buf.length === 0 ? d : Buffer.concat([buf, d]);
+      for (;;) {
+        const r = decodeReply(buf, 0);
+        if (r === null) break;
+        replies.push(r.reply);
+        buf = buf.subarray(r.end);
+      }
+      if (replies.length > 305) reject(new Error(`${replies.length} replies`));
+      else if (replies.length === 305) resolve();
+    });
+    slow.resume();
+  });
+  for (let i = 0; i < 100; i++) {
+    const [get, incr, ping] = replies.slice(3 * i, 3 * i + 3);
+    t.true(get.type === '$' && get.data?.length === MiB && get.data[MiB - 1] === 0x67, `round ${i}: GET`);
+    t.is(text(incr), `:${i + 1}`, `round ${i}: INCR`);
+    t.is(text(ping), '+PONG', `round ${i}: PING`);
+  }
+  t.deepEqual(replies.slice(300, 303).map(text), ['+OK', '+QUEUED', '+QUEUED']);
+  t.deepEqual(replies[303].items?.map(text), [':101', '$101']);
+  t.is(text(replies[304]), '$last');
 });
 
 test('client-output-buffer-limit: a reply over the hard limit closes the client at once; INFO counts it; other clients go on', async (t) => {
