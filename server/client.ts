@@ -21,6 +21,7 @@ export interface ClientBuffers {
 }
 
 const NO_BUFFERS: ClientBuffers = { fd: -1, queryBuffer: 0, partialArgv: 0, heldOutput: 0, heldBuffers: 0, pendingOutput: 0, pendingBuffers: 0, reading: false, writing: false };
+const noBuffers = (): ClientBuffers => NO_BUFFERS;
 
 export class Client {
   db = 0;
@@ -51,7 +52,7 @@ export class Client {
   /** Closes the connection at once (CLIENT KILL); set by the connection. */
   disconnect: () => void = () => undefined;
   /** What its connection holds; set by the connection (a forwarded command's client has none). */
-  buffers: () => ClientBuffers = () => NO_BUFFERS;
+  buffers: () => ClientBuffers = noBuffers;
 
   constructor(
     readonly id: number,

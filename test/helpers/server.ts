@@ -22,9 +22,9 @@ export interface TestServer {
 
 const SERVER = path.resolve(__dirname, '../../bin/dynkv-server.js');
 
+/** Resolves with the exit code once the process exited and its output was all read ('close': 'exit' may come before the last lines). */
 function exited(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  return new Promise((resolve) => child.once('close', (code) => resolve(code)));
 }
 
 /**
