@@ -21,7 +21,7 @@
     },
     {
       "target_name": "dynkv_socket",
-      "sources": ["server/native/socket.cc"],
+      "sources": ["server/native/socket.cc", "server/native/memory.cc"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],
       "cflags!": ["-fno-exceptions"],

@@ -65,6 +65,9 @@ const enum WinnerKind {
   Tombstone,
 }
 
+/** The largest record kept in the scratch buffer between rewrites. */
+const SCRATCH_MAX = 64 * 1024;
+
 export class ReplicaStore {
   readonly databases: number;
   private readonly dbs: Databases;
@@ -157,14 +160,22 @@ export class ReplicaStore {
     return record;
   }
 
-  /** The key's record read into a scratch buffer (no allocation), valid until the next call; null when absent. */
+  /**
+   * The key's record read into a scratch buffer (no allocation), valid until
+   * the next call; null when absent. A record over SCRATCH_MAX is read into
+   * a buffer of its own, not kept: the scratch buffer once grew to the
+   * largest record ever rewritten (500 MB after a 500 MiB value's DEL) and
+   * held it for good (issue 9).
+   */
   private scratchRecord(db: number, key: Buffer): Buffer | null {
     const e = this.dbs.existing(db);
     if (e === null) return null;
     let len = e.getInto(key, this.scratch, 0);
     if (len > this.scratch.length) {
-      this.scratch = Buffer.allocUnsafe(len);
-      len = e.getInto(key, this.scratch, 0);
+      const into = Buffer.allocUnsafe(len);
+      if (len <= SCRATCH_MAX) this.scratch = into;
+      len = e.getInto(key, into, 0);
+      return len < 0 ? null : into.subarray(0, len);
     }
     return len < 0 ? null : this.scratch.subarray(0, len);
   }

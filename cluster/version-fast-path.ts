@@ -70,6 +70,7 @@ export function locateWinner(bytes: Buffer, start: number, end: number, out: Win
   out.valueLength = valueLength;
   out.expireAt = expireAt;
   out.siblings = siblings;
+  reader.reset(NO_BYTES); // keeps no record alive (a 500 MB one stayed after its DEL: issue 9)
 }
 
 const located: WinnerLocation = { valueOffset: -1, valueLength: -1, expireAt: 0, siblings: 0 };
@@ -209,6 +210,7 @@ export function encodeLocalWrite(current: Buffer | null, actor: Actor, write: Ve
       if (lengthPlusOne > 0) reader.skip('sibling {i} value', lengthPlusOne - 1, i);
     }
     reader.end();
+    reader.reset(NO_BYTES); // keeps no record alive, as in locateWinner
   }
   if (index < 0) {
     index = count;

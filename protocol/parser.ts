@@ -108,6 +108,18 @@ export class RequestParser {
     return this.paused;
   }
 
+  /** Bytes read but not yet made into a command: an unfinished line or bulk, and what pause() held (CLIENT LIST's qbuf). */
+  get bufferedBytes(): number {
+    return this.pendingLen + this.partsLen + (this.held === null ? 0 : this.held.length);
+  }
+
+  /** Bytes of the arguments already read of an unfinished command (CLIENT LIST's argv-mem). */
+  get partialArgvBytes(): number {
+    let n = 0;
+    if (this.argv !== null) for (let i = 0; i < this.argc; i++) n += this.argv[i].length;
+    return n;
+  }
+
   feed(chunk: Buffer): void {
     if (this.dead || chunk.length === 0) return;
     if (this.paused) throw new Error('RequestParser.feed while paused');

@@ -207,9 +207,15 @@ export class ReplyWriter {
     this.pos = p + 2;
   }
 
+  /**
+   * Room for n more bytes (and a CRLF). A reply bigger than a slab gets a
+   * slab of its own size, not twice it: the view handed to the socket pins
+   * the whole slab until sent. What is pending is given twice its room, so
+   * that many big items in one batch (MGET) still grow geometrically.
+   */
   private ensure(n: number): void {
     if (this.pos + n + 2 <= this.slab.length) return;
-    this.newSlab(Math.max(SLAB_SIZE, (this.pos - this.start + n + 2) * 2));
+    this.newSlab(Math.max(SLAB_SIZE, 2 * (this.pos - this.start) + n + 2));
   }
 
   /** Moves the pending bytes to a fresh slab; handed-out views keep the old one. */

@@ -3,6 +3,26 @@
 // Sockets and parsing live in connection.ts.
 import type { RespVersion } from '../protocol/writer';
 
+/** What a connection holds for its client now (CLIENT LIST, INFO clients). */
+export interface ClientBuffers {
+  fd: number;
+  /** Bytes read and not yet made into commands. */
+  queryBuffer: number;
+  /** Bytes of the arguments read so far of an unfinished command. */
+  partialArgv: number;
+  /** Reply bytes held for the end of this event-loop turn, and in how many buffers. */
+  heldOutput: number;
+  heldBuffers: number;
+  /** Reply bytes the kernel has not taken yet, and in how many buffers. */
+  pendingOutput: number;
+  pendingBuffers: number;
+  reading: boolean;
+  writing: boolean;
+}
+
+const NO_BUFFERS: ClientBuffers = { fd: -1, queryBuffer: 0, partialArgv: 0, heldOutput: 0, heldBuffers: 0, pendingOutput: 0, pendingBuffers: 0, reading: false, writing: false };
+const noBuffers = (): ClientBuffers => NO_BUFFERS;
+
 export class Client {
   db = 0;
   resp: RespVersion = 2;
@@ -31,6 +51,8 @@ export class Client {
   forwardedFrom: string | null = null;
   /** Closes the connection at once (CLIENT KILL); set by the connection. */
   disconnect: () => void = () => undefined;
+  /** What its connection holds; set by the connection (a forwarded command's client has none). */
+  buffers: () => ClientBuffers = noBuffers;
 
   constructor(
     readonly id: number,

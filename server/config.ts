@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import { DEFAULT_PARTITIONS, MAX_WEIGHT } from '../cluster/ring';
 import { SLOT_COUNT } from '../cluster/slot';
+import { defaultOutputLimits, formatOutputLimits, OutputLimitError, parseOutputLimits } from './output-limits';
 import type { AppendFsync, ServerConfig } from './state';
 
 export class ConfigError extends Error {}
@@ -22,6 +23,7 @@ export function defaultConfig(): ServerConfig {
     requirepass: '',
     maxclients: 10000,
     protoMaxBulkLen: 512 * 1024 * 1024,
+    clientOutputBufferLimit: defaultOutputLimits(),
     protectedMode: true,
     databases: 16,
     configFile: '',
@@ -134,6 +136,18 @@ export const settings: Record<string, Setting> = {
       // As Redis's range; the engine itself refuses values over 512 MiB.
       if (n < 1024 * 1024 || n > Number.MAX_SAFE_INTEGER) throw new ConfigError("argument must be between 1048576 and 9223372036854775807 inclusive for 'proto-max-bulk-len'");
       c.protoMaxBulkLen = n;
+    },
+  },
+  'client-output-buffer-limit': {
+    mutable: true,
+    get: (c) => formatOutputLimits(c.clientOutputBufferLimit),
+    set: (c, a) => {
+      try {
+        c.clientOutputBufferLimit = parseOutputLimits(c.clientOutputBufferLimit, a);
+      } catch (err) {
+        if (err instanceof OutputLimitError) throw new ConfigError(err.message);
+        throw err;
+      }
     },
   },
   'protected-mode': {

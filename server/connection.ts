@@ -15,6 +15,16 @@
 // Dispatcher.prefetch); a command that may change authentication runs at
 // once, as the parser's limits for what follows depend on it (while replies
 // are awaited, parsing stops until it ran).
+//
+// Output backpressure: once a client's replies not yet taken by the kernel
+// (written this pass, held for the turn's end, pending in the native socket)
+// pass OUTPUT_PAUSE, its commands stop running — the rest of the batch is
+// kept, the parser and the socket pause — until the socket has drained;
+// so a client that does not read costs about one reply, not all of them,
+// and other clients are not held up by copying them. The same check, one
+// integer compare per command, enforces client-output-buffer-limit: over
+// the hard limit the client is closed at once, over the soft one once it
+// stayed there for soft-seconds.
 import type net from 'node:net';
 import type { Coordinator } from '../cluster/coordinator';
 import { RequestParser } from '../protocol/parser';
@@ -23,12 +33,20 @@ import { Client } from './client';
 import { ClientSocket } from './client-socket';
 import { queueReply } from './reply-flush';
 import { RAN, type Dispatcher, type LaterReply } from './dispatch';
+import type { OutputLimits } from './output-limits';
 import type { ServerState } from './state';
 
 /** Most commands gathered before they run (a read of small pipelined commands holds a few hundred). */
 const MAX_BATCH = 64;
 /** Replies awaited at once before the socket stops being read. */
 const MAX_AWAITED = 1024;
+/** Output bytes queued for a client past which its commands wait for the socket to drain. */
+const OUTPUT_PAUSE = 256 * 1024;
+/**
+ * Redis's per-client reply buffer (PROTO_REPLY_CHUNK_BYTES): the limits count
+ * only output past it, so a limit of a few bytes spares small replies.
+ */
+const REPLY_BUFFER = 16 * 1024;
 
 /** A reply in the order it must go out; `ready` once its bytes are known. */
 interface Awaited {
@@ -72,6 +90,16 @@ export function serveConnection(
   const batch: Buffer[][] = [];
   /** Commands run at once whose replies are in `reply`, not yet taken (see endPass). */
   let passReplies = 0;
+  /** Commands stop running while the client's output drains (OUTPUT_PAUSE): the rest of the batch, from deferredAt. */
+  let outputBlocked = false;
+  let deferred: Buffer[][] | null = null;
+  let deferredAt = 0;
+  /** AUTH, HELLO or RESET awaited: parsing waits for it (see run). */
+  let authWait = false;
+  /** Output size at which the limits and the pause are checked: the least of OUTPUT_PAUSE and the limits set. */
+  let limits = state.config.clientOutputBufferLimit;
+  let checkAt = outputCheckAt(limits);
+  let softTimer: NodeJS.Timeout | null = null;
 
   const run = (argv: Buffer[]): void => {
     if (client.closing || broken) return;
@@ -89,13 +117,17 @@ export function serveConnection(
     }
     // What follows AUTH, HELLO or RESET is parsed under the limits they set: wait for them.
     const changesAuth = dispatcher.mayChangeAuth(argv);
-    if (changesAuth) parser.pause();
+    if (changesAuth) {
+      authWait = true;
+      parser.pause();
+    }
     const later = dispatcher.executeAfter(ctx, argv, lastRan);
     if (changesAuth) {
       later.handled.then(() => {
         parser.setAuthRequired(!client.authenticated);
         reply.resp = client.resp;
-        parser.resume();
+        authWait = false;
+        if (!outputBlocked) parser.resume();
         if (awaited.length === 0) endPass();
         flush();
         feedBacklog();
@@ -133,11 +165,70 @@ export function serveConnection(
       // QUIT may have run while earlier replies were awaited: the connection ends after the last of them.
       send(slot.out, awaited.length === 0);
     }
+    if (conn.queued > checkAt) outputFull();
+    resumeReading();
+  };
+
+  const resumeReading = (): void => {
     if (awaited.length < MAX_AWAITED && socketPaused && !parser.isPaused) {
       socketPaused = false;
       if (conn.isOpen && !broken && !client.closing) conn.resume();
       feedBacklog();
     }
+  };
+
+  /**
+   * The client's output reached checkAt: closes it past a limit of its
+   * class, or, past OUTPUT_PAUSE, stops running its commands until the
+   * socket drains. True when its commands must stop.
+   */
+  const outputFull = (): boolean => {
+    const used = reply.length + conn.queued;
+    const counted = used - REPLY_BUFFER; // as Redis, which counts only what overflows a client's 16 KiB reply buffer
+    const limit = limits.normal; // the class of every client dynkv has (no replicas, no pub/sub)
+    if (limit.hard > 0n && counted >= Number(limit.hard)) {
+      closeOverLimit('hard', used);
+      return true;
+    }
+    if (limit.soft > 0n && counted >= Number(limit.soft) && softTimer === null) {
+      softTimer = setTimeout(checkSoftLimit, (limit.softSeconds + 1) * 1000);
+    }
+    if (used <= OUTPUT_PAUSE) return false;
+    if (!outputBlocked) {
+      outputBlocked = true;
+      parser.pause();
+      pauseSocket();
+      conn.wantDrain();
+    }
+    return true;
+  };
+
+  /** Over the soft limit for longer than its seconds (counted in whole seconds, as Redis): closed if still over it. */
+  const checkSoftLimit = (): void => {
+    softTimer = null;
+    const soft = limits.normal.soft;
+    const { held, pending } = conn.info();
+    if (soft > 0n && held + pending - REPLY_BUFFER >= Number(soft)) closeOverLimit('soft', held + pending);
+  };
+
+  const closeOverLimit = (which: 'hard' | 'soft', used: number): void => {
+    if (broken) return;
+    broken = true;
+    state.stats.outputBufferLimitDisconnections++;
+    console.warn(`dynkv: closing client id=${client.id} addr=${client.addr}: ${used} bytes of output are over the ${which} client-output-buffer-limit`);
+    conn.destroy();
+  };
+
+  /** The socket took all the output: the client's commands run again. */
+  const outputDrained = (): void => {
+    if (softTimer !== null) {
+      clearTimeout(softTimer);
+      softTimer = null;
+    }
+    if (!outputBlocked || broken || client.closing) return;
+    outputBlocked = false;
+    consume(null);
+    if (!outputBlocked) resumeReading();
   };
 
   const pauseSocket = (): void => {
@@ -150,24 +241,43 @@ export function serveConnection(
     while (backlog.length > 0 && !parser.isPaused && !socketPaused && !broken && !client.closing) consume(backlog.shift() as Buffer);
   };
 
-  const runBatch = (): void => {
+  /** Runs the gathered commands; `mayStop`: the rest waits in `deferred` once the output is full. */
+  const runBatch = (mayStop: boolean): void => {
     if (batch.length === 0) return;
     if (batch.length > 1 && awaited.length === 0) dispatcher.prefetch(client, batch);
-    for (let i = 0; i < batch.length; i++) run(batch[i]);
+    for (let i = 0; i < batch.length; i++) {
+      run(batch[i]);
+      if (mayStop && reply.length + conn.queued > checkAt && outputFull() && i + 1 < batch.length) {
+        deferred = batch.slice(i + 1);
+        deferredAt = 0;
+        break;
+      }
+    }
     batch.length = 0;
+  };
+
+  /** Runs what was deferred while the output drained, until it is full again. */
+  const runDeferred = (): void => {
+    const rest = deferred as Buffer[][];
+    while (deferredAt < rest.length) {
+      run(rest[deferredAt++]);
+      if (reply.length + conn.queued > checkAt && outputFull()) return;
+    }
+    deferred = null;
   };
   const parser = new RequestParser({
     maxBulkLen: state.config.protoMaxBulkLen,
     onCommand: (argv) => {
       if (!gathering) {
         run(argv);
+        if (reply.length + conn.queued > checkAt) outputFull();
         return;
       }
       batch.push(argv);
-      if (batch.length === MAX_BATCH || dispatcher.mayChangeAuth(argv)) runBatch();
+      if (batch.length === MAX_BATCH || dispatcher.mayChangeAuth(argv)) runBatch(true);
     },
     onError: (message) => {
-      runBatch();
+      runBatch(false); // the error follows every command before it
       state.stats.errorReplies++;
       if (awaited.length > 0) {
         // Answered after the replies still awaited, as it was sent; then the connection closes.
@@ -198,11 +308,29 @@ export function serveConnection(
       }
     },
     () => {
+      if (softTimer !== null) clearTimeout(softTimer);
       state.unwatchAll(client);
       state.clients.delete(client.id);
     },
+    outputDrained,
   );
   client.disconnect = () => conn.destroy();
+  client.buffers = () => {
+    const out = conn.info();
+    let queryBuffer = parser.bufferedBytes;
+    for (const chunk of backlog) queryBuffer += chunk.length;
+    return {
+      fd: out.fd,
+      queryBuffer,
+      partialArgv: parser.partialArgvBytes,
+      heldOutput: out.held,
+      heldBuffers: out.heldBuffers,
+      pendingOutput: out.pending,
+      pendingBuffers: out.pendingBuffers,
+      reading: conn.isOpen && !socketPaused,
+      writing: out.writable,
+    };
+  };
 
   const send = (out: Buffer | null, last = true): void => {
     if (out !== null) state.stats.netOutputBytes += out.length;
@@ -210,15 +338,23 @@ export function serveConnection(
     if (out !== null || end) queueReply(conn, out, end);
   };
 
-  const consume = (chunk: Buffer): void => {
-    state.stats.netInputBytes += chunk.length;
-    client.lastActive = Date.now();
+  /** Runs the commands of a chunk read, or (null) those that waited for the output to drain. */
+  const consume = (chunk: Buffer | null): void => {
+    if (chunk !== null) {
+      state.stats.netInputBytes += chunk.length;
+      client.lastActive = Date.now();
+    }
     if (maxBulkLen !== state.config.protoMaxBulkLen) parser.setMaxBulkLen((maxBulkLen = state.config.protoMaxBulkLen));
+    if (limits !== state.config.clientOutputBufferLimit) checkAt = outputCheckAt((limits = state.config.clientOutputBufferLimit));
     reply.resp = client.resp;
     dispatcher.startBatch();
     gathering = client.authenticated;
-    parser.feed(chunk);
-    runBatch();
+    if (chunk !== null) parser.feed(chunk);
+    else {
+      if (deferred !== null) runDeferred();
+      if (!outputBlocked && !authWait) parser.resume();
+    }
+    runBatch(true);
     gathering = false;
     if (awaited.length === 0) endPass();
     else flush();
@@ -252,4 +388,13 @@ export function serveConnection(
   };
 
   return { client, conn };
+}
+
+/** The least of OUTPUT_PAUSE and the normal class's limits that are set (past the uncounted reply buffer). */
+function outputCheckAt(limits: OutputLimits): number {
+  let at = OUTPUT_PAUSE;
+  const { hard, soft } = limits.normal;
+  if (hard > 0n && Number(hard) + REPLY_BUFFER - 1 < at) at = Number(hard) + REPLY_BUFFER - 1;
+  if (soft > 0n && Number(soft) + REPLY_BUFFER - 1 < at) at = Number(soft) + REPLY_BUFFER - 1;
+  return at;
 }

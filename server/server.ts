@@ -12,6 +12,7 @@ import { clusterSetup } from './cluster-config';
 import { serveConnection } from './connection';
 import { Dispatcher } from './dispatch';
 import { startActiveExpiry } from './expiry';
+import { startIdleMemoryRelease } from './idle-memory';
 import { ServerState, type ServerConfig } from './state';
 
 const PROTECTED_MODE_ERROR =
@@ -105,6 +106,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     throw err;
   }
   const stopExpiry = startActiveExpiry(store, state);
+  const stopIdleRelease = startIdleMemoryRelease(state);
   const opsSampler = setInterval(() => state.sampleOps(), 100).unref();
 
   let closing: Promise<void> | null = null;
@@ -115,6 +117,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     close(): Promise<void> {
       closing ??= (async () => {
         stopExpiry();
+        stopIdleRelease();
         clearInterval(opsSampler);
         const clientsClosed = [...conns].map((c) => {
           c.destroy();

@@ -3,6 +3,7 @@
 // key -> watchers index.
 import crypto from 'node:crypto';
 import type { Client } from './client';
+import type { OutputLimits } from './output-limits';
 
 export type AppendFsync = 'always' | 'everysec' | 'no';
 
@@ -16,6 +17,8 @@ export interface ServerConfig {
   requirepass: string;
   maxclients: number;
   protoMaxBulkLen: number;
+  /** client-output-buffer-limit, per client class (output-limits.ts). */
+  clientOutputBufferLimit: OutputLimits;
   protectedMode: boolean;
   databases: number;
   /** The config file given on the command line, if any. */
@@ -64,6 +67,8 @@ export class ServerState {
     errorReplies: 0,
     netInputBytes: 0,
     netOutputBytes: 0,
+    /** Clients closed for passing client-output-buffer-limit. */
+    outputBufferLimitDisconnections: 0,
   };
   /** Stops the server as SIGTERM does (SHUTDOWN); set by the entry point, null when nothing may stop it. */
   shutdown: ((reason: string) => void) | null = null;

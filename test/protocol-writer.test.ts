@@ -188,3 +188,27 @@ test('bulkRead: a value larger than the room is read again with enough room; ear
   views.push(w.take() as Buffer);
   t.true(Buffer.concat(views).equals(Buffer.concat(expected)));
 });
+
+test('a reply bigger than a slab gets a slab of about its own size: the view handed out pins no more (issue 9)', (t) => {
+  const w = writer(2);
+  const MiB = 1024 * 1024;
+  w.bulkRead((slab, offset, room) => {
+    if (room >= MiB) slab.fill(0x61, offset, offset + MiB);
+    return MiB;
+  });
+  const one = w.take() as Buffer;
+  t.is(one.length, MiB + `$${MiB}\r\n\r\n`.length);
+  t.true(one.buffer.byteLength < MiB + 4096, `a 1 MiB reply pins a ${one.buffer.byteLength}-byte slab`);
+  const value = Buffer.alloc(MiB, 'b');
+  w.simple('OK');
+  w.bulk(value);
+  const two = w.take() as Buffer;
+  t.is(two.subarray(0, 5).toString(), '+OK\r\n');
+  t.true(two.buffer.byteLength < MiB + 4096, `a 1 MiB bulk pins a ${two.buffer.byteLength}-byte slab`);
+  // Many big items in one reply still grow the slab geometrically, and intact.
+  w.arrayHeader(8);
+  for (let i = 0; i < 8; i++) w.bulk(value);
+  const many = w.take() as Buffer;
+  t.is(many.length, 4 + 8 * (MiB + `$${MiB}\r\n\r\n`.length));
+  t.true(many.buffer.byteLength < 3 * many.length, `${many.buffer.byteLength}-byte slab for ${many.length} bytes`);
+});

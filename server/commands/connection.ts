@@ -38,13 +38,39 @@ function setName(client: Client, name: Buffer): void {
   client.name = text;
 }
 
-function clientLine(c: Client, now: number): string {
+function argvBytes(argv: readonly Buffer[]): number {
+  let n = 0;
+  for (const a of argv) n += a.length;
+  return n;
+}
+
+/**
+ * One CLIENT LIST line, its buffer figures measured from the connection:
+ * fd the socket's; qbuf the bytes read and not yet made into commands
+ * (qbuf-free 0: each read is its own Buffer of the size read, no spare room
+ * is kept); argv-mem the arguments of the command running (`running`, for
+ * the client asking) or read so far of an unfinished one; multi-mem the
+ * queued commands' arguments plus a pointer per argument, as Redis counts;
+ * obl the reply bytes held for this event-loop turn, oll and omem the
+ * buffers and bytes the kernel has not taken; rbs and rbp 0, as a client
+ * has no reply buffer of its own (replies are written to one shared slab
+ * and handed to the socket); tot-mem the sum of those; events r while the
+ * socket is read, w while output waits for it.
+ */
+function clientLine(c: Client, now: number, running: readonly Buffer[] | null): string {
   const multi = c.multi === null ? -1 : c.multi.length;
   const flags = c.multi !== null ? 'x' : 'N';
+  const b = c.buffers();
+  const argvMem = running !== null ? argvBytes(running) : b.partialArgv;
+  let multiMem = 0;
+  if (c.multi !== null) for (const queued of c.multi) multiMem += argvBytes(queued) + 8 * queued.length;
+  const totMem = b.queryBuffer + argvMem + multiMem + b.heldOutput + b.pendingOutput;
+  const events = `${b.reading ? 'r' : ''}${b.writing ? 'w' : ''}`;
   return (
-    `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=8 name=${c.name} age=${Math.floor((now - c.createdAt) / 1000)} ` +
+    `id=${c.id} addr=${c.addr} laddr=${c.laddr} fd=${b.fd} name=${c.name} age=${Math.floor((now - c.createdAt) / 1000)} ` +
     `idle=${Math.floor((now - c.lastActive) / 1000)} flags=${flags} db=${c.db} sub=0 psub=0 ssub=0 multi=${multi} ` +
-    `qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r ` +
+    `qbuf=${b.queryBuffer} qbuf-free=0 argv-mem=${argvMem} multi-mem=${multiMem} rbs=0 rbp=0 obl=${b.heldOutput} ` +
+    `oll=${b.pendingBuffers} omem=${b.pendingOutput} tot-mem=${totMem} events=${events} ` +
     `cmd=${c.command === '' ? 'NULL' : c.command} user=default redir=-1 resp=${c.resp}` +
     (c.libName !== '' || c.libVersion !== '' ? ` lib-name=${c.libName} lib-ver=${c.libVersion}` : '') +
     '\n'
@@ -210,9 +236,9 @@ const clientCommands: CommandSpec[] = [
       } else throw new CommandError(ERR.syntax);
     }
     const now = Date.now();
-    ctx.reply.verbatim(clients.map((c) => clientLine(c, now)).join(''));
+    ctx.reply.verbatim(clients.map((c) => clientLine(c, now, c === ctx.client ? argv : null)).join(''));
   }, ADMIN, ['nondeterministic_output']),
-  clientSub('info', 2, (ctx) => ctx.reply.verbatim(clientLine(ctx.client, Date.now())), undefined, ['nondeterministic_output']),
+  clientSub('info', 2, (ctx, argv) => ctx.reply.verbatim(clientLine(ctx.client, Date.now(), argv)), undefined, ['nondeterministic_output']),
   clientSub('kill', -3, clientKill, ADMIN),
   clientSub('no-evict', 3, (ctx, argv) => {
     const v = argv[2].toString().toLowerCase();

@@ -49,7 +49,24 @@ const SECTIONS: Record<string, Section> = {
       `config_file:${s.config.configFile}`,
     ];
   },
-  clients: (ctx) => [`connected_clients:${ctx.server.clients.size}`, `maxclients:${ctx.server.config.maxclients}`, 'blocked_clients:0', 'tracking_clients:0'],
+  clients: (ctx) => {
+    // The largest input and output buffers of the clients connected now (Redis keeps the peaks of the last seconds).
+    let input = 0;
+    let output = 0;
+    for (const c of ctx.server.clients.values()) {
+      const b = c.buffers();
+      input = Math.max(input, b.queryBuffer);
+      output = Math.max(output, b.heldOutput + b.pendingOutput);
+    }
+    return [
+      `connected_clients:${ctx.server.clients.size}`,
+      `maxclients:${ctx.server.config.maxclients}`,
+      `client_recent_max_input_buffer:${input}`,
+      `client_recent_max_output_buffer:${output}`,
+      'blocked_clients:0',
+      'tracking_clients:0',
+    ];
+  },
   memory: (ctx) => {
     const m = process.memoryUsage();
     const keydir = ctx.store.stats().reduce((a, st) => a + st.keydirBytes, 0);
@@ -101,6 +118,8 @@ const SECTIONS: Record<string, Section> = {
       `keyspace_hits:${st.keyspaceHits}`,
       `keyspace_misses:${st.keyspaceMisses}`,
       `total_error_replies:${st.errorReplies}`,
+      // Redis 7.0 has no such field; named as Redis 7.2 names it.
+      `client_output_buffer_limit_disconnections:${st.outputBufferLimitDisconnections}`,
     ];
   },
   replication: () => ['role:master', 'connected_slaves:0', 'master_failover_state:no-failover', 'master_repl_offset:0', 'repl_backlog_active:0'],

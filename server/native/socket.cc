@@ -4,6 +4,13 @@
 // go out with write(2) at once, and what the kernel does not take waits for
 // the socket to be writable. This skips Node's stream layer, which costs
 // more per request than dynkv's own work (see the README's benchmarks).
+//
+// Output the kernel does not take is kept without a copy when it is big: a
+// reference to the JS Buffer and the offset reached (a reply of 1 MiB
+// costs 1 MiB, not 2); a small tail is copied, so that a few bytes do not
+// pin a whole reply slab. JS learns the pending byte count from write() and
+// is called back (onDrain) when it has all gone out, to resume a client it
+// stopped executing while its replies were backed up (connection.ts).
 #include <napi.h>
 #include <uv.h>
 
@@ -17,9 +24,23 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+namespace dynkv {
+Napi::Value TrimMemory(const Napi::CallbackInfo& info);  // memory.cc
+}
+
 namespace {
 
 constexpr size_t kReadSize = 64 * 1024;
+/** Pending output up to this size is copied; bigger output is kept by reference to its Buffer. */
+constexpr size_t kCopyMax = 16 * 1024;
+
+/** Output the kernel has not taken yet: a copy, or a reference to a Buffer that holds it. */
+struct Pending {
+  Napi::ObjectReference buffer;  // empty for a copy
+  std::vector<uint8_t> copy;
+  const uint8_t* data;
+  size_t size;
+};
 
 class NativeSocket : public Napi::ObjectWrap<NativeSocket> {
  public:
@@ -27,15 +48,16 @@ class NativeSocket : public Napi::ObjectWrap<NativeSocket> {
     return DefineClass(env, "NativeSocket",
                        {InstanceMethod("write", &NativeSocket::Write), InstanceMethod("end", &NativeSocket::End),
                         InstanceMethod("destroy", &NativeSocket::Destroy), InstanceMethod("pause", &NativeSocket::Pause),
-                        InstanceMethod("resume", &NativeSocket::Resume)});
+                        InstanceMethod("resume", &NativeSocket::Resume), InstanceMethod("info", &NativeSocket::Info)});
   }
 
-  // new NativeSocket(fd, onData(buffer), onClose(error | null)): takes its own
-  // duplicate of fd; the caller's copy may be closed at once.
+  // new NativeSocket(fd, onData(buffer), onClose(error | null), onDrain()):
+  // takes its own duplicate of fd; the caller's copy may be closed at once.
+  // onDrain runs when output that had to wait has all gone out.
   explicit NativeSocket(const Napi::CallbackInfo& info) : Napi::ObjectWrap<NativeSocket>(info) {
     Napi::Env env = info.Env();
-    if (info.Length() < 3 || !info[0].IsNumber() || !info[1].IsFunction() || !info[2].IsFunction())
-      throw Napi::TypeError::New(env, "NativeSocket(fd, onData, onClose)");
+    if (info.Length() < 4 || !info[0].IsNumber() || !info[1].IsFunction() || !info[2].IsFunction() || !info[3].IsFunction())
+      throw Napi::TypeError::New(env, "NativeSocket(fd, onData, onClose, onDrain)");
     fd_ = ::fcntl(info[0].As<Napi::Number>().Int32Value(), F_DUPFD_CLOEXEC, 0);
     if (fd_ < 0) throw Napi::Error::New(env, std::string("dup: ") + std::strerror(errno));
     int flags = ::fcntl(fd_, F_GETFL);
@@ -46,6 +68,7 @@ class NativeSocket : public Napi::ObjectWrap<NativeSocket> {
     }
     onData_ = Napi::Persistent(info[1].As<Napi::Function>());
     onClose_ = Napi::Persistent(info[2].As<Napi::Function>());
+    onDrain_ = Napi::Persistent(info[3].As<Napi::Function>());
     napi_value resource = Napi::Object::New(env);
     napi_value name = Napi::String::New(env, "dynkv-client-socket");
     if (napi_async_init(env, resource, name, &async_) != napi_ok) throw Napi::Error::New(env, "napi_async_init failed");
@@ -69,10 +92,11 @@ class NativeSocket : public Napi::ObjectWrap<NativeSocket> {
   }
 
  private:
+  // write(buffer): the bytes still waiting for the kernel after it, or -1 once closed.
   Napi::Value Write(const Napi::CallbackInfo& info) {
     if (!info[0].IsBuffer()) throw Napi::TypeError::New(info.Env(), "expected a Buffer");
     auto buf = info[0].As<Napi::Buffer<uint8_t>>();
-    if (state_ != kOpen) return Napi::Boolean::New(info.Env(), false);
+    if (state_ != kOpen) return Napi::Number::New(info.Env(), -1);
     const uint8_t* data = buf.Data();
     size_t len = buf.Length();
     if (pending_.empty()) {
@@ -87,15 +111,35 @@ class NativeSocket : public Napi::ObjectWrap<NativeSocket> {
           break;
         } else {
           fail(n < 0 ? errno : EPIPE);
-          return Napi::Boolean::New(info.Env(), false);
+          return Napi::Number::New(info.Env(), -1);
         }
       }
     }
     if (len > 0) {
-      pending_.emplace_back(data, data + len);
+      Pending& p = pending_.emplace_back();
+      if (len <= kCopyMax) {
+        p.copy.assign(data, data + len);
+        p.data = p.copy.data();
+      } else {
+        p.buffer = Napi::Persistent(buf.As<Napi::Object>());
+        p.data = data;
+      }
+      p.size = len;
+      pendingBytes_ += len;
       watch();
     }
-    return Napi::Boolean::New(info.Env(), true);
+    return Napi::Number::New(info.Env(), double(pendingBytes_));
+  }
+
+  // info(): [fd, pending bytes, pending buffers, writable watched] for CLIENT LIST.
+  Napi::Value Info(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    Napi::Array out = Napi::Array::New(env, 4);
+    out.Set(0u, Napi::Number::New(env, fd_));
+    out.Set(1u, Napi::Number::New(env, double(pendingBytes_)));
+    out.Set(2u, Napi::Number::New(env, double(pending_.size())));
+    out.Set(3u, Napi::Boolean::New(env, (events_ & UV_WRITABLE) != 0));
+    return out;
   }
 
   // Closes once everything written has gone out.
@@ -149,8 +193,8 @@ class NativeSocket : public Napi::ObjectWrap<NativeSocket> {
 
   void flushPending() {
     while (!pending_.empty() && state_ != kClosed) {
-      std::vector<uint8_t>& front = pending_.front();
-      ssize_t n = ::send(fd_, front.data() + sent_, front.size() - sent_, MSG_NOSIGNAL);
+      Pending& front = pending_.front();
+      ssize_t n = ::send(fd_, front.data + sent_, front.size - sent_, MSG_NOSIGNAL);
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return;
       if (n <= 0) {
@@ -158,13 +202,21 @@ class NativeSocket : public Napi::ObjectWrap<NativeSocket> {
         return;
       }
       sent_ += size_t(n);
-      if (sent_ == front.size()) {
-        pending_.pop_front();
+      pendingBytes_ -= size_t(n);
+      if (sent_ == front.size) {
+        pending_.pop_front();  // releases the Buffer it referenced
         sent_ = 0;
       }
     }
-    if (state_ == kEnding && pending_.empty()) close(0);
-    else watch();
+    if (state_ == kEnding && pending_.empty()) {
+      close(0);
+      return;
+    }
+    watch();
+    if (state_ == kOpen && pending_.empty()) {
+      Napi::HandleScope scope(Env());
+      call(onDrain_, Env().Undefined());
+    }
   }
 
   void readOnce() {
@@ -192,6 +244,7 @@ class NativeSocket : public Napi::ObjectWrap<NativeSocket> {
     state_ = kClosed;
     closeError_ = err;
     pending_.clear();
+    pendingBytes_ = 0;
     uv_poll_stop(poll_);
     uv_close(reinterpret_cast<uv_handle_t*>(poll_), &NativeSocket::OnClosed);
   }
@@ -208,6 +261,7 @@ class NativeSocket : public Napi::ObjectWrap<NativeSocket> {
     self->call(self->onClose_, error);
     self->onData_.Reset();
     self->onClose_.Reset();
+    self->onDrain_.Reset();
     self->Unref();
   }
 
@@ -230,17 +284,19 @@ class NativeSocket : public Napi::ObjectWrap<NativeSocket> {
   int fd_ = -1;
   uv_poll_t* poll_ = nullptr;
   napi_async_context async_ = nullptr;
-  Napi::FunctionReference onData_, onClose_;
+  Napi::FunctionReference onData_, onClose_, onDrain_;
   State state_ = kOpen;
   bool reading_ = true;
   int events_ = 0;
   int closeError_ = 0;
-  std::deque<std::vector<uint8_t>> pending_;
+  std::deque<Pending> pending_;
+  size_t pendingBytes_ = 0;
   size_t sent_ = 0;
 };
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("NativeSocket", NativeSocket::Define(env));
+  exports.Set("trimMemory", Napi::Function::New(env, dynkv::TrimMemory, "trimMemory"));
   return exports;
 }
 

@@ -11,6 +11,8 @@ import { tmpDir } from './tmpdir';
 
 export interface TestServer {
   port: number;
+  /** The server process's id (for /proc/PID). */
+  pid: number;
   dir: string;
   /** What the server printed on stdout and stderr so far. */
   output(): string;
@@ -66,6 +68,7 @@ async function startOn(t: ExecutionContext, port: number, dir: string, args: str
   }
   return {
     port,
+    pid: child.pid as number,
     dir,
     output: () => out,
     stop: async () => {
