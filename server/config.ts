@@ -17,8 +17,6 @@ export function defaultConfig(): ServerConfig {
     bind: ['127.0.0.1'],
     dir: './data',
     appendfsync: 'everysec',
-    appendonly: 'yes',
-    save: '',
     requirepass: '',
     maxclients: 10000,
     protoMaxBulkLen: 512 * 1024 * 1024,
@@ -102,17 +100,22 @@ export const settings: Record<string, Setting> = {
       c.appendfsync = v as AppendFsync;
     },
   },
+  // dynkv's append-only log is its store: it cannot be turned off.
   appendonly: {
     mutable: true,
-    get: (c) => c.appendonly,
-    // The log is the store: appendonly is always on; 'no' is accepted for compatibility.
-    set: (c, a) => (c.appendonly = yesNo('appendonly', one('appendonly', a)) ? 'yes' : 'no'),
+    get: () => 'yes',
+    set: (_c, a) => {
+      if (!yesNo('appendonly', one('appendonly', a))) throw new ConfigError("dynkv cannot turn appendonly off: the append-only log is its store for 'appendonly'");
+    },
   },
+  // dynkv takes no RDB snapshots (the log is the store): only the empty save, no snapshots, is true of it.
   save: {
     mutable: true,
     words: true,
-    get: (c) => c.save,
-    set: (c, a) => (c.save = a.join(' ')),
+    get: () => '',
+    set: (_c, a) => {
+      if (a.some((w) => w.trim() !== '')) throw new ConfigError(`dynkv takes no RDB snapshots: only save "" is accepted for 'save'`);
+    },
   },
   requirepass: {
     mutable: true,

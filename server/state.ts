@@ -11,8 +11,6 @@ export interface ServerConfig {
   bind: string[];
   dir: string;
   appendfsync: AppendFsync;
-  appendonly: 'yes' | 'no';
-  save: string;
   requirepass: string;
   maxclients: number;
   protoMaxBulkLen: number;

@@ -26,10 +26,7 @@ function parseExpireFlags(argv: Buffer[]): number {
     else if (isToken(opt, 'xx')) flags |= EXPIRE_XX;
     else if (isToken(opt, 'gt')) flags |= EXPIRE_GT;
     else if (isToken(opt, 'lt')) flags |= EXPIRE_LT;
-    else {
-      const nul = opt.indexOf(0); // Redis prints the option as a C string
-      throw new CommandError(unsupportedOption((nul < 0 ? opt : opt.subarray(0, nul)).toString()));
-    }
+    else throw new CommandError(unsupportedOption(opt));
   }
   if (flags & EXPIRE_NX && flags & (EXPIRE_XX | EXPIRE_GT | EXPIRE_LT)) throw new CommandError(KEY_ERR.expireNxAndOthers);
   if (flags & EXPIRE_GT && flags & EXPIRE_LT) throw new CommandError(KEY_ERR.expireGtAndLt);

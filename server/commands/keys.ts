@@ -8,7 +8,7 @@
 // where Redis counts them (read lookups).
 import { CommandError, ERR, KEY_ERR } from '../errors';
 import { isToken, string2ll } from './string-args';
-import { subcommandRouter } from './subcommands';
+import { container } from './subcommands';
 import type { CommandContext, CommandSpec } from './types';
 
 // ---- shared argument helpers -------------------------------------------
@@ -301,10 +301,5 @@ export const keyCommands: CommandSpec[] = [
     keySpecFlags: ['RW', 'access', 'update'],
     handler: moveCommand,
   },
-  {
-    name: 'object', arity: -2, flags: [], firstKey: 0, lastKey: 0, step: 0,
-    categories: ['slow'],
-    subcommands: objectSubcommands,
-    handler: subcommandRouter('object', objectSubcommands),
-  },
+  container('object', objectSubcommands),
 ];

@@ -3,7 +3,7 @@
 // from the command table's metadata (DOCS from its data in docs.ts).
 import os from 'node:os';
 import { settings, ConfigError } from '../config';
-import { CommandError, ERR } from '../errors';
+import { CommandError, ERR, quoted } from '../errors';
 import { redisVersion, version } from '../version';
 import { commandTable } from './index';
 import { globMatch } from '../glob';
@@ -167,6 +167,11 @@ function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${glob.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
 }
 
+/** Redis's CONFIG SET error for a setting it found: `arg` is the name as sent (bad name) or its own (bad value). */
+function configSetFailed(arg: string, why: string): string {
+  return `ERR CONFIG SET failed (possibly related to argument '${arg}') - ${why}`;
+}
+
 const configSubs: CommandSpec[] = [
   spec('config|get', -3, ['admin', 'noscript', 'loading', 'stale'], ['admin', 'slow', 'dangerous'], (ctx, argv) => {
     const found = new Map<string, string>();
@@ -189,18 +194,28 @@ const configSubs: CommandSpec[] = [
   }),
   spec('config|set', -4, ['admin', 'noscript', 'loading', 'stale'], ['admin', 'slow', 'dangerous'], (ctx, argv) => {
     if (argv.length % 2 !== 0) throw new CommandError(ERR.syntax);
-    const next = { ...ctx.server.config };
+    // As Redis: every name is checked before any value (the first unknown name wins), then the values in order.
+    const chosen: string[] = [];
+    let unknown: Buffer | null = null;
     for (let i = 2; i < argv.length; i += 2) {
-      const name = argv[i].toString().toLowerCase();
+      const name = argv[i].toString('latin1').toLowerCase();
       const s = settings[name];
-      if (s === undefined) throw new CommandError(`ERR Unknown option or number of arguments for CONFIG SET - '${argv[i].toString()}'`);
-      if (!s.mutable) throw new CommandError(`ERR CONFIG SET failed (possibly related to argument '${name}') - can't set immutable config`);
+      if (s === undefined) unknown ??= argv[i];
+      else if (!s.mutable || chosen.includes(name)) {
+        if (unknown !== null) break;
+        throw new CommandError(configSetFailed(quoted(argv[i]), s.mutable ? 'duplicate parameter' : "can't set immutable config"));
+      } else chosen.push(name);
+    }
+    if (unknown !== null) throw new CommandError(`ERR Unknown option or number of arguments for CONFIG SET - '${quoted(unknown)}'`);
+    const next = { ...ctx.server.config };
+    for (let i = 0; i < chosen.length; i++) {
+      const s = settings[chosen[i]];
       try {
-        const value = argv[i + 1].toString();
+        const value = argv[3 + 2 * i].toString();
         s.set(next, s.words === true ? value.split(' ').filter((w) => w !== '') : [value]);
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
-        throw new CommandError(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${err.message.replace(/ for '.*'$/, '')}`);
+        throw new CommandError(configSetFailed(chosen[i], err.message.replace(/ for '.*'$/, '')));
       }
     }
     if (next.appendfsync !== ctx.server.config.appendfsync) ctx.store.setFsync(next.appendfsync);
@@ -400,11 +415,10 @@ export const serverCommands: CommandSpec[] = [
     flags: ['loading', 'stale'],
     categories: ['slow', 'connection'],
     tips: ['nondeterministic_output_order'],
-    handler: (ctx, argv) => {
-      if (argv.length === 1) {
-        ctx.reply.arrayHeader(commandTable.size);
-        for (const s of commandTable.values()) writeCommandInfo(ctx.reply, s);
-      } else commandRouter.handler(ctx, argv);
+    // COMMAND alone (with a subcommand, the dispatcher runs the subcommand's spec).
+    handler: (ctx) => {
+      ctx.reply.arrayHeader(commandTable.size);
+      for (const s of commandTable.values()) writeCommandInfo(ctx.reply, s);
     },
   },
 ];
