@@ -211,9 +211,27 @@ export const server: Script = {
     c('CONFIG', 'GET', 'maxclients'),
     c('CONFIG', 'SET', 'maxclients', 'abc'),
     c('CONFIG', 'SET', 'maxclients', '0'),
-    c('CONFIG', 'SET', 'maxclients', '1000', 'save', '3600 1'),
+    c('CONFIG', 'SET', 'maxclients', '1000', 'save', ''),
     { cmd: ['CONFIG', 'GET', 'maxclients', 'save'], norm: configNorm },
+    // settings dynkv cannot honour are refused, never accepted and ignored
+    {
+      cmd: ['CONFIG', 'SET', 'save', '3600 1'],
+      dynkv: `-ERR CONFIG SET failed (possibly related to argument 'save') - dynkv takes no RDB snapshots: only save "" is accepted`,
+      why: 'dynkv takes no RDB snapshots: its log is the store',
+    },
     c('CONFIG', 'SET', 'save', ''),
+    {
+      cmd: ['CONFIG', 'SET', 'appendonly', 'no'],
+      dynkv: "-ERR CONFIG SET failed (possibly related to argument 'appendonly') - dynkv cannot turn appendonly off: the append-only log is its store",
+      why: 'the append-only log is dynkv\'s store: it cannot be turned off',
+    },
+    // names are all checked before values: an unknown name wins over a bad value, as does an immutable or repeated one met first
+    c('CONFIG', 'SET', 'appendfsync', 'sometimes', 'nosuch', '1'),
+    c('CONFIG', 'SET', 'nosuch', '1', 'databases', '20'),
+    c('CONFIG', 'SET', 'DATABASES', '20', 'nosuch', '1'),
+    c('CONFIG', 'SET', 'maxclients', '10', 'MaxClients', '20'),
+    c('CONFIG', 'SET', 'APPENDFSYNC', 'sometimes'),
+    c('CONFIG', 'GET', 'maxclients'),
     c('CONFIG', 'SET', 'appendfsync', 'always'),
     c('CONFIG', 'GET', 'appendfsync'),
     c('CONFIG', 'SET', 'appendfsync', 'sometimes'),
