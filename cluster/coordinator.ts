@@ -63,10 +63,16 @@ export interface Coordinator {
   readonly databases: number;
   /** One member: commands run at once (N=R=W=1), route/prepare/end are not needed. */
   readonly single: boolean;
-  get(db: number, key: Buffer): Buffer | null;
-  /** As Engine.getInto: the value read into target at offset; -1 when absent. */
+  /** The value; a read is an access of the key (OBJECT IDLETIME) unless `touch` is false. */
+  get(db: number, key: Buffer, touch?: boolean): Buffer | null;
+  /** As Engine.getInto: the value read into target at offset; -1 when absent. An access of the key. */
   getInto(db: number, key: Buffer, target: Buffer, offset: number): number;
+  /** Expiry and length; not an access of the key (TTL, TYPE, EXISTS, OBJECT). */
   meta(db: number, key: Buffer): KeyMeta | null;
+  /** Seconds since the key was last written or read here (OBJECT IDLETIME); null when this node holds no replica of it. */
+  idle(db: number, key: Buffer): number | null;
+  /** Counts an access of the key without reading it (TOUCH). */
+  touch(db: number, key: Buffer): void;
   /** A hint before a batch of pipelined commands: count keys end to end in keys, lens[i] bytes each. */
   prefetch(db: number, keys: Buffer, lens: Uint32Array, count: number): void;
   /** expireAt: absolute ms since the epoch, 0 = no expiry. */

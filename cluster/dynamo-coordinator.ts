@@ -119,10 +119,10 @@ export class DynamoCoordinator implements Coordinator {
     return this.view === null ? undefined : this.view.get(keyName(key));
   }
 
-  get(db: number, key: Buffer): Buffer | null {
+  get(db: number, key: Buffer, touch = true): Buffer | null {
     const viewed = this.viewed(key);
     if (viewed !== undefined) return liveWinner(viewed, Date.now())?.value ?? null;
-    const value = this.replicas.get(db, key);
+    const value = this.replicas.get(db, key, touch);
     if (value === null) this.expireOnAccess(db, key);
     return value;
   }
@@ -149,6 +149,15 @@ export class DynamoCoordinator implements Coordinator {
     const meta = this.replicas.meta(db, key);
     if (meta === null) this.expireOnAccess(db, key);
     return meta;
+  }
+
+  idle(db: number, key: Buffer): number | null {
+    const seconds = this.replicas.idle(db, key);
+    return seconds < 0 ? null : seconds;
+  }
+
+  touch(db: number, key: Buffer): void {
+    this.replicas.touch(db, key);
   }
 
   /** Reap mode (N = 1): a miss may be an expired key, reclaimed now as Redis does on access. */

@@ -101,9 +101,9 @@ export class ReplicaStore {
     return record === null ? null : this.decode(db, key, record, decodeVersions);
   }
 
-  /** The key's stored record (encoded versions); null when this replica has none. */
-  record(db: number, key: Buffer): Buffer | null {
-    return this.dbs.existing(db)?.get(key) ?? null;
+  /** The key's stored record (encoded versions); null when this replica has none. `touch`: a client's read of the key (OBJECT IDLETIME). */
+  record(db: number, key: Buffer, touch = false): Buffer | null {
+    return this.dbs.existing(db)?.get(key, touch) ?? null;
   }
 
   /**
@@ -115,7 +115,7 @@ export class ReplicaStore {
   getInto(db: number, key: Buffer, target: Buffer, offset: number): number {
     const e = this.dbs.existing(db);
     if (e === null) return -1;
-    const len = e.getInto(key, target, offset);
+    const len = e.getInto(key, target, offset, true);
     if (len < 0 || len > target.length - offset) return len;
     const w = this.where;
     this.locate(db, key, target, offset, offset + len);
@@ -124,9 +124,9 @@ export class ReplicaStore {
     return w.valueLength;
   }
 
-  /** The winner's value (a view into the record read), or null as getInto's -1. */
-  get(db: number, key: Buffer): Buffer | null {
-    const record = this.record(db, key);
+  /** The winner's value (a view into the record read), or null as getInto's -1. `touch` false: not an access of the key. */
+  get(db: number, key: Buffer, touch = true): Buffer | null {
+    const record = this.record(db, key, touch);
     if (record === null) return null;
     const w = this.where;
     this.locate(db, key, record, 0, record.length);
@@ -134,7 +134,17 @@ export class ReplicaStore {
     return record.subarray(w.valueOffset, w.valueOffset + w.valueLength);
   }
 
-  /** The winner's expiry and length when it reads as a value. */
+  /** Seconds since the key's record was last written or read by a client (Engine.idle); -1 when this replica has none. */
+  idle(db: number, key: Buffer): number {
+    return this.dbs.existing(db)?.idle(key) ?? -1;
+  }
+
+  /** Counts a client's access of the key's record without reading it (TOUCH). */
+  touch(db: number, key: Buffer): void {
+    this.dbs.existing(db)?.touch(key);
+  }
+
+  /** The winner's expiry and length when it reads as a value (not an access of the key). */
   meta(db: number, key: Buffer): ReplicaMeta | null {
     const record = this.record(db, key);
     if (record === null) return null;

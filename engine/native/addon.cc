@@ -42,6 +42,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
                        {InstanceMethod("get", &EngineWrap::Get),
                         InstanceMethod("getInto", &EngineWrap::GetInto),
                         InstanceMethod("prefetch", &EngineWrap::Prefetch), InstanceMethod("info", &EngineWrap::Info),
+                        InstanceMethod("idle", &EngineWrap::Idle), InstanceMethod("touch", &EngineWrap::Touch),
                         InstanceMethod("put", &EngineWrap::Put), InstanceMethod("del", &EngineWrap::Del),
                         InstanceMethod("lastSeq", &EngineWrap::LastSeq), InstanceMethod("scan", &EngineWrap::Scan),
                         InstanceMethod("reclaimExpired", &EngineWrap::ReclaimExpired),
@@ -119,11 +120,15 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     const uint8_t* key = bufferArg(info, 0, &len);
     Napi::Value out = env.Null();
     try {
-      engine(env).get(key, len, [&](uint32_t n) {
-        auto buf = Napi::Buffer<uint8_t>::New(env, n);
-        out = buf;
-        return buf.Data();
-      });
+      bool touch = info[1].IsBoolean() && info[1].As<Napi::Boolean>().Value();
+      engine(env).get(
+          key, len,
+          [&](uint32_t n) {
+            auto buf = Napi::Buffer<uint8_t>::New(env, n);
+            out = buf;
+            return buf.Data();
+          },
+          touch);
     } catch (const EngineError& e) {
       throw toJs(env, e);
     }
@@ -155,8 +160,31 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     auto target = info[1].As<Napi::Buffer<uint8_t>>();
     size_t offset = info[2].As<Napi::Number>().Uint32Value();
     if (offset > target.Length()) throw Napi::RangeError::New(env, "offset past the end of the buffer");
+    bool touch = info[3].IsBoolean() && info[3].As<Napi::Boolean>().Value();
     try {
-      return Napi::Number::New(env, double(engine(env).getInto(key, len, target.Data() + offset, target.Length() - offset)));
+      return Napi::Number::New(env, double(engine(env).getInto(key, len, target.Data() + offset, target.Length() - offset, touch)));
+    } catch (const EngineError& e) {
+      throw toJs(env, e);
+    }
+  }
+
+  Napi::Value Idle(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    uint32_t len;
+    const uint8_t* key = bufferArg(info, 0, &len);
+    try {
+      return Napi::Number::New(env, double(engine(env).idle(key, len)));
+    } catch (const EngineError& e) {
+      throw toJs(env, e);
+    }
+  }
+
+  Napi::Value Touch(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    uint32_t len;
+    const uint8_t* key = bufferArg(info, 0, &len);
+    try {
+      return Napi::Boolean::New(env, engine(env).touch(key, len));
     } catch (const EngineError& e) {
       throw toJs(env, e);
     }
@@ -376,6 +404,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("repair", Napi::Function::New(env, Repair));
   exports.Set("ringHash", Napi::Function::New(env, RingHash));
   exports.Set("keySlot", Napi::Function::New(env, KeySlotJs));
+  exports.Set("maxValueLen", Napi::Number::New(env, kMaxValueLen));
   napi_add_env_cleanup_hook(env, CloseAll, nullptr);
   return exports;
 }

@@ -159,6 +159,7 @@ void Engine::applyRecord(const uint8_t* key, uint32_t klen, bool tombstone, cons
 }
 
 Segment* Engine::newSegment(uint32_t id) {
+  if (id > KeyEntry::kMaxSeg) throw EngineError("ELIMIT", "segment id " + std::to_string(id) + " is past the keydir's limit of " + std::to_string(KeyEntry::kMaxSeg));
   auto seg = std::make_unique<Segment>();
   seg->id = id;
   seg->path = dataPath(dir_, id);
@@ -213,7 +214,7 @@ Location Engine::append(const RecordMeta& meta, const uint8_t* key, const uint8_
 
 uint64_t Engine::put(const uint8_t* key, uint32_t klen, const uint8_t* value, uint32_t vlen, uint64_t expireAt) {
   if (klen > kMaxKeyLen) throw EngineError("EINVAL", "key is larger than 512 MiB");
-  if (vlen > kMaxValueLen) throw EngineError("EINVAL", "value is larger than 512 MiB");
+  if (vlen > kMaxValueLen) throw EngineError("EINVAL", "value is larger than 1 GiB");
   uint64_t hash = ringHash(key, klen);
   std::unique_lock<std::mutex> lk(mu_);
   checkWritable(lk);
@@ -326,7 +327,7 @@ void Engine::readRecord(const Location& loc, uint32_t keyLen, uint8_t* dst) {
     throw EngineError("ECORRUPT", "corrupt record in " + s->path + " at offset " + std::to_string(loc.off));
 }
 
-bool Engine::get(const uint8_t* key, uint32_t len, const std::function<uint8_t*(uint32_t)>& alloc) {
+bool Engine::get(const uint8_t* key, uint32_t len, const std::function<uint8_t*(uint32_t)>& alloc, bool touch) {
   uint64_t hash = ringHash(key, len);
   std::lock_guard<std::mutex> lk(mu_);
   if (closed_) throw EngineError("ECLOSED", "engine is closed");
@@ -334,6 +335,7 @@ bool Engine::get(const uint8_t* key, uint32_t len, const std::function<uint8_t*(
   if (e == nullptr) return false;
   Location loc = e->location();
   if (loc.expireAt != 0 && loc.expireAt <= nowMs()) return false;
+  if (touch) Keydir::touch(e, lruClock());
   uint32_t valueLen = loc.size - uint32_t(kRecordHeader) - len;
   uint8_t* dst = alloc(valueLen);
   readValue(e, hash, key, len, dst, valueLen);
@@ -379,7 +381,7 @@ void Engine::prefetch(const uint8_t* keys, const uint32_t* lens, size_t n) {
   }
 }
 
-int64_t Engine::getInto(const uint8_t* key, uint32_t len, uint8_t* dst, size_t cap) {
+int64_t Engine::getInto(const uint8_t* key, uint32_t len, uint8_t* dst, size_t cap, bool touch) {
   uint64_t hash = ringHash(key, len);
   std::lock_guard<std::mutex> lk(mu_);
   if (closed_) throw EngineError("ECLOSED", "engine is closed");
@@ -387,9 +389,33 @@ int64_t Engine::getInto(const uint8_t* key, uint32_t len, uint8_t* dst, size_t c
   if (e == nullptr) return -1;
   Location loc = e->location();
   if (loc.expireAt != 0 && loc.expireAt <= nowMs()) return -1;
+  if (touch) Keydir::touch(e, lruClock());
   uint32_t valueLen = loc.size - uint32_t(kRecordHeader) - len;
   if (valueLen <= cap) readValue(e, hash, key, len, dst, valueLen);
   return valueLen;
+}
+
+int64_t Engine::idle(const uint8_t* key, uint32_t len) {
+  uint64_t hash = ringHash(key, len);
+  std::lock_guard<std::mutex> lk(mu_);
+  if (closed_) throw EngineError("ECLOSED", "engine is closed");
+  const KeyEntry* e = keydir_.find(key, len, hash);
+  if (e == nullptr) return -1;
+  uint64_t exp = e->expireAt();
+  if (exp != 0 && exp <= nowMs()) return -1;
+  return lruIdle(e->lru(), lruClock());
+}
+
+bool Engine::touch(const uint8_t* key, uint32_t len) {
+  uint64_t hash = ringHash(key, len);
+  std::lock_guard<std::mutex> lk(mu_);
+  if (closed_) throw EngineError("ECLOSED", "engine is closed");
+  const KeyEntry* e = keydir_.find(key, len, hash);
+  if (e == nullptr) return false;
+  uint64_t exp = e->expireAt();
+  if (exp != 0 && exp <= nowMs()) return false;
+  Keydir::touch(e, lruClock());
+  return true;
 }
 
 bool Engine::info(const uint8_t* key, uint32_t len, uint64_t* expireAt, uint32_t* valueLen) {

@@ -88,9 +88,14 @@ class Engine {
   ~Engine();
 
   // JS thread.
-  bool get(const uint8_t* key, uint32_t len, const std::function<uint8_t*(uint32_t)>& alloc);
+  // Reads with `touch` count as an access of the key (its access clock, for idle()).
+  bool get(const uint8_t* key, uint32_t len, const std::function<uint8_t*(uint32_t)>& alloc, bool touch);
   // The value's length, -1 when absent; read into dst only when it fits in cap.
-  int64_t getInto(const uint8_t* key, uint32_t len, uint8_t* dst, size_t cap);
+  int64_t getInto(const uint8_t* key, uint32_t len, uint8_t* dst, size_t cap, bool touch);
+  // Seconds since the live key was last written or read with touch (or since it was loaded); -1 when absent.
+  int64_t idle(const uint8_t* key, uint32_t len);
+  // Counts an access of the live key without reading it; false when absent.
+  bool touch(const uint8_t* key, uint32_t len);
   // A hint before a batch of lookups (pipelined commands): the n keys laid
   // end to end in keys, lens[i] bytes each. Brings their index entries and
   // records into the cache with overlapping misses; changes nothing.

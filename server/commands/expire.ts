@@ -60,6 +60,7 @@ function expireGeneric(ctx: CommandContext, argv: Buffer[], seconds: boolean, re
     ctx.reply.integer(0);
     return;
   }
+  ctx.store.touch(db, key); // an access of the key even when a flag refuses the change (Redis's lookupKeyWrite)
   if (flags !== 0) {
     const current = meta.expireAt === 0 ? -1 : meta.expireAt;
     // No expiry counts as an infinite TTL: GT always fails, LT always passes.
@@ -139,6 +140,7 @@ function pexpiretimeCommand(ctx: CommandContext, argv: Buffer[]): void {
 function persistCommand(ctx: CommandContext, argv: Buffer[]): void {
   const db = ctx.client.db;
   const meta = ctx.store.meta(db, argv[1]);
+  if (meta !== null) ctx.store.touch(db, argv[1]); // an access, as Redis's lookupKeyWrite
   const value = meta === null || meta.expireAt === 0 ? null : ctx.store.get(db, argv[1]);
   if (value === null) {
     ctx.reply.integer(0);
