@@ -11,6 +11,9 @@ import type { AppendFsync, ServerConfig } from './state';
 
 export class ConfigError extends Error {}
 
+/** The longest string dynkv stores: 512 MiB, Redis's default proto-max-bulk-len. */
+export const MAX_STRING_LEN = 512 * 1024 * 1024;
+
 export function defaultConfig(): ServerConfig {
   return {
     port: 6379,
@@ -19,7 +22,7 @@ export function defaultConfig(): ServerConfig {
     appendfsync: 'everysec',
     requirepass: '',
     maxclients: 10000,
-    protoMaxBulkLen: 512 * 1024 * 1024,
+    protoMaxBulkLen: MAX_STRING_LEN,
     protectedMode: true,
     databases: 16,
     configFile: '',
@@ -132,8 +135,9 @@ export const settings: Record<string, Setting> = {
     get: (c) => String(c.protoMaxBulkLen),
     set: (c, a) => {
       const n = parseMemory('proto-max-bulk-len', one('proto-max-bulk-len', a));
-      // As Redis's range; the engine itself refuses values over 512 MiB.
       if (n < 1024 * 1024 || n > Number.MAX_SAFE_INTEGER) throw new ConfigError("argument must be between 1048576 and 9223372036854775807 inclusive for 'proto-max-bulk-len'");
+      // Redis's default is dynkv's most: a string and its version record must fit one engine record (MAX_VALUE_LEN).
+      if (n > MAX_STRING_LEN) throw new ConfigError(`dynkv stores strings of at most ${MAX_STRING_LEN} bytes for 'proto-max-bulk-len'`);
       c.protoMaxBulkLen = n;
     },
   },
