@@ -11,7 +11,7 @@
 //
 // On a cluster of one (`single`) none of this is needed: a command runs at
 // once, its writes acked by the local engine alone.
-import type { EngineStats, FsyncMode } from '../engine/index';
+import type { EngineStats, ExpirySweep, FsyncMode } from '../engine/index';
 import type { ClusterMember } from './membership';
 import type { KeyVersions, VersionVector } from './versions';
 
@@ -85,8 +85,8 @@ export interface Coordinator {
   /** Keys of db that have an expiry. */
   expiring(db: number): number;
   flush(db: number): void;
-  /** Writes tombstones for up to `limit` expired keys of db; returns how many. */
-  reclaimExpired(db: number, limit: number): number;
+  /** Writes tombstones for up to `limit` expired keys of db (visited from where the last call stopped): how many, and the TTLs it saw. */
+  reclaimExpired(db: number, limit: number): ExpirySweep;
   /** Resolves once every write made so far is durable under the fsync policy; null when already. */
   durable(): Promise<void> | null;
   /** CONFIG SET appendfsync: the new policy for every database. */

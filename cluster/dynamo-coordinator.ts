@@ -18,7 +18,7 @@
 // Flushes reach every member.
 import { ClusterBus, type BusReply } from './bus';
 import { type ClusterCounters, type ClusterNodeState, type CommandAccess, type Coordinator, type KeyMeta, type PreparedView, type ScanPage } from './coordinator';
-import type { EngineOptions, EngineStats, FsyncMode } from '../engine/index';
+import type { EngineOptions, EngineStats, ExpirySweep, FsyncMode } from '../engine/index';
 import { Membership, type ClusterOptions } from './membership';
 import { WriteRound } from './quorum';
 import { quorumRead } from './quorum-read';
@@ -185,10 +185,10 @@ export class DynamoCoordinator implements Coordinator {
     return this.replicas.expiring(db);
   }
 
-  reclaimExpired(db: number, limit: number): number {
-    const { cursor, reclaimed } = this.replicas.reclaimExpired(db, this.expiryCursor[db], limit);
-    this.expiryCursor[db] = cursor;
-    return reclaimed;
+  reclaimExpired(db: number, limit: number): ExpirySweep {
+    const sweep = this.replicas.reclaimExpired(db, this.expiryCursor[db], limit);
+    this.expiryCursor[db] = sweep.cursor;
+    return sweep;
   }
 
   durable(): Promise<void> | null {

@@ -16,7 +16,7 @@
 // to know every replica has them. With N = 1 nothing can come back: a
 // deleted key's record goes at once and the engine expires records itself
 // (reap mode), as a single Redis does.
-import type { EngineOptions, EngineStats, FsyncMode } from '../engine/index';
+import type { EngineOptions, EngineStats, ExpirySweep, FsyncMode } from '../engine/index';
 import type { ScanPage } from './coordinator';
 import { Databases } from './databases';
 import { CorruptVersionsError, decodeVersions, encodeVersions } from './version-codec';
@@ -333,11 +333,14 @@ export class ReplicaStore {
     return true;
   }
 
-  /** Reap mode: reclaims up to `limit` expired records from cursor; kept mode reclaims nothing (anti-entropy will). */
-  reclaimExpired(db: number, cursor: bigint, limit: number): { cursor: bigint; reclaimed: number } {
+  /**
+   * Reap mode: reclaims up to `limit` expired records from cursor; kept mode
+   * reclaims nothing (anti-entropy will). Both sample the TTLs they visit.
+   */
+  reclaimExpired(db: number, cursor: bigint, limit: number): ExpirySweep {
     const e = this.dbs.existing(db);
-    if (!this.reap || e === null) return { cursor: 0n, reclaimed: 0 };
-    const result = e.reclaimExpired(cursor, limit);
+    if (e === null) return { cursor: 0n, reclaimed: 0, ttlSumMs: 0, ttlCount: 0 };
+    const result = e.reclaimExpired(cursor, limit, this.reap);
     if (result.reclaimed > 0) this.dbs.wrote(db, e.lastSeq);
     return result;
   }

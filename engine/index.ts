@@ -50,6 +50,15 @@ export interface KeyInfo {
   valueLength: number;
 }
 
+/** One step of active expiry (Engine.reclaimExpired). */
+export interface ExpirySweep {
+  cursor: bigint;
+  reclaimed: number;
+  /** Time to live left of the visited keys with an expiry ahead, in ms, added up; and how many they were. */
+  ttlSumMs: number;
+  ttlCount: number;
+}
+
 export interface ScanResult {
   /** Pass back to continue; 0n when the scan is complete. */
   cursor: bigint;
@@ -90,7 +99,7 @@ interface NativeEngine {
   del(key: Buffer): boolean;
   lastSeq(): number;
   scan(cursor: bigint, end: bigint, count: number): [bigint, Buffer[]];
-  reclaimExpired(cursor: bigint, visit: number): [bigint, number];
+  reclaimExpired(cursor: bigint, visit: number, reclaim: boolean): [bigint, number, number, number];
   expireIfDue(key: Buffer): boolean;
   stats(): EngineStats;
   compact(id: number, all: boolean): void;
@@ -339,13 +348,15 @@ export class Engine {
 
   /**
    * Active expiry: deletes, with tombstones, the expired keys among the next
-   * `visit` keys from the cursor (0n to start). Returns the cursor to go on
-   * with (0n after the end of the ring) and how many keys it reclaimed.
+   * `visit` keys from the cursor (0n to start); with `reclaim` false it only
+   * looks. Returns the cursor to go on with (0n after the end of the ring),
+   * how many keys it reclaimed, and the time to live of the visited keys
+   * whose expiry is ahead (their sum in ms and count: Redis's avg_ttl sample).
    */
-  reclaimExpired(cursor: bigint, visit = 20): { cursor: bigint; reclaimed: number } {
+  reclaimExpired(cursor: bigint, visit = 20, reclaim = true): ExpirySweep {
     try {
-      const [next, reclaimed] = this.native.reclaimExpired(cursor, Math.max(1, visit | 0));
-      return { cursor: next, reclaimed };
+      const [next, reclaimed, ttlSumMs, ttlCount] = this.native.reclaimExpired(cursor, Math.max(1, visit | 0), reclaim);
+      return { cursor: next, reclaimed, ttlSumMs, ttlCount };
     } catch (err) {
       throw toError(err);
     }

@@ -61,6 +61,8 @@ export class ServerState {
     netInputBytes: 0,
     netOutputBytes: 0,
   };
+  /** Per database: active expiry's running estimate of the TTL left of keys with an expiry, in ms (INFO keyspace avg_ttl; 0 = none). */
+  readonly avgTtl: number[] = [];
   /** Stops the server as SIGTERM does (SHUTDOWN); set by the entry point, null when nothing may stop it. */
   shutdown: ((reason: string) => void) | null = null;
   private nextClientId = 1;

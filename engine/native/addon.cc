@@ -275,16 +275,20 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     bool lossless;
     uint64_t from = info[0].As<Napi::BigInt>().Uint64Value(&lossless);
     size_t visit = info[1].As<Napi::Number>().Uint32Value();
+    bool reclaim = !info[2].IsBoolean() || info[2].As<Napi::Boolean>().Value();
     size_t reclaimed = 0;
+    Keydir::TtlSample ttl;
     uint64_t next;
     try {
-      next = engine(env).reclaimExpired(from, visit, &reclaimed);
+      next = engine(env).reclaimExpired(from, visit, reclaim, &reclaimed, &ttl);
     } catch (const EngineError& e) {
       throw toJs(env, e);
     }
-    Napi::Array r = Napi::Array::New(env, 2);
+    Napi::Array r = Napi::Array::New(env, 4);
     r.Set(uint32_t(0), Napi::BigInt::New(env, next == UINT64_MAX ? uint64_t(0) : next));
     r.Set(uint32_t(1), Napi::Number::New(env, double(reclaimed)));
+    r.Set(uint32_t(2), Napi::Number::New(env, double(ttl.sumMs)));
+    r.Set(uint32_t(3), Napi::Number::New(env, double(ttl.count)));
     return r;
   }
 

@@ -265,14 +265,16 @@ bool Engine::expireIfDue(const uint8_t* key, uint32_t len) {
   return true;
 }
 
-uint64_t Engine::reclaimExpired(uint64_t from, size_t visit, size_t* reclaimed) {
+uint64_t Engine::reclaimExpired(uint64_t from, size_t visit, bool reclaim, size_t* reclaimed, Keydir::TtlSample* ttl) {
   thread_local std::vector<const KeyEntry*> found;
   thread_local std::vector<std::string> keys;
   found.clear();
   keys.clear();
   std::unique_lock<std::mutex> lk(mu_);
-  checkWritable(lk);
-  uint64_t next = keydir_.scan(from, UINT64_MAX, visit, nowMs(), true, found);
+  if (reclaim) checkWritable(lk);
+  else if (closed_) throw EngineError("ECLOSED", "engine is closed");
+  uint64_t next = keydir_.scan(from, UINT64_MAX, visit, nowMs(), true, found, ttl);
+  if (!reclaim) found.clear();
   // Copy the keys first: each removal may move entries of the keydir.
   for (const KeyEntry* e : found) keys.emplace_back(reinterpret_cast<const char*>(e->key()), e->keyLen());
   for (const std::string& k : keys) {

@@ -110,7 +110,9 @@ class Engine {
   bool expireIfDue(const uint8_t* key, uint32_t len);
   // Deletes (with tombstones) the expired keys among up to `visit` keys from
   // the cursor; returns the next cursor, UINT64_MAX at the end of the ring.
-  uint64_t reclaimExpired(uint64_t from, size_t visit, size_t* reclaimed);
+  // Reclaims (with `reclaim`) the expired keys among the next `visit` from
+  // `from`, and samples the others' time to live into *ttl.
+  uint64_t reclaimExpired(uint64_t from, size_t visit, bool reclaim, size_t* reclaimed, Keydir::TtlSample* ttl);
   EngineStats stats();
   void requestCompaction(uint32_t id, bool all);
   uint64_t notifyAt(uint64_t seq);  // returns the seq durable now

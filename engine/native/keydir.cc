@@ -342,7 +342,7 @@ bool Keydir::removeAt(const uint8_t* key, uint32_t len, uint64_t hash, uint32_t 
 }
 
 uint64_t Keydir::scan(uint64_t from, uint64_t to, size_t count, uint64_t now, bool expired,
-                      std::vector<const KeyEntry*>& out) const {
+                      std::vector<const KeyEntry*>& out, TtlSample* ttl) const {
   size_t visited = 0;
   uint64_t lastHash = 0;
   for (uint64_t s = from >> kSlotShift; s < kSlots && (s << kSlotShift) < to; s++) {
@@ -361,6 +361,10 @@ uint64_t Keydir::scan(uint64_t from, uint64_t to, size_t count, uint64_t now, bo
       visited++;
       uint64_t exp = e->expireAt();
       if ((exp != 0 && exp <= now) == expired) out.push_back(e);
+      if (ttl != nullptr && exp > now) {
+        ttl->sumMs += exp - now;
+        ttl->count++;
+      }
     }
   }
   return to;

@@ -92,8 +92,14 @@ class Keydir {
   // Entries with expireAt in (0, now] are skipped, or with `expired` are the
   // only ones kept. Returns the next cursor: the hash of the first entry not
   // visited, or `to` when the range is done.
+  // With `ttl`, also adds up the time to live of the visited entries that
+  // have an expiry still ahead (active expiry's sample, for avg_ttl).
+  struct TtlSample {
+    uint64_t sumMs = 0;
+    size_t count = 0;
+  };
   uint64_t scan(uint64_t from, uint64_t to, size_t count, uint64_t now, bool expired,
-                std::vector<const KeyEntry*>& out) const;
+                std::vector<const KeyEntry*>& out, TtlSample* ttl = nullptr) const;
 
   size_t size() const { return count_; }
   size_t expiring() const { return expiring_; }  // entries with an expire-at

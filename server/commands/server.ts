@@ -2,6 +2,7 @@
 // FUNCTION FLUSH and COMMAND (COUNT, INFO, DOCS, LIST), the last answered
 // from the command table's metadata (DOCS from its data in docs.ts).
 import os from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { settings, ConfigError } from '../config';
 import { CommandError, ERR, quoted } from '../errors';
 import { redisVersion, version } from '../version';
@@ -14,6 +15,29 @@ import type { ReplyWriter } from '../../protocol/writer';
 
 function spec(name: string, arity: number, flags: readonly CommandFlag[], categories: readonly string[], handler: CommandHandler, tips?: string[]): CommandSpec {
   return { name, arity, flags, firstKey: 0, lastKey: 0, step: 0, categories, handler, tips };
+}
+
+/** Added to the monotonic clock to follow the wall clock when it is set or slewed (nowMicros). */
+let wallOffsetMs = 0;
+/** The last time nowMicros gave: it never goes back (a resync ahead waits for the clock instead). */
+let lastMicros = 0;
+
+/**
+ * The time in microseconds since the epoch (TIME, INFO's server_time_usec):
+ * the wall clock at process start plus the monotonic clock since, to the
+ * microsecond (Date.now() has only milliseconds), put back on the wall
+ * clock whenever they part by a millisecond or more, never going back. An
+ * integer below 2^53.
+ */
+function nowMicros(): number {
+  let ms = performance.timeOrigin + performance.now() + wallOffsetMs;
+  const wall = Date.now();
+  if (ms < wall || ms >= wall + 1) {
+    wallOffsetMs += wall + 0.5 - ms;
+    ms = wall + 0.5;
+  }
+  lastMicros = Math.max(lastMicros, Math.floor(ms * 1000));
+  return lastMicros;
 }
 
 function human(bytes: number): string {
@@ -42,7 +66,7 @@ const SECTIONS: Record<string, Section> = {
       `process_id:${process.pid}`,
       `run_id:${s.runId}`,
       `tcp_port:${s.config.port}`,
-      `server_time_usec:${Date.now() * 1000}`,
+      `server_time_usec:${nowMicros()}`,
       `uptime_in_seconds:${uptime}`,
       `uptime_in_days:${Math.floor(uptime / 86400)}`,
       `executable:${process.argv[1] ?? ''}`,
@@ -136,7 +160,7 @@ const SECTIONS: Record<string, Section> = {
     const lines: string[] = [];
     for (let db = 0; db < ctx.store.databases; db++) {
       const keys = ctx.store.size(db);
-      if (keys > 0) lines.push(`db${db}:keys=${keys},expires=${ctx.store.expiring(db)},avg_ttl=0`);
+      if (keys > 0) lines.push(`db${db}:keys=${keys},expires=${ctx.store.expiring(db)},avg_ttl=${ctx.server.avgTtl[db] ?? 0}`);
     }
     return lines;
   },
@@ -399,8 +423,8 @@ export const serverCommands: CommandSpec[] = [
   spec('info', -1, ['loading', 'stale'], ['slow', 'dangerous'], info, ['nondeterministic_output', 'request_policy:all_shards', 'response_policy:special']),
   container('config', configSubs),
   spec('time', 1, ['loading', 'stale', 'fast'], ['fast'], (ctx) => {
-    const us = BigInt(Date.now()) * 1000n + BigInt(Math.floor((performance.now() * 1000) % 1000));
-    ctx.reply.bulkArray([String(us / 1000000n), String(us % 1000000n)]);
+    const us = nowMicros();
+    ctx.reply.bulkArray([String(Math.floor(us / 1e6)), String(us % 1e6)]);
   }, ['nondeterministic_output']),
   container('function', [
     spec('function|flush', -2, ['write', 'noscript'], ['write', 'slow', 'scripting'], (ctx, argv) => {
