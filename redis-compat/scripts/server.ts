@@ -101,11 +101,22 @@ const INFO_EXACT = new Set([
   'total_connections_received', 'rejected_connections', 'expired_keys', 'evicted_keys', 'keyspace_hits', 'keyspace_misses', 'total_error_replies',
   'role', 'connected_slaves', 'master_failover_state', 'master_repl_offset', 'repl_backlog_active',
 ]);
-/** INFO fields clients and tools read: both servers must have them. */
+/**
+ * INFO fields clients and tools read: both servers must have them, but
+ * their values are masked, each for its reason:
+ */
 const INFO_FIELDS = new Set([
-  ...INFO_EXACT, 'redis_version', 'os', 'process_id', 'run_id', 'tcp_port', 'uptime_in_seconds', 'uptime_in_days', 'executable', 'config_file', 'server_time_usec',
-  'used_memory', 'used_memory_human', 'used_memory_rss', 'used_memory_rss_human', 'total_system_memory', 'total_system_memory_human',
-  'total_commands_processed', 'total_net_input_bytes', 'total_net_output_bytes', 'instantaneous_ops_per_sec', 'used_cpu_sys', 'used_cpu_user',
+  ...INFO_EXACT,
+  'redis_version', // Debian's redis-server may report another 7.0.x; dynkv's own is checked by a step below
+  'os', // the same machine, but dynkv reports what Node's os module says, Redis what uname(2) says
+  'process_id', 'run_id', 'tcp_port', 'executable', 'config_file', // two processes: their own pid, random id, port, binary and arguments
+  'uptime_in_seconds', 'uptime_in_days', 'server_time_usec', // the servers started, and answer, at different instants
+  // memory: two implementations of the store hold the same keys in different amounts of memory
+  'used_memory', 'used_memory_human', 'used_memory_rss', 'used_memory_rss_human',
+  'total_system_memory', 'total_system_memory_human', // the same machine, but Node's os.totalmem() and Redis's sysconf count it apart
+  // counts of the whole run, whose intended differences (replies of other lengths, commands refused on one side only) add up in them
+  'total_commands_processed', 'total_net_input_bytes', 'total_net_output_bytes',
+  'instantaneous_ops_per_sec', 'used_cpu_sys', 'used_cpu_user', // rates and CPU time: measurements of each process, at its own instants
 ]);
 /** Sections of the issue (plus CPU, which both have). Redis's others (modules, errorstats, cluster) are not compared. */
 const INFO_SECTIONS = new Set(['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'keyspace', 'commandstats']);
@@ -129,7 +140,9 @@ export function infoShape(text: string): string {
     if (colon < 0) continue;
     const field = line.slice(0, colon);
     const value = line.slice(colon + 1);
+    // avg_ttl: each server's active expiry samples the TTLs at its own moments (a running estimate), so the figures differ.
     if (section === 'keyspace') lines.push(line.replace(/avg_ttl=\d+/, 'avg_ttl=*'));
+    // usec and usec_per_call: time each process spent, a measurement of its own.
     else if (section === 'commandstats') lines.push(line.replace(/usec=\d+/, 'usec=*').replace(/usec_per_call=[\d.]+/, 'usec_per_call=*'));
     else if (INFO_EXACT.has(field)) lines.push(`${field}:${value}`);
     else if (INFO_FIELDS.has(field)) lines.push(`${field}:*`);
@@ -150,7 +163,7 @@ function infoLine(field: string): Normalizer {
   return (r) => (r.data === undefined ? r : { type: '$', data: Buffer.from(new RegExp(`^${field}:.*$`, 'm').exec(r.data.toString())?.[0].trimEnd() ?? `<no ${field}>`) });
 }
 
-/** TIME: two bulk strings, seconds close to now, microseconds below 1e6. */
+/** TIME: two bulk strings, seconds close to now, microseconds below 1e6 (the servers answer at different instants, so the values are not compared). */
 const timeNorm: Normalizer = (r) => {
   if (!r.items || r.items.length !== 2) return r;
   const [s, us] = r.items.map((x) => x.data?.toString() ?? '');
@@ -159,6 +172,7 @@ const timeNorm: Normalizer = (r) => {
   return { ...r, items: [{ type: '$', data: Buffer.from(nowOk ? '<now>' : s) }, { type: '$', data: Buffer.from(usOk ? '<usec>' : us) }] };
 };
 
+/** CONFIG GET: each server has its own port and data directory (the harness gives them); the order of a pattern's matches is unspecified. */
 const configNorm = all(unorderedPairs, maskField('port'), maskField('dir'));
 
 export const server: Script = {

@@ -62,7 +62,7 @@ const SECTIONS: Record<string, Section> = {
       `dynkv_version:${version}`,
       'redis_mode:standalone',
       `os:${os.type()} ${os.release()} ${os.arch()}`,
-      `arch_bits:64`,
+      `arch_bits:${os.arch().endsWith('64') ? 64 : 32}`,
       `process_id:${process.pid}`,
       `run_id:${s.runId}`,
       `tcp_port:${s.config.port}`,
