@@ -194,12 +194,19 @@ test('maxclients refuses the connection past the limit', async (t) => {
   t.true(closed);
 });
 
-test('unknown flags fail at start; SIGTERM shuts down cleanly and keeps the data', async (t) => {
+test('unknown flags and settings dynkv cannot honour fail at start; SIGTERM shuts down cleanly and keeps the data', async (t) => {
   const bin = path.resolve(__dirname, '../bin/dynkv-server.js');
   const bad = spawnSync(process.execPath, [bin, '--port', '0', '--no-such-flag', 'x'], { encoding: 'utf8' });
   t.is(bad.status, 1);
   t.regex(bad.stderr, /unknown setting 'no-such-flag'/);
-  const srv = await startServer(t);
+  // Settings dynkv cannot honour are refused with the reason, not accepted and ignored.
+  const noLog = spawnSync(process.execPath, [bin, '--port', '0', '--appendonly', 'no'], { encoding: 'utf8', timeout: 10_000 });
+  t.is(noLog.status, 1);
+  t.regex(noLog.stderr, /option --appendonly: dynkv cannot turn appendonly off: the append-only log is its store/);
+  const snapshots = spawnSync(process.execPath, [bin, '--port', '0', '--save', '3600', '1'], { encoding: 'utf8', timeout: 10_000 });
+  t.is(snapshots.status, 1);
+  t.regex(snapshots.stderr, /option --save: dynkv takes no RDB snapshots: only save "" is accepted/);
+  const srv = await startServer(t, ['--save', '', '--appendonly', 'yes']);
   const r = client(srv.port);
   await r.set('durable', 'yes');
   r.disconnect();
