@@ -2,9 +2,9 @@
 // FUNCTION FLUSH and COMMAND (COUNT, INFO, DOCS, LIST), the last answered
 // from the command table's metadata (DOCS from its data in docs.ts).
 import os from 'node:os';
-import { performance } from 'node:perf_hooks';
 import { settings, ConfigError } from '../config';
 import { CommandError, ERR, quoted } from '../errors';
+import { nowMicros } from '../clock';
 import { redisVersion, version } from '../version';
 import { commandTable } from './index';
 import { globMatch } from '../glob';
@@ -17,28 +17,8 @@ function spec(name: string, arity: number, flags: readonly CommandFlag[], catego
   return { name, arity, flags, firstKey: 0, lastKey: 0, step: 0, categories, handler, tips };
 }
 
-/** Added to the monotonic clock to follow the wall clock when it is set or slewed (nowMicros). */
-let wallOffsetMs = 0;
-/** The last time nowMicros gave: it never goes back (a resync ahead waits for the clock instead). */
-let lastMicros = 0;
-
-/**
- * The time in microseconds since the epoch (TIME, INFO's server_time_usec):
- * the wall clock at process start plus the monotonic clock since, to the
- * microsecond (Date.now() has only milliseconds), put back on the wall
- * clock whenever they part by a millisecond or more, never going back. An
- * integer below 2^53.
- */
-function nowMicros(): number {
-  let ms = performance.timeOrigin + performance.now() + wallOffsetMs;
-  const wall = Date.now();
-  if (ms < wall || ms >= wall + 1) {
-    wallOffsetMs += wall + 0.5 - ms;
-    ms = wall + 0.5;
-  }
-  lastMicros = Math.max(lastMicros, Math.floor(ms * 1000));
-  return lastMicros;
-}
+/** Node's architectures with 64-bit pointers (INFO arch_bits). */
+const ARCH_64 = new Set(['x64', 'arm64', 'ppc64', 's390x', 'riscv64', 'loong64', 'mips64el']);
 
 function human(bytes: number): string {
   const units = ['B', 'K', 'M', 'G', 'T'];
@@ -62,7 +42,7 @@ const SECTIONS: Record<string, Section> = {
       `dynkv_version:${version}`,
       'redis_mode:standalone',
       `os:${os.type()} ${os.release()} ${os.arch()}`,
-      `arch_bits:${os.arch().endsWith('64') ? 64 : 32}`,
+      `arch_bits:${ARCH_64.has(os.arch()) ? 64 : 32}`,
       `process_id:${process.pid}`,
       `run_id:${s.runId}`,
       `tcp_port:${s.config.port}`,
