@@ -58,6 +58,7 @@ struct __attribute__((packed)) KeyEntry {
   Location location() const { return {seg, off, size, expireAt()}; }
   uint64_t hash() const;  // the ring hash, recomputed from the key
 };
+static_assert(sizeof(KeyEntry) == 18, "a keydir entry's header is 18 bytes");
 
 class Keydir {
  public:
