@@ -8,6 +8,7 @@
 // (inbound ones), bus-auth.ts (the handshake), bus-errors.ts (what requests
 // reject with). drop()/heal() inject partitions for tests.
 import net from 'node:net';
+import { MAX_VALUE_LEN } from '../engine/index';
 import type { BusContext, BusCounters, BusReply, BusRequestHandler } from './bus-context';
 import { BusError } from './bus-errors';
 import { InboundLink } from './bus-inbound';
@@ -32,7 +33,7 @@ export interface ClusterBusOptions {
   connectTimeoutMs?: number;
   /** Requests one peer's link holds at most; more are refused with EOVERLOAD. */
   maxPending?: number;
-  /** Longest bulk accepted in a peer's request or reply (512 MiB, as proto-max-bulk-len). */
+  /** Longest bulk accepted in a peer's request or reply (a record: the engine's MAX_VALUE_LEN). */
   maxBulkLen?: number;
   /** Where problems are logged, one line each; console.error unless set. */
   log?: (line: string) => void;
@@ -61,7 +62,7 @@ export interface BusStats extends BusCounters {
 const DEFAULT_REQUEST_TIMEOUT_MS = 5000;
 const DEFAULT_CONNECT_TIMEOUT_MS = 3000;
 const DEFAULT_MAX_PENDING = 10_000;
-const DEFAULT_MAX_BULK_LEN = 512 * 1024 * 1024;
+const DEFAULT_MAX_BULK_LEN = MAX_VALUE_LEN;
 
 export class ClusterBus {
   readonly nodeId: string;

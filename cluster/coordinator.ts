@@ -11,7 +11,7 @@
 //
 // On a cluster of one (`single`) none of this is needed: a command runs at
 // once, its writes acked by the local engine alone.
-import type { EngineStats, FsyncMode } from '../engine/index';
+import type { EngineStats, ExpirySweep, FsyncMode } from '../engine/index';
 import type { ClusterMember, MemberState } from './membership';
 import type { KeyVersions, VersionVector } from './versions';
 
@@ -63,10 +63,16 @@ export interface Coordinator {
   readonly databases: number;
   /** One member: commands run at once (N=R=W=1), route/prepare/end are not needed. */
   readonly single: boolean;
-  get(db: number, key: Buffer): Buffer | null;
-  /** As Engine.getInto: the value read into target at offset; -1 when absent. */
+  /** The value; a read is an access of the key (OBJECT IDLETIME) unless `touch` is false. */
+  get(db: number, key: Buffer, touch?: boolean): Buffer | null;
+  /** As Engine.getInto: the value read into target at offset; -1 when absent. An access of the key. */
   getInto(db: number, key: Buffer, target: Buffer, offset: number): number;
+  /** Expiry and length; not an access of the key (TTL, TYPE, EXISTS, OBJECT). */
   meta(db: number, key: Buffer): KeyMeta | null;
+  /** Seconds since the key was last written or read here (OBJECT IDLETIME); null when this node holds no replica of it. */
+  idle(db: number, key: Buffer): number | null;
+  /** Counts an access of the key without reading it (TOUCH). */
+  touch(db: number, key: Buffer): void;
   /** A hint before a batch of pipelined commands: count keys end to end in keys, lens[i] bytes each. */
   prefetch(db: number, keys: Buffer, lens: Uint32Array, count: number): void;
   /** expireAt: absolute ms since the epoch, 0 = no expiry. */
@@ -79,8 +85,8 @@ export interface Coordinator {
   /** Keys of db that have an expiry. */
   expiring(db: number): number;
   flush(db: number): void;
-  /** Writes tombstones for up to `limit` expired keys of db; returns how many. */
-  reclaimExpired(db: number, limit: number): number;
+  /** Writes tombstones for up to `limit` expired keys of db (visited from where the last call stopped): how many, and the TTLs it saw. */
+  reclaimExpired(db: number, limit: number): ExpirySweep;
   /** Resolves once every write made so far is durable under the fsync policy; null when already. */
   durable(): Promise<void> | null;
   /** CONFIG SET appendfsync: the new policy for every database. */

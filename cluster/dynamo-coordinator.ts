@@ -18,7 +18,7 @@
 // Flushes reach every member.
 import { ClusterBus, type BusReply } from './bus';
 import { type ClusterCounters, type ClusterNodeState, type CommandAccess, type Coordinator, type KeyMeta, type PreparedView, type ScanPage } from './coordinator';
-import type { EngineOptions, EngineStats, FsyncMode } from '../engine/index';
+import type { EngineOptions, EngineStats, ExpirySweep, FsyncMode } from '../engine/index';
 import { Membership, type ClusterOptions } from './membership';
 import { WriteRound } from './quorum';
 import { quorumRead } from './quorum-read';
@@ -133,10 +133,10 @@ export class DynamoCoordinator implements Coordinator {
     return this.view === null ? undefined : this.view.get(keyName(key));
   }
 
-  get(db: number, key: Buffer): Buffer | null {
+  get(db: number, key: Buffer, touch = true): Buffer | null {
     const viewed = this.viewed(key);
     if (viewed !== undefined) return liveWinner(viewed, Date.now())?.value ?? null;
-    const value = this.replicas.get(db, key);
+    const value = this.replicas.get(db, key, touch);
     if (value === null) this.expireOnAccess(db, key);
     return value;
   }
@@ -165,6 +165,15 @@ export class DynamoCoordinator implements Coordinator {
     return meta;
   }
 
+  idle(db: number, key: Buffer): number | null {
+    const seconds = this.replicas.idle(db, key);
+    return seconds < 0 ? null : seconds;
+  }
+
+  touch(db: number, key: Buffer): void {
+    this.replicas.touch(db, key);
+  }
+
   /** Reap mode (N = 1): a miss may be an expired key, reclaimed now as Redis does on access. */
   private expireOnAccess(db: number, key: Buffer): void {
     if (this.replicas.reap && this.replicas.expireIfDue(db, key)) this.hooks.onExpire(db, key);
@@ -190,10 +199,10 @@ export class DynamoCoordinator implements Coordinator {
     return this.replicas.expiring(db);
   }
 
-  reclaimExpired(db: number, limit: number): number {
-    const { cursor, reclaimed } = this.replicas.reclaimExpired(db, this.expiryCursor[db], limit);
-    this.expiryCursor[db] = cursor;
-    return reclaimed;
+  reclaimExpired(db: number, limit: number): ExpirySweep {
+    const sweep = this.replicas.reclaimExpired(db, this.expiryCursor[db], limit);
+    this.expiryCursor[db] = sweep.cursor;
+    return sweep;
   }
 
   durable(): Promise<void> | null {

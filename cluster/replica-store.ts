@@ -16,7 +16,7 @@
 // to know every replica has them. With N = 1 nothing can come back: a
 // deleted key's record goes at once and the engine expires records itself
 // (reap mode), as a single Redis does.
-import type { EngineOptions, EngineStats, FsyncMode } from '../engine/index';
+import type { EngineOptions, EngineStats, ExpirySweep, FsyncMode } from '../engine/index';
 import type { ScanPage } from './coordinator';
 import { Databases } from './databases';
 import { CorruptVersionsError, decodeVersions, encodeVersions } from './version-codec';
@@ -104,9 +104,9 @@ export class ReplicaStore {
     return record === null ? null : this.decode(db, key, record, decodeVersions);
   }
 
-  /** The key's stored record (encoded versions); null when this replica has none. */
-  record(db: number, key: Buffer): Buffer | null {
-    return this.dbs.existing(db)?.get(key) ?? null;
+  /** The key's stored record (encoded versions); null when this replica has none. `touch`: a client's read of the key (OBJECT IDLETIME). */
+  record(db: number, key: Buffer, touch = false): Buffer | null {
+    return this.dbs.existing(db)?.get(key, touch) ?? null;
   }
 
   /**
@@ -118,7 +118,7 @@ export class ReplicaStore {
   getInto(db: number, key: Buffer, target: Buffer, offset: number): number {
     const e = this.dbs.existing(db);
     if (e === null) return -1;
-    const len = e.getInto(key, target, offset);
+    const len = e.getInto(key, target, offset, true);
     if (len < 0 || len > target.length - offset) return len;
     const w = this.where;
     this.locate(db, key, target, offset, offset + len);
@@ -127,9 +127,9 @@ export class ReplicaStore {
     return w.valueLength;
   }
 
-  /** The winner's value (a view into the record read), or null as getInto's -1. */
-  get(db: number, key: Buffer): Buffer | null {
-    const record = this.record(db, key);
+  /** The winner's value (a view into the record read), or null as getInto's -1. `touch` false: not an access of the key. */
+  get(db: number, key: Buffer, touch = true): Buffer | null {
+    const record = this.record(db, key, touch);
     if (record === null) return null;
     const w = this.where;
     this.locate(db, key, record, 0, record.length);
@@ -137,7 +137,17 @@ export class ReplicaStore {
     return record.subarray(w.valueOffset, w.valueOffset + w.valueLength);
   }
 
-  /** The winner's expiry and length when it reads as a value. */
+  /** Seconds since the key's record was last written or read by a client (Engine.idle); -1 when this replica has none. */
+  idle(db: number, key: Buffer): number {
+    return this.dbs.existing(db)?.idle(key) ?? -1;
+  }
+
+  /** Counts a client's access of the key's record without reading it (TOUCH). */
+  touch(db: number, key: Buffer): void {
+    this.dbs.existing(db)?.touch(key);
+  }
+
+  /** The winner's expiry and length when it reads as a value (not an access of the key). */
   meta(db: number, key: Buffer): ReplicaMeta | null {
     const record = this.record(db, key);
     if (record === null) return null;
@@ -334,11 +344,14 @@ export class ReplicaStore {
     return true;
   }
 
-  /** Reap mode: reclaims up to `limit` expired records from cursor; kept mode reclaims nothing (anti-entropy will). */
-  reclaimExpired(db: number, cursor: bigint, limit: number): { cursor: bigint; reclaimed: number } {
+  /**
+   * Reap mode: reclaims up to `limit` expired records from cursor; kept mode
+   * reclaims nothing (anti-entropy will). Both sample the TTLs they visit.
+   */
+  reclaimExpired(db: number, cursor: bigint, limit: number): ExpirySweep {
     const e = this.dbs.existing(db);
-    if (!this.reap || e === null) return { cursor: 0n, reclaimed: 0 };
-    const result = e.reclaimExpired(cursor, limit);
+    if (e === null) return { cursor: 0n, reclaimed: 0, ttlSumMs: 0, ttlCount: 0 };
+    const result = e.reclaimExpired(cursor, limit, this.reap);
     if (result.reclaimed > 0) this.dbs.wrote(db, e.lastSeq);
     return result;
   }

@@ -56,6 +56,15 @@ export interface KeyInfo {
   valueLength: number;
 }
 
+/** One step of active expiry (Engine.reclaimExpired). */
+export interface ExpirySweep {
+  cursor: bigint;
+  reclaimed: number;
+  /** Time to live left of the visited keys with an expiry ahead, in ms, added up; and how many they were. */
+  ttlSumMs: number;
+  ttlCount: number;
+}
+
 export interface ScanResult {
   /** Pass back to continue; 0n when the scan is complete. */
   cursor: bigint;
@@ -86,15 +95,17 @@ export class EngineError extends Error {
 }
 
 interface NativeEngine {
-  get(key: Buffer): Buffer | null;
-  getInto(key: Buffer, target: Buffer, offset: number): number;
+  get(key: Buffer, touch: boolean): Buffer | null;
+  getInto(key: Buffer, target: Buffer, offset: number, touch: boolean): number;
+  idle(key: Buffer): number;
+  touch(key: Buffer): boolean;
   prefetch(keys: Buffer, lens: Uint32Array, count: number): void;
   info(key: Buffer): [number, number] | null;
   put(key: Buffer, value: Buffer, expireAt: number): number;
   del(key: Buffer): boolean;
   lastSeq(): number;
   scan(cursor: bigint, end: bigint, count: number): [bigint, Buffer[]];
-  reclaimExpired(cursor: bigint, visit: number): [bigint, number];
+  reclaimExpired(cursor: bigint, visit: number, reclaim: boolean): [bigint, number, number, number];
   expireIfDue(key: Buffer): boolean;
   stats(): EngineStats;
   compact(id: number, all: boolean): void;
@@ -119,9 +130,13 @@ interface NativeModule {
   repair(dir: string): RepairReport;
   ringHash(key: Buffer): bigint;
   keySlot(key: Buffer): number;
+  maxValueLen: number;
 }
 
 const native = loadNative();
+
+/** The largest value the engine stores (a record's value: for the cluster, a string in its version record). */
+export const MAX_VALUE_LEN: number = native.maxValueLen;
 
 function loadNative(): NativeModule {
   // dist/engine/index.js and engine/index.ts both sit two levels under the root.
@@ -182,10 +197,13 @@ export class Engine {
     return new Engine(dir, fsync, options);
   }
 
-  /** The value of a live key, or null when absent, deleted or expired. */
-  get(key: Buffer | string): Buffer | null {
+  /**
+   * The value of a live key, or null when absent, deleted or expired.
+   * `touch`: the read is an access of the key (idle() counts from it).
+   */
+  get(key: Buffer | string, touch = false): Buffer | null {
     try {
-      return this.native.get(asBuffer(key));
+      return this.native.get(asBuffer(key), touch);
     } catch (err) {
       throw toError(err);
     }
@@ -194,14 +212,29 @@ export class Engine {
   /**
    * Reads a live key's value into target at offset, without allocating:
    * returns its length, or -1 when absent. A length larger than the room
-   * left (target.length - offset) means nothing was read: call again with room.
+   * left (target.length - offset) means nothing was read: call again with
+   * room. `touch` as get's.
    */
-  getInto(key: Buffer, target: Buffer, offset: number): number {
+  getInto(key: Buffer, target: Buffer, offset: number, touch = false): number {
     try {
-      return this.native.getInto(key, target, offset);
+      return this.native.getInto(key, target, offset, touch);
     } catch (err) {
       throw toError(err);
     }
+  }
+
+  /**
+   * Seconds since a live key was last written, read with `touch` or
+   * touched (since the engine opened, for a key not accessed since: the
+   * access clock is not stored), as Redis's OBJECT IDLETIME; -1 when absent.
+   */
+  idle(key: Buffer): number {
+    return this.native.idle(key);
+  }
+
+  /** Counts an access of a live key without reading it (TOUCH); false when absent. */
+  touch(key: Buffer): boolean {
+    return this.native.touch(key);
   }
 
   /**
@@ -326,13 +359,15 @@ export class Engine {
 
   /**
    * Active expiry: deletes, with tombstones, the expired keys among the next
-   * `visit` keys from the cursor (0n to start). Returns the cursor to go on
-   * with (0n after the end of the ring) and how many keys it reclaimed.
+   * `visit` keys from the cursor (0n to start); with `reclaim` false it only
+   * looks. Returns the cursor to go on with (0n after the end of the ring),
+   * how many keys it reclaimed, and the time to live of the visited keys
+   * whose expiry is ahead (their sum in ms and count: Redis's avg_ttl sample).
    */
-  reclaimExpired(cursor: bigint, visit = 20): { cursor: bigint; reclaimed: number } {
+  reclaimExpired(cursor: bigint, visit = 20, reclaim = true): ExpirySweep {
     try {
-      const [next, reclaimed] = this.native.reclaimExpired(cursor, Math.max(1, visit | 0));
-      return { cursor: next, reclaimed };
+      const [next, reclaimed, ttlSumMs, ttlCount] = this.native.reclaimExpired(cursor, Math.max(1, visit | 0), reclaim);
+      return { cursor: next, reclaimed, ttlSumMs, ttlCount };
     } catch (err) {
       throw toError(err);
     }

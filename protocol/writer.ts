@@ -52,15 +52,19 @@ export class ReplyWriter {
 
   /**
    * An error reply; `message` starts with its code (ERR, WRONGTYPE, ...).
-   * CR/LF are cleaned as addReplyErrorFormat does: trimmed at both ends,
-   * each one left inside becomes a space.
+   * It is a binary string, one char per byte (latin1): a client's bytes
+   * quoted in it go back unchanged; dynkv's own text is ASCII (a message
+   * with a char above 0xff is not one, and is written as UTF-8). CR/LF are
+   * cleaned as addReplyErrorFormat does: trimmed at both ends, each one
+   * left inside becomes a space.
    */
   error(message: string): void {
     const clean =
       message.includes('\r') || message.includes('\n') ? message.replace(/^[\r\n]+|[\r\n]+$/g, '').replace(/[\r\n]/g, ' ') : message;
+    const bytes = /[^\x00-\xff]/.test(clean) ? 'utf8' : 'latin1'; // a message that is not a binary string (a peer's, an exception's)
     this.ensure(clean.length * 3 + 3);
     this.slab[this.pos++] = 0x2d; // -
-    this.pos += this.slab.write(clean, this.pos, 'utf8');
+    this.pos += this.slab.write(clean, this.pos, bytes);
     this.crlf();
   }
 

@@ -10,7 +10,7 @@ export type ReplyType = '+' | '-' | ':' | '$' | '*' | '%' | '~' | '>' | '_' | ',
 /** One decoded reply. `text` is the line of simple types, `data` the payload of bulk types. */
 export interface Reply {
   type: ReplyType;
-  /** +, -, :, _, ',', #, ( : the line after the type byte. $, =, ! with length -1: '-1'. */
+  /** +, -, :, _, ',', #, ( : the line after the type byte, one char per byte (latin1). $, =, ! with length -1: '-1'. */
   text?: string;
   /** $, =, ! : the payload. */
   data?: Buffer;
@@ -31,7 +31,7 @@ export function decodeReply(buf: Buffer, pos: number): { reply: Reply; end: numb
   const type = String.fromCharCode(buf[pos]) as ReplyType;
   const line = buf.toString('latin1', pos + 1, eol);
   let end = eol + 2;
-  if (LINE.has(type)) return { reply: { type, text: LINE_UTF8.has(type) ? buf.toString('utf8', pos + 1, eol) : line }, end };
+  if (LINE.has(type)) return { reply: { type, text: line }, end };
   const n = Number(line);
   if (!/^-?\d+$/.test(line)) throw new Error(`bad reply header ${JSON.stringify(buf.toString('latin1', pos, eol + 2))}`);
   if (BULK.has(type)) {
@@ -59,12 +59,15 @@ export function decodeReply(buf: Buffer, pos: number): { reply: Reply; end: numb
   }
   throw new Error(`unknown reply type byte ${JSON.stringify(type)} in ${JSON.stringify(buf.toString('latin1', pos, Math.min(buf.length, pos + 80)))}`);
 }
-const LINE_UTF8 = new Set(['+', '-']);
-
 /** A readable, canonical rendering: two replies render the same iff their bytes are the same. */
 export function render(r: Reply): string {
   const attr = r.attribute ? `|${render({ ...r.attribute, type: '%' })} ` : '';
   return attr + renderBody(r);
+}
+
+/** A status or error line (latin1, one char per byte) with its bytes outside printable ASCII, and backslash, as \xNN. */
+function escaped(line: string): string {
+  return line.replace(/[^\x20-\x5b\x5d-\x7e]/g, (ch) => `\\x${ch.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
 
 function quote(b: Buffer): string {
@@ -74,9 +77,9 @@ function quote(b: Buffer): string {
 function renderBody(r: Reply): string {
   switch (r.type) {
     case '+':
-      return `+${r.text}`;
+      return `+${escaped(r.text ?? '')}`;
     case '-':
-      return `-${r.text}`;
+      return `-${escaped(r.text ?? '')}`;
     case ':':
       return `:${r.text}`;
     case '_':

@@ -12,17 +12,18 @@ import type { AppendFsync, ServerConfig } from './state';
 
 export class ConfigError extends Error {}
 
+/** The longest string dynkv stores: 512 MiB, Redis's default proto-max-bulk-len. */
+export const MAX_STRING_LEN = 512 * 1024 * 1024;
+
 export function defaultConfig(): ServerConfig {
   return {
     port: 6379,
     bind: ['127.0.0.1'],
     dir: './data',
     appendfsync: 'everysec',
-    appendonly: 'yes',
-    save: '',
     requirepass: '',
     maxclients: 10000,
-    protoMaxBulkLen: 512 * 1024 * 1024,
+    protoMaxBulkLen: MAX_STRING_LEN,
     clientOutputBufferLimit: defaultOutputLimits(),
     protectedMode: true,
     databases: 16,
@@ -106,17 +107,22 @@ export const settings: Record<string, Setting> = {
       c.appendfsync = v as AppendFsync;
     },
   },
+  // dynkv's append-only log is its store: it cannot be turned off.
   appendonly: {
     mutable: true,
-    get: (c) => c.appendonly,
-    // The log is the store: appendonly is always on; 'no' is accepted for compatibility.
-    set: (c, a) => (c.appendonly = yesNo('appendonly', one('appendonly', a)) ? 'yes' : 'no'),
+    get: () => 'yes',
+    set: (_c, a) => {
+      if (!yesNo('appendonly', one('appendonly', a))) throw new ConfigError("dynkv cannot turn appendonly off: the append-only log is its store for 'appendonly'");
+    },
   },
+  // dynkv takes no RDB snapshots (the log is the store): only the empty save, no snapshots, is true of it.
   save: {
     mutable: true,
     words: true,
-    get: (c) => c.save,
-    set: (c, a) => (c.save = a.join(' ')),
+    get: () => '',
+    set: (_c, a) => {
+      if (a.some((w) => w.trim() !== '')) throw new ConfigError(`dynkv takes no RDB snapshots: only save "" is accepted for 'save'`);
+    },
   },
   requirepass: {
     mutable: true,
@@ -133,8 +139,9 @@ export const settings: Record<string, Setting> = {
     get: (c) => String(c.protoMaxBulkLen),
     set: (c, a) => {
       const n = parseMemory('proto-max-bulk-len', one('proto-max-bulk-len', a));
-      // As Redis's range; the engine itself refuses values over 512 MiB.
       if (n < 1024 * 1024 || n > Number.MAX_SAFE_INTEGER) throw new ConfigError("argument must be between 1048576 and 9223372036854775807 inclusive for 'proto-max-bulk-len'");
+      // Redis's default is dynkv's most: a string and its version record must fit one engine record (MAX_VALUE_LEN).
+      if (n > MAX_STRING_LEN) throw new ConfigError(`dynkv stores strings of at most ${MAX_STRING_LEN} bytes for 'proto-max-bulk-len'`);
       c.protoMaxBulkLen = n;
     },
   },

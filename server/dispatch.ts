@@ -14,8 +14,9 @@ import type { Client } from './client';
 import { clusterPlan, lastKeyIndex, type ClusterPlan } from './cluster-plan';
 import { CommandLookup } from './command-lookup';
 import { commandTable } from './commands/index';
+import { findSubcommand } from './commands/subcommands';
 import type { CommandContext, CommandSpec } from './commands/types';
-import { CommandError, ERR, unknownCommand, wrongArity } from './errors';
+import { binary, CommandError, ERR, unknownCommand, unknownSubcommand, wrongArity } from './errors';
 import type { CommandStat, ServerState } from './state';
 
 /** A command that answers later (it went through the cluster, or waits behind one that did). */
@@ -113,10 +114,19 @@ export class Dispatcher {
    */
   execute(ctx: CommandContext, argv: Buffer[], routed = true, early: EarlyRead | null = null): LaterReply | null {
     const { client, reply } = ctx;
-    const spec = this.lookup.find(argv[0]);
+    let spec = this.lookup.find(argv[0]);
     if (spec === undefined) {
       this.reject(client, reply, unknownCommand(argv), null);
       return null;
+    }
+    // A container runs its subcommand's spec, checked here like any command (before MULTI queues it).
+    if (spec.subcommands !== undefined && argv.length > 1) {
+      const sub = findSubcommand(spec, argv[1]);
+      if (sub === undefined) {
+        this.reject(client, reply, unknownSubcommand(spec.name, argv[1]), null);
+        return null;
+      }
+      spec = sub;
     }
     if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity) {
       this.reject(client, reply, wrongArity(spec.name), spec);
@@ -324,9 +334,9 @@ function errorReply(err: unknown): string {
     // Redis 7.0 names the error by strerror() alone: -MISCONF Errors writing to the AOF file: %s.
     const text = DISK_ERRORS[err.code];
     if (text !== undefined) return `MISCONF Errors writing to the AOF file: ${text}`;
-    return `ERR ${err.message}`;
+    return `ERR ${binary(err.message)}`;
   }
   // A bug of ours: the client gets an error, the server goes on, the log tells.
   console.error('dynkv: command failed:', err);
-  return `ERR internal error: ${err instanceof Error ? err.message : String(err)}`;
+  return `ERR internal error: ${binary(err instanceof Error ? err.message : String(err))}`;
 }

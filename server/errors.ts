@@ -34,16 +34,31 @@ export function invalidExpireTime(command: string): string {
   return `ERR invalid expire time in '${command.toLowerCase()}' command`;
 }
 
-/** Redis quotes at most the first arguments, each cut to 128 bytes. */
-export function unknownCommand(argv: readonly Buffer[]): string {
-  const name = argv[0].toString().slice(0, 128);
-  let args = '';
-  for (let i = 1; i < argv.length && args.length < 128; i++) args += `'${argv[i].toString().slice(0, 128 - args.length)}' `;
-  return `ERR unknown command '${name}', with args beginning with: ${args}`;
+/**
+ * A client's bytes as Redis's %s prints them into a message: unchanged
+ * (a latin1 string, one char per byte: ReplyWriter.error writes it back as
+ * the same bytes), cut at the first NUL byte as C's printf stops there, and
+ * at `max` bytes (%.128s) when given.
+ */
+export function quoted(arg: Buffer, max = arg.length): string {
+  const nul = arg.indexOf(0);
+  return arg.toString('latin1', 0, Math.min(nul < 0 ? arg.length : nul, max));
 }
 
-export function unknownSubcommand(command: string, sub: string): string {
-  return `ERR unknown subcommand '${sub.slice(0, 128)}'. Try ${command.toUpperCase()} HELP.`;
+/** Text of ours that may not be ASCII (an engine's path, an exception) as a message's binary string: its UTF-8 bytes. */
+export function binary(text: string): string {
+  return Buffer.from(text, 'utf8').toString('latin1');
+}
+
+/** Redis quotes the name cut to 128 bytes, then arguments while their text is under 128 bytes. */
+export function unknownCommand(argv: readonly Buffer[]): string {
+  let args = '';
+  for (let i = 1; i < argv.length && args.length < 128; i++) args += `'${quoted(argv[i], 128 - args.length)}' `;
+  return `ERR unknown command '${quoted(argv[0], 128)}', with args beginning with: ${args}`;
+}
+
+export function unknownSubcommand(command: string, sub: Buffer): string {
+  return `ERR unknown subcommand '${quoted(sub, 128)}'. Try ${command.toUpperCase()} HELP.`;
 }
 
 // Keys family (server/commands/keys.ts, expire.ts, scan.ts).
@@ -56,8 +71,8 @@ export const KEY_ERR = {
     'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.',
 } as const;
 
-export function unsupportedOption(option: string): string {
-  return `ERR Unsupported option ${option}`;
+export function unsupportedOption(option: Buffer): string {
+  return `ERR Unsupported option ${quoted(option)}`;
 }
 
 // String and bitmap families (server/commands/strings.ts, counters.ts, ranges.ts, bitops.ts).

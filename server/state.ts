@@ -12,8 +12,6 @@ export interface ServerConfig {
   bind: string[];
   dir: string;
   appendfsync: AppendFsync;
-  appendonly: 'yes' | 'no';
-  save: string;
   requirepass: string;
   maxclients: number;
   protoMaxBulkLen: number;
@@ -70,6 +68,8 @@ export class ServerState {
     /** Clients closed for passing client-output-buffer-limit. */
     outputBufferLimitDisconnections: 0,
   };
+  /** Per database: active expiry's running estimate of the TTL left of keys with an expiry, in ms (INFO keyspace avg_ttl; 0 = none). */
+  readonly avgTtl: number[] = [];
   /** Stops the server as SIGTERM does (SHUTDOWN); set by the entry point, null when nothing may stop it. */
   shutdown: ((reason: string) => void) | null = null;
   private nextClientId = 1;

@@ -6,7 +6,8 @@
 // clock, same siblings and data) with nothing pruned, and always for the
 // descendants replication sends. Corrupt or truncated incoming records
 // never give true unless decodeVersions accepts them; corrupt current records
-// are read within bounds. Then its time per call against the full merge.
+// are read within bounds. (Its time per call against the full merge:
+// bench/supersedes.ts.)
 import test from 'ava';
 import { EMPTY_VERSIONS, equalVersions, merge, update, type Actor, type KeyVersions, type Sibling, type VersionWrite, type VersionsResult } from '../cluster/versions';
 import { CorruptVersionsError, decodeVersions, encodeVersions } from '../cluster/version-codec';
@@ -241,6 +242,7 @@ test('corrupt or truncated current records are read within bounds, never throw, 
   const rand = prng(777);
   const pairs = corruptible(rand, 300);
   let decodable = 0;
+  let checked = 0;
   for (let n = 0; n < 20_000; n++) {
     const [current, incoming] = pick(rand, pairs);
     const bad = rand() < 0.2 ? current.subarray(0, Math.floor(rand() * current.length)) : mutate(rand, current);
@@ -252,10 +254,13 @@ test('corrupt or truncated current records are read within bounds, never throw, 
     }
     if (!decodes(bad)) continue;
     decodable++;
-    if (fast && !mergeIsIncoming(incoming, bad, 32)) return t.fail(`unsound: ${bad.toString('hex')} <- ${incoming.toString('hex')}`);
+    if (!fast) continue;
+    checked++;
+    if (!mergeIsIncoming(incoming, bad, 32)) return t.fail(`unsound: ${bad.toString('hex')} <- ${incoming.toString('hex')}`);
   }
-  t.log(`${decodable} of 20000 corrupted current records decode`);
-  t.pass();
+  // The soundness check ran: some corrupted records decode, and of those some gave true.
+  t.true(decodable > 100, `${decodable} of 20000 corrupted current records decode`);
+  t.true(checked > 10, `${checked} of them gave true and were checked against the merge`);
 });
 
 const write = (timestamp: number, value: string | null = 'v'): VersionWrite => ({ value: value === null ? null : Buffer.from(value), timestamp, expireAt: 0 });
@@ -322,42 +327,4 @@ test('tables and sibling lists longer than the scratch tables start with, then s
   const small = update(EMPTY_VERSIONS, new Map(), 'a#1', write(1)).versions;
   t.true(supersedes(encodeVersions(update(small, small.clock, 'b#1', write(2)).versions), encodeVersions(small), 32));
   t.false(supersedes(encodeVersions(small), encodeVersions(update(small, small.clock, 'b#1', write(2)).versions), 32));
-});
-
-/** ns per call of run, best of a few rounds. */
-function timePerCall(run: () => unknown, calls: number): number {
-  let best = Infinity;
-  for (let round = 0; round < 5; round++) {
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < calls; i++) run();
-    best = Math.min(best, Number(process.hrtime.bigint() - start) / calls);
-  }
-  return best;
-}
-
-test('timing: supersedes against decode + merge + equalVersions', (t) => {
-  const value = Buffer.alloc(100, 7);
-  const actors = ['10.0.0.1:7000#3', '10.0.0.2:7000#1', '10.0.0.3:7000#2'];
-  let plain = EMPTY_VERSIONS;
-  for (let i = 0; i < 30; i++) plain = update(plain, plain.clock, actors[i % 3], { value, timestamp: 1_760_000_000_000 + i, expireAt: 0 }).versions;
-  let siblings = plain;
-  for (let i = 0; i < 4; i++) siblings = update(siblings, new Map(), actors[i % 3], { value, timestamp: 1_760_000_001_000 + i, expireAt: 0 }).versions;
-  const cases: [string, KeyVersions, KeyVersions][] = [
-    ['plain write, 3 actors, 100-byte value', plain, update(plain, plain.clock, actors[1], { value, timestamp: 1_760_000_002_000, expireAt: 0 }).versions],
-    ['4 siblings + a concurrent write', siblings, update(siblings, new Map(), actors[2], { value, timestamp: 1_760_000_003_000, expireAt: 0 }).versions],
-  ];
-  for (const [name, currentVersions, incomingVersions] of cases) {
-    const current = encodeVersions(currentVersions);
-    const incoming = encodeVersions(incomingVersions);
-    t.true(supersedes(incoming, current, 32), name);
-    const full = (): boolean => {
-      const decoded = decodeVersions(incoming);
-      const merged = merge(decodeVersions(current), decoded, 32);
-      return merged.pruned === 0 && equalVersions(merged.versions, decoded);
-    };
-    t.true(full(), name);
-    const fast = timePerCall(() => supersedes(incoming, current, 32), 200_000);
-    const slow = timePerCall(full, 50_000);
-    t.log(`${name}: supersedes ${fast.toFixed(0)} ns, decode + merge + equalVersions ${slow.toFixed(0)} ns (${(slow / fast).toFixed(1)}x)`);
-  }
 });

@@ -164,6 +164,26 @@ test('CONFIG GET/SET, COMMAND, INFO', async (t) => {
   t.regex(stats, /cmdstat_set:calls=1,/);
 });
 
+test('TIME: seconds and microseconds of the wall clock, the microseconds measured (not a millisecond times 1000)', async (t) => {
+  const srv = await startServer(t);
+  const r = client(srv.port);
+  t.teardown(() => r.disconnect());
+  const micros: number[] = [];
+  let last = 0;
+  for (let i = 0; i < 200; i++) {
+    const before = Date.now();
+    const [sec, usec] = (await r.time()) as unknown as [string, string];
+    const after = Date.now();
+    t.regex(usec, /^\d{1,6}$/);
+    const at = Number(sec) * 1e6 + Number(usec);
+    t.true(at >= before * 1000 - 1000 && at <= after * 1000 + 1000, `TIME ${sec}.${usec} lies between ${before} and ${after} ms`);
+    t.true(at >= last, `no step back: ${at} after ${last}`);
+    last = at;
+    micros.push(Number(usec) % 1000);
+  }
+  t.true(new Set(micros).size > 10, `the microseconds within the millisecond vary: ${micros.join(' ')}`);
+});
+
 test('maxclients refuses the connection past the limit', async (t) => {
   const srv = await startServer(t, ['--maxclients', '1']);
   const first = client(srv.port);
@@ -174,12 +194,19 @@ test('maxclients refuses the connection past the limit', async (t) => {
   t.true(closed);
 });
 
-test('unknown flags fail at start; SIGTERM shuts down cleanly and keeps the data', async (t) => {
+test('unknown flags and settings dynkv cannot honour fail at start; SIGTERM shuts down cleanly and keeps the data', async (t) => {
   const bin = path.resolve(__dirname, '../bin/dynkv-server.js');
   const bad = spawnSync(process.execPath, [bin, '--port', '0', '--no-such-flag', 'x'], { encoding: 'utf8' });
   t.is(bad.status, 1);
   t.regex(bad.stderr, /unknown setting 'no-such-flag'/);
-  const srv = await startServer(t);
+  // Settings dynkv cannot honour are refused with the reason, not accepted and ignored.
+  const noLog = spawnSync(process.execPath, [bin, '--port', '0', '--appendonly', 'no'], { encoding: 'utf8', timeout: 10_000 });
+  t.is(noLog.status, 1);
+  t.regex(noLog.stderr, /option --appendonly: dynkv cannot turn appendonly off: the append-only log is its store/);
+  const snapshots = spawnSync(process.execPath, [bin, '--port', '0', '--save', '3600', '1'], { encoding: 'utf8', timeout: 10_000 });
+  t.is(snapshots.status, 1);
+  t.regex(snapshots.stderr, /option --save: dynkv takes no RDB snapshots: only save "" is accepted/);
+  const srv = await startServer(t, ['--save', '', '--appendonly', 'yes']);
   const r = client(srv.port);
   await r.set('durable', 'yes');
   r.disconnect();

@@ -2,7 +2,7 @@
 // real dynkv-server: keys that are never read are reclaimed (DBSIZE drops,
 // INFO's expired_keys grows), also in a database where few keys expire and
 // in other databases; TTLs survive a restart (SIGTERM or SIGKILL) and an
-// expired key stays gone.
+// expired key stays gone; INFO keyspace avg_ttl estimated from the TTLs.
 import test, { type ExecutionContext } from 'ava';
 import Redis from 'ioredis';
 import { startServer } from './helpers/server';
@@ -68,6 +68,30 @@ test('active expiry finds the few expiring keys among many, in every database', 
   await r.select(9);
   t.true(await eventually(async () => (await r.dbsize()) === 1, 2000), `db9 DBSIZE is ${await r.dbsize()}`);
   t.true((await expiredKeys(r)) >= 30);
+});
+
+test("INFO keyspace avg_ttl is active expiry's estimate of the TTLs left, 0 without expiring keys", async (t) => {
+  const srv = await startServer(t);
+  const r = client(t, srv.port);
+  const avgTtl = async (db: number): Promise<number | null> => {
+    const m = new RegExp(`^db${db}:keys=\\d+,expires=\\d+,avg_ttl=(\\d+)`, 'm').exec(await r.info('keyspace'));
+    return m === null ? null : Number(m[1]);
+  };
+  // db0: TTLs between 1000 and 2000 s (mean 1500 s) among keys without one; db1: only keys without a TTL.
+  const pipe = r.pipeline();
+  for (let i = 0; i < 400; i++) pipe.set(`k:${i}`, 'v', 'EX', 1000 + ((i * 37) % 1001));
+  for (let i = 0; i < 400; i++) pipe.set(`p:${i}`, 'v');
+  pipe.select(1);
+  pipe.set('forever', 'v');
+  pipe.select(0);
+  await pipe.exec();
+  t.true(await eventually(async () => ((await avgTtl(0)) ?? 0) > 0, 10_000), 'active expiry sampled the TTLs');
+  const estimate = (await avgTtl(0)) as number;
+  t.true(estimate > 900_000 && estimate <= 2_000_000, `avg_ttl ${estimate} ms lies within the TTLs set (1000 to 2000 s)`);
+  t.is(await avgTtl(1), 0, 'no key of db1 has a TTL');
+  await r.flushdb();
+  await r.set('again', 'v');
+  t.true(await eventually(async () => (await avgTtl(0)) === 0, 10_000), 'no expiring key left: 0, as Redis');
 });
 
 test('TTLs survive a restart; an expired key stays gone', async (t) => {

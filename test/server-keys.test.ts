@@ -445,38 +445,43 @@ test('WATCH fails only when a key command really changes the key, as Redis', asy
   const srv = await startServer(t);
   const a = client(t, srv.port);
   const b = client(t, srv.port);
-  const attempt = async (key: string, ...command: string[]): Promise<boolean> => {
+  /** WATCH key on a, `command` on b (its reply, or its error's message, must be `reply`), then whether a's transaction ran. */
+  const attempt = async (key: string, reply: unknown, ...command: string[]): Promise<boolean> => {
     await a.watch(key);
-    await b.call(command[0], ...command.slice(1)).catch(() => undefined);
+    const got = await b.call(command[0], ...command.slice(1)).then(
+      (value) => value,
+      (err: Error) => err.message,
+    );
+    t.deepEqual(got, reply, command.join(' '));
     return (await a.multi().ping().exec()) !== null;
   };
   // No change: the transaction runs.
-  t.true(await attempt('w', 'del', 'w'));
-  t.true(await attempt('w', 'expire', 'w', '10'));
-  t.true(await attempt('w', 'persist', 'w'));
-  t.true(await attempt('w', 'rename', 'nokey', 'w'));
-  t.true(await attempt('w', 'copy', 'nokey', 'w'));
-  t.true(await attempt('w', 'flushdb'), 'FLUSHDB fails only watchers of keys it removed');
+  t.true(await attempt('w', 0, 'del', 'w'));
+  t.true(await attempt('w', 0, 'expire', 'w', '10'));
+  t.true(await attempt('w', 0, 'persist', 'w'));
+  t.true(await attempt('w', 'ERR no such key', 'rename', 'nokey', 'w'));
+  t.true(await attempt('w', 0, 'copy', 'nokey', 'w'));
+  t.true(await attempt('w', 'OK', 'flushdb'), 'FLUSHDB fails only watchers of keys it removed');
   await b.set('other', 'v');
-  t.true(await attempt('w', 'flushall'));
+  t.true(await attempt('w', 'OK', 'flushall'));
   // Changes: it fails.
   await b.set('w', 'v');
-  t.false(await attempt('w', 'expire', 'w', '100'));
-  t.false(await attempt('w', 'persist', 'w'));
-  t.false(await attempt('w', 'rename', 'w', 'w2'));
-  t.false(await attempt('w', 'rename', 'w2', 'w'));
-  t.true(await attempt('w', 'copy', 'w', 'w3'), 'COPY only reads the watched source');
-  t.false(await attempt('w3', 'copy', 'w', 'w3', 'replace'));
-  t.false(await attempt('w', 'flushdb'));
+  t.false(await attempt('w', 1, 'expire', 'w', '100'));
+  t.false(await attempt('w', 1, 'persist', 'w'));
+  t.false(await attempt('w', 'OK', 'rename', 'w', 'w2'));
+  t.false(await attempt('w', 'OK', 'rename', 'w2', 'w'));
+  t.true(await attempt('w', 1, 'copy', 'w', 'w3'), 'COPY only reads the watched source');
+  t.false(await attempt('w3', 1, 'copy', 'w', 'w3', 'replace'));
+  t.false(await attempt('w', 'OK', 'flushdb'));
   await b.set('w', 'v');
-  t.false(await attempt('w', 'del', 'w'));
+  t.false(await attempt('w', 1, 'del', 'w'));
   // Keys written in another database by MOVE and COPY ... DB.
   await a.select(1);
   await b.set('mv', 'v');
-  t.false(await attempt('mv', 'move', 'mv', '1'));
+  t.false(await attempt('mv', 1, 'move', 'mv', '1'));
   await b.set('cp', 'v');
-  t.false(await attempt('cp', 'copy', 'cp', 'cp', 'DB', '1'));
-  t.false(await attempt('cp', 'flushall'));
+  t.false(await attempt('cp', 1, 'copy', 'cp', 'cp', 'DB', '1'));
+  t.false(await attempt('cp', 'OK', 'flushall'));
 });
 
 test('OBJECT ENCODING, REFCOUNT, IDLETIME, FREQ, HELP as Redis reports them for strings', async (t) => {
@@ -502,7 +507,7 @@ test('OBJECT ENCODING, REFCOUNT, IDLETIME, FREQ, HELP as Redis reports them for 
     t.is(await r.call('object', 'ENCODING', 'k'), encoding, `encoding of '${value.slice(0, 20)}'`);
     t.is(await r.call('object', 'REFCOUNT', 'k'), refcount, `refcount of '${value.slice(0, 20)}'`);
   }
-  t.is(await r.call('object', 'IDLETIME', 'k'), 0);
+  t.true((await r.call('object', 'IDLETIME', 'k')) as number <= 1, 'just written');
   await rejects(
     t,
     r.call('object', 'FREQ', 'k'),
@@ -518,6 +523,47 @@ test('OBJECT ENCODING, REFCOUNT, IDLETIME, FREQ, HELP as Redis reports them for 
   await rejects(t, r.call('object', 'encoding', 'a', 'b'), "ERR wrong number of arguments for 'object|encoding' command");
   await rejects(t, r.call('object', 'HELP', 'x'), "ERR wrong number of arguments for 'object|help' command");
   await rejects(t, r.call('object'), arity('object'));
+});
+
+test('OBJECT IDLETIME counts seconds since the last write or read: GET, SET, TOUCH reset it; TYPE, TTL, EXISTS, OBJECT do not; a restart starts it again', async (t) => {
+  t.timeout(60_000);
+  const srv = await startServer(t);
+  const r = client(t, srv.port);
+  const idle = async (key: string): Promise<number> => (await r.call('object', 'IDLETIME', key)) as number;
+  /** Polls until `key` has been idle at least `seconds` (the clock ticks in whole seconds). */
+  const idleFor = async (key: string, seconds: number): Promise<number> => {
+    for (let i = 0; i < 200; i++) {
+      const n = await idle(key);
+      if (n >= seconds) return n;
+      await sleep(100);
+    }
+    throw new Error(`${key} never reached ${seconds} s idle`);
+  };
+  await r.set('k', 'v');
+  await r.set('still', 'v');
+  await r.set('t', 'v');
+  t.true((await idle('k')) <= 1, 'just written');
+  await idleFor('k', 3);
+  await r.type('k');
+  await r.ttl('k');
+  await r.exists('k');
+  await r.call('object', 'encoding', 'k');
+  t.true((await idle('k')) >= 3, 'TYPE, TTL, EXISTS and OBJECT are no access');
+  await r.get('k');
+  t.true((await idle('k')) < 3, 'GET is an access');
+  t.true((await idle('t')) >= 3);
+  t.is(await r.touch('t', 'nokey'), 1);
+  t.true((await idle('t')) < 3, 'TOUCH is an access');
+  t.true((await idle('still')) >= 3, 'a key nobody read stays idle');
+  await r.set('still', 'w');
+  t.true((await idle('still')) < 3, 'SET is an access');
+  await idleFor('still', 3);
+  // The access clock is not stored: after a restart it counts from the load, as redis-server's does without an LRU policy.
+  r.disconnect();
+  await srv.stop();
+  const again = await startServer(t, [], { dir: srv.dir });
+  const r2 = client(t, again.port);
+  t.true(((await r2.call('object', 'IDLETIME', 'still')) as number) < 3);
 });
 
 test('DBSIZE, FLUSHDB, FLUSHALL [ASYNC|SYNC]; a flush lasts across a restart', async (t) => {

@@ -92,6 +92,25 @@ test('SETRANGE: zero padding, empty patches, TTL kept, offset and size limits', 
   t.is(await r.setrange('edge', 1048576, ''), 1048576, 'an empty patch is never too big');
 });
 
+test('a string of exactly proto-max-bulk-len (512 MiB): SETRANGE at its last byte, APPEND up to it, one byte more refused', async (t) => {
+  t.timeout(120_000);
+  const { r } = await connect(t);
+  const MAX = 512 * 1024 * 1024;
+  // One such value, freed at the end.
+  t.is(await r.setrange('big', MAX - 2, 'x'), MAX - 1);
+  t.is(await r.append('big', 'y'), MAX, 'APPEND reaches the limit');
+  await t.throwsAsync(r.append('big', 'z'), { message: TOO_BIG });
+  await t.throwsAsync(r.setrange('big', MAX, 'z'), { message: TOO_BIG });
+  t.is(await r.setrange('big', MAX - 1, 'x'), MAX, 'SETRANGE k 536870911 x answers 536870912, as redis-server');
+  t.is(await r.strlen('big'), MAX);
+  t.is((await r.getBuffer('big'))?.length, MAX, "GET's reply has every byte");
+  t.deepEqual(await r.getrangeBuffer('big', -3, -1), Buffer.from('\0xx', 'latin1'));
+  t.is(await r.del('big'), 1);
+  await t.throwsAsync(r.call('CONFIG', 'SET', 'proto-max-bulk-len', String(MAX + 1)), {
+    message: "ERR CONFIG SET failed (possibly related to argument 'proto-max-bulk-len') - dynkv stores strings of at most 536870912 bytes",
+  });
+});
+
 test('LCS: string, LEN, IDX with MINMATCHLEN and WITHMATCHLEN, errors, missing keys', async (t) => {
   const { r } = await connect(t);
   await r.mset('a', 'ohmytext', 'b', 'mynewtext');

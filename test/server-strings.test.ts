@@ -19,15 +19,32 @@ async function connect(t: ExecutionContext, args: string[] = []): Promise<Redis>
   return r;
 }
 
-/** TTLs are checked loosely: a loaded machine may take seconds between two commands. */
-async function ttlNear(t: ExecutionContext, r: Redis, key: string, seconds: number, message = ''): Promise<void> {
-  const ttl = await r.ttl(key);
-  t.true(ttl <= seconds && ttl > seconds - 300, `${message} ttl ${ttl}, expected about ${seconds}`);
+/** The key's absolute expiry in ms (PEXPIRETIME): exact, whatever time passes between commands. */
+async function expiry(r: Redis, key: string): Promise<number> {
+  return Number(await r.call('PEXPIRETIME', key));
 }
 
-async function pttlNear(t: ExecutionContext, r: Redis, key: string, ms: number, message = ''): Promise<void> {
-  const pttl = await r.pttl(key);
-  t.true(pttl <= ms && pttl > ms - 300_000, `${message} pttl ${pttl}, expected about ${ms}`);
+/**
+ * Runs `command`, which sets a TTL of `ms` on key: the expiry must be `ms`
+ * after a moment between sending it and its reply (the server reads the same
+ * clock), however slow the machine. Returns the command's reply.
+ */
+async function expiresIn(t: ExecutionContext, r: Redis, key: string, ms: number, command: () => Promise<unknown>, message = ''): Promise<unknown> {
+  const before = Date.now();
+  const reply = await command();
+  const after = Date.now();
+  const at = await expiry(r, key);
+  t.true(at >= before + ms && at <= after + ms, `${message} expires at ${at}, expected ${ms} ms after a moment in [${before}, ${after}]`);
+  return reply;
+}
+
+/** Runs `command`, which must leave key's expiry as it was (and one there). Returns the command's reply. */
+async function keepsExpiry(t: ExecutionContext, r: Redis, key: string, command: () => Promise<unknown>, message = ''): Promise<unknown> {
+  const at = await expiry(r, key);
+  t.true(at > 0, `${key} has an expiry to keep`);
+  const reply = await command();
+  t.is(await expiry(r, key), at, message);
+  return reply;
 }
 
 const SYNTAX = 'ERR syntax error';
@@ -86,18 +103,16 @@ test('SET NX, XX and GET: replies and conditions as Redis 7.0', async (t) => {
 
 test('SET expiry options: EX PX EXAT PXAT KEEPTTL, invalid times', async (t) => {
   const r = await connect(t);
-  await r.set('k', 'v', 'EX', 10000);
-  await ttlNear(t, r, 'k', 10000, 'EX');
-  await r.set('k', 'v', 'PX', 5000000);
-  await pttlNear(t, r, 'k', 5000000, 'PX');
-  await r.call('SET', 'k', 'v', 'EXAT', Math.floor(Date.now() / 1000) + 20000);
-  await ttlNear(t, r, 'k', 20000, 'EXAT');
-  await r.call('SET', 'k', 'v', 'PXAT', Date.now() + 30000000);
-  await pttlNear(t, r, 'k', 30000000, 'PXAT');
-  t.is(await r.call('SET', 'k', 'v', 'EX', '2000', 'EX', '8000'), 'OK', 'the last EX wins');
-  await ttlNear(t, r, 'k', 8000);
-  t.is(await r.call('SET', 'k', 'v2', 'KEEPTTL'), 'OK');
-  await ttlNear(t, r, 'k', 8000, 'KEEPTTL keeps the TTL');
+  await expiresIn(t, r, 'k', 10_000_000, () => r.set('k', 'v', 'EX', 10000), 'EX');
+  await expiresIn(t, r, 'k', 5_000_000, () => r.set('k', 'v', 'PX', 5000000), 'PX');
+  const exat = Math.floor(Date.now() / 1000) + 20000;
+  await r.call('SET', 'k', 'v', 'EXAT', exat);
+  t.is(await expiry(r, 'k'), exat * 1000, 'EXAT');
+  const pxat = Date.now() + 30000000;
+  await r.call('SET', 'k', 'v', 'PXAT', pxat);
+  t.is(await expiry(r, 'k'), pxat, 'PXAT');
+  t.is(await expiresIn(t, r, 'k', 8_000_000, () => r.call('SET', 'k', 'v', 'EX', '2000', 'EX', '8000')), 'OK', 'the last EX wins');
+  t.is(await keepsExpiry(t, r, 'k', () => r.call('SET', 'k', 'v2', 'KEEPTTL'), 'KEEPTTL keeps the TTL'), 'OK');
   t.is(await r.get('k'), 'v2');
   await r.set('k', 'v3');
   t.is(await r.ttl('k'), -1, 'a plain SET drops the TTL');
@@ -105,8 +120,7 @@ test('SET expiry options: EX PX EXAT PXAT KEEPTTL, invalid times', async (t) => 
   t.is(await r.ttl('fresh'), -1);
   t.is(await r.call('SET', 'k', 'gone', 'PXAT', '1'), 'OK', 'an absolute time in the past is accepted');
   t.is(await r.exists('k'), 0, '... and the key is gone at once');
-  t.is(await r.call('SET', 'k', 'v', 'EX', '10000', 'GET'), null);
-  await ttlNear(t, r, 'k', 10000);
+  t.is(await expiresIn(t, r, 'k', 10_000_000, () => r.call('SET', 'k', 'v', 'EX', '10000', 'GET')), null);
   for (const [opt, value] of [['EX', '0'], ['EX', '-1'], ['PX', '0'], ['PXAT', '-5'], ['EX', '9223372036854775'], ['EX', '9223372036854774'], ['PX', '9223372036854775807']]) {
     await t.throwsAsync(r.call('SET', 'k', 'v', opt, value), { message: "ERR invalid expire time in 'set' command" }, `${opt} ${value}`);
   }
@@ -125,11 +139,9 @@ test('SETNX, SETEX, PSETEX, GETSET, GETDEL', async (t) => {
   t.is(await r.setnx('k', 'a'), 1);
   t.is(await r.setnx('k', 'b'), 0);
   t.is(await r.get('k'), 'a');
-  t.is(await r.setex('e', 10000, 'val'), 'OK');
-  await ttlNear(t, r, 'e', 10000);
+  t.is(await expiresIn(t, r, 'e', 10_000_000, () => r.setex('e', 10000, 'val')), 'OK');
   t.is(await r.get('e'), 'val');
-  t.is(await r.psetex('p', 10000000, 'pval'), 'OK');
-  await pttlNear(t, r, 'p', 10000000);
+  t.is(await expiresIn(t, r, 'p', 10_000_000, () => r.psetex('p', 10000000, 'pval')), 'OK');
   await t.throwsAsync(r.setex('e', 0, 'v'), { message: "ERR invalid expire time in 'setex' command" });
   await t.throwsAsync(r.psetex('e', -1, 'v'), { message: "ERR invalid expire time in 'psetex' command" });
   await t.throwsAsync(r.call('SETEX', 'e', 'abc', 'v'), { message: NOT_INT });
@@ -155,16 +167,15 @@ test('GETEX: EX PX EXAT PXAT PERSIST, option errors, missing keys', async (t) =>
   await r.set('k', 'v');
   t.is(await r.call('GETEX', 'k'), 'v');
   t.is(await r.ttl('k'), -1);
-  t.is(await r.call('GETEX', 'k', 'EX', '10000'), 'v');
-  await ttlNear(t, r, 'k', 10000, 'EX');
-  t.is(await r.call('GETEX', 'k', 'PX', '20000000'), 'v');
-  await pttlNear(t, r, 'k', 20000000, 'PX');
-  t.is(await r.call('GETEX', 'k', 'EXAT', String(Math.floor(Date.now() / 1000) + 30000)), 'v');
-  await ttlNear(t, r, 'k', 30000, 'EXAT');
-  t.is(await r.call('GETEX', 'k', 'PXAT', String(Date.now() + 40000000)), 'v');
-  await pttlNear(t, r, 'k', 40000000, 'PXAT');
-  t.is(await r.call('GETEX', 'k', 'EX', '2000', 'EX', '8000'), 'v');
-  await ttlNear(t, r, 'k', 8000, 'the last EX wins');
+  t.is(await expiresIn(t, r, 'k', 10_000_000, () => r.call('GETEX', 'k', 'EX', '10000'), 'EX'), 'v');
+  t.is(await expiresIn(t, r, 'k', 20_000_000, () => r.call('GETEX', 'k', 'PX', '20000000'), 'PX'), 'v');
+  const exat = Math.floor(Date.now() / 1000) + 30000;
+  t.is(await r.call('GETEX', 'k', 'EXAT', String(exat)), 'v');
+  t.is(await expiry(r, 'k'), exat * 1000, 'EXAT');
+  const pxat = Date.now() + 40000000;
+  t.is(await r.call('GETEX', 'k', 'PXAT', String(pxat)), 'v');
+  t.is(await expiry(r, 'k'), pxat, 'PXAT');
+  t.is(await expiresIn(t, r, 'k', 8_000_000, () => r.call('GETEX', 'k', 'EX', '2000', 'EX', '8000'), 'the last EX wins'), 'v');
   t.is(await r.call('GETEX', 'k', 'PERSIST'), 'v');
   t.is(await r.ttl('k'), -1);
   t.is(await r.call('GETEX', 'k', 'PERSIST'), 'v', 'PERSIST without a TTL is fine');
@@ -214,8 +225,7 @@ test('APPEND and STRLEN: creation, TTL kept, empty and binary tails, size limit'
   await r.set('e', '');
   t.is(await r.strlen('e'), 0);
   await r.setex('t', 10000, 'a');
-  t.is(await r.append('t', Buffer.from([0, 0xff])), 3);
-  await ttlNear(t, r, 't', 10000, 'APPEND keeps the TTL');
+  t.is(await keepsExpiry(t, r, 't', () => r.append('t', Buffer.from([0, 0xff])), 'APPEND keeps the TTL'), 3);
   t.deepEqual(await r.getBuffer('t'), Buffer.from([0x61, 0, 0xff]));
   t.is(await r.strlen('t'), 3);
   await r.set('big', Buffer.alloc(1048575));
@@ -262,9 +272,8 @@ test('INCR, DECR, INCRBY, DECRBY: int64 edges, Redis integer parsing, TTL kept',
   await r.set('zero', '0');
   t.is(await r.incr('zero'), 1);
   await r.setex('t', 10000, '10');
-  t.is(await r.incr('t'), 11);
-  t.is(await r.decrby('t', 2), 9);
-  await ttlNear(t, r, 't', 10000, 'the INCR family keeps the TTL');
+  t.is(await keepsExpiry(t, r, 't', () => r.incr('t'), 'INCR keeps the TTL'), 11);
+  t.is(await keepsExpiry(t, r, 't', () => r.decrby('t', 2), 'DECRBY keeps the TTL'), 9);
 });
 
 test('INCRBYFLOAT: long double sums printed as redis-server prints them', async (t) => {
@@ -324,8 +333,7 @@ test('INCRBYFLOAT: long double sums printed as redis-server prints them', async 
   t.true(huge.startsWith('10000000000000000000281880683947586514586'), 'the exact long double, in fixed notation');
   t.is(await r.incrbyfloat('f', '-1e400'), '0');
   await r.setex('t', 10000, '1');
-  t.is(await r.incrbyfloat('t', '0.5'), '1.5');
-  await ttlNear(t, r, 't', 10000, 'INCRBYFLOAT keeps the TTL');
+  t.is(await keepsExpiry(t, r, 't', () => r.incrbyfloat('t', '0.5'), 'INCRBYFLOAT keeps the TTL'), '1.5');
   await t.throwsAsync(r.incr('t'), { message: NOT_INT });
   let sum = '0';
   for (let i = 0; i < 10; i++) sum = (await r.incrbyfloat('acc', '0.1')) as string;
@@ -358,6 +366,7 @@ test('string values survive a restart, TTLs included', async (t) => {
   await r.incrby('n', 41);
   await r.incrbyfloat('f', '2.5');
   await r.setex('t', 10000, 'ttl');
+  const at = await expiry(r, 't');
   await r.append('k', 'z');
   r.disconnect();
   await srv.stop();
@@ -367,5 +376,5 @@ test('string values survive a restart, TTLs included', async (t) => {
   t.deepEqual(await r2.getBuffer('k'), Buffer.from([1, 2, 3, 0, 0x7a]));
   t.is(await r2.incr('n'), 42);
   t.is(await r2.get('f'), '2.5');
-  await ttlNear(t, r2, 't', 10000, 'the TTL survives a restart');
+  t.is(await expiry(r2, 't'), at, 'the expiry survives a restart');
 });

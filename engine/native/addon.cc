@@ -42,6 +42,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
                        {InstanceMethod("get", &EngineWrap::Get),
                         InstanceMethod("getInto", &EngineWrap::GetInto),
                         InstanceMethod("prefetch", &EngineWrap::Prefetch), InstanceMethod("info", &EngineWrap::Info),
+                        InstanceMethod("idle", &EngineWrap::Idle), InstanceMethod("touch", &EngineWrap::Touch),
                         InstanceMethod("put", &EngineWrap::Put), InstanceMethod("del", &EngineWrap::Del),
                         InstanceMethod("lastSeq", &EngineWrap::LastSeq), InstanceMethod("scan", &EngineWrap::Scan),
                         InstanceMethod("reclaimExpired", &EngineWrap::ReclaimExpired),
@@ -119,11 +120,15 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     const uint8_t* key = bufferArg(info, 0, &len);
     Napi::Value out = env.Null();
     try {
-      engine(env).get(key, len, [&](uint32_t n) {
-        auto buf = Napi::Buffer<uint8_t>::New(env, n);
-        out = buf;
-        return buf.Data();
-      });
+      bool touch = info[1].IsBoolean() && info[1].As<Napi::Boolean>().Value();
+      engine(env).get(
+          key, len,
+          [&](uint32_t n) {
+            auto buf = Napi::Buffer<uint8_t>::New(env, n);
+            out = buf;
+            return buf.Data();
+          },
+          touch);
     } catch (const EngineError& e) {
       throw toJs(env, e);
     }
@@ -155,8 +160,31 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     auto target = info[1].As<Napi::Buffer<uint8_t>>();
     size_t offset = info[2].As<Napi::Number>().Uint32Value();
     if (offset > target.Length()) throw Napi::RangeError::New(env, "offset past the end of the buffer");
+    bool touch = info[3].IsBoolean() && info[3].As<Napi::Boolean>().Value();
     try {
-      return Napi::Number::New(env, double(engine(env).getInto(key, len, target.Data() + offset, target.Length() - offset)));
+      return Napi::Number::New(env, double(engine(env).getInto(key, len, target.Data() + offset, target.Length() - offset, touch)));
+    } catch (const EngineError& e) {
+      throw toJs(env, e);
+    }
+  }
+
+  Napi::Value Idle(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    uint32_t len;
+    const uint8_t* key = bufferArg(info, 0, &len);
+    try {
+      return Napi::Number::New(env, double(engine(env).idle(key, len)));
+    } catch (const EngineError& e) {
+      throw toJs(env, e);
+    }
+  }
+
+  Napi::Value Touch(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    uint32_t len;
+    const uint8_t* key = bufferArg(info, 0, &len);
+    try {
+      return Napi::Boolean::New(env, engine(env).touch(key, len));
     } catch (const EngineError& e) {
       throw toJs(env, e);
     }
@@ -247,16 +275,20 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     bool lossless;
     uint64_t from = info[0].As<Napi::BigInt>().Uint64Value(&lossless);
     size_t visit = info[1].As<Napi::Number>().Uint32Value();
+    bool reclaim = !info[2].IsBoolean() || info[2].As<Napi::Boolean>().Value();
     size_t reclaimed = 0;
+    Keydir::TtlSample ttl;
     uint64_t next;
     try {
-      next = engine(env).reclaimExpired(from, visit, &reclaimed);
+      next = engine(env).reclaimExpired(from, visit, reclaim, &reclaimed, &ttl);
     } catch (const EngineError& e) {
       throw toJs(env, e);
     }
-    Napi::Array r = Napi::Array::New(env, 2);
+    Napi::Array r = Napi::Array::New(env, 4);
     r.Set(uint32_t(0), Napi::BigInt::New(env, next == UINT64_MAX ? uint64_t(0) : next));
     r.Set(uint32_t(1), Napi::Number::New(env, double(reclaimed)));
+    r.Set(uint32_t(2), Napi::Number::New(env, double(ttl.sumMs)));
+    r.Set(uint32_t(3), Napi::Number::New(env, double(ttl.count)));
     return r;
   }
 
@@ -379,6 +411,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("repair", Napi::Function::New(env, Repair));
   exports.Set("ringHash", Napi::Function::New(env, RingHash));
   exports.Set("keySlot", Napi::Function::New(env, KeySlotJs));
+  exports.Set("maxValueLen", Napi::Number::New(env, kMaxValueLen));
   napi_add_env_cleanup_hook(env, CloseAll, nullptr);
   return exports;
 }

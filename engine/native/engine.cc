@@ -165,6 +165,7 @@ void Engine::applyRecord(const uint8_t* key, uint32_t klen, bool tombstone, cons
 }
 
 Segment* Engine::newSegment(uint32_t id) {
+  if (id > KeyEntry::kMaxSeg) throw EngineError("ELIMIT", "segment id " + std::to_string(id) + " is past the keydir's limit of " + std::to_string(KeyEntry::kMaxSeg));
   auto seg = std::make_unique<Segment>();
   seg->id = id;
   seg->path = dataPath(dir_, id);
@@ -219,7 +220,7 @@ Location Engine::append(const RecordMeta& meta, const uint8_t* key, const uint8_
 
 uint64_t Engine::put(const uint8_t* key, uint32_t klen, const uint8_t* value, uint32_t vlen, uint64_t expireAt) {
   if (klen > kMaxKeyLen) throw EngineError("EINVAL", "key is larger than 512 MiB");
-  if (vlen > kMaxValueLen) throw EngineError("EINVAL", "value is larger than 512 MiB");
+  if (vlen > kMaxValueLen) throw EngineError("EINVAL", "value is larger than 1 GiB");
   uint64_t hash = ringHash(key, klen);
   std::unique_lock<std::mutex> lk(mu_);
   checkWritable(lk);
@@ -270,14 +271,16 @@ bool Engine::expireIfDue(const uint8_t* key, uint32_t len) {
   return true;
 }
 
-uint64_t Engine::reclaimExpired(uint64_t from, size_t visit, size_t* reclaimed) {
+uint64_t Engine::reclaimExpired(uint64_t from, size_t visit, bool reclaim, size_t* reclaimed, Keydir::TtlSample* ttl) {
   thread_local std::vector<const KeyEntry*> found;
   thread_local std::vector<std::string> keys;
   found.clear();
   keys.clear();
   std::unique_lock<std::mutex> lk(mu_);
-  checkWritable(lk);
-  uint64_t next = keydir_.scan(from, UINT64_MAX, visit, nowMs(), true, found);
+  if (reclaim) checkWritable(lk);
+  else if (closed_) throw EngineError("ECLOSED", "engine is closed");
+  uint64_t next = keydir_.scan(from, UINT64_MAX, visit, nowMs(), true, found, ttl);
+  if (!reclaim) found.clear();
   // Copy the keys first: each removal may move entries of the keydir.
   for (const KeyEntry* e : found) keys.emplace_back(reinterpret_cast<const char*>(e->key()), e->keyLen());
   for (const std::string& k : keys) {
@@ -332,7 +335,7 @@ void Engine::readRecord(const Location& loc, uint32_t keyLen, uint8_t* dst) {
     throw EngineError("ECORRUPT", "corrupt record in " + s->path + " at offset " + std::to_string(loc.off));
 }
 
-bool Engine::get(const uint8_t* key, uint32_t len, const std::function<uint8_t*(uint32_t)>& alloc) {
+bool Engine::get(const uint8_t* key, uint32_t len, const std::function<uint8_t*(uint32_t)>& alloc, bool touch) {
   uint64_t hash = ringHash(key, len);
   std::lock_guard<std::mutex> lk(mu_);
   if (closed_) throw EngineError("ECLOSED", "engine is closed");
@@ -340,6 +343,7 @@ bool Engine::get(const uint8_t* key, uint32_t len, const std::function<uint8_t*(
   if (e == nullptr) return false;
   Location loc = e->location();
   if (loc.expireAt != 0 && loc.expireAt <= nowMs()) return false;
+  if (touch) Keydir::touch(e, lruClock());
   uint32_t valueLen = loc.size - uint32_t(kRecordHeader) - len;
   uint8_t* dst = alloc(valueLen);
   readValue(e, hash, key, len, dst, valueLen);
@@ -385,7 +389,7 @@ void Engine::prefetch(const uint8_t* keys, const uint32_t* lens, size_t n) {
   }
 }
 
-int64_t Engine::getInto(const uint8_t* key, uint32_t len, uint8_t* dst, size_t cap) {
+int64_t Engine::getInto(const uint8_t* key, uint32_t len, uint8_t* dst, size_t cap, bool touch) {
   uint64_t hash = ringHash(key, len);
   std::lock_guard<std::mutex> lk(mu_);
   if (closed_) throw EngineError("ECLOSED", "engine is closed");
@@ -393,9 +397,33 @@ int64_t Engine::getInto(const uint8_t* key, uint32_t len, uint8_t* dst, size_t c
   if (e == nullptr) return -1;
   Location loc = e->location();
   if (loc.expireAt != 0 && loc.expireAt <= nowMs()) return -1;
+  if (touch) Keydir::touch(e, lruClock());
   uint32_t valueLen = loc.size - uint32_t(kRecordHeader) - len;
   if (valueLen <= cap) readValue(e, hash, key, len, dst, valueLen);
   return valueLen;
+}
+
+int64_t Engine::idle(const uint8_t* key, uint32_t len) {
+  uint64_t hash = ringHash(key, len);
+  std::lock_guard<std::mutex> lk(mu_);
+  if (closed_) throw EngineError("ECLOSED", "engine is closed");
+  const KeyEntry* e = keydir_.find(key, len, hash);
+  if (e == nullptr) return -1;
+  uint64_t exp = e->expireAt();
+  if (exp != 0 && exp <= nowMs()) return -1;
+  return lruIdle(e->lru(), lruClock());
+}
+
+bool Engine::touch(const uint8_t* key, uint32_t len) {
+  uint64_t hash = ringHash(key, len);
+  std::lock_guard<std::mutex> lk(mu_);
+  if (closed_) throw EngineError("ECLOSED", "engine is closed");
+  const KeyEntry* e = keydir_.find(key, len, hash);
+  if (e == nullptr) return false;
+  uint64_t exp = e->expireAt();
+  if (exp != 0 && exp <= nowMs()) return false;
+  Keydir::touch(e, lruClock());
+  return true;
 }
 
 bool Engine::info(const uint8_t* key, uint32_t len, uint64_t* expireAt, uint32_t* valueLen) {

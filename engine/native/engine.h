@@ -91,9 +91,14 @@ class Engine {
   ~Engine();
 
   // JS thread.
-  bool get(const uint8_t* key, uint32_t len, const std::function<uint8_t*(uint32_t)>& alloc);
+  // Reads with `touch` count as an access of the key (its access clock, for idle()).
+  bool get(const uint8_t* key, uint32_t len, const std::function<uint8_t*(uint32_t)>& alloc, bool touch);
   // The value's length, -1 when absent; read into dst only when it fits in cap.
-  int64_t getInto(const uint8_t* key, uint32_t len, uint8_t* dst, size_t cap);
+  int64_t getInto(const uint8_t* key, uint32_t len, uint8_t* dst, size_t cap, bool touch);
+  // Seconds since the live key was last written or read with touch (or since it was loaded); -1 when absent.
+  int64_t idle(const uint8_t* key, uint32_t len);
+  // Counts an access of the live key without reading it; false when absent.
+  bool touch(const uint8_t* key, uint32_t len);
   // A hint before a batch of lookups (pipelined commands): the n keys laid
   // end to end in keys, lens[i] bytes each. Brings their index entries and
   // records into the cache with overlapping misses; changes nothing.
@@ -108,7 +113,9 @@ class Engine {
   bool expireIfDue(const uint8_t* key, uint32_t len);
   // Deletes (with tombstones) the expired keys among up to `visit` keys from
   // the cursor; returns the next cursor, UINT64_MAX at the end of the ring.
-  uint64_t reclaimExpired(uint64_t from, size_t visit, size_t* reclaimed);
+  // Reclaims (with `reclaim`) the expired keys among the next `visit` from
+  // `from`, and samples the others' time to live into *ttl.
+  uint64_t reclaimExpired(uint64_t from, size_t visit, bool reclaim, size_t* reclaimed, Keydir::TtlSample* ttl);
   EngineStats stats();
   void requestCompaction(uint32_t id, bool all);
   uint64_t notifyAt(uint64_t seq);  // returns the seq durable now

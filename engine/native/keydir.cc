@@ -5,6 +5,7 @@
 #include "keydir.h"
 
 #include <sys/mman.h>
+#include <time.h>
 
 #include <cstdlib>
 #include <cstring>
@@ -45,6 +46,12 @@ inline int compareHash(uint64_t bucket, uint64_t h50) {
 }
 
 }  // namespace
+
+uint32_t lruClock() {
+  timespec ts;
+  ::clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);  // a vDSO read, no syscall
+  return uint32_t(ts.tv_sec) & kLruClockMax;
+}
 
 uint64_t KeyEntry::hash() const { return ringHash(key(), keyLen()); }
 
@@ -119,6 +126,7 @@ KeyEntry* Keydir::makeEntry(const uint8_t* key, uint32_t len, const Location& lo
   e->off = loc.off;
   e->size = loc.size;
   e->keyLenFlags = len | (hasExpire ? KeyEntry::kHasExpire : 0) | (value != nullptr ? KeyEntry::kHasValue : 0);
+  e->setLru(lruClock());
   uint8_t* tail = reinterpret_cast<uint8_t*>(e) + sizeof(KeyEntry);
   if (hasExpire) {
     std::memcpy(tail, &loc.expireAt, 8);
@@ -129,10 +137,11 @@ KeyEntry* Keydir::makeEntry(const uint8_t* key, uint32_t len, const Location& lo
   return e;
 }
 
-// Swaps the entry at pos for a new one of the same key (its bucket, and so its order, stay).
+// Swaps the entry at pos for a new one of the same key (its bucket, and so its order, stay; its access clock too).
 void Keydir::replaceEntry(Table& t, uint32_t pos, const Location& loc, const uint8_t* value) {
   KeyEntry* e = entryOf(t.buckets[pos]);
   KeyEntry* fresh = makeEntry(e->key(), e->keyLen(), loc, value);
+  fresh->setLru(e->lru());
   t.buckets[pos] = (t.buckets[pos] & ~kPtrMask) | reinterpret_cast<uint64_t>(fresh);
   freeEntry(e);
 }
@@ -233,6 +242,7 @@ bool Keydir::set(const uint8_t* key, uint32_t len, uint64_t hash, const Location
     bool sameShape = e->hasExpire() == (loc.expireAt != 0) && (e->value() != nullptr) == (value != nullptr) &&
                      (value == nullptr || e->size == loc.size);
     if (sameShape) {
+      e->setLru(lruClock());  // a write is an access
       e->seg = loc.seg;
       e->off = loc.off;
       e->size = loc.size;
@@ -240,6 +250,7 @@ bool Keydir::set(const uint8_t* key, uint32_t len, uint64_t hash, const Location
       if (value != nullptr) std::memcpy(const_cast<uint8_t*>(e->value()), value, valueLenOf(loc.size, len));
     } else {
       replaceEntry(t, uint32_t(pos), loc, value);
+      entryOf(t.buckets[pos])->setLru(lruClock());
     }
     return true;
   }
@@ -331,7 +342,7 @@ bool Keydir::removeAt(const uint8_t* key, uint32_t len, uint64_t hash, uint32_t 
 }
 
 uint64_t Keydir::scan(uint64_t from, uint64_t to, size_t count, uint64_t now, bool expired,
-                      std::vector<const KeyEntry*>& out) const {
+                      std::vector<const KeyEntry*>& out, TtlSample* ttl) const {
   size_t visited = 0;
   uint64_t lastHash = 0;
   for (uint64_t s = from >> kSlotShift; s < kSlots && (s << kSlotShift) < to; s++) {
@@ -350,6 +361,10 @@ uint64_t Keydir::scan(uint64_t from, uint64_t to, size_t count, uint64_t now, bo
       visited++;
       uint64_t exp = e->expireAt();
       if ((exp != 0 && exp <= now) == expired) out.push_back(e);
+      if (ttl != nullptr && exp > now) {
+        ttl->sumMs += exp - now;
+        ttl->count++;
+      }
     }
   }
   return to;

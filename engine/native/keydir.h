@@ -4,7 +4,7 @@
 // range. One small ordered (Robin Hood, linear probing) table per slot;
 // entries live in size-class slabs and do not store their hash (it is
 // recomputed from the key when the bucket's 16-bit fragment is not enough).
-// About 45 bytes per 16-byte key. A small value may be kept in its entry
+// About 47 bytes per 16-byte key. A small value may be kept in its entry
 // too (the engine decides which): a read of it then touches no segment.
 #pragma once
 #include <cstddef>
@@ -20,15 +20,33 @@ struct Location {
   uint64_t expireAt = 0; // ms since the epoch, 0 = never
 };
 
+// The access clock of keys: seconds of a coarse monotonic clock, 24 bits
+// (wrapping after 194 days), as Redis's LRU clock (LRU_CLOCK_RESOLUTION 1 s).
+constexpr uint32_t kLruClockMax = (1u << 24) - 1;
+uint32_t lruClock();
+// Seconds between an entry's access clock and `now`, across one wrap (as Redis's estimateObjectIdleTime).
+inline uint32_t lruIdle(uint32_t lru, uint32_t now) { return (now - lru) & kLruClockMax; }
+
 // An index entry as it sits in a slab: header, optional expire-at, key
-// bytes, optional value bytes (as many as the record holds).
-struct KeyEntry {
-  uint32_t seg;
+// bytes, optional value bytes (as many as the record holds). 18 bytes of
+// header: the segment id takes 24 bits, leaving 8 of its word to the
+// access clock, whose other 16 bits follow the key length.
+struct __attribute__((packed)) KeyEntry {
+  uint32_t seg : 24;
+  uint32_t lruHigh : 8;
   uint32_t off;
   uint32_t size;
   uint32_t keyLenFlags;  // bit 31: an expire-at follows the header; bit 30: the value follows the key
+  uint16_t lruLow;
+  static constexpr uint32_t kMaxSeg = (1u << 24) - 1;  // the engine refuses segment ids past it
   static constexpr uint32_t kHasExpire = 0x80000000u;
   static constexpr uint32_t kHasValue = 0x40000000u;
+  // When the key was last written or read (lruClock()): OBJECT IDLETIME.
+  uint32_t lru() const { return uint32_t(lruHigh) << 16 | lruLow; }
+  void setLru(uint32_t clock) {
+    lruHigh = clock >> 16;
+    lruLow = uint16_t(clock);
+  }
   uint32_t keyLen() const { return keyLenFlags & ~(kHasExpire | kHasValue); }
   bool hasExpire() const { return (keyLenFlags & kHasExpire) != 0; }
   // The value's bytes when the entry holds them, else null.
@@ -40,6 +58,7 @@ struct KeyEntry {
   Location location() const { return {seg, off, size, expireAt()}; }
   uint64_t hash() const;  // the ring hash, recomputed from the key
 };
+static_assert(sizeof(KeyEntry) == 18, "a keydir entry's header is 18 bytes");
 
 class Keydir {
  public:
@@ -66,14 +85,22 @@ class Keydir {
   // Only when the key still points at (seg, off): used by compaction.
   bool repoint(const uint8_t* key, uint32_t len, uint64_t hash, uint32_t seg, uint32_t off, const Location& to);
   bool removeAt(const uint8_t* key, uint32_t len, uint64_t hash, uint32_t seg, uint32_t off);
+  // Marks the entry (as find() returned it) read now: its access clock, nothing else.
+  static void touch(const KeyEntry* e, uint32_t clock) { const_cast<KeyEntry*>(e)->setLru(clock); }
 
   // Entries with from <= hash < to, in hash order, at least `count` of them
   // unless the range ends first, never splitting a run of equal hashes.
   // Entries with expireAt in (0, now] are skipped, or with `expired` are the
   // only ones kept. Returns the next cursor: the hash of the first entry not
   // visited, or `to` when the range is done.
+  // With `ttl`, also adds up the time to live of the visited entries that
+  // have an expiry still ahead (active expiry's sample, for avg_ttl).
+  struct TtlSample {
+    uint64_t sumMs = 0;
+    size_t count = 0;
+  };
   uint64_t scan(uint64_t from, uint64_t to, size_t count, uint64_t now, bool expired,
-                std::vector<const KeyEntry*>& out) const;
+                std::vector<const KeyEntry*>& out, TtlSample* ttl = nullptr) const;
 
   size_t size() const { return count_; }
   size_t expiring() const { return expiring_; }  // entries with an expire-at

@@ -25,7 +25,10 @@ constexpr size_t kFileHeader = 8;  // the magic below
 constexpr size_t kRecordHeader = 29;
 constexpr uint8_t kTombstone = 1;
 constexpr uint32_t kMaxKeyLen = 512u * 1024 * 1024;
-constexpr uint32_t kMaxValueLen = 512u * 1024 * 1024;
+// A record's value is a string in its version record (causal context,
+// siblings): room for a 512 MiB string (proto-max-bulk-len's cap) and its
+// context. Records stay below 2 GiB, so offsets fit 32 bits.
+constexpr uint32_t kMaxValueLen = 1024u * 1024 * 1024;
 extern const uint8_t kDataMagic[kFileHeader];
 extern const uint8_t kHintMagic[kFileHeader];
 

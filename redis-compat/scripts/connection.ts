@@ -7,7 +7,13 @@ import { all, anyInt, c, mask, maskField, restoreProto, type Script, type Step }
 /** HELLO's map: the client id and the server version differ by nature. */
 const helloNorm = all(maskField('id'), maskField('version'));
 
-/** CLIENT LIST / INFO: ids, ports, ages and memory figures differ by nature; field names and the rest must match. */
+/**
+ * CLIENT LIST / INFO: field names and the rest must match; masked: id (each
+ * server numbers its connections), addr and laddr (the client's ephemeral
+ * ports), fd (each process's descriptor numbers), age and idle (seconds that
+ * tick during the run), qbuf ... tot-mem (buffer and memory figures of two
+ * implementations' buffers).
+ */
 const clientLineNorm = mask(/\b(id|addr|laddr|fd|age|idle|qbuf|qbuf-free|argv-mem|multi-mem|rbs|rbp|obl|oll|omem|tot-mem)=\S*/g, '$1=*');
 
 /** A text reply: RESP3 sends CLIENT INFO/LIST and INFO as verbatim strings. */

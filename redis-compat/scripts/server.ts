@@ -101,11 +101,22 @@ const INFO_EXACT = new Set([
   'total_connections_received', 'rejected_connections', 'expired_keys', 'evicted_keys', 'keyspace_hits', 'keyspace_misses', 'total_error_replies',
   'role', 'connected_slaves', 'master_failover_state', 'master_repl_offset', 'repl_backlog_active',
 ]);
-/** INFO fields clients and tools read: both servers must have them. */
+/**
+ * INFO fields clients and tools read: both servers must have them, but
+ * their values are masked, each for its reason:
+ */
 const INFO_FIELDS = new Set([
-  ...INFO_EXACT, 'redis_version', 'os', 'process_id', 'run_id', 'tcp_port', 'uptime_in_seconds', 'uptime_in_days', 'executable', 'config_file', 'server_time_usec',
-  'used_memory', 'used_memory_human', 'used_memory_rss', 'used_memory_rss_human', 'total_system_memory', 'total_system_memory_human',
-  'total_commands_processed', 'total_net_input_bytes', 'total_net_output_bytes', 'instantaneous_ops_per_sec', 'used_cpu_sys', 'used_cpu_user',
+  ...INFO_EXACT,
+  'redis_version', // Debian's redis-server may report another 7.0.x; dynkv's own is checked by a step below
+  'os', // the same machine, but dynkv reports what Node's os module says, Redis what uname(2) says
+  'process_id', 'run_id', 'tcp_port', 'executable', 'config_file', // two processes: their own pid, random id, port, binary and arguments
+  'uptime_in_seconds', 'uptime_in_days', 'server_time_usec', // the servers started, and answer, at different instants
+  // memory: two implementations of the store hold the same keys in different amounts of memory
+  'used_memory', 'used_memory_human', 'used_memory_rss', 'used_memory_rss_human',
+  'total_system_memory', 'total_system_memory_human', // the same machine, but Node's os.totalmem() and Redis's sysconf count it apart
+  // counts of the whole run, whose intended differences (replies of other lengths, commands refused on one side only) add up in them
+  'total_commands_processed', 'total_net_input_bytes', 'total_net_output_bytes',
+  'instantaneous_ops_per_sec', 'used_cpu_sys', 'used_cpu_user', // rates and CPU time: measurements of each process, at its own instants
 ]);
 /** Sections of the issue (plus CPU, which both have). Redis's others (modules, errorstats, cluster) are not compared. */
 const INFO_SECTIONS = new Set(['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'keyspace', 'commandstats']);
@@ -129,7 +140,9 @@ export function infoShape(text: string): string {
     if (colon < 0) continue;
     const field = line.slice(0, colon);
     const value = line.slice(colon + 1);
+    // avg_ttl: each server's active expiry samples the TTLs at its own moments (a running estimate), so the figures differ.
     if (section === 'keyspace') lines.push(line.replace(/avg_ttl=\d+/, 'avg_ttl=*'));
+    // usec and usec_per_call: time each process spent, a measurement of its own.
     else if (section === 'commandstats') lines.push(line.replace(/usec=\d+/, 'usec=*').replace(/usec_per_call=[\d.]+/, 'usec_per_call=*'));
     else if (INFO_EXACT.has(field)) lines.push(`${field}:${value}`);
     else if (INFO_FIELDS.has(field)) lines.push(`${field}:*`);
@@ -150,7 +163,7 @@ function infoLine(field: string): Normalizer {
   return (r) => (r.data === undefined ? r : { type: '$', data: Buffer.from(new RegExp(`^${field}:.*$`, 'm').exec(r.data.toString())?.[0].trimEnd() ?? `<no ${field}>`) });
 }
 
-/** TIME: two bulk strings, seconds close to now, microseconds below 1e6. */
+/** TIME: two bulk strings, seconds close to now, microseconds below 1e6 (the servers answer at different instants, so the values are not compared). */
 const timeNorm: Normalizer = (r) => {
   if (!r.items || r.items.length !== 2) return r;
   const [s, us] = r.items.map((x) => x.data?.toString() ?? '');
@@ -159,6 +172,7 @@ const timeNorm: Normalizer = (r) => {
   return { ...r, items: [{ type: '$', data: Buffer.from(nowOk ? '<now>' : s) }, { type: '$', data: Buffer.from(usOk ? '<usec>' : us) }] };
 };
 
+/** CONFIG GET: each server has its own port and data directory (the harness gives them); the order of a pattern's matches is unspecified. */
 const configNorm = all(unorderedPairs, maskField('port'), maskField('dir'));
 
 export const server: Script = {
@@ -211,9 +225,27 @@ export const server: Script = {
     c('CONFIG', 'GET', 'maxclients'),
     c('CONFIG', 'SET', 'maxclients', 'abc'),
     c('CONFIG', 'SET', 'maxclients', '0'),
-    c('CONFIG', 'SET', 'maxclients', '1000', 'save', '3600 1'),
+    c('CONFIG', 'SET', 'maxclients', '1000', 'save', ''),
     { cmd: ['CONFIG', 'GET', 'maxclients', 'save'], norm: configNorm },
+    // settings dynkv cannot honour are refused, never accepted and ignored
+    {
+      cmd: ['CONFIG', 'SET', 'save', '3600 1'],
+      dynkv: `-ERR CONFIG SET failed (possibly related to argument 'save') - dynkv takes no RDB snapshots: only save "" is accepted`,
+      why: 'dynkv takes no RDB snapshots: its log is the store',
+    },
     c('CONFIG', 'SET', 'save', ''),
+    {
+      cmd: ['CONFIG', 'SET', 'appendonly', 'no'],
+      dynkv: "-ERR CONFIG SET failed (possibly related to argument 'appendonly') - dynkv cannot turn appendonly off: the append-only log is its store",
+      why: 'the append-only log is dynkv\'s store: it cannot be turned off',
+    },
+    // names are all checked before values: an unknown name wins over a bad value, as does an immutable or repeated one met first
+    c('CONFIG', 'SET', 'appendfsync', 'sometimes', 'nosuch', '1'),
+    c('CONFIG', 'SET', 'nosuch', '1', 'databases', '20'),
+    c('CONFIG', 'SET', 'DATABASES', '20', 'nosuch', '1'),
+    c('CONFIG', 'SET', 'maxclients', '10', 'MaxClients', '20'),
+    c('CONFIG', 'SET', 'APPENDFSYNC', 'sometimes'),
+    c('CONFIG', 'GET', 'maxclients'),
     c('CONFIG', 'SET', 'appendfsync', 'always'),
     c('CONFIG', 'GET', 'appendfsync'),
     c('CONFIG', 'SET', 'appendfsync', 'sometimes'),
@@ -221,7 +253,24 @@ export const server: Script = {
     c('CONFIG', 'SET', 'appendonly', 'maybe'),
     c('CONFIG', 'SET', 'proto-max-bulk-len', '2mb'),
     c('CONFIG', 'GET', 'proto-max-bulk-len'),
+    // a string may grow to exactly proto-max-bulk-len, not a byte more
+    ...[
+      c('SETRANGE', 'pm', '2097150', 'x'),
+      c('APPEND', 'pm', 'y'),
+      c('APPEND', 'pm', 'z'),
+      c('SETRANGE', 'pm', '2097152', 'z'),
+      c('SETRANGE', 'pm2', '2097151', 'x'),
+      c('SETRANGE', 'pm3', '2097152', 'x'),
+      c('STRLEN', 'pm'),
+      c('DEL', 'pm', 'pm2', 'pm3'),
+    ].map((step) => ({ ...step, singleNode: "CONFIG SET is per node, as in Redis Cluster: the key's coordinator keeps its own proto-max-bulk-len" })),
     c('CONFIG', 'SET', 'proto-max-bulk-len', '100'),
+    c('CONFIG', 'SET', 'proto-max-bulk-len', '536870912'),
+    {
+      cmd: ['CONFIG', 'SET', 'proto-max-bulk-len', '536870913'],
+      dynkv: "-ERR CONFIG SET failed (possibly related to argument 'proto-max-bulk-len') - dynkv stores strings of at most 536870912 bytes",
+      why: 'a string and its versions record must fit one engine record',
+    },
     c('CONFIG', 'SET', 'proto-max-bulk-len', '536870912'),
     c('CONFIG', 'SET', 'databases', '20'),
     c('CONFIG', 'SET', 'nosuchsetting', 'x'),

@@ -3,7 +3,7 @@
 // (CLIENT SETINFO as 7.2, since current clients send it on connect).
 import crypto from 'node:crypto';
 import type { Client } from '../client';
-import { CommandError, ERR } from '../errors';
+import { CommandError, ERR, quoted } from '../errors';
 import { redisVersion } from '../version';
 import { container } from './subcommands';
 import type { CommandContext, CommandFlag, CommandHandler, CommandSpec } from './types';
@@ -103,7 +103,7 @@ const hello: CommandHandler = (ctx, argv) => {
     } else if (opt === 'setname' && i + 1 < argv.length) {
       name = argv[++i];
     } else {
-      throw new CommandError(`ERR Syntax error in HELLO option '${argv[i].toString()}'`);
+      throw new CommandError(`ERR Syntax error in HELLO option '${quoted(argv[i])}'`);
     }
   }
   if (!ctx.client.authenticated) throw new CommandError('NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time');
@@ -187,7 +187,7 @@ function clientKill(ctx: CommandContext, argv: Buffer[]): void {
       skipMe = v === 'yes';
     } else if (opt === 'type') {
       const v = val.toLowerCase();
-      if (!['normal', 'master', 'replica', 'slave', 'pubsub'].includes(v)) throw new CommandError(`ERR Unknown client type '${val}'`);
+      if (!['normal', 'master', 'replica', 'slave', 'pubsub'].includes(v)) throw new CommandError(`ERR Unknown client type '${quoted(argv[i + 1])}'`);
       tests.push(() => v === 'normal');
     } else throw new CommandError(ERR.syntax);
   }
@@ -212,7 +212,7 @@ const clientCommands: CommandSpec[] = [
   clientSub('setinfo', 4, (ctx, argv) => {
     const attr = argv[2].toString().toLowerCase();
     const value = argv[3].toString();
-    if (attr !== 'lib-name' && attr !== 'lib-ver') throw new CommandError(`ERR Unrecognized option '${argv[2].toString()}'`);
+    if (attr !== 'lib-name' && attr !== 'lib-ver') throw new CommandError(`ERR Unrecognized option '${quoted(argv[2])}'`);
     if (!NAME_OK.test(value)) throw new CommandError(`ERR ${attr} cannot contain spaces, newlines or special characters.`);
     if (attr === 'lib-name') ctx.client.libName = value;
     else ctx.client.libVersion = value;
@@ -231,7 +231,7 @@ const clientCommands: CommandSpec[] = [
         clients = clients.filter((c) => ids.has(c.id));
       } else if (opt === 'type' && argv.length === 4) {
         const type = argv[3].toString().toLowerCase();
-        if (!['normal', 'master', 'replica', 'slave', 'pubsub'].includes(type)) throw new CommandError(`ERR Unknown client type '${argv[3].toString()}'`);
+        if (!['normal', 'master', 'replica', 'slave', 'pubsub'].includes(type)) throw new CommandError(`ERR Unknown client type '${quoted(argv[3])}'`);
         if (type !== 'normal') clients = [];
       } else throw new CommandError(ERR.syntax);
     }

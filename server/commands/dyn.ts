@@ -7,7 +7,7 @@
 import { decodeContext, encodeContext, InvalidContextError } from '../../cluster/version-codec';
 import type { VersionVector } from '../../cluster/versions';
 import { liveWinner } from '../../cluster/versions';
-import { CommandError, ERR } from '../errors';
+import { binary, CommandError, ERR } from '../errors';
 import { expireAtArg, isToken, string2ll } from './string-args';
 import type { CommandContext, CommandFlag, CommandHandler, CommandSpec } from './types';
 
@@ -34,7 +34,7 @@ function contextArg(arg: Buffer): VersionVector {
   try {
     return decodeContext(arg);
   } catch (err) {
-    if (err instanceof InvalidContextError) throw new CommandError(`ERR ${err.message}`);
+    if (err instanceof InvalidContextError) throw new CommandError(`ERR ${binary(err.message)}`);
     throw err;
   }
 }
@@ -131,7 +131,7 @@ const nodes: CommandHandler = (ctx) => {
 const fault: CommandHandler = (ctx, argv) => {
   let drop: string | null;
   if (argv.length === 3 && isToken(argv[1], 'drop')) {
-    drop = argv[2].toString();
+    drop = argv[2].toString('latin1');
     if (drop === ctx.store.selfId || !ctx.store.nodes().some((m) => m.id === drop)) throw new CommandError(`ERR ${drop} is not another member of this cluster`);
   } else if (argv.length === 2 && isToken(argv[1], 'heal')) {
     drop = null;

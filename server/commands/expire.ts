@@ -26,10 +26,7 @@ function parseExpireFlags(argv: Buffer[]): number {
     else if (isToken(opt, 'xx')) flags |= EXPIRE_XX;
     else if (isToken(opt, 'gt')) flags |= EXPIRE_GT;
     else if (isToken(opt, 'lt')) flags |= EXPIRE_LT;
-    else {
-      const nul = opt.indexOf(0); // Redis prints the option as a C string
-      throw new CommandError(unsupportedOption((nul < 0 ? opt : opt.subarray(0, nul)).toString()));
-    }
+    else throw new CommandError(unsupportedOption(opt));
   }
   if (flags & EXPIRE_NX && flags & (EXPIRE_XX | EXPIRE_GT | EXPIRE_LT)) throw new CommandError(KEY_ERR.expireNxAndOthers);
   if (flags & EXPIRE_GT && flags & EXPIRE_LT) throw new CommandError(KEY_ERR.expireGtAndLt);
@@ -63,6 +60,7 @@ function expireGeneric(ctx: CommandContext, argv: Buffer[], seconds: boolean, re
     ctx.reply.integer(0);
     return;
   }
+  ctx.store.touch(db, key); // an access of the key even when a flag refuses the change (Redis's lookupKeyWrite)
   if (flags !== 0) {
     const current = meta.expireAt === 0 ? -1 : meta.expireAt;
     // No expiry counts as an infinite TTL: GT always fails, LT always passes.
@@ -142,6 +140,7 @@ function pexpiretimeCommand(ctx: CommandContext, argv: Buffer[]): void {
 function persistCommand(ctx: CommandContext, argv: Buffer[]): void {
   const db = ctx.client.db;
   const meta = ctx.store.meta(db, argv[1]);
+  if (meta !== null) ctx.store.touch(db, argv[1]); // an access, as Redis's lookupKeyWrite
   const value = meta === null || meta.expireAt === 0 ? null : ctx.store.get(db, argv[1]);
   if (value === null) {
     ctx.reply.integer(0);

@@ -8,7 +8,7 @@
 // where Redis counts them (read lookups).
 import { CommandError, ERR, KEY_ERR } from '../errors';
 import { isToken, string2ll } from './string-args';
-import { subcommandRouter } from './subcommands';
+import { container } from './subcommands';
 import type { CommandContext, CommandSpec } from './types';
 
 // ---- shared argument helpers -------------------------------------------
@@ -53,9 +53,18 @@ function typeCommand(ctx: CommandContext, argv: Buffer[]): void {
   ctx.reply.simple(live ? 'string' : 'none');
 }
 
-/** TOUCH: Redis updates the access time; we have none to update, so it counts. */
+/** TOUCH: counts the live keys, each an access (OBJECT IDLETIME starts again), as Redis's lookupKeyRead. */
 function touchCommand(ctx: CommandContext, argv: Buffer[]): void {
-  existsCommand(ctx, argv);
+  const db = ctx.client.db;
+  let found = 0;
+  for (let i = 1; i < argv.length; i++) {
+    const live = ctx.store.meta(db, argv[i]) !== null;
+    countLookup(ctx, live);
+    if (!live) continue;
+    ctx.store.touch(db, argv[i]);
+    found++;
+  }
+  ctx.reply.integer(found);
 }
 
 function renameGeneric(ctx: CommandContext, argv: Buffer[], nx: boolean): void {
@@ -152,7 +161,7 @@ function objectLookup(ctx: CommandContext, key: Buffer): { length: number } | nu
 /** The integer a short value encodes as (Redis's tryObjectEncoding: len <= 20 and string2l), else null. */
 function intEncoded(ctx: CommandContext, key: Buffer, length: number): number | bigint | null {
   if (length > 20) return null;
-  const value = ctx.store.get(ctx.client.db, key);
+  const value = ctx.store.get(ctx.client.db, key, false); // OBJECT is no access of the key (Redis's LOOKUP_NOTOUCH)
   return value === null ? null : string2ll(value);
 }
 
@@ -171,9 +180,16 @@ function objectRefcount(ctx: CommandContext, argv: Buffer[]): void {
   ctx.reply.integer(shared ? OBJ_SHARED_REFCOUNT : 1);
 }
 
-/** Access times are not tracked (no LRU clock per key): every live key answers 0 seconds. */
+/**
+ * Seconds since the key was last written or read (the engine's access
+ * clock per key, 1 s resolution as Redis's LRU clock). Not stored: after a
+ * restart it counts from the load, as Redis's does without an LRU policy.
+ */
 function objectIdletime(ctx: CommandContext, argv: Buffer[]): void {
-  if (objectLookup(ctx, argv[2]) !== null) ctx.reply.integer(0);
+  if (objectLookup(ctx, argv[2]) === null) return;
+  const idle = ctx.store.idle(ctx.client.db, argv[2]);
+  if (idle === null) throw new CommandError('ERR this node holds no replica of the key: its idle time is not known here');
+  ctx.reply.integer(idle);
 }
 
 /** maxmemory-policy is always noeviction here, so FREQ fails as Redis's does without an LFU policy. */
@@ -301,10 +317,5 @@ export const keyCommands: CommandSpec[] = [
     keySpecFlags: ['RW', 'access', 'update'],
     handler: moveCommand,
   },
-  {
-    name: 'object', arity: -2, flags: [], firstKey: 0, lastKey: 0, step: 0,
-    categories: ['slow'],
-    subcommands: objectSubcommands,
-    handler: subcommandRouter('object', objectSubcommands),
-  },
+  container('object', objectSubcommands),
 ];

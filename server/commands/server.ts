@@ -3,7 +3,8 @@
 // from the command table's metadata (DOCS from its data in docs.ts).
 import os from 'node:os';
 import { settings, ConfigError } from '../config';
-import { CommandError, ERR } from '../errors';
+import { CommandError, ERR, quoted } from '../errors';
+import { nowMicros } from '../clock';
 import { redisVersion, version } from '../version';
 import { commandTable } from './index';
 import { globMatch } from '../glob';
@@ -15,6 +16,9 @@ import type { ReplyWriter } from '../../protocol/writer';
 function spec(name: string, arity: number, flags: readonly CommandFlag[], categories: readonly string[], handler: CommandHandler, tips?: string[]): CommandSpec {
   return { name, arity, flags, firstKey: 0, lastKey: 0, step: 0, categories, handler, tips };
 }
+
+/** Node's architectures with 64-bit pointers (INFO arch_bits). */
+const ARCH_64 = new Set(['x64', 'arm64', 'ppc64', 's390x', 'riscv64', 'loong64', 'mips64el']);
 
 function human(bytes: number): string {
   const units = ['B', 'K', 'M', 'G', 'T'];
@@ -38,11 +42,11 @@ const SECTIONS: Record<string, Section> = {
       `dynkv_version:${version}`,
       'redis_mode:standalone',
       `os:${os.type()} ${os.release()} ${os.arch()}`,
-      `arch_bits:64`,
+      `arch_bits:${ARCH_64.has(os.arch()) ? 64 : 32}`,
       `process_id:${process.pid}`,
       `run_id:${s.runId}`,
       `tcp_port:${s.config.port}`,
-      `server_time_usec:${Date.now() * 1000}`,
+      `server_time_usec:${nowMicros()}`,
       `uptime_in_seconds:${uptime}`,
       `uptime_in_days:${Math.floor(uptime / 86400)}`,
       `executable:${process.argv[1] ?? ''}`,
@@ -158,7 +162,7 @@ const SECTIONS: Record<string, Section> = {
     const lines: string[] = [];
     for (let db = 0; db < ctx.store.databases; db++) {
       const keys = ctx.store.size(db);
-      if (keys > 0) lines.push(`db${db}:keys=${keys},expires=${ctx.store.expiring(db)},avg_ttl=0`);
+      if (keys > 0) lines.push(`db${db}:keys=${keys},expires=${ctx.store.expiring(db)},avg_ttl=${ctx.server.avgTtl[db] ?? 0}`);
     }
     return lines;
   },
@@ -189,6 +193,11 @@ function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${glob.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 'i');
 }
 
+/** Redis's CONFIG SET error for a setting it found: `arg` is the name as sent (bad name) or its own (bad value). */
+function configSetFailed(arg: string, why: string): string {
+  return `ERR CONFIG SET failed (possibly related to argument '${arg}') - ${why}`;
+}
+
 const configSubs: CommandSpec[] = [
   spec('config|get', -3, ['admin', 'noscript', 'loading', 'stale'], ['admin', 'slow', 'dangerous'], (ctx, argv) => {
     const found = new Map<string, string>();
@@ -211,18 +220,28 @@ const configSubs: CommandSpec[] = [
   }),
   spec('config|set', -4, ['admin', 'noscript', 'loading', 'stale'], ['admin', 'slow', 'dangerous'], (ctx, argv) => {
     if (argv.length % 2 !== 0) throw new CommandError(ERR.syntax);
-    const next = { ...ctx.server.config };
+    // As Redis: every name is checked before any value (the first unknown name wins), then the values in order.
+    const chosen: string[] = [];
+    let unknown: Buffer | null = null;
     for (let i = 2; i < argv.length; i += 2) {
-      const name = argv[i].toString().toLowerCase();
+      const name = argv[i].toString('latin1').toLowerCase();
       const s = settings[name];
-      if (s === undefined) throw new CommandError(`ERR Unknown option or number of arguments for CONFIG SET - '${argv[i].toString()}'`);
-      if (!s.mutable) throw new CommandError(`ERR CONFIG SET failed (possibly related to argument '${name}') - can't set immutable config`);
+      if (s === undefined) unknown ??= argv[i];
+      else if (!s.mutable || chosen.includes(name)) {
+        if (unknown !== null) break;
+        throw new CommandError(configSetFailed(quoted(argv[i]), s.mutable ? 'duplicate parameter' : "can't set immutable config"));
+      } else chosen.push(name);
+    }
+    if (unknown !== null) throw new CommandError(`ERR Unknown option or number of arguments for CONFIG SET - '${quoted(unknown)}'`);
+    const next = { ...ctx.server.config };
+    for (let i = 0; i < chosen.length; i++) {
+      const s = settings[chosen[i]];
       try {
-        const value = argv[i + 1].toString();
+        const value = argv[3 + 2 * i].toString();
         s.set(next, s.words === true ? value.split(' ').filter((w) => w !== '') : [value]);
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
-        throw new CommandError(`ERR CONFIG SET failed (possibly related to argument '${name}') - ${err.message.replace(/ for '.*'$/, '')}`);
+        throw new CommandError(configSetFailed(chosen[i], err.message.replace(/ for '.*'$/, '')));
       }
     }
     if (next.appendfsync !== ctx.server.config.appendfsync) ctx.store.setFsync(next.appendfsync);
@@ -406,8 +425,8 @@ export const serverCommands: CommandSpec[] = [
   spec('info', -1, ['loading', 'stale'], ['slow', 'dangerous'], info, ['nondeterministic_output', 'request_policy:all_shards', 'response_policy:special']),
   container('config', configSubs),
   spec('time', 1, ['loading', 'stale', 'fast'], ['fast'], (ctx) => {
-    const us = BigInt(Date.now()) * 1000n + BigInt(Math.floor((performance.now() * 1000) % 1000));
-    ctx.reply.bulkArray([String(us / 1000000n), String(us % 1000000n)]);
+    const us = nowMicros();
+    ctx.reply.bulkArray([String(Math.floor(us / 1e6)), String(us % 1e6)]);
   }, ['nondeterministic_output']),
   container('function', [
     spec('function|flush', -2, ['write', 'noscript'], ['write', 'slow', 'scripting'], (ctx, argv) => {
@@ -422,11 +441,10 @@ export const serverCommands: CommandSpec[] = [
     flags: ['loading', 'stale'],
     categories: ['slow', 'connection'],
     tips: ['nondeterministic_output_order'],
-    handler: (ctx, argv) => {
-      if (argv.length === 1) {
-        ctx.reply.arrayHeader(commandTable.size);
-        for (const s of commandTable.values()) writeCommandInfo(ctx.reply, s);
-      } else commandRouter.handler(ctx, argv);
+    // COMMAND alone (with a subcommand, the dispatcher runs the subcommand's spec).
+    handler: (ctx) => {
+      ctx.reply.arrayHeader(commandTable.size);
+      for (const s of commandTable.values()) writeCommandInfo(ctx.reply, s);
     },
   },
 ];

@@ -186,7 +186,10 @@ function append(ctx: CommandContext, argv: Buffer[]): void {
 function strlen(ctx: CommandContext, argv: Buffer[]): void {
   const meta = ctx.store.meta(ctx.client.db, argv[1]);
   if (meta === null) ctx.server.stats.keyspaceMisses++;
-  else ctx.server.stats.keyspaceHits++;
+  else {
+    ctx.server.stats.keyspaceHits++;
+    ctx.store.touch(ctx.client.db, argv[1]); // a read of the key, as Redis's lookupKeyRead
+  }
   ctx.reply.integer(meta === null ? 0 : meta.length);
 }
 

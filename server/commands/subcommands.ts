@@ -1,24 +1,25 @@
 // server/commands/subcommands.ts — container commands (CLIENT, CONFIG,
-// COMMAND, OBJECT, FUNCTION ...): route argv[1] to the subcommand's spec
-// with Redis's arity and unknown-subcommand errors.
-import { CommandError, unknownSubcommand } from '../errors';
-import type { CommandHandler, CommandSpec } from './types';
+// COMMAND, OBJECT, FUNCTION ...): a container's spec lists its subcommands,
+// and findSubcommand names the one argv[1] asks for. The dispatcher resolves
+// it before the arity check and MULTI queueing, as Redis's processCommand
+// looks up `container|sub` (server/dispatch.ts), so a subcommand runs with
+// its own spec: arity, flags, keys and stats.
+import { CommandError, wrongArity } from '../errors';
+import type { CommandSpec } from './types';
 
-export function subcommandRouter(container: string, subs: readonly CommandSpec[]): CommandHandler {
-  const byName = new Map<string, CommandSpec>();
-  for (const s of subs) byName.set(s.name.slice(container.length + 1), s);
-  return (ctx, argv) => {
-    const sub = argv[1].toString().toLowerCase();
-    const spec = byName.get(sub);
-    if (spec === undefined) throw new CommandError(unknownSubcommand(container, argv[1].toString()));
-    if ((spec.arity > 0 && argv.length !== spec.arity) || argv.length < -spec.arity)
-      throw new CommandError(`ERR wrong number of arguments for '${spec.name}' command`);
-    ctx.client.command = spec.name; // CLIENT LIST's cmd= and INFO commandstats name the subcommand
-    spec.handler(ctx, argv);
-  };
+/** The subcommand `sent` (case-insensitive) of a container; undefined when it has none by that name. */
+export function findSubcommand(container: CommandSpec, sent: Buffer): CommandSpec | undefined {
+  const subs = container.subcommands;
+  if (subs === undefined) return undefined;
+  const name = `${container.name}|${sent.toString('latin1').toLowerCase()}`;
+  for (const s of subs) if (s.name === name) return s;
+  return undefined;
 }
 
-/** The spec of a container command, its handler routing to its subcommands. */
+/**
+ * The spec of a container command. Its own handler runs only when the
+ * container is sent alone, which its arity of -2 refuses first.
+ */
 export function container(name: string, subs: readonly CommandSpec[]): CommandSpec {
   return {
     name,
@@ -29,6 +30,8 @@ export function container(name: string, subs: readonly CommandSpec[]): CommandSp
     step: 0,
     categories: ['slow'],
     subcommands: subs,
-    handler: subcommandRouter(name, subs),
+    handler: () => {
+      throw new CommandError(wrongArity(name));
+    },
   };
 }
