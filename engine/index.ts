@@ -44,6 +44,10 @@ export interface EngineStats {
   writeError: string | null;
   /** Data-file fsyncs made by the syncer (appendfsync always: at least one per group of acknowledged writes). */
   fsyncs: number;
+  /** A merge (compaction) is running now. */
+  merging: boolean;
+  /** The last merge that ended failed (a full disk...); a merge that succeeds clears it. */
+  lastMergeFailed: boolean;
   /** Data files the open loaded from their hint file. */
   openedFromHints: number;
   /** Data files the open scanned record by record (no valid hint file). */

@@ -1,6 +1,7 @@
 // engine-compaction.test.ts — merging segments: compaction while writes,
 // overwrites, deletes, reads and a scan go on (final state equals a Map
-// model, also after reopen), dead bytes drop, background merges, close during
+// model, also after reopen), dead bytes drop, stats().merging while one
+// runs, background merges, close during
 // a merge, and SIGKILL at random points of a merge (child process
 // compact-crasher.ts; each kill waits for a merge to be running, and most
 // must find one cut short) with no lost and no resurrected key.
@@ -122,6 +123,27 @@ test('compaction drops dead bytes and shrinks the directory', async (t) => {
   t.is(after.keys, 400);
   t.is(e.get('key-0'), null);
   t.is(e.get('key-499')?.toString(), 'r2'.padEnd(200, '.'));
+});
+
+test('stats().merging is set while a compaction runs and cleared when it ends', async (t) => {
+  const dir = tmpDir(t);
+  const e = openEngine(t, dir, { segmentSize: 4 * 1024 * 1024, mergeIntervalMs: 0 });
+  // 48 MiB of live records to copy and fsync: a merge that takes long enough to be seen running.
+  const value = Buffer.alloc(16 * 1024, 'm');
+  for (let i = 0; i < 3072; i++) e.put(`big-${i}`, value);
+  await e.flush();
+  t.false(e.stats().merging, 'no merge before compact()');
+  let ended = false;
+  const compaction = e.compact({ all: true }).finally(() => (ended = true));
+  let seen = false;
+  while (!ended) {
+    if (e.stats().merging) seen = true;
+    await nextTurn();
+  }
+  await compaction;
+  t.true(seen, 'merging was seen while compact() ran');
+  t.false(e.stats().merging, 'merging is cleared once the compaction resolved');
+  t.false(e.stats().lastMergeFailed);
 });
 
 test('background merges run on their own and keep every key', async (t) => {

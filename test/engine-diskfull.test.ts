@@ -148,3 +148,35 @@ test.serial('reopening on a disk that is still full keeps every durable write re
   t.is(third.stats().keys, keys, 'a third open sees the same data');
   t.deepEqual(unreadable(third, durable).slice(0, 5), []);
 });
+
+test.serial('a merge that fails on a full disk shows in stats().lastMergeFailed until one succeeds', async (t) => {
+  const mnt = mountTmpfs(t, '4m');
+  const dir = path.join(mnt, 'data');
+  const e = open(dir, { fsync: 'everysec', segmentSize: 256 * 1024, mergeIntervalMs: 0 });
+  t.teardown(() => e.close());
+  // About 1 MiB of live records over several segments, then a file that takes the rest of the disk.
+  const value = crypto.randomBytes(8 * 1024);
+  for (let round = 0; round < 2; round++) for (let i = 0; i < 128; i++) e.put(`k${i}`, value);
+  await e.flush();
+  const filler = path.join(mnt, 'filler');
+  const fd = fs.openSync(filler, 'w');
+  try {
+    for (const chunk = Buffer.alloc(64 * 1024); ; ) fs.writeSync(fd, chunk);
+  } catch (err) {
+    t.is((err as NodeJS.ErrnoException).code, 'ENOSPC', 'the filler stopped at a full disk');
+  } finally {
+    fs.closeSync(fd);
+  }
+  const failed = await e.compact({ all: true }).then(
+    () => null,
+    (err: unknown) => err,
+  );
+  t.is(codeOf(failed), 'ENOSPC', 'the merge could not write its output');
+  t.true(e.stats().lastMergeFailed, 'the failed merge shows');
+  t.false(e.stats().merging);
+  t.deepEqual(unreadable(e, new Map(Array.from({ length: 128 }, (_, i) => [`k${i}`, value]))), [], 'every record is still readable');
+  fs.unlinkSync(filler);
+  await e.compact({ all: true });
+  t.false(e.stats().merging);
+  t.false(e.stats().lastMergeFailed, 'a merge that succeeds clears it');
+});

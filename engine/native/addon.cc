@@ -306,6 +306,8 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     o.Set("merges", double(st.merges));
     o.Set("writeError", st.writeError.empty() ? env.Null() : Napi::String::New(env, st.writeError));
     o.Set("fsyncs", double(st.fsyncs));
+    o.Set("merging", Napi::Boolean::New(env, st.merging));
+    o.Set("lastMergeFailed", Napi::Boolean::New(env, st.lastMergeFailed));
     o.Set("openedFromHints", double(st.openedFromHints));
     o.Set("openedByScan", double(st.openedByScan));
     return o;

@@ -42,6 +42,8 @@ struct EngineStats {
   // fsyncs of data files by the syncer; data files the open loaded from
   // their hint file, and those it scanned record by record.
   uint64_t fsyncs = 0, openedFromHints = 0, openedByScan = 0;
+  // A merge is running now; the last merge that ran failed (cleared by one that succeeds).
+  bool merging = false, lastMergeFailed = false;
 };
 
 struct RepairReport {
@@ -191,6 +193,8 @@ class Engine {
   std::deque<Task> tasks_;
   uint32_t nextId_ = 1;
   uint64_t merges_ = 0;
+  bool merging_ = false;          // a merge is between choosing its inputs and its end
+  bool lastMergeFailed_ = false;  // the last merge that ended failed
   uint64_t fsyncs_ = 0;
   uint64_t openedFromHints_ = 0, openedByScan_ = 0;
   bool syncerIdle_ = false;

@@ -136,6 +136,7 @@ void Engine::merge(uint32_t requestId, bool all) {
     // Segment ids past the keydir's 24 bits: no merge (writes fail with ELIMIT, see newSegment).
     if (uint64_t(nextId_) + 2 * inputs.size() + 1 > KeyEntry::kMaxSeg) inputs.clear();
     if (!inputs.empty()) {
+      merging_ = true;
       for (const auto& [id, s] : segments_)
         if (std::find(inputs.begin(), inputs.end(), s.get()) == inputs.end()) minKept = std::min(minKept, id);
       // Output ids go after every existing segment and before every later
@@ -158,6 +159,24 @@ void Engine::merge(uint32_t requestId, bool all) {
     if (requestId != 0) sink_("compacted", requestId, "", R"({"segmentsIn":0,"segmentsOut":0,"bytesIn":0,"bytesOut":0})");
     return;
   }
+  // The merge is over (INFO's aof_rewrite_in_progress) before anyone is told
+  // how it went; an exit no branch below foresaw counts as a failure.
+  struct Ending {
+    Engine& engine;
+    bool ended = false;
+    void end(bool failed) {
+      std::lock_guard<std::mutex> lk(engine.mu_);
+      endLocked(failed);
+    }
+    void endLocked(bool failed) {
+      engine.merging_ = false;
+      engine.lastMergeFailed_ = failed;
+      ended = true;
+    }
+    ~Ending() {
+      if (!ended) end(true);
+    }
+  } ending{*this};
 
   std::vector<Output> outs;
   std::vector<Staged> staged;
@@ -274,6 +293,7 @@ void Engine::merge(uint32_t requestId, bool all) {
     syncDir(dir_);
   } catch (const EngineError& e) {
     removeOutputs(outs, dir_);
+    ending.end(true);
     if (requestId != 0)
       sink_("compactFailed", requestId, e.code, e.what());
     else if (e.code != "ECLOSED")
@@ -311,6 +331,7 @@ void Engine::merge(uint32_t requestId, bool all) {
       segments_.erase(in->id);
     }
     merges_++;
+    ending.endLocked(false);
   }
   // Inputs go oldest first, so a crash never leaves an old value without
   // the newer tombstone that hides it.

@@ -86,9 +86,10 @@ const SECTIONS: Record<string, Section> = {
       'async_loading:0',
       'rdb_bgsave_in_progress:0',
       `aof_enabled:1`,
-      'aof_rewrite_in_progress:0',
+      // The log's merges are dynkv's AOF rewrites.
+      `aof_rewrite_in_progress:${stats.some((st) => st.merging) ? 1 : 0}`,
       `aof_last_write_status:${failing === null ? 'ok' : 'err'}`,
-      `aof_last_bgrewrite_status:ok`,
+      `aof_last_bgrewrite_status:${stats.some((st) => st.lastMergeFailed) ? 'err' : 'ok'}`,
       `appendfsync:${ctx.server.config.appendfsync}`,
       `log_live_bytes:${sum((st) => st.liveBytes)}`,
       `log_dead_bytes:${sum((st) => st.deadBytes)}`,
