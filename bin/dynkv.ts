@@ -12,7 +12,7 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
-import { ConfigError } from '../server/config';
+import { ConfigError, readSecretFile } from '../server/config';
 import { alive, askNode, nodeArgs, planLocalCluster, portFree, spawnNode, waitUntilAnswering, writeSecretFile, type LocalCluster, type LocalMember } from './cluster-launch';
 
 interface NodeRecord {
@@ -193,6 +193,7 @@ interface StartOptions {
   r?: number;
   w?: number;
   secret?: string;
+  secretFile?: string;
   weights?: number[];
   host: string;
   faultInjection: boolean;
@@ -204,9 +205,11 @@ async function start(o: StartOptions): Promise<void> {
   if (live.length > 0) throw new CliError(`a cluster is already running from ${o.dir} (pids ${live.join(', ')}): stop it first with dynkv cluster stop --dir ${o.dir}`);
   if (o.weights !== undefined && o.weights.length !== o.nodes) throw new CliError(`--weights gives ${o.weights.length} weights for ${o.nodes} nodes`);
   const ports = Array.from({ length: o.nodes }, (_, i) => o.basePort + i);
+  if (o.secret !== undefined && o.secretFile !== undefined) throw new CliError('give --secret or --secret-file, not both');
   let cluster: LocalCluster;
   try {
-    cluster = planLocalCluster({ host: o.host, ports, weights: o.weights, n: o.n, r: o.r, w: o.w, secret: o.secret, faultInjection: o.faultInjection });
+    const secret = o.secretFile !== undefined ? readSecretFile(o.secretFile) : o.secret;
+    cluster = planLocalCluster({ host: o.host, ports, weights: o.weights, n: o.n, r: o.r, w: o.w, secret, faultInjection: o.faultInjection });
   } catch (err) {
     if (err instanceof ConfigError) throw new CliError(err.message);
     throw err;
@@ -322,6 +325,7 @@ function program(): Command {
     .option('--r <count>', 'read quorum (default: a majority of N)', integer(1, 16384))
     .option('--w <count>', 'write quorum (default: a majority of N)', integer(1, 16384))
     .option('--secret <secret>', 'cluster secret (default: a random one); kept in DIR/cluster-secret (mode 600), which the nodes read, and cluster.json')
+    .option('--secret-file <path>', 'read the cluster secret from this file (its one line) instead of --secret, which ps shows')
     .option('--weights <list>', 'weight of each node, comma-separated, e.g. 1,2,1', weightList)
     .option('--host <address>', 'address the nodes bind and are named by', '127.0.0.1')
     .option('--fault-injection', 'start the nodes with --enable-fault-injection yes', false)

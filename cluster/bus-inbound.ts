@@ -132,7 +132,7 @@ export class InboundLink {
       this.ctx.warnOnce(
         claimed,
         'inbound authentication',
-        `node ${claimed} (connecting from ${this.socket.remoteAddress}:${this.socket.remotePort}) failed authentication: is --cluster-secret the same on both nodes?`,
+        `node ${claimed} (connecting from ${this.socket.remoteAddress}:${this.socket.remotePort}) failed authentication: do both nodes have the same cluster secret?`,
       );
       this.ctx.inboundHandshake(claimed, false);
       this.refuse('EAUTH cluster bus: authentication failed');

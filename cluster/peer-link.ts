@@ -178,7 +178,7 @@ export class PeerLink {
 
   private onServerProof(reply: ReplyValue): void {
     if (reply instanceof ReplyError) {
-      this.authFailed(`${this.describe()} refused this node's proof (${reply.message}): is --cluster-secret the same on both nodes?`);
+      this.authFailed(`${this.describe()} refused this node's proof (${reply.message}): do both nodes have the same cluster secret?`);
       return;
     }
     if (!Array.isArray(reply) || reply.length !== 2 || !Buffer.isBuffer(reply[0]) || !Buffer.isBuffer(reply[1])) {

@@ -242,7 +242,7 @@ export const settings: Record<string, Setting> = {
  * user; CONFIG GET never shows it either. An unreadable or empty file, or
  * one of several lines, is a ConfigError naming it.
  */
-function readSecretFile(file: string): string {
+export function readSecretFile(file: string): string {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');

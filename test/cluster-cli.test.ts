@@ -135,6 +135,30 @@ test('cluster start refuses a port in use and bad quorums', async (t) => {
   t.is(quorum.stderr.trim(), 'dynkv: cluster-w 3 is more than cluster-n 2');
 });
 
+test('cluster start --secret-file: the secret comes from the file, never from argv; not with --secret too', async (t) => {
+  const root = tmpDir(t);
+  const dir = path.join(root, 'cluster');
+  const file = path.join(root, 'secret.txt');
+  fs.writeFileSync(file, 'a-secret-from-a-file\n', { mode: 0o600 });
+  const base = await reservePortRun(1);
+  const both = await dynkv('cluster', 'start', '--nodes', '1', '--base-port', String(base), '--dir', dir, '--secret', 'x', '--secret-file', file);
+  t.is(both.code, 1);
+  t.is(both.stderr.trim(), 'dynkv: give --secret or --secret-file, not both');
+  const missing = await dynkv('cluster', 'start', '--nodes', '1', '--base-port', String(base), '--dir', dir, '--secret-file', path.join(root, 'none'));
+  t.is(missing.code, 1);
+  t.regex(missing.stderr, /can't read cluster-secret-file '.*none'/);
+  const started = await dynkv('cluster', 'start', '--nodes', '1', '--base-port', String(base), '--dir', dir, '--secret-file', file);
+  t.is(started.code, 0, started.stderr);
+  const pids = readPids(dir);
+  t.teardown(() => {
+    for (const pid of pids) if (!gone(pid)) process.kill(pid, 'SIGKILL');
+  });
+  t.is(fs.readFileSync(path.join(dir, 'cluster-secret'), 'utf8'), 'a-secret-from-a-file\n');
+  t.is((JSON.parse(fs.readFileSync(path.join(dir, 'cluster.json'), 'utf8')) as { secret: string }).secret, 'a-secret-from-a-file');
+  const stopped = await dynkv('cluster', 'stop', '--dir', dir);
+  t.is(stopped.code, 0, stopped.stderr);
+});
+
 function readPids(dir: string): number[] {
   return (JSON.parse(fs.readFileSync(path.join(dir, 'cluster.json'), 'utf8')) as { nodes: { pid: number }[] }).nodes.map((n) => n.pid);
 }

@@ -180,7 +180,10 @@ function clientKill(ctx: CommandContext, argv: Buffer[]): void {
       tests.push((c) => c.id === Number(val));
     } else if (opt === 'addr') tests.push((c) => c.addr === val);
     else if (opt === 'laddr') tests.push((c) => c.laddr === val);
-    else if (opt === 'user') tests.push(() => val === 'default');
+    else if (opt === 'user') {
+      // Every client is the default user's (dynkv has no ACL users); another name is unknown, as Redis answers it.
+      if (val !== 'default') throw new CommandError(`ERR No such user '${quoted(argv[i + 1])}'`);
+    }
     else if (opt === 'skipme') {
       const v = val.toLowerCase();
       if (v !== 'yes' && v !== 'no') throw new CommandError(ERR.syntax);
