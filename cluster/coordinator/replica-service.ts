@@ -1,4 +1,4 @@
-// cluster/replica-service.ts — the requests other nodes send this one over
+// cluster/coordinator/replica-service.ts — the requests other nodes send this one over
 // the cluster bus (never the client port), as a replica and as a
 // coordinator of keys it holds:
 //   REPLICA.READ db key            -> this replica's versions record, or nil
@@ -9,10 +9,10 @@
 //   REPLICA.FLUSH db               -> drop the database, +OK
 //   REPLICA.PING                   -> +PONG
 // Under appendfsync always a replica acks only what its disk holds.
-import { ReplyError } from '../protocol/reply-parser';
-import type { BusReply } from './bus';
+import { ReplyError } from '../../protocol/reply-parser';
+import type { BusReply } from '../bus/bus';
 import type { DynamoCoordinator } from './dynamo-coordinator';
-import { decodeContext } from './version-codec';
+import { decodeContext } from '../versions/codec';
 
 export class ReplicaService {
   constructor(private readonly coordinator: DynamoCoordinator) {}

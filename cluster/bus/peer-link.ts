@@ -1,17 +1,17 @@
-// cluster/peer-link.ts — the outbound side of the cluster bus: one pooled,
+// cluster/bus/peer-link.ts — the outbound side of the cluster bus: one pooled,
 // persistent connection to one peer, opened on first use. Requests wait in
-// a queue until the handshake (bus-auth.ts) is done, then are pipelined:
+// a queue until the handshake (auth.ts) is done, then are pipelined:
 // encoded as they come and written once per event-loop turn, with replies
 // matched in FIFO order. A request that times out keeps its slot, so its
 // late reply is matched and dropped and the connection stays usable. A
 // broken connection fails everything on it; the next request reconnects,
 // except during a backoff after failed attempts, when requests fail at once.
 import net from 'node:net';
-import { ReplyError, ReplyParser, type ReplyValue } from '../protocol/reply-parser';
-import { RequestWriter } from '../protocol/request-writer';
-import { AUTH_CHALLENGE, AUTH_PROOF, NONCE_BYTES, handshakeProof, newNonce, proofMatches } from './bus-auth';
-import type { BusContext } from './bus-context';
-import { BusAuthError, BusError, BusTimeoutError, type BusErrorCode } from './bus-errors';
+import { ReplyError, ReplyParser, type ReplyValue } from '../../protocol/reply-parser';
+import { RequestWriter } from '../../protocol/request-writer';
+import { AUTH_CHALLENGE, AUTH_PROOF, NONCE_BYTES, handshakeProof, newNonce, proofMatches } from './auth';
+import type { BusContext } from './context';
+import { BusAuthError, BusError, BusTimeoutError, type BusErrorCode } from './errors';
 import { Fifo } from './fifo';
 
 /** Where a peer's bus listens; `id` is its node id (client address host:port), checked in the handshake. */

@@ -1,19 +1,19 @@
-// cluster/quorum-read.ts — one key's quorum read: ask every replica of the
+// cluster/quorum/read.ts — one key's quorum read: ask every replica of the
 // preference list for its versions record, answer once R have replied,
 // then read-repair the ones that replied with less (Dynamo's read path).
 //
 // Replicas almost always agree, so records are first compared as bytes: when
 // every reply so far equals the first, nothing is decoded, merged or
 // repaired. The first reply that differs turns the read into a ReadRound
-// (quorum.ts), which decodes and merges everything received so far and
+// (rounds.ts), which decodes and merges everything received so far and
 // whatever comes after, and finds the replicas to repair.
-import type { BusReply } from './bus';
-import type { ClusterCounters } from './coordinator';
-import { DynUnavailableError } from './coordinator';
-import { ReadRound } from './quorum';
-import type { ReplicaStore } from './replica-store';
-import { CorruptVersionsError, decodeVersions, encodeVersions } from './version-codec';
-import { EMPTY_VERSIONS, type KeyVersions } from './versions';
+import type { BusReply } from '../bus/bus';
+import type { ClusterCounters } from '../coordinator/coordinator';
+import { DynUnavailableError } from '../coordinator/coordinator';
+import { ReadRound } from './rounds';
+import type { ReplicaStore } from '../replica/store';
+import { CorruptVersionsError, decodeVersions, encodeVersions } from '../versions/codec';
+import { EMPTY_VERSIONS, type KeyVersions } from '../versions/versions';
 
 const ignore = (): void => undefined;
 

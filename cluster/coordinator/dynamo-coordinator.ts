@@ -1,6 +1,6 @@
-// cluster/dynamo-coordinator.ts — the Coordinator (coordinator.ts): this
-// node's replicas (replica-store.ts) plus, when there are other members,
-// quorum reads (quorum-read.ts) and writes (quorum.ts's WriteRound) over the
+// cluster/coordinator/dynamo-coordinator.ts — the Coordinator (coordinator.ts): this
+// node's replicas (replica/store.ts) plus, when there are other members,
+// quorum reads (quorum/read.ts) and writes (quorum/rounds.ts's WriteRound) over the
 // cluster bus, read repair, forwarding, and the requests peers send here
 // (replica-service.ts).
 //
@@ -16,18 +16,18 @@
 // it), else into the command's view. Replicas that answered with less get
 // the merge once every replica answered or timed out (read repair).
 // Flushes reach every member.
-import { ClusterBus, type BusReply } from './bus';
+import { ClusterBus, type BusReply } from '../bus/bus';
 import { type ClusterCounters, type ClusterNodeState, type CommandAccess, type Coordinator, type KeyMeta, type PreparedView, type ScanPage } from './coordinator';
-import type { EngineOptions, EngineStats, ExpirySweep, FsyncMode } from '../engine/index';
-import { Membership, type ClusterOptions } from './membership';
-import { WriteRound } from './quorum';
-import { quorumRead } from './quorum-read';
+import type { EngineOptions, EngineStats, ExpirySweep, FsyncMode } from '../../engine/index';
+import { Membership, type ClusterOptions } from '../membership/membership';
+import { WriteRound } from '../quorum/rounds';
+import { quorumRead } from '../quorum/read';
 import { ReplicaService } from './replica-service';
-import { incarnation } from './incarnation';
-import { ReplicaStore } from './replica-store';
-import { encodeContext, encodeVersions } from './version-codec';
-import { DEFAULT_MAX_SIBLINGS, EMPTY_VERSIONS, actorId, liveWinner, type Actor, type KeyVersions, type VersionVector, type VersionWrite } from './versions';
-import { ReplyError } from '../protocol/reply-parser';
+import { incarnation } from '../replica/incarnation';
+import { ReplicaStore } from '../replica/store';
+import { encodeContext, encodeVersions } from '../versions/codec';
+import { DEFAULT_MAX_SIBLINGS, EMPTY_VERSIONS, actorId, liveWinner, type Actor, type KeyVersions, type VersionVector, type VersionWrite } from '../versions/versions';
+import { ReplyError } from '../../protocol/reply-parser';
 
 const PROBE_MS = 1000;
 
