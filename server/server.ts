@@ -3,8 +3,7 @@
 // loopback in protected mode as Redis does), runs active expiry, and shuts
 // down cleanly: stop accepting, close clients, flush, fsync, close.
 import net from 'node:net';
-import type { Coordinator } from '../cluster/coordinator/coordinator';
-import { DynamoCoordinator } from '../cluster/coordinator/dynamo-coordinator';
+import { DynamoCoordinator, type Coordinator } from '../cluster/index';
 import { ReplyWriter } from '../protocol/writer';
 import type { ClientSocket } from './client-socket';
 import { Client } from './client';
