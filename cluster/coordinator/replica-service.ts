@@ -9,13 +9,36 @@
 //   REPLICA.FLUSH db               -> drop the database, +OK
 //   REPLICA.PING                   -> +PONG
 // Under appendfsync always a replica acks only what its disk holds.
+// The service sees the coordinator only through ReplicaHost, the part of it
+// these requests need (the coordinator makes the service, not the reverse).
 import { ReplyError } from '../../protocol/reply-parser';
 import type { BusReply } from '../bus/bus';
-import type { DynamoCoordinator } from './dynamo-coordinator';
+import type { ReplicaStore } from '../replica/store';
 import { decodeContext } from '../versions/codec';
+import type { VersionVector, VersionWrite } from '../versions/versions';
+import type { ClusterCounters } from './coordinator';
+
+/** What the replica service needs of the coordinator (DynamoCoordinator). */
+export interface ReplicaHost {
+  readonly selfId: string;
+  readonly databases: number;
+  readonly w: number;
+  readonly counters: ClusterCounters;
+  readonly replicas: ReplicaStore;
+  /** Runs a command another node forwards here; null when this node does not run them. */
+  readonly onForward: ((db: number, resp: number, argv: Buffer[], from: string) => Promise<Buffer>) | null;
+  preferenceList(key: Buffer): readonly string[];
+  /** Makes the new version on the local replica; returns its record. */
+  coordinateHere(db: number, key: Buffer, write: VersionWrite, context: VersionVector | 'local'): Buffer;
+  /** Sends the record to the other replicas; resolves with an error reply, or null once W acked. */
+  replicate(db: number, key: Buffer, record: Buffer, list: readonly string[], w: number): Promise<string | null>;
+  /** Merges a peer's record into the local replica. */
+  applyRecord(db: number, key: Buffer, record: Buffer): boolean;
+  durable(): Promise<void> | null;
+}
 
 export class ReplicaService {
-  constructor(private readonly coordinator: DynamoCoordinator) {}
+  constructor(private readonly coordinator: ReplicaHost) {}
 
   handle(from: string, argv: Buffer[]): BusReply | Promise<BusReply> {
     const name = argv[0].toString('latin1').toUpperCase();
