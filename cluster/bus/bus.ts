@@ -9,6 +9,7 @@
 // reject with). drop()/heal() inject partitions for tests.
 import net from 'node:net';
 import { MAX_VALUE_LEN } from '../../engine/index';
+import { realClock, type Clock } from '../clock';
 import type { BusContext, BusCounters, BusReply, BusRequestHandler } from './context';
 import { BusError } from './errors';
 import { InboundLink } from './inbound';
@@ -35,6 +36,8 @@ export interface ClusterBusOptions {
   maxPending?: number;
   /** Longest bulk accepted in a peer's request or reply (a record: the engine's MAX_VALUE_LEN). */
   maxBulkLen?: number;
+  /** Where request and handshake timeouts and reconnect backoff read the time; realClock unless set. */
+  clock?: Clock;
   /** Where problems are logged, one line each; console.error unless set. */
   log?: (line: string) => void;
   /**
@@ -104,6 +107,7 @@ export class ClusterBus {
       maxPending: opts.maxPending ?? DEFAULT_MAX_PENDING,
       maxBulkLen: opts.maxBulkLen ?? DEFAULT_MAX_BULK_LEN,
       counters: this.counters,
+      clock: opts.clock ?? realClock,
       onRequest: opts.onRequest,
       isDropped: (peerId) => this.droppedPeers.has(peerId),
       warnOnce: (peerId, topic, message) => {

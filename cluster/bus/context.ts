@@ -5,6 +5,7 @@
 // through this interface, so neither depends on the other or on bus.ts.
 import type net from 'node:net';
 import type { ReplyValue } from '../../protocol/reply-parser';
+import type { Clock } from '../clock';
 
 export type BusReply = ReplyValue;
 
@@ -39,6 +40,8 @@ export interface BusContext {
   /** Longest bulk accepted from a peer, in a request or a reply. */
   readonly maxBulkLen: number;
   readonly counters: BusCounters;
+  /** Request and handshake timeouts, reconnect backoff. */
+  readonly clock: Clock;
   readonly onRequest: BusRequestHandler;
   /** True while all traffic to and from this peer is dropped. */
   isDropped(peerId: string): boolean;

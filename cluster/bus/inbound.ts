@@ -14,6 +14,7 @@ import { RequestParser } from '../../protocol/parser';
 import { ReplyError, type ReplyValue } from '../../protocol/reply-parser';
 import { ReplyWriter } from '../../protocol/writer';
 import { AUTH_CHALLENGE, AUTH_PROOF, NONCE_BYTES, handshakeProof, newNonce, proofMatches } from './auth';
+import type { TimerHandle } from '../clock';
 import type { BusContext } from './context';
 import { Fifo } from './fifo';
 
@@ -35,7 +36,7 @@ export class InboundLink {
   private flushScheduled = false;
   /** Refused or closed: nothing more is read or written. */
   private closing = false;
-  private handshakeTimer: NodeJS.Timeout | null;
+  private handshakeTimer: TimerHandle | null;
   private silenced = false;
 
   constructor(
@@ -49,7 +50,7 @@ export class InboundLink {
     });
     this.parser.setAuthRequired(true);
     socket.setNoDelay(true);
-    this.handshakeTimer = setTimeout(() => socket.destroy(), ctx.connectTimeoutMs);
+    this.handshakeTimer = ctx.clock.setTimer(ctx.connectTimeoutMs, () => socket.destroy());
     socket.on('data', (chunk: Buffer) => {
       if (this.closing) return;
       this.parser.feed(chunk);
@@ -200,7 +201,7 @@ export class InboundLink {
   }
 
   private clearHandshakeTimer(): void {
-    if (this.handshakeTimer !== null) clearTimeout(this.handshakeTimer);
+    if (this.handshakeTimer !== null) this.ctx.clock.clearTimer(this.handshakeTimer);
     this.handshakeTimer = null;
   }
 }

@@ -13,6 +13,7 @@
 // these requests need (the coordinator makes the service, not the reverse).
 import { ReplyError } from '../../protocol/reply-parser';
 import type { BusReply } from '../bus/bus';
+import type { Clock } from '../clock';
 import type { ReplicaStore } from '../replica/store';
 import { decodeContext } from '../versions/codec';
 import type { VersionVector, VersionWrite } from '../versions/versions';
@@ -24,6 +25,7 @@ export interface ReplicaHost {
   readonly databases: number;
   readonly w: number;
   readonly counters: ClusterCounters;
+  readonly clock: Clock;
   readonly replicas: ReplicaStore;
   /** Runs a command another node forwards here; null when this node does not run them. */
   readonly onForward: ((db: number, resp: number, argv: Buffer[], from: string) => Promise<Buffer>) | null;
@@ -77,7 +79,7 @@ export class ReplicaService {
     const w = argv[5].length === 0 ? null : this.integer(argv[5], 'W');
     const list = c.preferenceList(key);
     if (!list.includes(c.selfId)) throw new Error(`${c.selfId} holds no replica of this key`);
-    const write = { value: argv.length === 7 ? argv[6] : null, timestamp: Date.now(), expireAt };
+    const write = { value: argv.length === 7 ? argv[6] : null, timestamp: c.clock.now(), expireAt };
     const record = c.coordinateHere(db, key, write, context);
     const error = list.length > 1 ? await c.replicate(db, key, record, list, w ?? c.w) : null;
     if (error !== null) return new ReplyError(error);

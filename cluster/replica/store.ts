@@ -17,6 +17,7 @@
 // deleted key's record goes at once and the engine expires records itself
 // (reap mode), as a single Redis does.
 import type { EngineOptions, EngineStats, ExpirySweep, FsyncMode } from '../../engine/index';
+import { realClock, type Clock } from '../clock';
 import type { ScanPage } from '../coordinator/coordinator';
 import { Databases } from './databases';
 import { CorruptVersionsError, decodeVersions, encodeVersions } from '../versions/codec';
@@ -91,6 +92,8 @@ export class ReplicaStore {
     options: EngineOptions,
     databases = 16,
     readonly reap = false,
+    /** What live() reads the time from. */
+    private readonly clock: Clock = realClock,
   ) {
     this.databases = databases;
     this.dbs = new Databases(dir, options, databases);
@@ -396,7 +399,7 @@ export class ReplicaStore {
   private live(): boolean {
     const w = this.where;
     if (w.valueLength < 0) return false;
-    return w.expireAt === 0 || (this.reap && w.siblings === 1) || w.expireAt > Date.now();
+    return w.expireAt === 0 || (this.reap && w.siblings === 1) || w.expireAt > this.clock.now();
   }
 
   /** locateWinner into this.where; a corrupt record throws CorruptVersionsError naming the db and key. */
