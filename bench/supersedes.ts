@@ -1,10 +1,10 @@
-// bench/supersedes.ts — the time per call of supersedes (cluster/version-
+// bench/supersedes.ts — the time per call of supersedes (cluster/versions/
 // supersedes.ts: does a peer's record hold everything the stored one has,
 // read from the bytes) against what it saves: decode both records, merge,
 // compare. Best of a few rounds each. Usage: npm run bench:supersedes
-import { EMPTY_VERSIONS, equalVersions, merge, update, type KeyVersions } from '../cluster/versions';
-import { decodeVersions, encodeVersions } from '../cluster/version-codec';
-import { supersedes } from '../cluster/version-supersedes';
+import { EMPTY_VERSIONS, equalVersions, merge, update, type KeyVersions } from '../cluster/versions/versions';
+import { decodeVersions, encodeVersions } from '../cluster/versions/codec';
+import { supersedes } from '../cluster/versions/supersedes';
 
 /** ns per call of run, best of a few rounds. */
 function timePerCall(run: () => unknown, calls: number): number {

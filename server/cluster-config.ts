@@ -4,8 +4,7 @@
 // picks one), so every mistake in a member list stops the start with a
 // ConfigError naming the entry. Without cluster-nodes a node is a cluster of
 // one (N=R=W=1), as ARCHITECTURE.md wants: the same code path, one member.
-import type { ClusterMember, ClusterOptions } from '../cluster/membership';
-import { MAX_WEIGHT } from '../cluster/ring';
+import { MAX_WEIGHT, type ClusterMember, type ClusterOptions } from '../cluster/index';
 import { ConfigError } from './config';
 import type { ServerConfig } from './state';
 

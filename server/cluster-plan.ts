@@ -10,7 +10,7 @@
 //   live replica, so read-modify-write stays atomic at one coordinator.
 // EXEC names the keys of the commands it queued and runs here (a
 // transaction's writes to keys of other nodes are not atomic across them).
-import type { CommandAccess } from '../cluster/coordinator';
+import type { CommandAccess } from '../cluster/index';
 import type { Client } from './client';
 import type { CommandLookup } from './command-lookup';
 import type { CommandSpec } from './commands/types';

@@ -5,8 +5,7 @@
 // cluster settings are only stored here; cluster-config.ts checks them
 // together once the client port is bound.
 import fs from 'node:fs';
-import { DEFAULT_PARTITIONS, MAX_WEIGHT } from '../cluster/ring';
-import { SLOT_COUNT } from '../cluster/slot';
+import { DEFAULT_PARTITIONS, MAX_WEIGHT, SLOT_COUNT } from '../cluster/index';
 import { defaultOutputLimits, formatOutputLimits, OutputLimitError, parseOutputLimits } from './output-limits';
 import type { AppendFsync, ServerConfig } from './state';
 

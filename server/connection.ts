@@ -26,7 +26,7 @@
 // the hard limit the client is closed at once, over the soft one once it
 // stayed there for soft-seconds.
 import type net from 'node:net';
-import type { Coordinator } from '../cluster/coordinator';
+import type { Coordinator } from '../cluster/index';
 import { RequestParser } from '../protocol/parser';
 import type { ReplyWriter } from '../protocol/writer';
 import { Client } from './client';

@@ -7,7 +7,7 @@
 // until its writes have their W acks. Such a command answers later: execute
 // returns its reply bytes as a promise, and the connection keeps order.
 import { performance } from 'node:perf_hooks';
-import { DynUnavailableError, type Coordinator } from '../cluster/coordinator';
+import { DynUnavailableError, type Coordinator } from '../cluster/index';
 import { EngineError } from '../engine/index';
 import type { ReplyWriter } from '../protocol/writer';
 import type { Client } from './client';

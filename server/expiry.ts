@@ -12,7 +12,7 @@
 // running average per database (INFO keyspace avg_ttl), as Redis does:
 // each cycle's sample mean weighs 2%, the estimate before it 98%.
 import { performance } from 'node:perf_hooks';
-import type { Coordinator } from '../cluster/coordinator';
+import type { Coordinator } from '../cluster/index';
 import type { ServerState } from './state';
 
 const CYCLE_MS = 100;

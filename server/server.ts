@@ -3,8 +3,7 @@
 // loopback in protected mode as Redis does), runs active expiry, and shuts
 // down cleanly: stop accepting, close clients, flush, fsync, close.
 import net from 'node:net';
-import type { Coordinator } from '../cluster/coordinator';
-import { DynamoCoordinator } from '../cluster/dynamo-coordinator';
+import { DynamoCoordinator, realClock, type Coordinator } from '../cluster/index';
 import { ReplyWriter } from '../protocol/writer';
 import type { ClientSocket } from './client-socket';
 import { Client } from './client';
@@ -38,7 +37,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const store = new DynamoCoordinator(clusterSetup(config, config.port), config.dir, { fsync: config.appendfsync, inlineValueMax: 128 }, config.databases, {
     onWrite: (db, key) => state.keyModified(db, key),
     onExpire: () => state.stats.expiredKeys++,
-  });
+  }, realClock);
   const dispatcher = new Dispatcher(state, store);
   const reply = new ReplyWriter();
   // A command another node forwards here runs for a client of its own, as if sent here.

@@ -1,4 +1,4 @@
-// cluster-bus.test.ts — the cluster bus (cluster/bus.ts) over real loopback
+// cluster-bus.test.ts — the cluster bus (cluster/bus/bus.ts) over real loopback
 // sockets: round trips of every reply type, 10,000 pipelined requests in
 // order, async handlers finishing out of order, handler errors, timeouts on
 // a connection that stays usable, a peer in a child process SIGKILLed and
@@ -9,8 +9,8 @@ import test, { type ExecutionContext } from 'ava';
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
-import { handshakeProof, newNonce } from '../cluster/bus-auth';
-import { BusAuthError, BusError, BusTimeoutError, ClusterBus, type BusPeer, type BusReply, type ClusterBusOptions } from '../cluster/bus';
+import { handshakeProof, newNonce } from '../cluster/bus/auth';
+import { BusAuthError, BusError, BusTimeoutError, ClusterBus, type BusPeer, type BusReply, type ClusterBusOptions } from '../cluster/bus/bus';
 import { ReplyError, ReplyParser, type ReplyValue } from '../protocol/reply-parser';
 import { RequestWriter } from '../protocol/request-writer';
 import { reservePort } from '../redis-compat/ports';
@@ -106,7 +106,7 @@ async function startNode(t: ExecutionContext, id: string, options: Partial<Clust
 /** Settles a promise that is expected to reject later, so it is never an unhandled rejection. */
 const settled = (p: Promise<unknown>): Promise<unknown> => p.then((v) => v, (err: unknown) => err);
 
-const BUS_MODULE = path.resolve(__dirname, '../cluster/bus.js');
+const BUS_MODULE = path.resolve(__dirname, '../cluster/bus/bus.js');
 
 /**
  * A bus node in its own process (argv: module, node id, secret, port): it

@@ -1,12 +1,12 @@
-// cluster-quorum.test.ts — the quorum state machines (cluster/quorum.ts),
+// cluster-quorum.test.ts — the quorum state machines (cluster/quorum/rounds.ts),
 // without sockets or timers: every R and W from 1 to N against every mix of
 // replies and failures in every order, the deadline, the exact
 // -DYNUNAVAILABLE texts, the merge of concurrent siblings from different
 // replicas, late replies after the client was answered, and which replicas
 // read repair targets (stale, missing, equal, failed, silent).
 import test from 'ava';
-import { ReadRound, WriteRound, type QuorumRound, type RoundState } from '../cluster/quorum';
-import { EMPTY_VERSIONS, actorId, merge, update, type Actor, type KeyVersions } from '../cluster/versions';
+import { ReadRound, WriteRound, type QuorumRound, type RoundState } from '../cluster/quorum/rounds';
+import { EMPTY_VERSIONS, actorId, merge, update, type Actor, type KeyVersions } from '../cluster/versions/versions';
 
 const A = actorId('node-a', 1);
 const B = actorId('node-b', 1);

@@ -1,4 +1,4 @@
-// cluster-replica-store.test.ts — one node's replicas (cluster/replica-store.ts)
+// cluster-replica-store.test.ts — one node's replicas (cluster/replica/store.ts)
 // through a real engine in a temporary directory: versions round-trip, a plain
 // SET/DEL supersedes the siblings this replica has seen, DYN.SET keeps what
 // its context does not cover, apply merges and writes only on change, two
@@ -9,10 +9,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { Engine } from '../engine/index';
-import { InvalidIncarnationError, incarnation } from '../cluster/incarnation';
-import { ReplicaStore } from '../cluster/replica-store';
-import { CorruptVersionsError, encodeVersions } from '../cluster/version-codec';
-import { DEFAULT_MAX_SIBLINGS, actorId, equalVersions, liveWinner, type KeyVersions, type VersionWrite } from '../cluster/versions';
+import { InvalidIncarnationError, incarnation } from '../cluster/replica/incarnation';
+import { ReplicaStore } from '../cluster/replica/store';
+import { CorruptVersionsError, encodeVersions } from '../cluster/versions/codec';
+import { DEFAULT_MAX_SIBLINGS, actorId, equalVersions, liveWinner, type KeyVersions, type VersionWrite } from '../cluster/versions/versions';
 import { tmpDir } from './helpers/tmpdir';
 
 const A = actorId('node-a', 7);

@@ -1,5 +1,5 @@
-// cluster-ring.test.ts — the hash slot (cluster/slot.ts) and the ring
-// (cluster/ring.ts), as pure values: no sockets, no disk (slots against a
+// cluster-ring.test.ts — the hash slot (cluster/ring/slot.ts) and the ring
+// (cluster/ring/ring.ts), as pure values: no sockets, no disk (slots against a
 // real redis-server's CLUSTER KEYSLOT: cluster-slot-redis.test.ts); a ring
 // is the same whatever the order of its members; counts follow weights;
 // joins, leaves and weight changes move the fewest partitions; preference
@@ -21,8 +21,8 @@
 // rounding (every count is within one partition of f at any Q), and
 // --cluster-partitions is there for that.
 import test from 'ava';
-import { crc16, keySlot, SLOT_COUNT } from '../cluster/slot';
-import { DEFAULT_PARTITIONS, InvalidRingError, Ring, type RingMember } from '../cluster/ring';
+import { crc16, keySlot, SLOT_COUNT } from '../cluster/ring/slot';
+import { DEFAULT_PARTITIONS, InvalidRingError, Ring, type RingMember } from '../cluster/ring/ring';
 import { keySlot as engineKeySlot } from '../engine/index';
 import { prng } from './helpers/random';
 

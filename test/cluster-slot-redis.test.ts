@@ -1,11 +1,11 @@
-// cluster-slot-redis.test.ts — the hash slot (cluster/slot.ts, and the
+// cluster-slot-redis.test.ts — the hash slot (cluster/ring/slot.ts, and the
 // engine's native one) against a real redis-server's CLUSTER KEYSLOT
 // (started with cluster-enabled yes): hash-tag edge cases and random binary
 // keys full of braces, asked of the running server, not of a table.
 import test from 'ava';
 import { RawClient } from '../redis-compat/raw-client';
 import { redisServerAvailable, startRedis } from '../redis-compat/servers';
-import { keySlot } from '../cluster/slot';
+import { keySlot } from '../cluster/ring/slot';
 import { keySlot as engineKeySlot } from '../engine/index';
 import { prng } from './helpers/random';
 

@@ -1,14 +1,14 @@
 // cluster-version-codec-fast.test.ts — the codec's two fast paths
-// (cluster/version-fast-path.ts) against their definitions: encodeLocalWrite is
+// (cluster/versions/fast-path.ts) against their definitions: encodeLocalWrite is
 // byte for byte decodeVersions + update + encodeVersions of a plain write
 // (every actor position, counters crossing varint sizes, non-ASCII actors),
 // and locateWinner finds what decodeVersions and decodeWinner find, for a
 // record anywhere inside a larger buffer, never reading past its end. Bad
 // records throw CorruptVersionsError saying what and where, nothing else.
 import test from 'ava';
-import { EMPTY_VERSIONS, merge, update, type Actor, type KeyVersions, type VersionWrite } from '../cluster/versions';
-import { CorruptVersionsError, decodeVersions, encodeVersions } from '../cluster/version-codec';
-import { decodeWinner, encodeLocalWrite, locateWinner, type WinnerLocation } from '../cluster/version-fast-path';
+import { EMPTY_VERSIONS, merge, update, type Actor, type KeyVersions, type VersionWrite } from '../cluster/versions/versions';
+import { CorruptVersionsError, decodeVersions, encodeVersions } from '../cluster/versions/codec';
+import { decodeWinner, encodeLocalWrite, locateWinner, type WinnerLocation } from '../cluster/versions/fast-path';
 import { mutate, prng } from './helpers/random';
 
 const pick = <T>(rand: () => number, items: readonly T[]): T => items[Math.floor(rand() * items.length)];

@@ -1,4 +1,4 @@
-// cluster-version-supersedes.test.ts — supersedes (cluster/version-supersedes.ts)
+// cluster-version-supersedes.test.ts — supersedes (cluster/versions/supersedes.ts)
 // against its definition: for random (current, incoming) pairs — a replica's
 // plain writes, DYN.SET-style writes that keep siblings, merges, chains of
 // them, equal, stale, concurrent and unrelated states, empty records, small
@@ -9,9 +9,9 @@
 // are read within bounds. (Its time per call against the full merge:
 // bench/supersedes.ts.)
 import test from 'ava';
-import { EMPTY_VERSIONS, equalVersions, merge, update, type Actor, type KeyVersions, type Sibling, type VersionWrite, type VersionsResult } from '../cluster/versions';
-import { CorruptVersionsError, decodeVersions, encodeVersions } from '../cluster/version-codec';
-import { supersedes } from '../cluster/version-supersedes';
+import { EMPTY_VERSIONS, equalVersions, merge, update, type Actor, type KeyVersions, type Sibling, type VersionWrite, type VersionsResult } from '../cluster/versions/versions';
+import { CorruptVersionsError, decodeVersions, encodeVersions } from '../cluster/versions/codec';
+import { supersedes } from '../cluster/versions/supersedes';
 import { mutate, prng } from './helpers/random';
 
 const pick = <T>(rand: () => number, items: readonly T[]): T => items[Math.floor(rand() * items.length)];

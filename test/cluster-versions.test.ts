@@ -1,5 +1,5 @@
-// cluster-versions.test.ts — the Dynamo layer's versions (cluster/versions.ts)
-// and their bytes (cluster/version-codec.ts), without sockets or disk:
+// cluster-versions.test.ts — the Dynamo layer's versions (cluster/versions/versions.ts)
+// and their bytes (cluster/versions/codec.ts), without sockets or disk:
 // concurrent writes become siblings, a plain SET supersedes what its replica
 // has seen, DYN.SET resolves exactly what its context covers, merge is a join
 // (randomized 3-replica histories replayed in any order converge, and keep
@@ -25,9 +25,9 @@ import {
   type KeyVersions,
   type VersionVector,
   type VersionWrite,
-} from '../cluster/versions';
-import { CorruptVersionsError, InvalidContextError, decodeContext, decodeVersions, encodeContext, encodeVersions } from '../cluster/version-codec';
-import { decodeWinner } from '../cluster/version-fast-path';
+} from '../cluster/versions/versions';
+import { CorruptVersionsError, InvalidContextError, decodeContext, decodeVersions, encodeContext, encodeVersions } from '../cluster/versions/codec';
+import { decodeWinner } from '../cluster/versions/fast-path';
 import { mutate, prng } from './helpers/random';
 
 

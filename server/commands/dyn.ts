@@ -4,9 +4,7 @@
 // and writes with their own quorum (DYN.GET R n, DYN.SET W n), and the ring
 // (DYN.PREFLIST, DYN.RING, DYN.NODES). DYN.FAULT cuts and heals links
 // between nodes, for tests, when the node allows it.
-import { decodeContext, encodeContext, InvalidContextError } from '../../cluster/version-codec';
-import type { VersionVector } from '../../cluster/versions';
-import { liveWinner } from '../../cluster/versions';
+import { decodeContext, encodeContext, InvalidContextError, liveWinner, type VersionVector } from '../../cluster/index';
 import { binary, CommandError, ERR } from '../errors';
 import { expireAtArg, isToken, string2ll } from './string-args';
 import type { CommandContext, CommandFlag, CommandHandler, CommandSpec } from './types';

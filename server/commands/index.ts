@@ -1,6 +1,7 @@
 // server/commands/index.ts — the command table: every family's specs in one
-// map keyed by lower-case name. A family is one file exporting a
+// map keyed by lower-case name (table.ts). A family is one file exporting a
 // CommandSpec[]; add its import and spread it below.
+import { commandTable } from './table';
 import type { CommandSpec } from './types';
 // families:
 import { stringCommands } from './strings';
@@ -28,5 +29,5 @@ const families: CommandSpec[][] = [
   dynCommands,
 ];
 
-export const commandTable = new Map<string, CommandSpec>();
+export { commandTable };
 for (const family of families) for (const spec of family) commandTable.set(spec.name, spec);

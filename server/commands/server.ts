@@ -5,7 +5,7 @@
 import { settings, ConfigError } from '../config';
 import { CommandError, ERR, quoted } from '../errors';
 import { nowMicros } from '../clock';
-import { commandTable } from './index';
+import { commandTable } from './table';
 import { globMatch } from '../glob';
 import { container } from './subcommands';
 import { commandDocs } from './docs';

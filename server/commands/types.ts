@@ -3,7 +3,7 @@
 // handler that writes its reply; and the shape of its COMMAND DOCS entry
 // (the entries themselves are in docs.ts, keyed by the command's name).
 import type { ReplyWriter } from '../../protocol/writer';
-import type { CommandAccess, Coordinator } from '../../cluster/coordinator';
+import type { CommandAccess, Coordinator } from '../../cluster/index';
 import type { Client } from '../client';
 import type { ServerState } from '../state';
 

@@ -1,19 +1,20 @@
-// cluster/quorum-read.ts — one key's quorum read: ask every replica of the
+// cluster/quorum/read.ts — one key's quorum read: ask every replica of the
 // preference list for its versions record, answer once R have replied,
 // then read-repair the ones that replied with less (Dynamo's read path).
 //
 // Replicas almost always agree, so records are first compared as bytes: when
 // every reply so far equals the first, nothing is decoded, merged or
 // repaired. The first reply that differs turns the read into a ReadRound
-// (quorum.ts), which decodes and merges everything received so far and
+// (rounds.ts), which decodes and merges everything received so far and
 // whatever comes after, and finds the replicas to repair.
-import type { BusReply } from './bus';
-import type { ClusterCounters } from './coordinator';
-import { DynUnavailableError } from './coordinator';
-import { ReadRound } from './quorum';
-import type { ReplicaStore } from './replica-store';
-import { CorruptVersionsError, decodeVersions, encodeVersions } from './version-codec';
-import { EMPTY_VERSIONS, type KeyVersions } from './versions';
+import type { BusReply } from '../bus/bus';
+import type { Clock } from '../clock';
+import type { ClusterCounters } from '../coordinator/coordinator';
+import { DynUnavailableError } from '../coordinator/coordinator';
+import { ReadRound } from './rounds';
+import type { ReplicaStore } from '../replica/store';
+import { CorruptVersionsError, decodeVersions, encodeVersions } from '../versions/codec';
+import { EMPTY_VERSIONS, type KeyVersions } from '../versions/versions';
 
 const ignore = (): void => undefined;
 
@@ -23,6 +24,7 @@ export interface ReadContext {
   readonly timeoutMs: number;
   readonly maxSiblings: number;
   readonly counters: ClusterCounters;
+  readonly clock: Clock;
   readonly replicas: ReplicaStore;
   /** A bus request to a member, answered through the callbacks. */
   send(node: string, argv: readonly (Buffer | string)[], onReply: (reply: BusReply) => void, onError: (err: Error) => void): void;
@@ -73,7 +75,7 @@ export function quorumRead(c: ReadContext, db: number, key: Buffer, list: readon
     };
     /** From bytes to a ReadRound, with everything received so far. */
     const toRound = (): ReadRound => {
-      const slow = new ReadRound(list, needed, Date.now() + c.timeoutMs, c.maxSiblings);
+      const slow = new ReadRound(list, needed, c.clock.now() + c.timeoutMs, c.maxSiblings);
       for (const [node, record] of same as Map<string, Buffer | null>) slow.reply(node, record === null ? null : decodeVersions(record));
       for (const [node, reason] of failed) slow.fail(node, reason);
       same = null;

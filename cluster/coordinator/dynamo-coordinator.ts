@@ -1,6 +1,6 @@
-// cluster/dynamo-coordinator.ts — the Coordinator (coordinator.ts): this
-// node's replicas (replica-store.ts) plus, when there are other members,
-// quorum reads (quorum-read.ts) and writes (quorum.ts's WriteRound) over the
+// cluster/coordinator/dynamo-coordinator.ts — the Coordinator (coordinator.ts): this
+// node's replicas (replica/store.ts) plus, when there are other members,
+// quorum reads (quorum/read.ts) and writes (quorum/rounds.ts's WriteRound) over the
 // cluster bus, read repair, forwarding, and the requests peers send here
 // (replica-service.ts).
 //
@@ -16,18 +16,19 @@
 // it), else into the command's view. Replicas that answered with less get
 // the merge once every replica answered or timed out (read repair).
 // Flushes reach every member.
-import { ClusterBus, type BusReply } from './bus';
+import { ClusterBus, type BusReply } from '../bus/bus';
+import type { Clock, TimerHandle } from '../clock';
 import { type ClusterCounters, type ClusterNodeState, type CommandAccess, type Coordinator, type KeyMeta, type PreparedView, type ScanPage } from './coordinator';
-import type { EngineOptions, EngineStats, ExpirySweep, FsyncMode } from '../engine/index';
-import { Membership, type ClusterOptions } from './membership';
-import { WriteRound } from './quorum';
-import { quorumRead } from './quorum-read';
+import type { EngineOptions, EngineStats, ExpirySweep, FsyncMode } from '../../engine/index';
+import { Membership, type ClusterOptions } from '../membership/membership';
+import { WriteRound } from '../quorum/rounds';
+import { quorumRead } from '../quorum/read';
 import { ReplicaService } from './replica-service';
-import { incarnation } from './incarnation';
-import { ReplicaStore } from './replica-store';
-import { encodeContext, encodeVersions } from './version-codec';
-import { DEFAULT_MAX_SIBLINGS, EMPTY_VERSIONS, actorId, liveWinner, type Actor, type KeyVersions, type VersionVector, type VersionWrite } from './versions';
-import { ReplyError } from '../protocol/reply-parser';
+import { incarnation } from '../replica/incarnation';
+import { ReplicaStore } from '../replica/store';
+import { encodeContext, encodeVersions } from '../versions/codec';
+import { DEFAULT_MAX_SIBLINGS, EMPTY_VERSIONS, actorId, liveWinner, type Actor, type KeyVersions, type VersionVector, type VersionWrite } from '../versions/versions';
+import { ReplyError } from '../../protocol/reply-parser';
 
 const PROBE_MS = 1000;
 
@@ -63,7 +64,7 @@ export class DynamoCoordinator implements Coordinator {
   private origin: string | null = null;
   /** Writes of the running command awaiting their acks; each resolves with an error reply or null. */
   private pending: Promise<string | null>[] = [];
-  private probe: NodeJS.Timeout | null = null;
+  private probe: TimerHandle | null = null;
 
   constructor(
     options: ClusterOptions,
@@ -71,6 +72,8 @@ export class DynamoCoordinator implements Coordinator {
     engineOptions: EngineOptions,
     databases: number,
     readonly hooks: CoordinatorHooks,
+    /** Where time comes from: realClock in a server, a ManualClock in tests. */
+    readonly clock: Clock,
   ) {
     this.membership = new Membership(options);
     this.databases = databases;
@@ -81,7 +84,7 @@ export class DynamoCoordinator implements Coordinator {
     this.w = options.w;
     this.timeoutMs = options.timeoutMs;
     this.faultInjection = options.faultInjection;
-    this.replicas = new ReplicaStore(dir, engineOptions, databases, this.n === 1);
+    this.replicas = new ReplicaStore(dir, engineOptions, databases, this.n === 1, clock);
     this.actor = actorId(this.selfId, incarnation(dir));
     this.expiryCursor = new Array<bigint>(databases).fill(0n);
     const service = new ReplicaService(this);
@@ -93,6 +96,7 @@ export class DynamoCoordinator implements Coordinator {
           port: options.self.busPort,
           secret: options.secret,
           requestTimeoutMs: options.timeoutMs,
+          clock,
           onRequest: (from, argv) => service.handle(from, argv),
           onInboundHandshake: (peer, ok) => this.inboundHandshake(peer, ok),
         });
@@ -101,11 +105,15 @@ export class DynamoCoordinator implements Coordinator {
   async start(): Promise<void> {
     if (this.bus === null) return;
     await this.bus.listen();
-    this.probe = setInterval(() => {
-      // The outcome is what counts: request() tells membership whether the peer answered.
+    this.probeLater();
+  }
+
+  /** In PROBE_MS, a ping to each peer not up, and the next probe: the outcome is what counts (send() tells membership whether the peer answered). */
+  private probeLater(): void {
+    this.probe = this.clock.setTimer(PROBE_MS, () => {
       for (const id of this.membership.downPeers()) this.send(id, ['REPLICA.PING'], ignore, ignore);
-    }, PROBE_MS);
-    this.probe.unref();
+      this.probeLater();
+    });
   }
 
   /**
@@ -122,7 +130,8 @@ export class DynamoCoordinator implements Coordinator {
   }
 
   async close(): Promise<void> {
-    if (this.probe !== null) clearInterval(this.probe);
+    if (this.probe !== null) this.clock.clearTimer(this.probe);
+    this.probe = null;
     await this.bus?.close();
     this.replicas.close();
   }
@@ -135,7 +144,7 @@ export class DynamoCoordinator implements Coordinator {
 
   get(db: number, key: Buffer, touch = true): Buffer | null {
     const viewed = this.viewed(key);
-    if (viewed !== undefined) return liveWinner(viewed, Date.now())?.value ?? null;
+    if (viewed !== undefined) return liveWinner(viewed, this.clock.now())?.value ?? null;
     const value = this.replicas.get(db, key, touch);
     if (value === null) this.expireOnAccess(db, key);
     return value;
@@ -144,7 +153,7 @@ export class DynamoCoordinator implements Coordinator {
   getInto(db: number, key: Buffer, target: Buffer, offset: number): number {
     const viewed = this.viewed(key);
     if (viewed !== undefined) {
-      const value = liveWinner(viewed, Date.now())?.value ?? null;
+      const value = liveWinner(viewed, this.clock.now())?.value ?? null;
       if (value === null) return -1;
       if (value.length <= target.length - offset) value.copy(target, offset);
       return value.length;
@@ -157,7 +166,7 @@ export class DynamoCoordinator implements Coordinator {
   meta(db: number, key: Buffer): KeyMeta | null {
     const viewed = this.viewed(key);
     if (viewed !== undefined) {
-      const top = liveWinner(viewed, Date.now());
+      const top = liveWinner(viewed, this.clock.now());
       return top === null ? null : { expireAt: top.expireAt, length: (top.value as Buffer).length };
     }
     const meta = this.replicas.meta(db, key);
@@ -234,7 +243,7 @@ export class DynamoCoordinator implements Coordinator {
   }
 
   private write(db: number, key: Buffer, value: Buffer | null, expireAt: number, context: VersionVector | 'local', w: number | null): void {
-    const write: VersionWrite = { value, timestamp: Date.now(), expireAt };
+    const write: VersionWrite = { value, timestamp: this.clock.now(), expireAt };
     if (this.single) {
       this.coordinateHere(db, key, write, context);
       return;
@@ -267,7 +276,7 @@ export class DynamoCoordinator implements Coordinator {
 
   /** Sends the coordinated record to the other replicas; resolves once W acked (the local write is one), and the origin, if a replica, answered. */
   replicate(db: number, key: Buffer, record: Buffer, list: readonly string[], w: number): Promise<string | null> {
-    const round = new WriteRound(list, Math.min(w, list.length), Date.now() + this.timeoutMs);
+    const round = new WriteRound(list, Math.min(w, list.length), this.clock.now() + this.timeoutMs);
     round.ack(this.selfId);
     const origin = this.origin !== null && this.origin !== this.selfId && list.includes(this.origin) ? this.origin : null;
     let originAnswered = origin === null;

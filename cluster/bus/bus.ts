@@ -1,22 +1,23 @@
-// cluster/bus.ts — the cluster bus: the transport between dynkv nodes. Each
+// cluster/bus/bus.ts — the cluster bus: the transport between dynkv nodes. Each
 // node listens on its bus port (client port + 10000 by default, Redis
 // Cluster's convention) and keeps one pooled, pipelined, authenticated
 // connection to each peer it talks to. Requests are argv lists and replies
 // RESP2 values: this module carries them and knows nothing of what the
 // commands mean; the replication layer gives it a handler for requests from
-// peers. Pieces: peer-link.ts (outbound connections), bus-inbound.ts
-// (inbound ones), bus-auth.ts (the handshake), bus-errors.ts (what requests
+// peers. Pieces: peer-link.ts (outbound connections), inbound.ts
+// (inbound ones), auth.ts (the handshake), errors.ts (what requests
 // reject with). drop()/heal() inject partitions for tests.
 import net from 'node:net';
-import { MAX_VALUE_LEN } from '../engine/index';
-import type { BusContext, BusCounters, BusReply, BusRequestHandler } from './bus-context';
-import { BusError } from './bus-errors';
-import { InboundLink } from './bus-inbound';
+import { MAX_VALUE_LEN } from '../../engine/index';
+import { realClock, type Clock } from '../clock';
+import type { BusContext, BusCounters, BusReply, BusRequestHandler } from './context';
+import { BusError } from './errors';
+import { InboundLink } from './inbound';
 import { PeerLink, type BusPeer } from './peer-link';
 
 export type { BusPeer } from './peer-link';
-export type { BusReply, BusRequestHandler } from './bus-context';
-export { BusError, BusTimeoutError, BusAuthError, type BusErrorCode } from './bus-errors';
+export type { BusReply, BusRequestHandler } from './context';
+export { BusError, BusTimeoutError, BusAuthError, type BusErrorCode } from './errors';
 
 export interface ClusterBusOptions {
   /** This node's id: its client address host:port. */
@@ -35,6 +36,8 @@ export interface ClusterBusOptions {
   maxPending?: number;
   /** Longest bulk accepted in a peer's request or reply (a record: the engine's MAX_VALUE_LEN). */
   maxBulkLen?: number;
+  /** Where request and handshake timeouts and reconnect backoff read the time; realClock unless set. */
+  clock?: Clock;
   /** Where problems are logged, one line each; console.error unless set. */
   log?: (line: string) => void;
   /**
@@ -104,6 +107,7 @@ export class ClusterBus {
       maxPending: opts.maxPending ?? DEFAULT_MAX_PENDING,
       maxBulkLen: opts.maxBulkLen ?? DEFAULT_MAX_BULK_LEN,
       counters: this.counters,
+      clock: opts.clock ?? realClock,
       onRequest: opts.onRequest,
       isDropped: (peerId) => this.droppedPeers.has(peerId),
       warnOnce: (peerId, topic, message) => {
@@ -154,7 +158,7 @@ export class ClusterBus {
 
   /**
    * Sends argv to a peer and resolves with its reply; an error reply resolves
-   * as a ReplyError value. Rejects with a BusError (see bus-errors.ts) when
+   * as a ReplyError value. Rejects with a BusError (see errors.ts) when
    * no reply came: timeout, connection lost or failed, backoff, handshake
    * failure, too many pending requests, bus closed. Large Buffer arguments
    * are written as they are, not copied: leave them unchanged.

@@ -1,4 +1,4 @@
-// cluster/ring.ts — the ring: which node owns each partition, and every key's
+// cluster/ring/ring.ts — the ring: which node owns each partition, and every key's
 // preference list. Dynamo's strategy 3: the 16384 slots form Q equal
 // partitions (a partition is slots [p * 16384/Q, (p + 1) * 16384/Q)), and
 // nodes own whole partitions in proportion to their weight. A Ring is an

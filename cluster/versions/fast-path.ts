@@ -1,11 +1,11 @@
-// cluster/version-fast-path.ts — the two paths every GET and SET takes through
-// a versions record (format in version-codec.ts) without decoding it:
+// cluster/versions/fast-path.ts — the two paths every GET and SET takes through
+// a versions record (format in codec.ts) without decoding it:
 // locateWinner finds the winner's value without allocating, and
 // encodeLocalWrite makes a plain write's record from the current one by
 // copying its actor table as bytes. Both check bounds as the codec does and
 // throw CorruptVersionsError saying what is wrong and where.
 import { MAX_EXPIRE_AT, NO_BYTES, Reader, varintSize, writeVarint } from './codec-reader';
-import { VERSIONS_FORMAT, corruptRecord, decodeVersions, encodeVersions } from './version-codec';
+import { VERSIONS_FORMAT, corruptRecord, decodeVersions, encodeVersions } from './codec';
 import { EMPTY_VERSIONS, isActor, update, type Actor, type VersionWrite } from './versions';
 
 /** The winner's part of a record, read by decodeWinner without decoding the rest. */

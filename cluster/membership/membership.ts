@@ -1,4 +1,4 @@
-// cluster/membership.ts — who is in the cluster and who answers: the static
+// cluster/membership/membership.ts — who is in the cluster and who answers: the static
 // member list (--cluster-nodes; the membership issue adds gossip, join and
 // leave), the ring built from it, every partition's preference list computed
 // once, and a plain liveness view: a peer is down after a request to it
@@ -8,9 +8,9 @@
 // every second asks the others). Routing skips peers that are not up;
 // quorums still ask them, as Dynamo does (an auth-failed peer refuses at
 // once). Each change of state is logged once.
-import { BusError, type BusPeer } from './bus';
-import { Ring } from './ring';
-import { keySlot } from './slot';
+import { BusError, type BusPeer } from '../bus/bus';
+import { Ring } from '../ring/ring';
+import { keySlot } from '../ring/slot';
 
 export interface ClusterMember {
   /** The node id: its client address, host:port. */

@@ -1,7 +1,7 @@
-// cluster/bus-inbound.ts — the listening side of the cluster bus: one
+// cluster/bus/inbound.ts — the listening side of the cluster bus: one
 // connection from a peer. Requests are read with the server's request parser
 // (protocol/parser.ts), with Redis's pre-AUTH limits until the handshake
-// (bus-auth.ts) is done; anything but the handshake before that, a protocol
+// (auth.ts) is done; anything but the handshake before that, a protocol
 // error or an oversized request ends this connection only. Authenticated
 // requests go to the bus's handler; handlers may finish in any order, their
 // replies go out in request order, those ready together in one write.
@@ -10,11 +10,12 @@
 // replies in order, so such a connection is "silenced" for good: heal()
 // closes it and the peer reconnects.
 import type net from 'node:net';
-import { RequestParser } from '../protocol/parser';
-import { ReplyError, type ReplyValue } from '../protocol/reply-parser';
-import { ReplyWriter } from '../protocol/writer';
-import { AUTH_CHALLENGE, AUTH_PROOF, NONCE_BYTES, handshakeProof, newNonce, proofMatches } from './bus-auth';
-import type { BusContext } from './bus-context';
+import { RequestParser } from '../../protocol/parser';
+import { ReplyError, type ReplyValue } from '../../protocol/reply-parser';
+import { ReplyWriter } from '../../protocol/writer';
+import { AUTH_CHALLENGE, AUTH_PROOF, NONCE_BYTES, handshakeProof, newNonce, proofMatches } from './auth';
+import type { TimerHandle } from '../clock';
+import type { BusContext } from './context';
 import { Fifo } from './fifo';
 
 /** A request's place in the reply order; filled when its handler is done. */
@@ -35,7 +36,7 @@ export class InboundLink {
   private flushScheduled = false;
   /** Refused or closed: nothing more is read or written. */
   private closing = false;
-  private handshakeTimer: NodeJS.Timeout | null;
+  private handshakeTimer: TimerHandle | null;
   private silenced = false;
 
   constructor(
@@ -49,7 +50,7 @@ export class InboundLink {
     });
     this.parser.setAuthRequired(true);
     socket.setNoDelay(true);
-    this.handshakeTimer = setTimeout(() => socket.destroy(), ctx.connectTimeoutMs);
+    this.handshakeTimer = ctx.clock.setTimer(ctx.connectTimeoutMs, () => socket.destroy());
     socket.on('data', (chunk: Buffer) => {
       if (this.closing) return;
       this.parser.feed(chunk);
@@ -200,7 +201,7 @@ export class InboundLink {
   }
 
   private clearHandshakeTimer(): void {
-    if (this.handshakeTimer !== null) clearTimeout(this.handshakeTimer);
+    if (this.handshakeTimer !== null) this.ctx.clock.clearTimer(this.handshakeTimer);
     this.handshakeTimer = null;
   }
 }

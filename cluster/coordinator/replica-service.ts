@@ -1,4 +1,4 @@
-// cluster/replica-service.ts — the requests other nodes send this one over
+// cluster/coordinator/replica-service.ts — the requests other nodes send this one over
 // the cluster bus (never the client port), as a replica and as a
 // coordinator of keys it holds:
 //   REPLICA.READ db key            -> this replica's versions record, or nil
@@ -9,13 +9,38 @@
 //   REPLICA.FLUSH db               -> drop the database, +OK
 //   REPLICA.PING                   -> +PONG
 // Under appendfsync always a replica acks only what its disk holds.
-import { ReplyError } from '../protocol/reply-parser';
-import type { BusReply } from './bus';
-import type { DynamoCoordinator } from './dynamo-coordinator';
-import { decodeContext } from './version-codec';
+// The service sees the coordinator only through ReplicaHost, the part of it
+// these requests need (the coordinator makes the service, not the reverse).
+import { ReplyError } from '../../protocol/reply-parser';
+import type { BusReply } from '../bus/bus';
+import type { Clock } from '../clock';
+import type { ReplicaStore } from '../replica/store';
+import { decodeContext } from '../versions/codec';
+import type { VersionVector, VersionWrite } from '../versions/versions';
+import type { ClusterCounters } from './coordinator';
+
+/** What the replica service needs of the coordinator (DynamoCoordinator). */
+export interface ReplicaHost {
+  readonly selfId: string;
+  readonly databases: number;
+  readonly w: number;
+  readonly counters: ClusterCounters;
+  readonly clock: Clock;
+  readonly replicas: ReplicaStore;
+  /** Runs a command another node forwards here; null when this node does not run them. */
+  readonly onForward: ((db: number, resp: number, argv: Buffer[], from: string) => Promise<Buffer>) | null;
+  preferenceList(key: Buffer): readonly string[];
+  /** Makes the new version on the local replica; returns its record. */
+  coordinateHere(db: number, key: Buffer, write: VersionWrite, context: VersionVector | 'local'): Buffer;
+  /** Sends the record to the other replicas; resolves with an error reply, or null once W acked. */
+  replicate(db: number, key: Buffer, record: Buffer, list: readonly string[], w: number): Promise<string | null>;
+  /** Merges a peer's record into the local replica. */
+  applyRecord(db: number, key: Buffer, record: Buffer): boolean;
+  durable(): Promise<void> | null;
+}
 
 export class ReplicaService {
-  constructor(private readonly coordinator: DynamoCoordinator) {}
+  constructor(private readonly coordinator: ReplicaHost) {}
 
   handle(from: string, argv: Buffer[]): BusReply | Promise<BusReply> {
     const name = argv[0].toString('latin1').toUpperCase();
@@ -54,7 +79,7 @@ export class ReplicaService {
     const w = argv[5].length === 0 ? null : this.integer(argv[5], 'W');
     const list = c.preferenceList(key);
     if (!list.includes(c.selfId)) throw new Error(`${c.selfId} holds no replica of this key`);
-    const write = { value: argv.length === 7 ? argv[6] : null, timestamp: Date.now(), expireAt };
+    const write = { value: argv.length === 7 ? argv[6] : null, timestamp: c.clock.now(), expireAt };
     const record = c.coordinateHere(db, key, write, context);
     const error = list.length > 1 ? await c.replicate(db, key, record, list, w ?? c.w) : null;
     if (error !== null) return new ReplyError(error);

@@ -1,7 +1,7 @@
-// cluster/version-supersedes.ts — the replication fast path's question: does a
+// cluster/versions/supersedes.ts — the replication fast path's question: does a
 // peer's record already hold everything the stored one has, so that merging
 // it in (versions.ts merge) would store it as it is? Answered from the bytes of
-// both records (format in version-codec.ts) without decoding them to Maps and
+// both records (format in codec.ts) without decoding them to Maps and
 // siblings; false when unsure, and the caller then merges. Allocates nothing
 // once its scratch tables have grown to the records it sees.
 //
@@ -14,8 +14,8 @@
 //   it once, with the same data (the merge keeps current's sibling);
 // - incoming has at most maxSiblings siblings: nothing is pruned.
 import { Reader } from './codec-reader';
-import { VERSIONS_FORMAT } from './version-codec';
-import { compareBytes, isAscii, isAsciiActor } from './version-fast-path';
+import { VERSIONS_FORMAT } from './codec';
+import { compareBytes, isAscii, isAsciiActor } from './fast-path';
 
 /** What the readers throw on a bad or truncated field: supersedes answers false. */
 const UNSURE = new Error('supersedes: not a record it decides on');

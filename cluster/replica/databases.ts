@@ -1,4 +1,4 @@
-// cluster/databases.ts — a node's Redis databases on disk: each one its own
+// cluster/replica/databases.ts — a node's Redis databases on disk: each one its own
 // engine directory (dir/db0 ... dir/db15), opened on first write (those that
 // exist are opened at start, so a locked or corrupt directory is found at
 // once). Tracks each database's latest write so durable() can wait for the
@@ -6,7 +6,7 @@
 // ReplicaStore keeps its data here.
 import fs from 'node:fs';
 import path from 'node:path';
-import { Engine, type EngineOptions, type EngineStats, type FsyncMode } from '../engine/index';
+import { Engine, type EngineOptions, type EngineStats, type FsyncMode } from '../../engine/index';
 import { prepareDataDir } from './data-dir';
 
 export class Databases {

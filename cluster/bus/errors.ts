@@ -1,4 +1,4 @@
-// cluster/bus-errors.ts — the errors a cluster bus request rejects with, as
+// cluster/bus/errors.ts — the errors a cluster bus request rejects with, as
 // named classes with a code each (undici's style), so the coordinator can
 // tell a slow peer from an unreachable or misconfigured one. An error
 // *reply* from a peer is not one of these: it resolves as a ReplyError value.

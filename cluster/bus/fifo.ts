@@ -1,4 +1,4 @@
-// cluster/fifo.ts — a first-in first-out queue with O(1) push and shift.
+// cluster/bus/fifo.ts — a first-in first-out queue with O(1) push and shift.
 // The cluster bus matches replies to requests in order on links that may
 // hold thousands of them; Array#shift moves every element past V8's small
 // array fast path.

@@ -1,4 +1,4 @@
-// cluster/versions.ts — a key's versions on one replica, as a dotted version
+// cluster/versions/versions.ts — a key's versions on one replica, as a dotted version
 // vector set (Preguiça et al.; Riak 2.0 dvv_enabled): a causal context (the
 // clock: actor -> highest counter seen) plus the siblings, each named by the
 // dot (actor, counter) of the write that made it. Pure functions, inputs never

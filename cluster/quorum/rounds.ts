@@ -1,14 +1,14 @@
-// cluster/quorum.ts — the bookkeeping of one quorum request, as deterministic
+// cluster/quorum/rounds.ts — the bookkeeping of one quorum request, as deterministic
 // state machines (etcd-io/raft style): answers, failures and the time are fed
 // in; there are no timers, sockets or disks here, so every interleaving is
 // tested without a network. ReadRound waits for R replies and merges their
 // versions, then finds the replicas to read-repair; WriteRound waits for W acks.
 //
 // How the coordinator drives a round:
-// 1. It takes the key's preference list (ring.ts) and makes a round with R or
+// 1. It takes the key's preference list (ring/ring.ts) and makes a round with R or
 //    W and the request's deadline (now + the request timeout, in ms).
 // 2. When it is in the preference list, it reads or writes its own replica
-//    first (replica-store.ts) and feeds that in as its own reply or ack: on a
+//    first (replica/store.ts) and feeds that in as its own reply or ack: on a
 //    cluster of one (N=R=W=1) the round is over before any message is sent.
 //    For a write, the coordinator's replica makes the new version
 //    (ReplicaStore.coordinate); that is what it sends to the other replicas,
@@ -26,7 +26,7 @@
 //
 // A node answers once: its first outcome counts and later ones are ignored
 // (a reply racing its connection's failure), as is anything after `finished`.
-import { DEFAULT_MAX_SIBLINGS, EMPTY_VERSIONS, equalVersions, merge, type KeyVersions } from './versions';
+import { DEFAULT_MAX_SIBLINGS, EMPTY_VERSIONS, equalVersions, merge, type KeyVersions } from '../versions/versions';
 
 export type RoundState = 'pending' | 'ok' | 'unavailable';
 

@@ -1,4 +1,4 @@
-// cluster/slot.ts — a key's hash slot, exactly as Redis Cluster computes it
+// cluster/ring/slot.ts — a key's hash slot, exactly as Redis Cluster computes it
 // (cluster.c keyHashSlot, crc16.c): CRC16/XMODEM (poly 0x1021, init 0, no
 // reflection, no final xor) of the key, or of its hash tag, mod 16384. So
 // keys that share a {tag} share a slot, and CLUSTER KEYSLOT answers match a

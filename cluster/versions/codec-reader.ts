@@ -1,5 +1,5 @@
-// cluster/codec-reader.ts — the byte-level pieces of the version codec
-// (version-codec.ts, version-fast-path.ts): unsigned LEB128 varints (size,
+// cluster/versions/codec-reader.ts — the byte-level pieces of the version codec
+// (codec.ts, fast-path.ts): unsigned LEB128 varints (size,
 // write) and Reader, a bounds-checked cursor that throws a named error saying
 // what is wrong and where, and allocates nothing while it reads.
 

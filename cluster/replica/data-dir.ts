@@ -1,4 +1,4 @@
-// cluster/data-dir.ts — makes a node's data directory ready at start: creates
+// cluster/replica/data-dir.ts — makes a node's data directory ready at start: creates
 // it and its missing parents (one mkdir per level, as Node's recursive mkdir
 // loops forever under /proc; each new entry fsynced in its parent), checks
 // that it is a directory and that a file can be created in it, so an

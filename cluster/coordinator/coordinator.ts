@@ -1,4 +1,4 @@
-// cluster/coordinator.ts — what the server sees of the store: the Coordinator
+// cluster/coordinator/coordinator.ts — what the server sees of the store: the Coordinator
 // interface. Every command's reads and writes go through it, on a cluster of
 // one as on many nodes (one code path: dynamo-coordinator.ts is the only
 // implementation). The data calls are synchronous, as Redis's command
@@ -11,9 +11,9 @@
 //
 // On a cluster of one (`single`) none of this is needed: a command runs at
 // once, its writes acked by the local engine alone.
-import type { EngineStats, ExpirySweep, FsyncMode } from '../engine/index';
-import type { ClusterMember, MemberState } from './membership';
-import type { KeyVersions, VersionVector } from './versions';
+import type { EngineStats, ExpirySweep, FsyncMode } from '../../engine/index';
+import type { ClusterMember, MemberState } from '../membership/membership';
+import type { KeyVersions, VersionVector } from '../versions/versions';
 
 export interface KeyMeta {
   /** Absolute expiry in ms since the epoch, 0 = none. */

@@ -1,4 +1,4 @@
-// cluster/bus-auth.ts — the cluster bus handshake, in RESP like the rest of
+// cluster/bus/auth.ts — the cluster bus handshake, in RESP like the rest of
 // the stream. Mutual HMAC challenge over the shared cluster secret:
 //
 //   connector -> listener   AUTH-CHALLENGE <client nonce>

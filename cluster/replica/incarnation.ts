@@ -1,4 +1,4 @@
-// cluster/incarnation.ts — the incarnation number of a data dir
+// cluster/replica/incarnation.ts — the incarnation number of a data dir
 // (dir/incarnation), the second half of this node's actor node#incarnation:
 // a data dir that is new gets a fresh one, so a node that lost its data never
 // reuses a dot it wrote before (Riak's KV679).

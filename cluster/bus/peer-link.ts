@@ -1,17 +1,18 @@
-// cluster/peer-link.ts — the outbound side of the cluster bus: one pooled,
+// cluster/bus/peer-link.ts — the outbound side of the cluster bus: one pooled,
 // persistent connection to one peer, opened on first use. Requests wait in
-// a queue until the handshake (bus-auth.ts) is done, then are pipelined:
+// a queue until the handshake (auth.ts) is done, then are pipelined:
 // encoded as they come and written once per event-loop turn, with replies
 // matched in FIFO order. A request that times out keeps its slot, so its
 // late reply is matched and dropped and the connection stays usable. A
 // broken connection fails everything on it; the next request reconnects,
 // except during a backoff after failed attempts, when requests fail at once.
 import net from 'node:net';
-import { ReplyError, ReplyParser, type ReplyValue } from '../protocol/reply-parser';
-import { RequestWriter } from '../protocol/request-writer';
-import { AUTH_CHALLENGE, AUTH_PROOF, NONCE_BYTES, handshakeProof, newNonce, proofMatches } from './bus-auth';
-import type { BusContext } from './bus-context';
-import { BusAuthError, BusError, BusTimeoutError, type BusErrorCode } from './bus-errors';
+import { ReplyError, ReplyParser, type ReplyValue } from '../../protocol/reply-parser';
+import { RequestWriter } from '../../protocol/request-writer';
+import { AUTH_CHALLENGE, AUTH_PROOF, NONCE_BYTES, handshakeProof, newNonce, proofMatches } from './auth';
+import type { TimerHandle } from '../clock';
+import type { BusContext } from './context';
+import { BusAuthError, BusError, BusTimeoutError, type BusErrorCode } from './errors';
 import { Fifo } from './fifo';
 
 /** Where a peer's bus listens; `id` is its node id (client address host:port), checked in the handshake. */
@@ -29,7 +30,7 @@ const KEEPALIVE_MS = 10_000;
 interface PendingRequest {
   resolve: (reply: ReplyValue) => void;
   reject: (error: BusError) => void;
-  timer: NodeJS.Timeout;
+  timer: TimerHandle;
   /** Resolved, rejected or timed out: a reply that still comes for it is dropped. */
   settled: boolean;
 }
@@ -46,7 +47,7 @@ export class PeerLink {
   private peer: BusPeer;
   private state: LinkState = 'idle';
   private socket: net.Socket | null = null;
-  private connectTimer: NodeJS.Timeout | null = null;
+  private connectTimer: TimerHandle | null = null;
   private clientNonce: Buffer = Buffer.alloc(0);
   private serverNonce: Buffer = Buffer.alloc(0);
   private readonly writer = new RequestWriter();
@@ -88,12 +89,12 @@ export class PeerLink {
     const id = this.peer.id;
     if (this.state === 'closed') return Promise.reject(new BusError('ECLOSED', id, 'the bus is closed'));
     const dropped = this.ctx.isDropped(id);
-    if (!dropped && this.state === 'idle' && Date.now() < this.retryAt) return Promise.reject(this.unreachable());
+    if (!dropped && this.state === 'idle' && this.ctx.clock.now() < this.retryAt) return Promise.reject(this.unreachable());
     if (this.pending >= this.ctx.maxPending) {
       return Promise.reject(new BusError('EOVERLOAD', id, `${this.pending} requests to ${id} are pending already (maxPending)`));
     }
     return new Promise<ReplyValue>((resolve, reject) => {
-      const request: PendingRequest = { resolve, reject, timer: setTimeout(() => this.expire(request, timeoutMs), timeoutMs), settled: false };
+      const request: PendingRequest = { resolve, reject, timer: this.ctx.clock.setTimer(timeoutMs, () => this.expire(request, timeoutMs)), settled: false };
       if (this.state === 'ready' || dropped) {
         this.dispatch(request, argv);
         return;
@@ -128,7 +129,7 @@ export class PeerLink {
     socket.setNoDelay(true);
     socket.setKeepAlive(true, KEEPALIVE_MS);
     const timeoutMs = this.ctx.connectTimeoutMs;
-    this.connectTimer = setTimeout(() => this.broken('ECONNFAILED', `no authenticated connection to ${this.describe()} within ${timeoutMs} ms`), timeoutMs);
+    this.connectTimer = this.ctx.clock.setTimer(timeoutMs, () => this.broken('ECONNFAILED', `no authenticated connection to ${this.describe()} within ${timeoutMs} ms`));
     const parser = new ReplyParser({
       maxBulkLen: this.ctx.maxBulkLen,
       onReply: (reply) => {
@@ -258,7 +259,7 @@ export class PeerLink {
       return;
     }
     request.settled = true;
-    clearTimeout(request.timer);
+    this.ctx.clock.clearTimer(request.timer);
     request.resolve(reply);
   }
 
@@ -288,7 +289,7 @@ export class PeerLink {
     this.ctx.counters.connectionFailures++;
     if (!wasReady) {
       this.connectFailures++;
-      this.retryAt = Date.now() + Math.min(BACKOFF_MIN_MS * 2 ** (this.connectFailures - 1), BACKOFF_MAX_MS);
+      this.retryAt = this.ctx.clock.now() + Math.min(BACKOFF_MIN_MS * 2 ** (this.connectFailures - 1), BACKOFF_MAX_MS);
       this.lastFailure = { code, reason };
     }
     this.failPending(code === 'EAUTH' ? new BusAuthError(this.peer.id, reason) : new BusError(code, this.peer.id, reason));
@@ -296,7 +297,7 @@ export class PeerLink {
 
   /** The error of a request made during the backoff: the last failure's, if it was authentication, else EUNREACHABLE. */
   private unreachable(): BusError {
-    const wait = `next attempt in ${this.retryAt - Date.now()} ms`;
+    const wait = `next attempt in ${this.retryAt - this.ctx.clock.now()} ms`;
     const last = this.lastFailure as { code: BusErrorCode; reason: string };
     if (last.code === 'EAUTH') return new BusAuthError(this.peer.id, `${last.reason} (${wait})`);
     return new BusError('EUNREACHABLE', this.peer.id, `${this.peer.id} is unreachable: ${last.reason} (${wait})`);
@@ -312,12 +313,12 @@ export class PeerLink {
   private settle(request: PendingRequest, error: BusError): void {
     if (request.settled) return;
     request.settled = true;
-    clearTimeout(request.timer);
+    this.ctx.clock.clearTimer(request.timer);
     request.reject(error);
   }
 
   private clearConnectTimer(): void {
-    if (this.connectTimer !== null) clearTimeout(this.connectTimer);
+    if (this.connectTimer !== null) this.ctx.clock.clearTimer(this.connectTimer);
     this.connectTimer = null;
   }
 }

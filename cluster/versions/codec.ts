@@ -1,4 +1,4 @@
-// cluster/version-codec.ts — bytes for versions: a key's whole KeyVersions
+// cluster/versions/codec.ts — bytes for versions: a key's whole KeyVersions
 // as the engine's opaque value, and the opaque causal context a client gets
 // from DYN.VERSIONS and hands back to DYN.SET. Decoding checks every length
 // and index against the input (codec-reader.ts), so bad bytes throw a named
@@ -17,8 +17,8 @@
 // Context: base64url of (format u8 = 1, actorCount, actors) as above.
 //
 // Every GET and SET goes through a record, so two paths skip the decoding
-// (version-fast-path.ts): locateWinner and encodeLocalWrite; and whether a
-// peer's record supersedes the stored one (version-supersedes.ts).
+// (fast-path.ts): locateWinner and encodeLocalWrite; and whether a
+// peer's record supersedes the stored one (supersedes.ts).
 import { isUtf8 } from 'node:buffer';
 import { Reader, varintSize, writeVarint } from './codec-reader';
 import { actorNode, compareSiblings, isActor, type Actor, type KeyVersions, type Sibling, type VersionVector } from './versions';

@@ -1,10 +1,11 @@
-// cluster/bus-context.ts — what a cluster bus shares with its connections:
+// cluster/bus/context.ts — what a cluster bus shares with its connections:
 // identity and secret, limits, the request handler, the fault-injection
 // drops, counters for INFO, and one-time logging. The outbound links
-// (peer-link.ts) and inbound connections (bus-inbound.ts) see the bus only
+// (peer-link.ts) and inbound connections (inbound.ts) see the bus only
 // through this interface, so neither depends on the other or on bus.ts.
 import type net from 'node:net';
-import type { ReplyValue } from '../protocol/reply-parser';
+import type { ReplyValue } from '../../protocol/reply-parser';
+import type { Clock } from '../clock';
 
 export type BusReply = ReplyValue;
 
@@ -39,6 +40,8 @@ export interface BusContext {
   /** Longest bulk accepted from a peer, in a request or a reply. */
   readonly maxBulkLen: number;
   readonly counters: BusCounters;
+  /** Request and handshake timeouts, reconnect backoff. */
+  readonly clock: Clock;
   readonly onRequest: BusRequestHandler;
   /** True while all traffic to and from this peer is dropped. */
   isDropped(peerId: string): boolean;

@@ -1,5 +1,5 @@
-// cluster/replica-store.ts — this node's replicas of keys: each key's versions
-// (versions.ts), encoded by version-codec.ts, stored as the key's value in the
+// cluster/replica/store.ts — this node's replicas of keys: each key's versions
+// (versions/versions.ts), encoded by versions/codec.ts, stored as the key's value in the
 // local engine. Each Redis database is its own engine directory (dir/db0 ...
 // dir/db15), opened on first write. Synchronous, as the engine is: the
 // coordinator calls localWrite() or coordinate() for the writes it
@@ -16,13 +16,14 @@
 // to know every replica has them. With N = 1 nothing can come back: a
 // deleted key's record goes at once and the engine expires records itself
 // (reap mode), as a single Redis does.
-import type { EngineOptions, EngineStats, ExpirySweep, FsyncMode } from '../engine/index';
-import type { ScanPage } from './coordinator';
+import type { EngineOptions, EngineStats, ExpirySweep, FsyncMode } from '../../engine/index';
+import { realClock, type Clock } from '../clock';
+import type { ScanPage } from '../coordinator/coordinator';
 import { Databases } from './databases';
-import { CorruptVersionsError, decodeVersions, encodeVersions } from './version-codec';
-import { encodeLocalWrite, locateWinner, type WinnerLocation } from './version-fast-path';
-import { supersedes } from './version-supersedes';
-import { EMPTY_VERSIONS, equalVersions, merge, update, type Actor, type KeyVersions, type VersionVector, type VersionWrite } from './versions';
+import { CorruptVersionsError, decodeVersions, encodeVersions } from '../versions/codec';
+import { encodeLocalWrite, locateWinner, type WinnerLocation } from '../versions/fast-path';
+import { supersedes } from '../versions/supersedes';
+import { EMPTY_VERSIONS, equalVersions, merge, update, type Actor, type KeyVersions, type VersionVector, type VersionWrite } from '../versions/versions';
 
 export interface CoordinatedWrite {
   /** The key's versions after the write: what the coordinator sends to the other replicas. */
@@ -91,6 +92,8 @@ export class ReplicaStore {
     options: EngineOptions,
     databases = 16,
     readonly reap = false,
+    /** What live() reads the time from. */
+    private readonly clock: Clock = realClock,
   ) {
     this.databases = databases;
     this.dbs = new Databases(dir, options, databases);
@@ -396,7 +399,7 @@ export class ReplicaStore {
   private live(): boolean {
     const w = this.where;
     if (w.valueLength < 0) return false;
-    return w.expireAt === 0 || (this.reap && w.siblings === 1) || w.expireAt > Date.now();
+    return w.expireAt === 0 || (this.reap && w.siblings === 1) || w.expireAt > this.clock.now();
   }
 
   /** locateWinner into this.where; a corrupt record throws CorruptVersionsError naming the db and key. */

@@ -1,0 +1,14 @@
+// cluster/index.ts — what the rest of dynkv (server/, bin/) may use of the
+// Dynamo layer: the Coordinator interface and its one implementation, the
+// errors a command can meet, the clock it runs on, the cluster's
+// configuration types and ring constants, and the versions DYN.* commands
+// read and write. Everything else in cluster/ is its own business (test/
+// and bench/ may reach inside).
+export { realClock } from './clock';
+export { DynUnavailableError, type CommandAccess, type Coordinator } from './coordinator/coordinator';
+export { DynamoCoordinator } from './coordinator/dynamo-coordinator';
+export type { ClusterMember, ClusterOptions } from './membership/membership';
+export { DEFAULT_PARTITIONS, MAX_WEIGHT } from './ring/ring';
+export { SLOT_COUNT } from './ring/slot';
+export { InvalidContextError, decodeContext, encodeContext } from './versions/codec';
+export { liveWinner, type VersionVector } from './versions/versions';
