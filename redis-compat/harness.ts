@@ -78,9 +78,18 @@ export interface Pair {
   dynkv: ServerProcess;
 }
 
+/**
+ * The compared cluster's bus timeout: replies are compared, not latencies, and a busy machine
+ * (a 2,000-key MSET is thousands of bus requests) must not turn a slow ack into DYNUNAVAILABLE.
+ */
+const COMPAT_CLUSTER_TIMEOUT = ['--cluster-timeout', '30000'];
+
 export async function startPair(args: string[] = []): Promise<Pair> {
   const target = process.env.COMPAT_TARGET;
-  const [redis, dynkv] = await Promise.all([startRedis(args), target === 'redis' ? startRedis(args) : target === 'cluster' ? startDynkvCluster(args) : startDynkv(args)]);
+  const [redis, dynkv] = await Promise.all([
+    startRedis(args),
+    target === 'redis' ? startRedis(args) : target === 'cluster' ? startDynkvCluster([...COMPAT_CLUSTER_TIMEOUT, ...args]) : startDynkv(args),
+  ]);
   return { redis, dynkv };
 }
 

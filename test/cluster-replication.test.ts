@@ -22,7 +22,7 @@ async function versions(r: Redis, key: string, local = false): Promise<{ context
   return { context: reply[0].toString(), siblings: reply[1].map(([v, ts, node]) => [v === null ? null : v.toString(), ts, node.toString()]) };
 }
 
-async function eventually(t: ExecutionContext, what: string, check: () => Promise<boolean>, ms = 5000): Promise<void> {
+async function eventually(t: ExecutionContext, what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     if (await check()) return;

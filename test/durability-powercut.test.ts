@@ -2,8 +2,9 @@
 // only a SIGKILL (which keeps the page cache). Servers run under the
 // LD_PRELOAD shim helpers/powercut.c, which logs what each fsync covered and
 // sleeps before each one (so a reply sent before its fsync ended would be
-// seen); clients pipeline SETs; the servers are SIGKILLed, and the power cut
-// drops every byte and directory entry no fsync covered. Restarted, every
+// seen); clients pipeline SETs; the servers are SIGKILLed at a moment when
+// some of their written bytes are not yet fsynced (killWithUnsyncedData), and
+// the power cut drops every byte and directory entry no fsync covered. Restarted, every
 // write acknowledged before the kill must be there: on one server, and in a
 // 3-node cluster (N=3, W=2) on at least W nodes, so a replica's ack follows
 // its own fsync. INFO's log_fsyncs is checked against the fsyncs the shim saw.
@@ -12,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { startCluster } from './helpers/cluster';
 import { command, PipelineClient, replyText } from './helpers/pipeline-client';
-import { baseline, buildShim, cutPower, shimEnv, type PowerCut } from './helpers/powercut';
+import { baseline, buildShim, cutPower, killWithUnsyncedData, shimEnv, type PowerCut } from './helpers/powercut';
 import { startServer } from './helpers/server';
 import { tmpDir } from './helpers/tmpdir';
 
@@ -106,6 +107,7 @@ test.serial('appendfsync always: every acknowledged write survives a power cut (
     const clients = await Promise.all(Array.from({ length: CLIENTS }, () => PipelineClient.connect(server.port)));
     const writers = writeUntilStopped(clients, `r${round}`);
     await waitFor(`${acksBeforeKill} acks`, () => writers.acked.length >= acksBeforeKill);
+    await killWithUnsyncedData([{ pid: server.pid, dir, log }]);
     await server.kill();
     await writers.stop();
     t.deepEqual(writers.errors, [], 'no write failed');
@@ -119,7 +121,7 @@ test.serial('appendfsync always: every acknowledged write survives a power cut (
     t.deepEqual(lost.slice(0, 10), [], `round ${round}: ${lost.length} of ${everAcked.length} acknowledged writes lost in the power cut`);
     t.is(await check.stop(), 0);
   }
-  // Records written but not yet fsynced were there at the kills: the cut had something to drop.
+  // The cuts dropped what the dry runs before the kills saw: records written, not yet fsynced.
   t.true(dropped > 0, `the power cuts dropped ${dropped} unsynced bytes of data files`);
 });
 
@@ -171,6 +173,7 @@ test.serial('appendfsync always: every acknowledged cluster write is on W nodes 
   const clients = await Promise.all(Array.from({ length: CLIENTS }, () => PipelineClient.connect(nodes[0].port)));
   const writers = writeUntilStopped(clients, 'cluster');
   await waitFor('300 acks', () => writers.acked.length >= 300);
+  await killWithUnsyncedData(nodes.map((n) => ({ pid: n.pid(), dir: n.dir, log: logOf(n.dir) })));
   await Promise.all(nodes.map((n) => n.kill()));
   await writers.stop();
   t.deepEqual(writers.errors, [], 'no write failed');

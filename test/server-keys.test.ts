@@ -34,7 +34,7 @@ async function scan(r: Redis, ...args: (string | number)[]): Promise<[string, st
 /** A TTL in seconds read back a moment after it was set (slow machines: a second or two may pass). */
 async function ttlNear(t: ExecutionContext, r: Redis, key: string, expected: number): Promise<void> {
   const ttl = (await r.ttl(key)) as number;
-  t.true(ttl <= expected && ttl >= expected - 2, `TTL of ${key} is ${ttl}, expected about ${expected}`);
+  t.true(ttl <= expected && ttl >= expected - 10, `TTL of ${key} is ${ttl}, expected about ${expected} (a busy machine may take seconds to ask)`);
 }
 
 const arity = (name: string): string => `ERR wrong number of arguments for '${name}' command`;
@@ -70,12 +70,14 @@ test('EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT set TTLs that TTL, PTTL, EXPIRETIME, 
   t.is(await r.call('pexpiretime', 'k'), -1);
   for (const c of ['ttl', 'pttl', 'expiretime', 'pexpiretime']) t.is(await r.call(c, 'nokey'), -2, c);
 
+  const sent = Date.now();
   t.is(await r.expire('k', 100), 1);
+  const replied = Date.now();
   await ttlNear(t, r, 'k', 100);
   const pttl = (await r.pttl('k')) as number;
   t.true(pttl > 90_000 && pttl <= 100_000, String(pttl));
   const at = (await r.call('pexpiretime', 'k')) as number;
-  t.true(Math.abs(at - (Date.now() + 100_000)) < 2000, String(at));
+  t.true(at >= sent + 100_000 && at <= replied + 100_000, `expires at ${at}, set between ${sent} and ${replied} + 100 s`);
   t.is(await r.call('expiretime', 'k'), Math.floor((at + 500) / 1000));
 
   t.is(await r.pexpire('k', 5800), 1);

@@ -22,6 +22,8 @@ export interface ClusterTestNode {
   dir: string;
   /** What the node printed on stdout and stderr so far, over all its runs. */
   output(): string;
+  /** The pid of the running process (throws when the node is not running). */
+  pid(): number;
   /** SIGKILL, then waits for the exit. */
   kill(): Promise<void>;
   /** SIGTERM, then waits for the exit; resolves with the exit code. */
@@ -101,6 +103,11 @@ async function startOnce(t: ExecutionContext, options: TestClusterOptions): Prom
       busPort: member.busPort,
       dir,
       output: () => out,
+      pid: () => {
+        const child = running();
+        if (child === null || child.pid === undefined) throw new Error(`node ${id} is not running`);
+        return child.pid;
+      },
       kill: async () => void (await signal('SIGKILL')),
       stop: () => signal('SIGTERM'),
       restart: start,

@@ -63,14 +63,21 @@ export interface PowerCut {
   dirSyncs: number;
 }
 
-/** Cuts the power of dir (its processes must be dead): keeps what the fsyncs in log covered, nothing else. */
-export function cutPower(dir: string, log: string): PowerCut {
+/**
+ * Cuts the power of dir (its processes must be dead or stopped): keeps what
+ * the fsyncs in log covered, nothing else. With `dryRun` it only counts
+ * what a cut would drop, changing nothing (a line the shim is still writing
+ * is left out).
+ */
+export function cutPower(dir: string, log: string, dryRun = false): PowerCut {
   const synced = new Map<string, number>();
   const entries = new Map<string, Set<string>>();
   let fileSyncs = 0;
   let dirSyncs = 0;
   let lastDir = '';
-  for (const line of fs.readFileSync(log, 'utf8').split('\n')) {
+  const lines = fs.readFileSync(log, 'utf8').split('\n');
+  if (dryRun) lines.pop(); // what follows the last newline: '' or a line not yet whole
+  for (const line of lines) {
     if (line === '') continue;
     const [kind, id, ...rest] = line.split(' ');
     if (kind === 'F' || kind === 'f') {
@@ -103,18 +110,44 @@ export function cutPower(dir: string, log: string): PowerCut {
       if (kept === undefined || !kept.has(`${name} ${idOf(st)}`)) {
         cut.removed.push(path.relative(dir, p));
         drop(name, st.isDirectory() ? 0 : st.size);
-        fs.rmSync(p, { recursive: true, force: true });
+        if (!dryRun) fs.rmSync(p, { recursive: true, force: true });
       } else if (st.isDirectory()) {
         walk(p);
       } else {
         const keep = synced.get(idOf(st)) ?? 0;
         if (st.size > keep) {
           drop(name, st.size - keep);
-          fs.truncateSync(p, keep);
+          if (!dryRun) fs.truncateSync(p, keep);
         }
       }
     }
   };
   walk(dir);
   return cut;
+}
+
+/** A process under the shim: its pid, data directory and fsync log. */
+export interface ShimmedProcess {
+  pid: number;
+  dir: string;
+  log: string;
+}
+
+/**
+ * SIGKILLs the processes at a moment when at least one of them has written
+ * data-file bytes that no finished fsync covers, so that the power cut has
+ * something to drop: they are stopped together (SIGSTOP: nothing moves),
+ * checked with a dry-run cut, then killed, or resumed and tried again a few
+ * milliseconds later. Callers still reap them (their kill() or exit wait).
+ */
+export async function killWithUnsyncedData(procs: readonly ShimmedProcess[], ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    for (const p of procs) process.kill(p.pid, 'SIGSTOP');
+    if (procs.some((p) => cutPower(p.dir, p.log, true).droppedDataBytes > 0)) break;
+    for (const p of procs) process.kill(p.pid, 'SIGCONT');
+    if (Date.now() > deadline) throw new Error(`no unsynced data-file bytes seen within ${ms} ms: are the writers running?`);
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  for (const p of procs) process.kill(p.pid, 'SIGKILL');
 }
