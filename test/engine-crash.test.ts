@@ -10,9 +10,12 @@
 // the test counts as acknowledged never depends on how fast it reads the
 // writer (helpers/crash-check.ts). Replay with DYNKV_CRASH_SEED=<seed>.
 import test, { ExecutionContext } from 'ava';
+import fs from 'node:fs';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { open } from '../engine/index';
 import { tmpDir } from './helpers/tmpdir';
-import { removeHints } from './helpers/engine';
+import { dataFiles, helperScript, hintFiles, removeHints } from './helpers/engine';
 import { prng } from './helpers/random';
 import { BATCH } from './helpers/crash-ops';
 import { WINDOW, WriterRun, describeDiff, matchPrefix, readState, runWriter, sameState, stateAfter } from './helpers/crash-check';
@@ -89,4 +92,41 @@ test.serial('SIGKILL while the test reads none of the writer output loses no ack
   const acked = await crashRounds(t, 5, { merge: false, stallReading: true, newDataFiles: 12 });
   const unread = 300 * BATCH;
   t.true(acked.every((n) => n > unread), `every round acked more than ${unread} ops: ${acked.join(', ')}`);
+});
+
+// A crash between the deletions of a merged segment's hint and data files
+// can leave the hint alone. Once the directory's newest files are merged
+// away, the next open gives that id to a new segment: the stale hint must
+// not describe it when a crash leaves it with the size the hint covers.
+test.serial('a hint file left without its data file is not taken for the next data file given its id', async (t) => {
+  const dir = tmpDir(t);
+  const first = open(dir);
+  first.put('stale-k', 'w'.repeat(10));
+  first.close();
+  t.deepEqual([dataFiles(dir), hintFiles(dir)], [['0000000001.data'], ['0000000001.hint']]);
+  const staleSize = fs.statSync(path.join(dir, '0000000001.data')).size;
+  fs.unlinkSync(path.join(dir, '0000000001.data'));
+
+  // A new engine writes a key of the same size into a new segment 1 and dies.
+  const child = spawn(process.execPath, [helperScript('hold-open'), dir, 'fresh-k', 'v'.repeat(10)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  t.teardown(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (d: Buffer) => d.toString().includes('ready') && resolve());
+    child.on('exit', (code) => reject(new Error(`hold-open exited ${code}: ${stderr}`)));
+  });
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  child.kill('SIGKILL');
+  await exited;
+  t.is(fs.statSync(path.join(dir, '0000000001.data')).size, staleSize, 'the new segment 1 has the size the stale hint covers');
+
+  const e = open(dir);
+  t.teardown(() => e.close());
+  t.is(e.get('fresh-k')?.toString(), 'v'.repeat(10), 'the acknowledged write is there');
+  t.is(e.get('stale-k'), null, 'the key of the deleted file is not');
+  t.is(e.stats().keys, 1);
+  t.is(e.stats().openedByScan, 1, 'segment 1 was read from its records');
 });
