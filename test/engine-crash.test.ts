@@ -85,11 +85,11 @@ test.serial('SIGKILL while background merges run loses no acknowledged write (20
 });
 
 // A test process starved of CPU reads the writer's output late: the acks
-// must not depend on it. Each kill comes once the writer has filled 12
-// segments (some 5500 ops), far past the ~280 short lines (4500 ops of
-// acks) that its stdout, a socket, holds unread.
+// must not depend on it. Each kill comes once the writer has made 14 new
+// segments (13 full ones: some 6500 ops), past the ~280 short lines (4500
+// ops of acks) that its stdout, a socket, holds unread.
 test.serial('SIGKILL while the test reads none of the writer output loses no acknowledged write (5 rounds)', async (t) => {
-  const acked = await crashRounds(t, 5, { merge: false, stallReading: true, newDataFiles: 12 });
+  const acked = await crashRounds(t, 5, { merge: false, stallReading: true, newDataFiles: 14 });
   const unread = 300 * BATCH;
   t.true(acked.every((n) => n > unread), `every round acked more than ${unread} ops: ${acked.join(', ')}`);
 });

@@ -17,7 +17,7 @@ import { BATCH, CrashOps, KEY_SPACE, MAX_IN_FLIGHT, applyOp } from './crash-ops'
 export const WINDOW = MAX_IN_FLIGHT * BATCH;
 export const OPTIONS = { segmentSize: 64 * 1024, mergeIntervalMs: 0 };
 /** A kill waits after its delay until its condition holds (a merge runs, ...), this long at most. */
-export const KILL_WAIT_MS = 5000;
+export const KILL_WAIT_MS = 10_000;
 
 export interface WriterRun {
   seed: number;
