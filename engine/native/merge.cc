@@ -334,12 +334,13 @@ void Engine::merge(uint32_t requestId, bool all) {
     ending.endLocked(false);
   }
   // Inputs go oldest first, so a crash never leaves an old value without
-  // the newer tombstone that hides it.
+  // the newer tombstone that hides it; each one's hint before its data, so
+  // a crash never leaves a hint without its data file (see listSegments).
   for (const auto& [id, fd] : gone) {
     ::close(fd);
+    ::unlink(hintPath(dir_, id).c_str());
     if (::unlink(dataPath(dir_, id).c_str()) != 0 && errno != ENOENT)
       std::fprintf(stderr, "dynkv: warning: could not delete merged segment %u: %s\n", id, std::strerror(errno));
-    ::unlink(hintPath(dir_, id).c_str());
   }
   try {
     syncDir(dir_);

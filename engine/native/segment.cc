@@ -74,19 +74,34 @@ static std::string numberedPath(const std::string& dir, uint32_t id, const char*
 std::string dataPath(const std::string& dir, uint32_t id) { return numberedPath(dir, id, "data"); }
 std::string hintPath(const std::string& dir, uint32_t id) { return numberedPath(dir, id, "hint"); }
 
-std::vector<uint32_t> listSegments(const std::string& dir, bool removeTmp) {
-  std::vector<uint32_t> ids;
+// The id of a file named NNNNNNNNNN.<ext> (10 digits), or -1.
+static int64_t numberedId(const std::string& name, const char* ext) {
+  if (name.size() != 15 || name.compare(10, 5, ext) != 0 ||
+      !std::all_of(name.begin(), name.begin() + 10, [](char c) { return c >= '0' && c <= '9'; }))
+    return -1;
+  return int64_t(std::stoul(name.substr(0, 10)));
+}
+
+std::vector<uint32_t> listSegments(const std::string& dir, bool removeLeftovers) {
+  std::vector<uint32_t> ids, hints;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     const std::string name = entry.path().filename().string();
-    if (removeTmp && name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0) {
+    if (removeLeftovers && name.size() > 4 && name.compare(name.size() - 4, 4, ".tmp") == 0) {
       std::filesystem::remove(entry.path());
       continue;
     }
-    if (name.size() == 15 && name.compare(10, 5, ".data") == 0 &&
-        std::all_of(name.begin(), name.begin() + 10, [](char c) { return c >= '0' && c <= '9'; }))
-      ids.push_back(uint32_t(std::stoul(name.substr(0, 10))));
+    if (int64_t id = numberedId(name, ".data"); id >= 0) ids.push_back(uint32_t(id));
+    if (int64_t id = numberedId(name, ".hint"); id >= 0) hints.push_back(uint32_t(id));
   }
   std::sort(ids.begin(), ids.end());
+  // A hint whose data file is gone (a crash between the two deletions of a
+  // merged segment, by versions that deleted the data file first) would
+  // describe the next data file given its id, which a new segment gets once
+  // the directory's newest files are all merged away: a file of the same
+  // size would open from the stale hint, with another file's keys.
+  if (removeLeftovers)
+    for (uint32_t id : hints)
+      if (!std::binary_search(ids.begin(), ids.end(), id)) std::filesystem::remove(hintPath(dir, id));
   return ids;
 }
 

@@ -48,9 +48,10 @@ void encodeRecord(uint8_t* dst, const RecordMeta& m, const uint8_t* key, const u
 bool decodeHeader(const uint8_t* src, RecordMeta& m, uint32_t& crc);
 
 std::string dataPath(const std::string& dir, uint32_t id);
-// Ids of the NNNNNNNNNN.data files in dir, ascending; removes *.tmp leftovers
-// (an unfinished merge, hint or repair) when asked to.
-std::vector<uint32_t> listSegments(const std::string& dir, bool removeTmp);
+// Ids of the NNNNNNNNNN.data files in dir, ascending; when asked to, removes
+// leftovers of a crash: *.tmp files (an unfinished merge, hint or repair)
+// and hint files whose data file is gone.
+std::vector<uint32_t> listSegments(const std::string& dir, bool removeLeftovers);
 std::string hintPath(const std::string& dir, uint32_t id);
 
 void writeAll(int fd, const uint8_t* data, size_t len, uint64_t offset, const std::string& path);

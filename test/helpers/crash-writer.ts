@@ -1,15 +1,18 @@
 // test/helpers/crash-writer.ts — child process for engine-crash.test.ts:
 // opens DIR in 'always' mode with 64 KiB segments, prints "ready", then
 // writes the CrashOps stream of (SEED, ROUND) forever in batches, several
-// batches in flight, printing "ack N" once the first N ops are durable.
-// The parent kills it with SIGKILL at a random moment. With a 4th argument
-// "merge", background merges run meanwhile.
+// batches in flight, appending "ack N" to ACKS once the first N ops are
+// durable. The parent kills it with SIGKILL at a random moment. With a 5th
+// argument "merge", background merges run meanwhile.
+// The acks go to a file by write(2), done before the next batch is issued:
+// not to stdout, a socket the parent may be slow to drain (a loaded
+// machine), whose lines then wait in this process and die with it, while
+// the writes they acknowledged went on.
+import fs from 'node:fs';
 import { open } from '../../engine/index';
-import { CrashOps } from './crash-ops';
+import { BATCH, CrashOps, MAX_IN_FLIGHT } from './crash-ops';
 
-const [dir, seedArg, roundArg, mergeArg] = process.argv.slice(2);
-const BATCH = 16;
-const MAX_IN_FLIGHT = 4;
+const [dir, ackPath, seedArg, roundArg, mergeArg] = process.argv.slice(2);
 
 // With "merge", background merges run every 20 ms so kills also land mid-merge.
 const merge = mergeArg === 'merge';
@@ -19,6 +22,7 @@ const engine = open(dir, {
   mergeIntervalMs: merge ? 20 : 0,
   mergeThreshold: merge ? 0.3 : 0.5,
 });
+const acks = fs.openSync(ackPath, 'w');
 const ops = new CrashOps(Number(seedArg), Number(roundArg));
 let issued = 0;
 let inFlight = 0;
@@ -36,7 +40,7 @@ function pump(): void {
     engine.waitDurable(engine.lastSeq).then(
       () => {
         inFlight--;
-        process.stdout.write(`ack ${upto}\n`);
+        fs.writeSync(acks, `ack ${upto}\n`);
         setImmediate(pump);
       },
       (err: Error) => {

@@ -41,17 +41,22 @@ export function mergeOutputs(dir: string): string[] {
 }
 
 /**
- * SIGKILLs the child as soon as a merge is seen running in dir (polled every
- * millisecond), or after waitMs at the latest.
+ * SIGKILLs the child as soon as `due()` holds (polled every millisecond), or
+ * after waitMs at the latest.
  */
-export function killDuringMerge(child: ChildProcess, dir: string, waitMs: number): void {
+export function killWhen(child: ChildProcess, due: () => boolean, waitMs: number): void {
   const deadline = Date.now() + waitMs;
   const poll = (): void => {
     if (child.exitCode !== null || child.signalCode !== null) return;
-    if (mergeOutputs(dir).length > 0 || Date.now() >= deadline) child.kill('SIGKILL');
+    if (due() || Date.now() >= deadline) child.kill('SIGKILL');
     else setTimeout(poll, 1);
   };
   poll();
+}
+
+/** SIGKILLs the child as soon as a merge is seen running in dir, or after waitMs at the latest. */
+export function killDuringMerge(child: ChildProcess, dir: string, waitMs: number): void {
+  killWhen(child, () => mergeOutputs(dir).length > 0, waitMs);
 }
 
 /** Every live key and value, read through scan + get; keys as latin1 strings. */
