@@ -165,7 +165,6 @@ void Engine::applyRecord(const uint8_t* key, uint32_t klen, bool tombstone, cons
 }
 
 Segment* Engine::newSegment(uint32_t id) {
-  if (id > KeyEntry::kMaxSeg) throw EngineError("ELIMIT", "segment id " + std::to_string(id) + " is past the keydir's limit of " + std::to_string(KeyEntry::kMaxSeg));
   auto seg = std::make_unique<Segment>();
   seg->id = id;
   seg->path = dataPath(dir_, id);

@@ -26,7 +26,7 @@ inline uint64_t h50Of(const KeyEntry* e) { return e->hash() & kHash50Mask; }
 // Bytes of a record's value, from its size (header and key included).
 inline uint32_t valueLenOf(uint32_t recordSize, uint32_t keyLen) { return recordSize - uint32_t(kRecordHeader) - keyLen; }
 inline uint32_t entrySize(uint32_t keyLen, bool hasExpire, uint32_t valueLen) {
-  return (uint32_t(sizeof(KeyEntry)) + (hasExpire ? 8 : 0) + keyLen + valueLen + 7) & ~7u;
+  return (uint32_t(sizeof(KeyEntry)) + (hasExpire ? 8 : 0) + keyLen + valueLen + 3) & ~3u;
 }
 inline uint32_t entrySize(const KeyEntry* e) {
   return entrySize(e->keyLen(), e->hasExpire(), e->value() != nullptr ? valueLenOf(e->size, e->keyLen()) : 0);
@@ -84,7 +84,7 @@ KeyEntry* Keydir::allocEntry(uint32_t size) {
     if (p == nullptr) throw std::bad_alloc();
     largeBytes_ += size;
   } else {
-    SizeClass& c = classes_[size / 8];
+    SizeClass& c = classes_[size / 4];
     if (c.freeList != nullptr) {
       p = c.freeList;
       std::memcpy(&c.freeList, p, sizeof(void*));
@@ -112,7 +112,7 @@ void Keydir::freeEntry(KeyEntry* e) {
     std::free(e);
     return;
   }
-  SizeClass& c = classes_[size / 8];
+  SizeClass& c = classes_[size / 4];
   std::memcpy(static_cast<void*>(e), &c.freeList, sizeof(void*));
   c.freeList = e;
 }

@@ -28,23 +28,23 @@ uint32_t lruClock();
 inline uint32_t lruIdle(uint32_t lru, uint32_t now) { return (now - lru) & kLruClockMax; }
 
 // An index entry as it sits in a slab: header, optional expire-at, key
-// bytes, optional value bytes (as many as the record holds). 18 bytes of
-// header: the segment id takes 24 bits, leaving 8 of its word to the
-// access clock, whose other 16 bits follow the key length.
+// bytes, optional value bytes (as many as the record holds). 19 bytes of
+// header: the location, the key length and flags, and the 24-bit access
+// clock in its last 3 bytes (taking bits from the segment id instead would
+// cap the ids, which merges use up over months).
 struct __attribute__((packed)) KeyEntry {
-  uint32_t seg : 24;
-  uint32_t lruHigh : 8;
+  uint32_t seg;
   uint32_t off;
   uint32_t size;
   uint32_t keyLenFlags;  // bit 31: an expire-at follows the header; bit 30: the value follows the key
   uint16_t lruLow;
-  static constexpr uint32_t kMaxSeg = (1u << 24) - 1;  // the engine refuses segment ids past it
+  uint8_t lruHigh;
   static constexpr uint32_t kHasExpire = 0x80000000u;
   static constexpr uint32_t kHasValue = 0x40000000u;
   // When the key was last written or read (lruClock()): OBJECT IDLETIME.
   uint32_t lru() const { return uint32_t(lruHigh) << 16 | lruLow; }
   void setLru(uint32_t clock) {
-    lruHigh = clock >> 16;
+    lruHigh = uint8_t(clock >> 16);
     lruLow = uint16_t(clock);
   }
   uint32_t keyLen() const { return keyLenFlags & ~(kHasExpire | kHasValue); }
@@ -58,7 +58,7 @@ struct __attribute__((packed)) KeyEntry {
   Location location() const { return {seg, off, size, expireAt()}; }
   uint64_t hash() const;  // the ring hash, recomputed from the key
 };
-static_assert(sizeof(KeyEntry) == 18, "a keydir entry's header is 18 bytes");
+static_assert(sizeof(KeyEntry) == 19, "a keydir entry's header is 19 bytes");
 
 class Keydir {
  public:
@@ -128,7 +128,9 @@ class Keydir {
   size_t expiring_ = 0;
   size_t tableBytes_ = 0;
 
-  // Slabs: size classes of 8 bytes up to kMaxSlab; bigger entries use malloc.
+  // Slabs: size classes of 4 bytes up to kMaxSlab (entries are packed and
+  // read unaligned: 8-byte classes cost 4 bytes more per key on average);
+  // bigger entries use malloc.
   static constexpr uint32_t kMaxSlab = 512;
   static constexpr uint32_t kSlabChunk = 1 << 20;  // mmap'ed: freed memory goes back to the OS
   struct SizeClass {
@@ -136,7 +138,7 @@ class Keydir {
     uint8_t* bump = nullptr;
     uint8_t* bumpEnd = nullptr;
   };
-  SizeClass classes_[kMaxSlab / 8 + 1];
+  SizeClass classes_[kMaxSlab / 4 + 1];
   std::vector<void*> chunks_;
   size_t largeBytes_ = 0;
 };

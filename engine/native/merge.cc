@@ -133,8 +133,6 @@ void Engine::merge(uint32_t requestId, bool all) {
     std::lock_guard<std::mutex> lk(mu_);
     if (stopping_) return;
     inputs = mergeCandidates(all);
-    // Segment ids past the keydir's 24 bits: no merge (writes fail with ELIMIT, see newSegment).
-    if (uint64_t(nextId_) + 2 * inputs.size() + 1 > KeyEntry::kMaxSeg) inputs.clear();
     if (!inputs.empty()) {
       merging_ = true;
       for (const auto& [id, s] : segments_)
