@@ -337,16 +337,21 @@ void Engine::readRecord(const Location& loc, uint32_t keyLen, uint8_t* dst) {
 bool Engine::get(const uint8_t* key, uint32_t len, const std::function<uint8_t*(uint32_t)>& alloc, bool touch) {
   uint64_t hash = ringHash(key, len);
   std::lock_guard<std::mutex> lk(mu_);
-  if (closed_) throw EngineError("ECLOSED", "engine is closed");
-  const KeyEntry* e = keydir_.find(key, len, hash);
+  const KeyEntry* e = findLive(key, len, hash);
   if (e == nullptr) return false;
-  Location loc = e->location();
-  if (loc.expireAt != 0 && loc.expireAt <= nowMs()) return false;
   if (touch) Keydir::touch(e, lruClock());
-  uint32_t valueLen = loc.size - uint32_t(kRecordHeader) - len;
+  uint32_t valueLen = e->size - uint32_t(kRecordHeader) - len;
   uint8_t* dst = alloc(valueLen);
   readValue(e, hash, key, len, dst, valueLen);
   return true;
+}
+
+const KeyEntry* Engine::findLive(const uint8_t* key, uint32_t len, uint64_t hash) const {
+  if (closed_) throw EngineError("ECLOSED", "engine is closed");
+  const KeyEntry* e = keydir_.find(key, len, hash);
+  if (e == nullptr) return nullptr;
+  uint64_t exp = e->expireAt();
+  return exp != 0 && exp <= nowMs() ? nullptr : e;
 }
 
 void Engine::readValue(const KeyEntry* e, uint64_t hash, const uint8_t* key, uint32_t len, uint8_t* dst,
@@ -391,13 +396,10 @@ void Engine::prefetch(const uint8_t* keys, const uint32_t* lens, size_t n) {
 int64_t Engine::getInto(const uint8_t* key, uint32_t len, uint8_t* dst, size_t cap, bool touch) {
   uint64_t hash = ringHash(key, len);
   std::lock_guard<std::mutex> lk(mu_);
-  if (closed_) throw EngineError("ECLOSED", "engine is closed");
-  const KeyEntry* e = keydir_.find(key, len, hash);
+  const KeyEntry* e = findLive(key, len, hash);
   if (e == nullptr) return -1;
-  Location loc = e->location();
-  if (loc.expireAt != 0 && loc.expireAt <= nowMs()) return -1;
   if (touch) Keydir::touch(e, lruClock());
-  uint32_t valueLen = loc.size - uint32_t(kRecordHeader) - len;
+  uint32_t valueLen = e->size - uint32_t(kRecordHeader) - len;
   if (valueLen <= cap) readValue(e, hash, key, len, dst, valueLen);
   return valueLen;
 }
@@ -405,22 +407,16 @@ int64_t Engine::getInto(const uint8_t* key, uint32_t len, uint8_t* dst, size_t c
 int64_t Engine::idle(const uint8_t* key, uint32_t len) {
   uint64_t hash = ringHash(key, len);
   std::lock_guard<std::mutex> lk(mu_);
-  if (closed_) throw EngineError("ECLOSED", "engine is closed");
-  const KeyEntry* e = keydir_.find(key, len, hash);
+  const KeyEntry* e = findLive(key, len, hash);
   if (e == nullptr) return -1;
-  uint64_t exp = e->expireAt();
-  if (exp != 0 && exp <= nowMs()) return -1;
   return lruIdle(e->lru(), lruClock());
 }
 
 bool Engine::touch(const uint8_t* key, uint32_t len) {
   uint64_t hash = ringHash(key, len);
   std::lock_guard<std::mutex> lk(mu_);
-  if (closed_) throw EngineError("ECLOSED", "engine is closed");
-  const KeyEntry* e = keydir_.find(key, len, hash);
+  const KeyEntry* e = findLive(key, len, hash);
   if (e == nullptr) return false;
-  uint64_t exp = e->expireAt();
-  if (exp != 0 && exp <= nowMs()) return false;
   Keydir::touch(e, lruClock());
   return true;
 }
@@ -428,12 +424,9 @@ bool Engine::touch(const uint8_t* key, uint32_t len) {
 bool Engine::info(const uint8_t* key, uint32_t len, uint64_t* expireAt, uint32_t* valueLen) {
   uint64_t hash = ringHash(key, len);
   std::lock_guard<std::mutex> lk(mu_);
-  if (closed_) throw EngineError("ECLOSED", "engine is closed");
-  const KeyEntry* e = keydir_.find(key, len, hash);
+  const KeyEntry* e = findLive(key, len, hash);
   if (e == nullptr) return false;
-  uint64_t exp = e->expireAt();
-  if (exp != 0 && exp <= nowMs()) return false;
-  *expireAt = exp;
+  *expireAt = e->expireAt();
   *valueLen = e->size - uint32_t(kRecordHeader) - len;
   return true;
 }

@@ -147,6 +147,8 @@ class Engine {
   void readRecord(const Location& loc, uint32_t keyLen, uint8_t* dst);
   // The value of a live entry: from the entry when it holds it, else from
   // its record, which a small value then also leaves in the entry.
+  // The key's entry when it is there and not expired, else null; mu_ held (throws ECLOSED once closed).
+  const KeyEntry* findLive(const uint8_t* key, uint32_t len, uint64_t hash) const;
   void readValue(const KeyEntry* e, uint64_t hash, const uint8_t* key, uint32_t len, uint8_t* dst, uint32_t valueLen);
   uint64_t durableSeqLocked() const;
   static uint64_t nowMs();
