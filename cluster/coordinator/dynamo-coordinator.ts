@@ -17,10 +17,11 @@
 // the merge once every replica answered or timed out (read repair).
 // Flushes reach every member.
 import { ClusterBus, type BusReply } from '../bus/bus';
-import type { Clock, TimerHandle } from '../clock';
+import type { Clock } from '../clock';
 import { type ClusterCounters, type ClusterNodeState, type CommandAccess, type Coordinator, type KeyMeta, type PreparedView, type ScanPage } from './coordinator';
 import type { EngineOptions, EngineStats, ExpirySweep, FsyncMode } from '../../engine/index';
-import { Membership, type ClusterOptions } from '../membership/membership';
+import { Heartbeat } from '../membership/heartbeat';
+import { Membership, PeerDownError, type ClusterOptions } from '../membership/membership';
 import { WriteRound } from '../quorum/rounds';
 import { quorumRead } from '../quorum/read';
 import { ReplicaService } from './replica-service';
@@ -29,8 +30,6 @@ import { ReplicaStore } from '../replica/store';
 import { encodeContext, encodeVersions } from '../versions/codec';
 import { DEFAULT_MAX_SIBLINGS, EMPTY_VERSIONS, actorId, liveWinner, type Actor, type KeyVersions, type VersionVector, type VersionWrite } from '../versions/versions';
 import { ReplyError } from '../../protocol/reply-parser';
-
-const PROBE_MS = 1000;
 
 export interface CoordinatorHooks {
   /** Every key a write changed on this replica (WATCH's invalidation). */
@@ -64,7 +63,7 @@ export class DynamoCoordinator implements Coordinator {
   private origin: string | null = null;
   /** Writes of the running command awaiting their acks; each resolves with an error reply or null. */
   private pending: Promise<string | null>[] = [];
-  private probe: TimerHandle | null = null;
+  private heartbeat: Heartbeat | null = null;
 
   constructor(
     options: ClusterOptions,
@@ -75,7 +74,7 @@ export class DynamoCoordinator implements Coordinator {
     /** Where time comes from: realClock in a server, a ManualClock in tests. */
     readonly clock: Clock,
   ) {
-    this.membership = new Membership(options);
+    this.membership = new Membership(options, clock);
     this.databases = databases;
     this.single = this.membership.single;
     this.selfId = options.self.id;
@@ -105,15 +104,15 @@ export class DynamoCoordinator implements Coordinator {
   async start(): Promise<void> {
     if (this.bus === null) return;
     await this.bus.listen();
-    this.probeLater();
+    const bus = this.bus;
+    this.heartbeat = new Heartbeat(this.membership, this.clock, (id) => bus.request(this.membership.peer(id), ['REPLICA.PING']), this.membership.heartbeatMs);
+    this.heartbeat.start();
   }
 
-  /** In PROBE_MS, a ping to each peer not up, and the next probe: the outcome is what counts (send() tells membership whether the peer answered). */
-  private probeLater(): void {
-    this.probe = this.clock.setTimer(PROBE_MS, () => {
-      for (const id of this.membership.downPeers()) this.send(id, ['REPLICA.PING'], ignore, ignore);
-      this.probeLater();
-    });
+  /** Failure detection's settings (CONFIG SET cluster-phi-threshold, cluster-heartbeat-ms). */
+  setFailureDetection(phiThreshold: number, heartbeatMs: number): void {
+    this.membership.configure(phiThreshold, heartbeatMs);
+    this.heartbeat?.setPeriod(heartbeatMs);
   }
 
   /**
@@ -130,8 +129,7 @@ export class DynamoCoordinator implements Coordinator {
   }
 
   async close(): Promise<void> {
-    if (this.probe !== null) this.clock.clearTimer(this.probe);
-    this.probe = null;
+    this.heartbeat?.stop();
     await this.bus?.close();
     this.replicas.close();
   }
@@ -387,7 +385,8 @@ export class DynamoCoordinator implements Coordinator {
       return reply;
     } catch (err) {
       if (err instanceof ReplyError) return Buffer.from(`-${err.message}\r\n`);
-      if (!this.membership.isUp(node)) return null;
+      // No longer the one to route to (suspect or down now): route() picks another.
+      if (this.membership.state(node) !== 'up') return null;
       throw err;
     }
   }
@@ -449,10 +448,14 @@ export class DynamoCoordinator implements Coordinator {
     return new Promise((resolve, reject) => this.send(node, argv, resolve, reject));
   }
 
-  /** request() with callbacks, for the hot paths (one promise less per request). */
+  /** request() with callbacks, for the hot paths (one promise less per request). A peer known to be down fails at once: nothing waits on it. */
   send(node: string, argv: readonly (Buffer | string)[], onReply: (reply: BusReply) => void, onError: (err: Error) => void): void {
     if (this.bus === null) {
       onError(new Error('a cluster of one has no peers'));
+      return;
+    }
+    if (!this.membership.isUp(node)) {
+      onError(new PeerDownError(node, this.membership.state(node)));
       return;
     }
     this.bus
@@ -478,7 +481,7 @@ export class DynamoCoordinator implements Coordinator {
   }
 
   nodes(): ClusterNodeState[] {
-    return this.membership.all().map((m) => ({ ...m, state: this.membership.state(m.id) }));
+    return this.membership.all().map((m) => ({ ...m, state: this.membership.state(m.id), phi: this.membership.phi(m.id) }));
   }
 
   ring(): { partitions: number; slotsPerPartition: number; owners: string[] } {

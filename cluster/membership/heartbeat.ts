@@ -1,0 +1,67 @@
+// cluster/membership/heartbeat.ts — the driver of failure detection: every
+// period (cluster-heartbeat-ms), on the Clock it is given, it pings each
+// peer, down ones included (that is how they come back up), and tells
+// membership what came of it: an answer is a heartbeat, a failure counts
+// against the peer (Membership.heard), and a ping still unanswered when the
+// next is due is a missed answer (suspect). Then membership rechecks every
+// peer's phi. One ping per peer is in flight at a time: a paused peer
+// collects no pile of them.
+import type { Clock, TimerHandle } from '../clock';
+import type { Membership } from './membership';
+
+/** Sends one heartbeat request to a peer; settles with its answer or the failure. */
+export type Ping = (id: string) => Promise<unknown>;
+
+export class Heartbeat {
+  private timer: TimerHandle | null = null;
+  /** Peers whose ping is not answered yet. */
+  private readonly inFlight = new Set<string>();
+
+  constructor(
+    private readonly membership: Membership,
+    private readonly clock: Clock,
+    private readonly ping: Ping,
+    private periodMs: number,
+  ) {}
+
+  /** The first round of pings goes out one period from now. */
+  start(): void {
+    this.schedule();
+  }
+
+  stop(): void {
+    if (this.timer !== null) this.clock.clearTimer(this.timer);
+    this.timer = null;
+  }
+
+  /** A new period, from the next round on (the one already set runs first). */
+  setPeriod(ms: number): void {
+    this.periodMs = ms;
+  }
+
+  private schedule(): void {
+    this.timer = this.clock.setTimer(this.periodMs, () => this.round());
+  }
+
+  private round(): void {
+    for (const id of this.membership.peerIds()) {
+      if (this.inFlight.has(id)) this.membership.missed(id, `no answer to a heartbeat within ${this.periodMs} ms`);
+    }
+    this.membership.check();
+    for (const id of this.membership.peerIds()) {
+      if (this.inFlight.has(id)) continue;
+      this.inFlight.add(id);
+      this.ping(id).then(
+        () => {
+          this.inFlight.delete(id);
+          this.membership.heartbeat(id);
+        },
+        (err: unknown) => {
+          this.inFlight.delete(id);
+          this.membership.heard(id, err);
+        },
+      );
+    }
+    this.schedule();
+  }
+}
