@@ -8,7 +8,7 @@
 // period acts at once.
 import test, { type ExecutionContext } from 'ava';
 import { BusError } from '../cluster/bus/bus';
-import { ManualClock } from '../cluster/clock';
+import { ManualClock, type TimerHandle } from '../cluster/clock';
 import { Heartbeat } from '../cluster/membership/heartbeat';
 import { Membership, type ClusterMember, type ClusterOptions } from '../cluster/membership/membership';
 
@@ -199,5 +199,39 @@ test.serial('a lower threshold and a new period act at once', async (t) => {
   t.is(p.sent.length, sent + 4);
   t.is(m.state(C.id), 'up');
   t.true(m.phi(C.id) < 0.5, `phi of c with 1000 ms heartbeats: ${m.phi(C.id)}`);
+  hb.stop();
+});
+
+test.serial('a round that runs more than a period late (this node was paused) judges nobody; the next, on time, does', async (t) => {
+  const lines = logged(t);
+  // A clock whose timer runs when the test says: as a process that was stopped runs its timers late.
+  let time = 0;
+  let due: (() => void) | null = null;
+  const clock = {
+    now: () => time,
+    setTimer: (_ms: number, fn: () => void) => ((due = fn), {} as TimerHandle),
+    clearTimer: () => void (due = null),
+  };
+  const m = new Membership(options(), clock);
+  const p = pings();
+  const hb = new Heartbeat(m, clock, p.ping, 100);
+  hb.start();
+  const runRound = async (at: number): Promise<void> => {
+    time = at;
+    (due as unknown as () => void)();
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+  await runRound(100);
+  t.is(m.state(B.id), 'up');
+  await runRound(5000);
+  t.is(m.state(B.id), 'up', 'phi 21.5 and a ping unanswered, but the round ran 4800 ms late: no judgement');
+  t.is(p.sent.filter((id) => id === C.id).length, 2, 'it still pinged');
+  await runRound(5100);
+  t.is(m.state(B.id), 'down', 'on time again: phi 22 reaches 8');
+  t.deepEqual(
+    lines.filter((l) => l.includes(B.id)).map((l) => l.replace(/(is [a-z]+): .*/, '$1: ...')),
+    [`dynkv: cluster: node ${B.id} is suspect: ...`, `dynkv: cluster: node ${B.id} is down: ...`],
+    'nothing was logged at the late round',
+  );
   hb.stop();
 });

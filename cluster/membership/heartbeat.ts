@@ -5,7 +5,10 @@
 // against the peer (Membership.heard), and a ping still unanswered when the
 // next is due is a missed answer (suspect). Then membership rechecks every
 // peer's phi. One ping per peer is in flight at a time: a paused peer
-// collects no pile of them.
+// collects no pile of them. A round that runs more than a period late says
+// this node itself was paused (a stopped process, a long GC, a starved
+// event loop): the silence it saw is its own, so that round judges nobody
+// (Cassandra's local pause check) and only pings.
 import type { Clock, TimerHandle } from '../clock';
 import type { Membership } from './membership';
 
@@ -14,6 +17,8 @@ export type Ping = (id: string) => Promise<unknown>;
 
 export class Heartbeat {
   private timer: TimerHandle | null = null;
+  /** When the round set is due. */
+  private due = 0;
   /** Peers whose ping is not answered yet. */
   private readonly inFlight = new Set<string>();
 
@@ -40,14 +45,17 @@ export class Heartbeat {
   }
 
   private schedule(): void {
+    this.due = this.clock.now() + this.periodMs;
     this.timer = this.clock.setTimer(this.periodMs, () => this.round());
   }
 
   private round(): void {
-    for (const id of this.membership.peerIds()) {
-      if (this.inFlight.has(id)) this.membership.missed(id, `no answer to a heartbeat within ${this.periodMs} ms`);
+    if (this.clock.now() - this.due <= this.periodMs) {
+      for (const id of this.membership.peerIds()) {
+        if (this.inFlight.has(id)) this.membership.missed(id, `no answer to a heartbeat within ${this.periodMs} ms`);
+      }
+      this.membership.check();
     }
-    this.membership.check();
     for (const id of this.membership.peerIds()) {
       if (this.inFlight.has(id)) continue;
       this.inFlight.add(id);
