@@ -85,6 +85,13 @@ export class PeerDownError extends Error {
 interface Peer {
   state: PeerState;
   detector: PhiAccrual;
+  /**
+   * An answer to a request came since the last check. Requests are the hot
+   * path, where reading the clock per reply costs too much: the next check
+   * counts the peer heard at the check before (a time it was surely alive
+   * after), at most a period short of the truth, never beyond it.
+   */
+  answered: boolean;
 }
 
 export class Membership {
@@ -98,6 +105,8 @@ export class Membership {
   private readonly peers = new Map<string, Peer>();
   private phiThreshold: number;
   private period: number;
+  /** When check() last ran (or membership began). */
+  private checkedAt: number;
 
   constructor(
     options: ClusterOptions,
@@ -107,13 +116,14 @@ export class Membership {
     this.selfId = options.self.id;
     this.phiThreshold = options.phiThreshold ?? DEFAULT_PHI_THRESHOLD;
     this.period = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+    this.checkedAt = clock.now();
     for (const m of options.members) this.members.set(m.id, m);
     if (!this.members.has(this.selfId)) throw new RangeError(`this node ${this.selfId} is not in the member list`);
     this.ring = Ring.create(options.members.map((m) => ({ id: m.id, weight: m.weight })), options.partitions);
     this.n = Math.min(options.n, options.members.length);
     this.preflists = [];
     for (let p = 0; p < this.ring.partitionCount; p++) this.preflists.push(this.ring.preferenceList(p, this.n));
-    for (const m of options.members) if (m.id !== this.selfId) this.peers.set(m.id, { state: 'up', detector: this.detector() });
+    for (const m of options.members) if (m.id !== this.selfId) this.peers.set(m.id, { state: 'up', detector: this.detector(), answered: false });
   }
 
   get single(): boolean {
@@ -173,7 +183,7 @@ export class Membership {
     const peer = this.peers.get(id);
     if (peer === undefined) return;
     if (!(err instanceof BusError)) {
-      peer.detector.heard(this.clock.now());
+      peer.answered = true;
       if (peer.state !== 'up') this.enter(id, peer, 'up', '');
     } else if (err.code === 'EAUTH') this.enter(id, peer, 'auth-failed', err.message);
     else if (REFUSED.has(err.code)) this.enter(id, peer, 'down', err.message);
@@ -199,12 +209,15 @@ export class Membership {
     const now = this.clock.now();
     const suspectAt = Math.min(SUSPECT_PHI, this.phiThreshold);
     for (const [id, peer] of this.peers) {
+      this.countAnswers(peer);
       if (peer.state !== 'up' && peer.state !== 'suspect') continue;
       const phi = peer.detector.phi(now);
+      if (phi < suspectAt) continue;
       const why = `phi ${phi.toFixed(2)} (silent for ${Math.round(now - peer.detector.lastHeard)} ms, heartbeats every ${Math.round(peer.detector.mean)} ms)`;
       if (phi >= this.phiThreshold) this.enter(id, peer, 'down', `${why} reached the threshold ${this.phiThreshold}`);
-      else if (phi >= suspectAt) this.missed(id, why);
+      else this.missed(id, why);
     }
+    this.checkedAt = now;
   }
 
   /** The heartbeat's period, ms. */
@@ -214,7 +227,17 @@ export class Membership {
 
   /** The peer's phi now (0 for this node). */
   phi(id: string): number {
-    return this.peers.get(id)?.detector.phi(this.clock.now()) ?? 0;
+    const peer = this.peers.get(id);
+    if (peer === undefined) return 0;
+    this.countAnswers(peer);
+    return peer.detector.phi(this.clock.now());
+  }
+
+  /** Answers to requests since the last check: heard at that check, at the latest. */
+  private countAnswers(peer: Peer): void {
+    if (!peer.answered) return;
+    peer.detector.heard(this.checkedAt);
+    peer.answered = false;
   }
 
   /** The threshold and heartbeat period from now on; a new period starts every window again (the old intervals measured another rhythm). */
