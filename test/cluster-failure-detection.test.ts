@@ -55,6 +55,23 @@ async function keyFirstOn(r: Redis, id: string): Promise<string> {
   for (let i = 0; ; i++) if (((await r.call('DYN.PREFLIST', `key:${i}`)) as string[])[0] === id) return `key:${i}`;
 }
 
+/**
+ * Waits until the nodes behind these clients have each had an answer from
+ * every other node (a read with R=3 through each): a node never heard from
+ * is only "not heard from yet", and one that is paused before anyone
+ * connected to it is found by a connect timeout instead of by its silence.
+ */
+async function heardFrom(...clients: Redis[]): Promise<void> {
+  for (const r of clients) {
+    const start = performance.now();
+    while ((await r.call('DYN.GET', 'heard-from', 'R', '3').then(() => 'ok', (err: Error) => err.message)) !== 'ok') {
+      // Nodes start one after another: until each listens, the others see it down (refused).
+      if (performance.now() - start > 30_000) throw new Error('a read with R=3 did not succeed within 30 s');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
 /** The command's reply (or error) and how long it took, ms. */
 async function timed(run: () => Promise<unknown>): Promise<{ reply: unknown; ms: number }> {
   const start = performance.now();
@@ -62,14 +79,15 @@ async function timed(run: () => Promise<unknown>): Promise<{ reply: unknown; ms:
   return { reply, ms: performance.now() - start };
 }
 
-test('a paused node is suspect, then down on the others; while it is down nothing waits on it; resumed, it is up again, each change logged once', async (t) => {
+test.serial('a paused node is suspect, then down on the others; while it is down nothing waits on it; resumed, it is up again, each change logged once', async (t) => {
   const { nodes } = await startCluster(t, { nodes: 3, args: ['--cluster-timeout', String(TIMEOUT_MS), '--cluster-heartbeat-ms', '100'] });
   const [a, b, c] = nodes;
   const [ra, rb] = [a, b].map((n) => client(t, n));
   const coordinatedByC = await keyFirstOn(ra, c.id);
   t.is(await ra.set('k', 'v0'), 'OK');
   t.is(await ra.set(coordinatedByC, '10'), 'OK');
-  for (const r of [ra, rb]) t.is(await stateOf(r, c.id), 'up');
+  await heardFrom(ra, rb);
+  const logged = [a, b].map((n) => n.output().length);
 
   process.kill(c.pid(), 'SIGSTOP');
   // No client traffic while it is detected: the heartbeats alone find it.
@@ -97,19 +115,21 @@ test('a paused node is suspect, then down on the others; while it is down nothin
 
   process.kill(c.pid(), 'SIGCONT');
   await Promise.all([watch(ra, c.id, 'up', 30_000), watch(rb, c.id, 'up', 30_000)]);
+  // What each logged from the pause to c being up again (later lines are another story).
+  const logs = [a, b].map((n, i) => n.output().slice(logged[i]));
   t.is(await client(t, c).get('k'), null, 'c is back and serves reads (the W=3 delete was written on a and b)');
-  for (const n of [a, b]) {
-    const out = n.output();
+  for (const out of logs) {
     t.is(count(out, `node ${c.id} is suspect`), 1, out);
     t.is(count(out, `node ${c.id} is down`), 1, out);
     t.is(count(out, `node ${c.id} is up (was down)`), 1, out);
   }
 });
 
-test('a killed node (connection refused) is down on the others', async (t) => {
+test.serial('a killed node (connection refused) is down on the others', async (t) => {
   const { nodes } = await startCluster(t, { nodes: 3, args: ['--cluster-heartbeat-ms', '100'] });
   const [a, , c] = nodes;
   const ra = client(t, a);
+  await heardFrom(ra);
   await c.kill();
   const seen = await watch(ra, c.id, 'down', 30_000);
   t.log(`killed node down after ${seen.ms} ms (${seen.states.join(' -> ')})`);
@@ -118,7 +138,7 @@ test('a killed node (connection refused) is down on the others', async (t) => {
   await watch(ra, c.id, 'up', 30_000);
 });
 
-test('CONFIG SET cluster-phi-threshold and cluster-heartbeat-ms act at once; INFO counts suspect nodes and shows each peer\'s phi', async (t) => {
+test.serial('CONFIG SET cluster-phi-threshold and cluster-heartbeat-ms act at once; INFO counts suspect nodes and shows each peer\'s phi', async (t) => {
   // Defaults: heartbeats every 1000 ms, threshold 8: a paused node is down after about 18.4 s of silence.
   const { nodes } = await startCluster(t, { nodes: 3, args: ['--cluster-timeout', String(TIMEOUT_MS)] });
   const [a, b, c] = nodes;
@@ -128,12 +148,14 @@ test('CONFIG SET cluster-phi-threshold and cluster-heartbeat-ms act at once; INF
   await t.throwsAsync(ra.config('SET', 'cluster-phi-threshold', 'high'), {
     message: "ERR CONFIG SET failed (possibly related to argument 'cluster-phi-threshold') - argument couldn't be parsed into a decimal number",
   });
-  t.is(await ra.config('SET', 'cluster-phi-threshold', '3', 'cluster-heartbeat-ms', '100'), 'OK');
+  await heardFrom(ra, rb);
+  const logged = a.output().length;
+  t.is(await ra.config('SET', 'cluster-phi-threshold', '3', 'cluster-heartbeat-ms', '300'), 'OK');
   t.deepEqual(await ra.config('GET', 'cluster-phi-threshold'), ['cluster-phi-threshold', '3']);
 
   process.kill(c.pid(), 'SIGSTOP');
   const seen = await watch(ra, c.id, 'down', 30_000);
-  t.log(`with threshold 3 and heartbeats every 100 ms: down after ${seen.ms} ms`);
+  t.log(`with threshold 3 and heartbeats every 300 ms: down after ${seen.ms} ms`);
   t.true(seen.ms < 15_000, 'sooner than the defaults could (phi 8 at 18.4 s of silence)');
   const onB = await watch(rb, c.id, 'suspect', 30_000);
   t.deepEqual(onB.states.filter((s) => s === 'down'), [], 'b, on the defaults, suspects it only');
@@ -148,4 +170,5 @@ test('CONFIG SET cluster-phi-threshold and cluster-heartbeat-ms act at once; INF
   t.true(phiOfC > 0 && phiOfC < 8, `phi of the paused node on b: ${phiOfC}`);
   process.kill(c.pid(), 'SIGCONT');
   await watch(ra, c.id, 'up', 30_000);
+  t.is(count(a.output().slice(logged), `node ${b.id} is down`), 0, 'the new rhythm did not read the old silence between heartbeats as missed beats of b');
 });

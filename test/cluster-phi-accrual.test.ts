@@ -7,7 +7,7 @@ import { PhiAccrual } from '../cluster/membership/phi-accrual';
 
 const options = { windowSize: 1000, firstInterval: 1000, maxInterval: 2000 };
 
-test('a new detector: heard at its start, the window holding the first interval; phi grows linearly with the silence', (t) => {
+test('a new detector: heard when it is told, the window holding the first interval; phi grows linearly with the silence', (t) => {
   const d = new PhiAccrual(options, 5000);
   t.is(d.size, 1);
   t.is(d.mean, 1000);
@@ -18,6 +18,15 @@ test('a new detector: heard at its start, the window holding the first interval;
   t.true(Math.abs(d.phi(5000 + 1000 * Math.LN10) - 1) < 1e-12, 'phi 1 after ln(10) intervals');
   t.is(d.phi(5000 + 18_000), 18 * Math.LOG10E);
   t.true(d.phi(5000 + 18_000) < 8 && d.phi(5000 + 19_000) > 8, 'phi 8 (Cassandra\'s threshold) between 18 and 19 silent intervals');
+});
+
+test('a peer never heard from has phi 0: unknown, not silent', (t) => {
+  const d = new PhiAccrual(options, null);
+  t.is(d.lastHeard, null);
+  t.is(d.phi(1_000_000), 0);
+  d.heartbeat(500);
+  t.is(d.size, 1);
+  t.is(d.phi(1500), Math.LOG10E);
 });
 
 test('heartbeats put the intervals between them into the window; the first only starts the count', (t) => {

@@ -39,9 +39,12 @@ export class Heartbeat {
     this.timer = null;
   }
 
-  /** A new period, from the next round on (the one already set runs first). */
+  /** A new period: the next round comes one new period from now (a round set for later would leave a silence the new rhythm reads as missed beats). */
   setPeriod(ms: number): void {
     this.periodMs = ms;
+    if (this.timer === null) return;
+    this.clock.clearTimer(this.timer);
+    this.schedule();
   }
 
   private schedule(): void {

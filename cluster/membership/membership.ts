@@ -123,7 +123,7 @@ export class Membership {
     this.n = Math.min(options.n, options.members.length);
     this.preflists = [];
     for (let p = 0; p < this.ring.partitionCount; p++) this.preflists.push(this.ring.preferenceList(p, this.n));
-    for (const m of options.members) if (m.id !== this.selfId) this.peers.set(m.id, { state: 'up', detector: this.detector(), answered: false });
+    for (const m of options.members) if (m.id !== this.selfId) this.peers.set(m.id, { state: 'up', detector: this.detector(null), answered: false });
   }
 
   get single(): boolean {
@@ -213,7 +213,7 @@ export class Membership {
       if (peer.state !== 'up' && peer.state !== 'suspect') continue;
       const phi = peer.detector.phi(now);
       if (phi < suspectAt) continue;
-      const why = `phi ${phi.toFixed(2)} (silent for ${Math.round(now - peer.detector.lastHeard)} ms, heartbeats every ${Math.round(peer.detector.mean)} ms)`;
+      const why = `phi ${phi.toFixed(2)} (silent for ${Math.round(now - (peer.detector.lastHeard as number))} ms, heartbeats every ${Math.round(peer.detector.mean)} ms)`;
       if (phi >= this.phiThreshold) this.enter(id, peer, 'down', `${why} reached the threshold ${this.phiThreshold}`);
       else this.missed(id, why);
     }
@@ -240,12 +240,18 @@ export class Membership {
     peer.answered = false;
   }
 
-  /** The threshold and heartbeat period from now on; a new period starts every window again (the old intervals measured another rhythm). */
+  /**
+   * The threshold and heartbeat period from now on. A new period starts
+   * every window again (the old intervals measured another rhythm), and the
+   * silence anew: a peer heard from counts as heard now (else the silence
+   * between slow heartbeats would read as many missed fast ones).
+   */
   configure(phiThreshold: number, heartbeatMs: number): void {
     this.phiThreshold = phiThreshold;
     if (heartbeatMs === this.period) return;
     this.period = heartbeatMs;
-    for (const peer of this.peers.values()) peer.detector = this.detector();
+    const now = this.clock.now();
+    for (const peer of this.peers.values()) peer.detector = this.detector(peer.detector.lastHeard === null ? null : now);
   }
 
   /** Peers not up (down or auth-failed). */
@@ -260,9 +266,9 @@ export class Membership {
     return this.peers.get(id)?.state ?? 'up';
   }
 
-  /** A fresh detector, counting the peer heard from now: heartbeats every heartbeatMs, a longer interval than twice that left out (Cassandra's). */
-  private detector(): PhiAccrual {
-    return new PhiAccrual({ windowSize: WINDOW_SIZE, firstInterval: this.period, maxInterval: 2 * this.period }, this.clock.now());
+  /** A fresh window (heartbeats every period, a longer interval than twice that left out, as Cassandra's), the peer last heard at heardAt. */
+  private detector(heardAt: number | null): PhiAccrual {
+    return new PhiAccrual({ windowSize: WINDOW_SIZE, firstInterval: this.period, maxInterval: 2 * this.period }, heardAt);
   }
 
   /** Sets a peer's state; a change is logged once, on stderr. */

@@ -12,7 +12,10 @@
 // window measures the heartbeat's rhythm, not the request load); heard(now)
 // is any other answer, which only moves `last` (the peer was alive then).
 // As in Cassandra, an interval longer than maxInterval (a pause, a restart)
-// is left out of the window: it would make the next detection slower.
+// is left out of the window: it would make the next detection slower, and a
+// peer never heard from has phi 0: it is unknown, not silent (a peer that
+// never answers is caught by its connections failing, or its missed
+// heartbeats).
 
 export interface PhiAccrualOptions {
   /** Intervals kept (Cassandra keeps 1000); the oldest goes first. */
@@ -29,18 +32,18 @@ export class PhiAccrual {
   private count = 0;
   private next = 0;
   private sum = 0;
-  private heardAt: number;
+  private heardAt: number | null;
   /** The last heartbeat, from which the next interval is measured; null before the first. */
   private lastHeartbeat: number | null = null;
   private readonly maxInterval: number;
 
-  /** `now`: when the peer starts being watched, counted as heard from then. */
-  constructor(options: PhiAccrualOptions, now: number) {
+  /** `heardAt`: when the peer was last heard from, if ever (a detector that replaces another keeps its time). */
+  constructor(options: PhiAccrualOptions, heardAt: number | null) {
     if (!(Number.isInteger(options.windowSize) && options.windowSize >= 1)) throw new RangeError(`window size ${options.windowSize} is not a positive integer`);
     if (!(options.firstInterval > 0)) throw new RangeError(`first interval ${options.firstInterval} is not positive`);
     this.intervals = new Float64Array(options.windowSize);
     this.maxInterval = options.maxInterval;
-    this.heardAt = now;
+    this.heardAt = heardAt;
     this.add(options.firstInterval);
   }
 
@@ -56,11 +59,11 @@ export class PhiAccrual {
 
   /** Another answer arrived at `now`: alive then, no interval measured. */
   heard(now: number): void {
-    if (now > this.heardAt) this.heardAt = now;
+    if (this.heardAt === null || now > this.heardAt) this.heardAt = now;
   }
 
-  /** The last arrival of anything: a heartbeat or another answer. */
-  get lastHeard(): number {
+  /** The last arrival of anything: a heartbeat or another answer; null before the first. */
+  get lastHeard(): number | null {
     return this.heardAt;
   }
 
@@ -74,8 +77,9 @@ export class PhiAccrual {
     return this.count;
   }
 
-  /** The suspicion at `now`: 0 right after an arrival, growing with the silence since. */
+  /** The suspicion at `now`: 0 right after an arrival (and before the first), growing with the silence since. */
   phi(now: number): number {
+    if (this.heardAt === null) return 0;
     const silence = now - this.heardAt;
     return silence <= 0 ? 0 : (silence / this.mean) * Math.LOG10E;
   }
