@@ -64,20 +64,21 @@ test.serial('a silent peer: suspect at its first missed heartbeat, down at the t
   const m = new Membership(options(), clock);
   const p = pings();
   const hb = new Heartbeat(m, clock, p.ping, 100);
-  hb.start();
+  await hb.start();
   t.is(m.state(A.id), 'myself');
   t.is(m.state(B.id), 'up');
   t.is(m.phi(B.id), 0, 'never heard from: unknown, not silent');
+  t.deepEqual(p.sent, [B.id, C.id], 'the first round pings every peer at once');
 
   await advance(clock, 100);
-  t.deepEqual(p.sent, [B.id, C.id], 'the first round pings every peer');
+  t.deepEqual(p.sent, [B.id, C.id, B.id, C.id], 'then one round a period');
   t.is(m.state(B.id), 'up');
   p.silenceB();
   await advance(clock, 100);
   t.is(m.state(B.id), 'up');
   await advance(clock, 100);
   t.is(m.state(B.id), 'suspect', 'its ping of t=200 is unanswered at t=300');
-  t.deepEqual(p.sent.filter((id) => id === B.id).length, 2, 'one ping in flight per peer');
+  t.deepEqual(p.sent.filter((id) => id === B.id).length, 3, 'one ping in flight per peer');
   t.true(m.isUp(B.id), 'a suspect peer is still asked');
   t.is(m.firstUp([B.id, C.id]), C.id, 'routing prefers an up peer');
   t.is(m.firstUp([B.id, A.id]), A.id);
@@ -183,7 +184,7 @@ test.serial('a lower threshold and a new period act at once', async (t) => {
   const m = new Membership(options(), clock);
   const p = pings();
   const hb = new Heartbeat(m, clock, p.ping, 100);
-  hb.start();
+  await hb.start();
   m.configure(2, 100);
   await advance(clock, 100);
   p.silenceB();
@@ -222,19 +223,26 @@ test.serial('a round that runs more than a period late (this node was paused) ju
   const lines = logged(t);
   // A clock whose timer runs when the test says: as a process that was stopped runs its timers late.
   let time = 0;
-  let due: (() => void) | null = null;
+  const timers = new Map<TimerHandle, () => void>();
   const clock = {
     now: () => time,
-    setTimer: (_ms: number, fn: () => void) => ((due = fn), {} as TimerHandle),
-    clearTimer: () => void (due = null),
+    setTimer: (_ms: number, fn: () => void) => {
+      const timer = {} as TimerHandle;
+      timers.set(timer, fn);
+      return timer;
+    },
+    clearTimer: (timer: TimerHandle) => void timers.delete(timer),
   };
   const m = new Membership(options(), clock);
   const p = pings();
   const hb = new Heartbeat(m, clock, p.ping, 100);
-  hb.start();
+  await hb.start();
+  /** Runs the timers set, at `at`. */
   const runRound = async (at: number): Promise<void> => {
     time = at;
-    (due as unknown as () => void)();
+    const due = [...timers.values()];
+    timers.clear();
+    for (const fn of due) fn();
     await new Promise((resolve) => setImmediate(resolve));
   };
   await runRound(100);
@@ -243,7 +251,7 @@ test.serial('a round that runs more than a period late (this node was paused) ju
   await runRound(200);
   await runRound(5000);
   t.is(m.state(B.id), 'up', 'phi 21.3 and a ping unanswered, but the round ran 4700 ms late: no judgement');
-  t.is(p.sent.filter((id) => id === C.id).length, 3, 'it still pinged');
+  t.is(p.sent.filter((id) => id === C.id).length, 4, 'it still pinged');
   await runRound(5100);
   t.is(m.state(B.id), 'down', 'on time again: phi 21.7 reaches 8');
   t.deepEqual(
@@ -252,4 +260,26 @@ test.serial('a round that runs more than a period late (this node was paused) ju
     'nothing was logged at the late round',
   );
   hb.stop();
+});
+
+test.serial('start() pings every peer at once and resolves when they answered, or after a period if one does not', async (t) => {
+  logged(t);
+  const clock = new ManualClock(0);
+  const m = new Membership(options(), clock);
+  const p = pings();
+  p.silenceB();
+  const hb = new Heartbeat(m, clock, p.ping, 100);
+  let started = false;
+  void hb.start().then(() => (started = true));
+  t.deepEqual(p.sent, [B.id, C.id]);
+  await new Promise((resolve) => setImmediate(resolve));
+  t.false(started, 'b has not answered');
+  clock.advance(99);
+  await new Promise((resolve) => setImmediate(resolve));
+  t.false(started);
+  clock.advance(1);
+  await new Promise((resolve) => setImmediate(resolve));
+  t.true(started, 'a period passed');
+  hb.stop();
+  t.is(clock.pending, 0);
 });

@@ -106,7 +106,7 @@ export class DynamoCoordinator implements Coordinator {
     await this.bus.listen();
     const bus = this.bus;
     this.heartbeat = new Heartbeat(this.membership, this.clock, (id) => bus.request(this.membership.peer(id), ['REPLICA.PING']), this.membership.heartbeatMs);
-    this.heartbeat.start();
+    await this.heartbeat.start();
   }
 
   /** Failure detection's settings (CONFIG SET cluster-phi-threshold, cluster-heartbeat-ms). */

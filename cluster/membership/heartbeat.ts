@@ -29,9 +29,17 @@ export class Heartbeat {
     private periodMs: number,
   ) {}
 
-  /** The first round of pings goes out one period from now. */
-  start(): void {
-    this.schedule();
+  /**
+   * The first round of pings goes out now, so that a node starting (or
+   * restarting) is heard by the others at once (its handshakes make it up
+   * on their side), not only at their next heartbeat. Resolves once that
+   * round's pings settled, or after a period if some peer does not answer.
+   */
+  start(): Promise<void> {
+    let cap: TimerHandle | null = null;
+    const waited = new Promise<void>((resolve) => (cap = this.clock.setTimer(this.periodMs, resolve)));
+    const settled = Promise.allSettled(this.round()).then(() => this.clock.clearTimer(cap as unknown as TimerHandle));
+    return Promise.race([settled, waited]);
   }
 
   stop(): void {
@@ -52,7 +60,9 @@ export class Heartbeat {
     this.timer = this.clock.setTimer(this.periodMs, () => this.round());
   }
 
-  private round(): void {
+  /** One round; returns its pings, settled once each peer's outcome is told to membership. */
+  private round(): Promise<void>[] {
+    const pings: Promise<void>[] = [];
     if (this.clock.now() - this.due <= this.periodMs) {
       for (const id of this.membership.peerIds()) {
         if (this.inFlight.has(id)) this.membership.missed(id, `no answer to a heartbeat within ${this.periodMs} ms`);
@@ -62,7 +72,7 @@ export class Heartbeat {
     for (const id of this.membership.peerIds()) {
       if (this.inFlight.has(id)) continue;
       this.inFlight.add(id);
-      this.ping(id).then(
+      const ping = this.ping(id).then(
         () => {
           this.inFlight.delete(id);
           this.membership.heartbeat(id);
@@ -72,7 +82,9 @@ export class Heartbeat {
           this.membership.heard(id, err);
         },
       );
+      pings.push(ping);
     }
     this.schedule();
+    return pings;
   }
 }
