@@ -172,3 +172,23 @@ test.serial('CONFIG SET cluster-phi-threshold and cluster-heartbeat-ms act at on
   await watch(ra, c.id, 'up', 30_000);
   t.is(count(a.output().slice(logged), `node ${b.id} is down`), 0, 'the new rhythm did not read the old silence between heartbeats as missed beats of b');
 });
+
+test.serial('every replica of a key down (N=1): a command on it through another node answers -DYNUNAVAILABLE at once, never loops forwarding', async (t) => {
+  const { nodes } = await startCluster(t, { nodes: 3, n: 1, r: 1, w: 1 });
+  const [a, , c] = nodes;
+  const ra = client(t, a);
+  const key = await keyFirstOn(ra, c.id);
+  t.is(await ra.set(key, '1'), 'OK');
+  await c.kill();
+  await watch(ra, c.id, 'down', 30_000);
+  for (const [what, run] of [
+    ['INCR', () => ra.incr(key)],
+    ['SET', () => ra.set(key, '2')],
+    ['GET', () => ra.get(key)],
+  ] as const) {
+    const { reply, ms } = await timed(run);
+    t.regex(reply instanceof Error ? reply.message : String(reply), /^DYNUNAVAILABLE /, what);
+    t.true(ms < 5_000, `${what} took ${ms} ms`);
+  }
+  t.is(await ra.ping(), 'PONG', 'the node still serves');
+});

@@ -369,7 +369,8 @@ export class DynamoCoordinator implements Coordinator {
     let target: string;
     if (access === 'blind-write' && list.includes(this.selfId)) target = this.selfId;
     else target = this.membership.firstUp(list);
-    if (target === this.selfId) return null;
+    // Nobody of the list is up: the command runs here, where its quorum fails at once (forwarding would loop).
+    if (target === this.selfId || !this.membership.isUp(target)) return null;
     for (let i = 1; i < keys.length; i++) {
       const other = this.membership.preferenceList(keys[i]);
       if (other !== list && !(access === 'blind-write' ? other.includes(target) : this.membership.firstUp(other) === target)) return null;
