@@ -13,7 +13,7 @@ async function main(): Promise<void> {
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     console.error(`dynkv-server: ${err.message}`);
-    console.error('usage: dynkv-server [/path/to/dynkv.conf] [--port 6379] [--bind 127.0.0.1] [--dir ./data] [--appendfsync everysec|always|no] [--requirepass PASS] [--maxclients N] [--proto-max-bulk-len BYTES] [--cluster-nodes host:port[@busport][=weight],... --cluster-secret-file PATH | --cluster-secret S] [--cluster-n N --cluster-r R --cluster-w W] [--cluster-port PORT] [--cluster-weight W] [--cluster-partitions Q] [--cluster-timeout MS] [--enable-fault-injection yes|no]');
+    console.error('usage: dynkv-server [/path/to/dynkv.conf] [--port 6379] [--bind 127.0.0.1] [--dir ./data] [--appendfsync everysec|always|no] [--requirepass PASS] [--maxclients N] [--proto-max-bulk-len BYTES] [--cluster-nodes host:port[@busport][=weight],... --cluster-secret-file PATH | --cluster-secret S] [--cluster-n N --cluster-r R --cluster-w W] [--cluster-port PORT] [--cluster-weight W] [--cluster-partitions Q] [--cluster-timeout MS] [--cluster-phi-threshold PHI] [--cluster-heartbeat-ms MS] [--enable-fault-injection yes|no]');
     process.exit(1);
   }
   warnIfSecretFileShared(config.clusterSecretFile);

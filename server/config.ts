@@ -5,7 +5,7 @@
 // cluster settings are only stored here; cluster-config.ts checks them
 // together once the client port is bound.
 import fs from 'node:fs';
-import { DEFAULT_PARTITIONS, MAX_WEIGHT, SLOT_COUNT } from '../cluster/index';
+import { DEFAULT_HEARTBEAT_MS, DEFAULT_PARTITIONS, DEFAULT_PHI_THRESHOLD, MAX_WEIGHT, SLOT_COUNT } from '../cluster/index';
 import { defaultOutputLimits, formatOutputLimits, OutputLimitError, parseOutputLimits } from './output-limits';
 import type { AppendFsync, ServerConfig } from './state';
 
@@ -37,6 +37,8 @@ export function defaultConfig(): ServerConfig {
     clusterWeight: 1,
     clusterPartitions: DEFAULT_PARTITIONS,
     clusterTimeout: 1000,
+    clusterPhiThreshold: DEFAULT_PHI_THRESHOLD,
+    clusterHeartbeatMs: DEFAULT_HEARTBEAT_MS,
     enableFaultInjection: false,
   };
 }
@@ -58,6 +60,14 @@ function one(name: string, args: string[]): string {
 
 function integer(name: string, text: string, min: number, max: number): number {
   if (!/^-?\d+$/.test(text)) throw new ConfigError(`argument couldn't be parsed into an integer for '${name}'`);
+  const n = Number(text);
+  if (n < min || n > max) throw new ConfigError(`argument must be between ${min} and ${max} inclusive for '${name}'`);
+  return n;
+}
+
+/** A decimal number from min to max, e.g. 8 or 2.5. */
+function decimal(name: string, text: string, min: number, max: number): number {
+  if (!/^\d+(\.\d+)?$/.test(text)) throw new ConfigError(`argument couldn't be parsed into a decimal number for '${name}'`);
   const n = Number(text);
   if (n < min || n > max) throw new ConfigError(`argument must be between ${min} and ${max} inclusive for '${name}'`);
   return n;
@@ -227,6 +237,17 @@ export const settings: Record<string, Setting> = {
     mutable: false,
     get: (c) => String(c.clusterTimeout),
     set: (c, a) => (c.clusterTimeout = integer('cluster-timeout', one('cluster-timeout', a), 1, 3_600_000)),
+  },
+  // Failure detection: changeable while running (CONFIG SET tells the coordinator).
+  'cluster-phi-threshold': {
+    mutable: true,
+    get: (c) => String(c.clusterPhiThreshold),
+    set: (c, a) => (c.clusterPhiThreshold = decimal('cluster-phi-threshold', one('cluster-phi-threshold', a), 0.1, 100)),
+  },
+  'cluster-heartbeat-ms': {
+    mutable: true,
+    get: (c) => String(c.clusterHeartbeatMs),
+    set: (c, a) => (c.clusterHeartbeatMs = integer('cluster-heartbeat-ms', one('cluster-heartbeat-ms', a), 10, 3_600_000)),
   },
   'enable-fault-injection': {
     mutable: false,

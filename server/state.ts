@@ -39,6 +39,10 @@ export interface ServerConfig {
   clusterPartitions: number;
   /** Timeout of a request to another node, in ms. */
   clusterTimeout: number;
+  /** phi at which a silent peer is down (failure detection), 0.1 to 100. */
+  clusterPhiThreshold: number;
+  /** Period of the heartbeat to each peer, in ms. */
+  clusterHeartbeatMs: number;
   /** Lets tests drop and heal traffic between nodes. */
   enableFaultInjection: boolean;
 }

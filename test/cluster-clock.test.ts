@@ -7,6 +7,7 @@ import net from 'node:net';
 import test, { type ExecutionContext } from 'ava';
 import { BusTimeoutError, ClusterBus, type BusPeer } from '../cluster/bus/bus';
 import { ManualClock, realClock } from '../cluster/clock';
+import { reservePorts } from '../redis-compat/ports';
 
 test('ManualClock: stands still until advanced, starting where it is told', (t) => {
   const clock = new ManualClock(1_000);
@@ -178,4 +179,21 @@ test('bus on a ManualClock: the reconnect backoff is measured on the clock', asy
   const after = await failure(bus.request(peer, ['REPLICA.PING'], 1_000));
   t.regex(String(after?.message), /cannot connect to node-b/);
   t.is(attempts, 2, 'the backoff over, the next request connects again');
+});
+
+test('bus: a peer that connects here and authenticates ends the backoff of the link to it (it is back: the next request connects at once)', async (t) => {
+  const clock = new ManualClock(1_000_000);
+  const a = manualBus(t, clock);
+  const aPort = await a.listen();
+  const [bPort] = await reservePorts(1);
+  const peer: BusPeer = { id: 'node-b', host: '127.0.0.1', busPort: bPort };
+  t.regex(String((await failure(a.request(peer, ['REPLICA.PING'], 1_000)))?.message), /cannot connect to node-b/, 'nothing listens there yet');
+  t.regex(String((await failure(a.request(peer, ['REPLICA.PING'], 1_000)))?.message), /is unreachable: .* \(next attempt in 100 ms\)$/);
+
+  // node-b starts and talks to node-a first; the manual clock has not moved: the backoff has 100 ms to go.
+  const b = new ClusterBus({ nodeId: 'node-b', host: '127.0.0.1', port: bPort, secret: 'clock-test-secret', onRequest: () => 'PONG', log: () => undefined });
+  t.teardown(() => b.close());
+  await b.listen();
+  t.is(await b.request({ id: 'node-a', host: '127.0.0.1', busPort: aPort }, ['REPLICA.PING'], 5_000), 'OK');
+  t.is(await a.request(peer, ['REPLICA.PING'], 5_000), 'PONG');
 });

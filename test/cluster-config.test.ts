@@ -30,15 +30,16 @@ test('defaults: a cluster of one', (t) => {
   t.false(c.enableFaultInjection);
   const s = clusterSetup(c, 6379);
   const self = { id: '127.0.0.1:6379', host: '127.0.0.1', port: 6379, busPort: 16379, weight: 1 };
-  t.deepEqual(s, { self, members: [self], n: 1, r: 1, w: 1, partitions: 256, secret: '', timeoutMs: 1000, faultInjection: false });
+  t.deepEqual(s, { self, members: [self], n: 1, r: 1, w: 1, partitions: 256, secret: '', timeoutMs: 1000, faultInjection: false, phiThreshold: 8, heartbeatMs: 1000 });
 });
 
-test('flags are parsed, shown by CONFIG GET and immutable', (t) => {
-  const args = ['--cluster-nodes', THREE, '--cluster-n', '3', '--cluster-r', '1', '--cluster-w', '3', '--cluster-port', '17000', '--cluster-secret', 's3cret', '--cluster-weight', '4', '--cluster-partitions', '1024', '--cluster-timeout', '250', '--enable-fault-injection', 'yes'];
+test('flags are parsed, shown by CONFIG GET and immutable (but failure detection\'s)', (t) => {
+  const args = ['--cluster-nodes', THREE, '--cluster-n', '3', '--cluster-r', '1', '--cluster-w', '3', '--cluster-port', '17000', '--cluster-secret', 's3cret', '--cluster-weight', '4', '--cluster-partitions', '1024', '--cluster-timeout', '250', '--enable-fault-injection', 'yes', '--cluster-phi-threshold', '2.5', '--cluster-heartbeat-ms', '300'];
   const c = parseArgs(args);
   const shown: Record<string, string> = {};
+  const mutable = ['cluster-phi-threshold', 'cluster-heartbeat-ms'];
   for (const name of Object.keys(settings).filter((n) => n.startsWith('cluster-') || n === 'enable-fault-injection')) {
-    t.false(settings[name].mutable, name);
+    t.is(settings[name].mutable, mutable.includes(name), name);
     const get = settings[name].get;
     if (get !== undefined) shown[name] = get(c);
   }
@@ -53,8 +54,13 @@ test('flags are parsed, shown by CONFIG GET and immutable', (t) => {
     'cluster-weight': '4',
     'cluster-partitions': '1024',
     'cluster-timeout': '250',
+    'cluster-phi-threshold': '2.5',
+    'cluster-heartbeat-ms': '300',
     'enable-fault-injection': 'yes',
   });
+  const s = clusterSetup({ ...c, clusterPort: 0 }, 7001);
+  t.is(s.phiThreshold, 2.5);
+  t.is(s.heartbeatMs, 300);
 });
 
 test('the config file takes the same settings', (t) => {
@@ -102,12 +108,19 @@ test('malformed flag values are refused', (t) => {
     [['--cluster-n', '-1'], /cluster-n/],
     [['--cluster-port', '70000'], /cluster-port/],
     [['--cluster-timeout', '0'], /cluster-timeout/],
+    [['--cluster-phi-threshold', 'high'], /^option --cluster-phi-threshold: argument couldn't be parsed into a decimal number for 'cluster-phi-threshold'$/],
+    [['--cluster-phi-threshold', '-1'], /couldn't be parsed into a decimal number/],
+    [['--cluster-phi-threshold', '0'], /argument must be between 0.1 and 100 inclusive for 'cluster-phi-threshold'/],
+    [['--cluster-phi-threshold', '100.5'], /between 0.1 and 100/],
+    [['--cluster-heartbeat-ms', '9'], /argument must be between 10 and 3600000 inclusive for 'cluster-heartbeat-ms'/],
     [['--enable-fault-injection', 'maybe'], /'yes' or 'no' for 'enable-fault-injection'/],
     [['--cluster-nodes'], /wrong number of arguments for 'cluster-nodes'/],
   ];
   for (const [args, message] of bad) t.throws(() => parseArgs(args), { instanceOf: ConfigError, message }, args.join(' '));
   t.is(parseArgs(['--cluster-partitions', '1']).clusterPartitions, 1);
   t.is(parseArgs(['--cluster-weight', '1048576']).clusterWeight, 1048576);
+  t.is(parseArgs(['--cluster-phi-threshold', '0.1']).clusterPhiThreshold, 0.1);
+  t.is(parseArgs(['--cluster-heartbeat-ms', '10']).clusterHeartbeatMs, 10);
 });
 
 test('a cluster of one: bind, bound port, cluster-port, weight', (t) => {

@@ -117,7 +117,11 @@ export class ClusterBus {
         topics.add(topic);
         this.log(`dynkv: cluster bus: ${message}`);
       },
-      authenticated: (peerId) => this.warned.delete(peerId),
+      authenticated: (peerId) => {
+        this.warned.delete(peerId);
+        // The peer is back (it connected here): the link to it stops waiting out its backoff.
+        this.links.get(peerId)?.endBackoff();
+      },
       inboundHandshake: opts.onInboundHandshake ?? (() => undefined),
       track: (socket) => {
         const closed: Promise<void> = new Promise((resolve) =>

@@ -104,6 +104,12 @@ export class PeerLink {
     });
   }
 
+  /** The next request connects at once, whatever failed before (the peer proved it is back). */
+  endBackoff(): void {
+    this.connectFailures = 0;
+    this.retryAt = 0;
+  }
+
   /** Fails everything with ECLOSED and closes the connection for good. */
   close(): void {
     const socket = this.socket;

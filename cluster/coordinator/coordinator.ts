@@ -62,6 +62,8 @@ export interface ClusterCounters {
 
 export interface ClusterNodeState extends ClusterMember {
   state: MemberState;
+  /** The failure detector's suspicion of it now (0 for this node). */
+  phi: number;
 }
 
 export interface Coordinator {
@@ -122,6 +124,8 @@ export interface Coordinator {
   readonly counters: ClusterCounters;
   preferenceList(key: Buffer): readonly string[];
   nodes(): ClusterNodeState[];
+  /** CONFIG SET cluster-phi-threshold / cluster-heartbeat-ms: failure detection's settings from now on. */
+  setFailureDetection(phiThreshold: number, heartbeatMs: number): void;
   /** Partition -> owner, the ring's partition count and slots per partition. */
   ring(): { partitions: number; slotsPerPartition: number; owners: string[] };
   /** DYN.FAULT: drop all bus traffic with a peer, or heal every drop; false when fault injection is off. */

@@ -17,10 +17,11 @@
 // the merge once every replica answered or timed out (read repair).
 // Flushes reach every member.
 import { ClusterBus, type BusReply } from '../bus/bus';
-import type { Clock, TimerHandle } from '../clock';
+import type { Clock } from '../clock';
 import { WRONG_TYPE, type ClusterCounters, type ClusterNodeState, type CommandAccess, type Coordinator, type KeyMeta, type PreparedView, type ScanPage } from './coordinator';
 import type { EngineOptions, EngineStats, ExpirySweep, FsyncMode } from '../../engine/index';
-import { Membership, type ClusterOptions } from '../membership/membership';
+import { Heartbeat } from '../membership/heartbeat';
+import { Membership, PeerDownError, type ClusterOptions } from '../membership/membership';
 import { WriteRound } from '../quorum/rounds';
 import { quorumRead } from '../quorum/read';
 import { ReplicaService } from './replica-service';
@@ -30,8 +31,6 @@ import { encodeContext, encodeVersions } from '../versions/codec';
 import { DEFAULT_MAX_SIBLINGS, EMPTY_VERSIONS, actorId, liveWinner, type Actor, type KeyVersions, type Sibling, type VersionVector, type VersionWrite } from '../versions/versions';
 import { WrongTypeError } from '../versions/wrong-type';
 import { ReplyError } from '../../protocol/reply-parser';
-
-const PROBE_MS = 1000;
 
 export interface CoordinatorHooks {
   /** Every key a write changed on this replica (WATCH's invalidation). */
@@ -72,7 +71,7 @@ export class DynamoCoordinator implements Coordinator {
   private origin: string | null = null;
   /** Writes of the running command awaiting their acks; each resolves with an error reply or null. */
   private pending: Promise<string | null>[] = [];
-  private probe: TimerHandle | null = null;
+  private heartbeat: Heartbeat | null = null;
 
   constructor(
     options: ClusterOptions,
@@ -83,7 +82,7 @@ export class DynamoCoordinator implements Coordinator {
     /** Where time comes from: realClock in a server, a ManualClock in tests. */
     readonly clock: Clock,
   ) {
-    this.membership = new Membership(options);
+    this.membership = new Membership(options, clock);
     this.databases = databases;
     this.single = this.membership.single;
     this.selfId = options.self.id;
@@ -113,15 +112,15 @@ export class DynamoCoordinator implements Coordinator {
   async start(): Promise<void> {
     if (this.bus === null) return;
     await this.bus.listen();
-    this.probeLater();
+    const bus = this.bus;
+    this.heartbeat = new Heartbeat(this.membership, this.clock, (id) => bus.request(this.membership.peer(id), ['REPLICA.PING']), this.membership.heartbeatMs);
+    await this.heartbeat.start();
   }
 
-  /** In PROBE_MS, a ping to each peer not up, and the next probe: the outcome is what counts (send() tells membership whether the peer answered). */
-  private probeLater(): void {
-    this.probe = this.clock.setTimer(PROBE_MS, () => {
-      for (const id of this.membership.downPeers()) this.send(id, ['REPLICA.PING'], ignore, ignore);
-      this.probeLater();
-    });
+  /** Failure detection's settings (CONFIG SET cluster-phi-threshold, cluster-heartbeat-ms). */
+  setFailureDetection(phiThreshold: number, heartbeatMs: number): void {
+    this.membership.configure(phiThreshold, heartbeatMs);
+    this.heartbeat?.setPeriod(heartbeatMs);
   }
 
   /**
@@ -138,8 +137,7 @@ export class DynamoCoordinator implements Coordinator {
   }
 
   async close(): Promise<void> {
-    if (this.probe !== null) this.clock.clearTimer(this.probe);
-    this.probe = null;
+    this.heartbeat?.stop();
     await this.bus?.close();
     this.replicas.close();
   }
@@ -381,7 +379,8 @@ export class DynamoCoordinator implements Coordinator {
     let target: string;
     if (access === 'blind-write' && list.includes(this.selfId)) target = this.selfId;
     else target = this.membership.firstUp(list);
-    if (target === this.selfId) return null;
+    // Nobody of the list is up: the command runs here, where its quorum fails at once (forwarding would loop).
+    if (target === this.selfId || !this.membership.isUp(target)) return null;
     for (let i = 1; i < keys.length; i++) {
       const other = this.membership.preferenceList(keys[i]);
       if (other !== list && !(access === 'blind-write' ? other.includes(target) : this.membership.firstUp(other) === target)) return null;
@@ -397,7 +396,8 @@ export class DynamoCoordinator implements Coordinator {
       return reply;
     } catch (err) {
       if (err instanceof ReplyError) return Buffer.from(`-${err.message}\r\n`);
-      if (!this.membership.isUp(node)) return null;
+      // No longer the one to route to (suspect or down now): route() picks another.
+      if (this.membership.state(node) !== 'up') return null;
       throw err;
     }
   }
@@ -459,10 +459,14 @@ export class DynamoCoordinator implements Coordinator {
     return new Promise((resolve, reject) => this.send(node, argv, resolve, reject));
   }
 
-  /** request() with callbacks, for the hot paths (one promise less per request). */
+  /** request() with callbacks, for the hot paths (one promise less per request). A peer known to be down fails at once: nothing waits on it. */
   send(node: string, argv: readonly (Buffer | string)[], onReply: (reply: BusReply) => void, onError: (err: Error) => void): void {
     if (this.bus === null) {
       onError(new Error('a cluster of one has no peers'));
+      return;
+    }
+    if (!this.membership.isUp(node)) {
+      onError(new PeerDownError(node, this.membership.state(node)));
       return;
     }
     this.bus
@@ -488,7 +492,7 @@ export class DynamoCoordinator implements Coordinator {
   }
 
   nodes(): ClusterNodeState[] {
-    return this.membership.all().map((m) => ({ ...m, state: this.membership.state(m.id) }));
+    return this.membership.all().map((m) => ({ ...m, state: this.membership.state(m.id), phi: this.membership.phi(m.id) }));
   }
 
   ring(): { partitions: number; slotsPerPartition: number; owners: string[] } {

@@ -63,7 +63,7 @@ export const dynDocs: Readonly<Record<string, CommandDoc>> = {
     complexity: 'O(Q) where Q is the number of partitions',
   },
   'dyn.nodes': {
-    summary: 'Returns the cluster members: id, host, port, bus port, weight and state',
+    summary: 'Returns the cluster members: id, host, port, bus port, weight, state and phi (the failure detector\'s suspicion)',
     since: '0.1.0',
     group: 'dynamo',
     complexity: 'O(M) where M is the number of members',

@@ -116,13 +116,14 @@ const nodes: CommandHandler = (ctx) => {
   const r = ctx.reply;
   r.arrayHeader(all.length);
   for (const m of all) {
-    r.arrayHeader(6);
+    r.arrayHeader(7);
     r.bulk(m.id);
     r.bulk(m.host);
     r.integer(m.port);
     r.integer(m.busPort);
     r.integer(m.weight);
     r.bulk(m.state);
+    r.bulk(m.phi.toFixed(2));
   }
 };
 

@@ -138,6 +138,7 @@ const SECTIONS: Record<string, Section> = {
       // Down: every peer not usable, auth-failed ones (a different cluster secret) included.
       `dynamo_nodes_down:${nodes.filter((m) => m.state === 'down' || m.state === 'auth-failed').length}`,
       `dynamo_nodes_auth_failed:${nodes.filter((m) => m.state === 'auth-failed').length}`,
+      `dynamo_nodes_suspect:${nodes.filter((m) => m.state === 'suspect').length}`,
       `dynamo_n:${st.n}`,
       `dynamo_r:${st.r}`,
       `dynamo_w:${st.w}`,
@@ -147,6 +148,8 @@ const SECTIONS: Record<string, Section> = {
       `dynamo_forwarded:${c.forwarded}`,
       `dynamo_forwards_served:${c.forwardsServed}`,
       `dynamo_unavailable:${c.unavailable}`,
+      // One line per other member, as Redis's slave0:ip=...,state=... lines.
+      ...nodes.filter((m) => m.state !== 'myself').map((m, i) => `dynamo_peer${i}:id=${m.id},state=${m.state},phi=${m.phi.toFixed(2)}`),
     ];
   },
   keyspace: (ctx) => {

@@ -74,6 +74,9 @@ const configSubs: CommandSpec[] = [
       }
     }
     if (next.appendfsync !== ctx.server.config.appendfsync) ctx.store.setFsync(next.appendfsync);
+    if (next.clusterPhiThreshold !== ctx.server.config.clusterPhiThreshold || next.clusterHeartbeatMs !== ctx.server.config.clusterHeartbeatMs) {
+      ctx.store.setFailureDetection(next.clusterPhiThreshold, next.clusterHeartbeatMs);
+    }
     ctx.server.config = next;
     ctx.reply.ok();
   }, ['request_policy:all_nodes', 'response_policy:all_succeeded']),
