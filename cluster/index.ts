@@ -7,6 +7,7 @@
 export { realClock } from './clock';
 export { DynUnavailableError, type CommandAccess, type Coordinator } from './coordinator/coordinator';
 export { DynamoCoordinator } from './coordinator/dynamo-coordinator';
+export { DEFAULT_HANDOFF, type HandoffSettings, type HintTargetStats } from './handoff/delivery';
 export type { ClusterMember, ClusterOptions } from './membership/membership';
 export { DEFAULT_PARTITIONS, MAX_WEIGHT } from './ring/ring';
 export { SLOT_COUNT } from './ring/slot';

@@ -4,7 +4,7 @@
 // picks one), so every mistake in a member list stops the start with a
 // ConfigError naming the entry. Without cluster-nodes a node is a cluster of
 // one (N=R=W=1), as ARCHITECTURE.md wants: the same code path, one member.
-import { MAX_WEIGHT, type ClusterMember, type ClusterOptions } from '../cluster/index';
+import { MAX_WEIGHT, type ClusterMember, type ClusterOptions, type HandoffSettings } from '../cluster/index';
 import { ConfigError } from './config';
 import type { ServerConfig } from './state';
 
@@ -27,7 +27,7 @@ const ENTRY = /^(\[[0-9A-Fa-f:.]+\]|[^\s:@=,[\]]+):(\d+)(?:@(\d+))?(?:=(\d+))?$/
  * the entry's weight counts.
  */
 export function clusterSetup(config: ServerConfig, boundPort: number): ClusterOptions {
-  const common = { partitions: config.clusterPartitions, secret: config.clusterSecret, timeoutMs: config.clusterTimeout, faultInjection: config.enableFaultInjection };
+  const common = { partitions: config.clusterPartitions, secret: config.clusterSecret, timeoutMs: config.clusterTimeout, faultInjection: config.enableFaultInjection, handoff: handoffSettings(config) };
   if (config.clusterNodes === '') {
     for (const [name, value] of [['cluster-n', config.clusterN], ['cluster-r', config.clusterR], ['cluster-w', config.clusterW]] as const) {
       if (value > 1) throw new ConfigError(`${name} ${value} needs other nodes: without cluster-nodes this node is a cluster of one (n = r = w = 1)`);
@@ -45,6 +45,11 @@ export function clusterSetup(config: ServerConfig, boundPort: number): ClusterOp
   const members = entries.map((e) => (e === own ? self : e.spec)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   if (members.length > 1 && config.clusterSecret === '') throw new ConfigError('cluster-secret or cluster-secret-file is required when cluster-nodes names other nodes');
   return { self, members, ...quorum(config, members.length), ...common };
+}
+
+/** Hinted handoff's settings (cluster-hint-*), as the coordinator takes them; CONFIG SET passes them again. */
+export function handoffSettings(config: ServerConfig): HandoffSettings {
+  return { maxBytes: config.clusterHintMaxBytes, maxAgeMs: config.clusterHintMaxAge * 1000, window: config.clusterHintWindow, rateBytes: config.clusterHintRate };
 }
 
 /** A cluster of one, named after the first bind address. */

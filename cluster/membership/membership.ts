@@ -9,6 +9,7 @@
 // quorums still ask them, as Dynamo does (an auth-failed peer refuses at
 // once). Each change of state is logged once.
 import { BusError, type BusPeer } from '../bus/bus';
+import type { HandoffSettings } from '../handoff/delivery';
 import { Ring } from '../ring/ring';
 import { keySlot } from '../ring/slot';
 
@@ -38,6 +39,8 @@ export interface ClusterOptions {
   readonly timeoutMs: number;
   /** DYN.FAULT is accepted only when set (--enable-fault-injection yes). */
   readonly faultInjection: boolean;
+  /** Hinted handoff's bounds and pace (handoff/delivery.ts's defaults when absent). */
+  readonly handoff?: HandoffSettings;
 }
 
 /** The bus errors that say a peer did not answer (it may be down), as opposed to refusing a request. */
@@ -53,6 +56,8 @@ export class Membership {
   private readonly members = new Map<string, ClusterMember>();
   /** Preference lists by partition: N node ids each. */
   private readonly preflists: string[][];
+  /** Fallbacks by partition: the other members in ring order after the N primaries. */
+  private readonly fallbackLists: string[][];
   /** Peers that are not up: down or auth-failed. */
   private readonly notUp = new Map<string, 'down' | 'auth-failed'>();
 
@@ -63,7 +68,12 @@ export class Membership {
     this.ring = Ring.create(options.members.map((m) => ({ id: m.id, weight: m.weight })), options.partitions);
     this.n = Math.min(options.n, options.members.length);
     this.preflists = [];
-    for (let p = 0; p < this.ring.partitionCount; p++) this.preflists.push(this.ring.preferenceList(p, this.n));
+    this.fallbackLists = [];
+    for (let p = 0; p < this.ring.partitionCount; p++) {
+      const annotated = this.ring.annotatedPreferenceList(p, this.n);
+      this.preflists.push(annotated.filter((e) => e.role === 'primary').map((e) => e.node));
+      this.fallbackLists.push(annotated.filter((e) => e.role === 'fallback').map((e) => e.node));
+    }
   }
 
   get single(): boolean {
@@ -73,6 +83,11 @@ export class Membership {
   /** The key's N replicas in preference order (shared: do not change it). */
   preferenceList(key: Buffer): readonly string[] {
     return this.preflists[this.ring.partitionOf(keySlot(key))];
+  }
+
+  /** The key's fallbacks, nearest first: the members after its N primaries in ring order (sloppy quorum's stand-ins; shared). */
+  fallbacks(key: Buffer): readonly string[] {
+    return this.fallbackLists[this.ring.partitionOf(keySlot(key))];
   }
 
   member(id: string): ClusterMember | undefined {
