@@ -293,9 +293,7 @@ export class DynamoCoordinator implements Coordinator {
     return replicateSloppy(this, { db, key, record, primaries: list, fallbacks, w: Math.min(w, list.length), deadline: this.clock.now() + this.timeoutMs, origin });
   }
 
-  isUp(node: string): boolean {
-    return this.membership.isUp(node);
-  }
+  readonly isUp = (node: string): boolean => this.membership.isUp(node);
 
   handoffStats(): HintTargetStats[] {
     return this.handoff.stats();

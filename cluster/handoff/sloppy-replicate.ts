@@ -15,7 +15,8 @@ export interface ReplicateHost {
   readonly selfId: string;
   readonly counters: ClusterCounters;
   readonly handoff: HintedHandoff;
-  isUp(node: string): boolean;
+  /** Whether membership believes the node up (a function made once: a write allocates no closure for it). */
+  readonly isUp: (node: string) => boolean;
   send(node: string, argv: readonly (Buffer | string)[], onReply: (reply: BusReply) => void, onError: (err: Error) => void): void;
 }
 
@@ -33,7 +34,7 @@ export interface ReplicateRequest {
 
 export function replicateSloppy(host: ReplicateHost, request: ReplicateRequest): Promise<string | null> {
   const { db, key, record, origin } = request;
-  const write = new SloppyWrite(request.primaries, request.fallbacks, request.w, request.deadline, host.selfId, (id) => host.isUp(id));
+  const write = new SloppyWrite(request.primaries, request.fallbacks, request.w, request.deadline, host.selfId, host.isUp);
   const round = write.round;
   const dbText = String(db);
   let originAnswered = origin === null;
@@ -45,44 +46,48 @@ export function replicateSloppy(host: ReplicateHost, request: ReplicateRequest):
       if (round.state === 'unavailable') host.counters.unavailable++;
       resolve(round.error);
     };
-    const run = (steps: WriteStep[]): void => {
-      for (const step of steps) {
-        if (step.kind === 'keep') {
-          host.handoff.add(step.owner, db, key, record);
-        } else if (step.kind === 'apply') {
-          const node = step.node;
-          host.send(
-            node,
-            ['REPLICA.APPLY', dbText, key, record],
-            () => {
-              write.applied(node);
-              if (node === origin) originAnswered = true;
-              check();
-            },
-            (err) => {
-              if (node === origin) originAnswered = true;
-              run(write.applyFailed(node, err.message));
-              check();
-            },
-          );
-        } else {
-          const owner = step.owner;
-          host.send(
-            step.node,
-            ['REPLICA.HINT', dbText, key, record, owner],
-            () => {
-              write.hinted(owner);
-              check();
-            },
-            (err) => {
-              run(write.hintFailed(owner, err.message));
-              check();
-            },
-          );
-        }
-      }
+    const apply = (node: string): void => {
+      host.send(
+        node,
+        ['REPLICA.APPLY', dbText, key, record],
+        () => {
+          write.applied(node);
+          if (node === origin) originAnswered = true;
+          check();
+        },
+        (err) => {
+          if (node === origin) originAnswered = true;
+          run(write.applyFailed(node, err.message));
+          check();
+        },
+      );
     };
-    run(write.start());
+    const run = (step: WriteStep): void => {
+      if (step.kind === 'keep') {
+        host.handoff.add(step.owner, db, key, record);
+        return;
+      }
+      const owner = step.owner;
+      host.send(
+        step.node,
+        ['REPLICA.HINT', dbText, key, record, owner],
+        () => {
+          write.hinted(owner);
+          check();
+        },
+        (err) => {
+          run(write.hintFailed(owner, err.message));
+          check();
+        },
+      );
+    };
+    write.start();
+    for (const node of request.primaries) {
+      if (node === host.selfId) continue;
+      const standIn = write.first(node);
+      if (standIn === null) apply(node);
+      else run(standIn);
+    }
     check();
   });
 }

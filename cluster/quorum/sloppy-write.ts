@@ -15,10 +15,8 @@
 // -DYNUNAVAILABLE rather than an answer from nodes that hold only hints.
 import { WriteRound } from './rounds';
 
-/** What the coordinator does next for the write. */
+/** What the coordinator does for a primary it cannot send the record to. */
 export type WriteStep =
-  /** REPLICA.APPLY to a primary. */
-  | { readonly kind: 'apply'; readonly node: string }
   /** REPLICA.HINT to a fallback, standing in for owner. */
   | { readonly kind: 'hint'; readonly node: string; readonly owner: string }
   /** Keep the hint for owner on the coordinator. */
@@ -26,10 +24,11 @@ export type WriteStep =
 
 export class SloppyWrite {
   readonly round: WriteRound;
-  private readonly used = new Set<string>();
+  /** Fallbacks already standing in (made when the first one is needed: a healthy write allocates nothing more). */
+  private used: Set<string> | null = null;
 
   constructor(
-    private readonly primaries: readonly string[],
+    primaries: readonly string[],
     private readonly fallbacks: readonly string[],
     w: number,
     deadline: number,
@@ -39,16 +38,14 @@ export class SloppyWrite {
     this.round = new WriteRound(primaries, w, deadline);
   }
 
-  /** The coordinator's own replica wrote the record: the first steps, one per other primary. */
-  start(): WriteStep[] {
+  /** The coordinator's own replica wrote the record. */
+  start(): void {
     this.round.ack(this.self);
-    const steps: WriteStep[] = [];
-    for (const node of this.primaries) {
-      if (node === this.self) continue;
-      if (this.isUp(node)) steps.push({ kind: 'apply', node });
-      else steps.push(this.standIn(node, 'believed down'));
-    }
-    return steps;
+  }
+
+  /** The first step for another primary: null to send it the record (REPLICA.APPLY), else a stand-in's step as it is believed down. */
+  first(node: string): WriteStep | null {
+    return this.isUp(node) ? null : this.standIn(node, 'believed down');
   }
 
   /** A primary acked. */
@@ -57,8 +54,8 @@ export class SloppyWrite {
   }
 
   /** A primary failed or timed out. */
-  applyFailed(node: string, reason: string): WriteStep[] {
-    return [this.standIn(node, reason)];
+  applyFailed(node: string, reason: string): WriteStep {
+    return this.standIn(node, reason);
   }
 
   /** A fallback kept the hint for owner. */
@@ -67,16 +64,17 @@ export class SloppyWrite {
   }
 
   /** A fallback did not keep the hint for owner: the next one is asked. */
-  hintFailed(owner: string, reason: string): WriteStep[] {
-    return [this.standIn(owner, reason)];
+  hintFailed(owner: string, reason: string): WriteStep {
+    return this.standIn(owner, reason);
   }
 
   /** The next fallback for owner while the round needs acks, up ones first; else the coordinator keeps the hint. */
   private standIn(owner: string, reason: string): WriteStep {
     if (this.round.state === 'pending') {
-      const next = this.fallbacks.find((f) => !this.used.has(f) && this.isUp(f)) ?? this.fallbacks.find((f) => !this.used.has(f));
+      const used = (this.used ??= new Set());
+      const next = this.fallbacks.find((f) => !used.has(f) && this.isUp(f)) ?? this.fallbacks.find((f) => !used.has(f));
       if (next !== undefined) {
-        this.used.add(next);
+        used.add(next);
         return { kind: 'hint', node: next, owner };
       }
     }
