@@ -191,3 +191,19 @@ test('the byte budget and the window bound what one take hands out', (t) => {
   t.is(queue.take(2000, HOUR, 10, 1).length, 1, 'a budget of 1 byte still sends one');
   t.is(queue.sending, 4);
 });
+
+test('the head is saved while hints are still in flight: a restart mid-delivery resends only the unacked ones', (t) => {
+  const dir = tmpDir(t);
+  const first = open(t, dir);
+  fill(first.log, 6);
+  const queue = new HintQueue(first.log);
+  const sent = queue.take(2000, HOUR, 4, BIG);
+  queue.acked(sent[0]);
+  queue.acked(sent[1]);
+  queue.checkpoint();
+  t.is(queue.sending, 2);
+  first.log.close();
+  const { log } = open(t, dir);
+  t.is(log.queued, 4);
+  t.deepEqual(drain(new HintQueue(log), 3000), ['key:2', 'key:3', 'key:4', 'key:5']);
+});

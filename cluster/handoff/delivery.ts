@@ -91,9 +91,9 @@ export class HintedHandoff {
     }
     for (const name of names) {
       if (!name.endsWith('.log')) continue;
-      const target = decodeURIComponent(name.slice(0, -'.log'.length));
-      if (!isMember(target)) {
-        this.warn(`hint log ${path.join(this.dir, name)} is for ${target}, not a cluster member: kept, not delivered`);
+      const target = targetOf(name.slice(0, -'.log'.length));
+      if (target === null || !isMember(target)) {
+        this.warn(`hint log ${path.join(this.dir, name)} is not for a cluster member: kept, not delivered`);
         continue;
       }
       const queue = this.queue(target);
@@ -210,5 +210,15 @@ export class HintedHandoff {
 
   private syncAll(): void {
     for (const q of this.queues.values()) q.log.sync();
+  }
+}
+
+/** The target a log file is named for (targetFileName's inverse); null for a name it cannot have made. */
+function targetOf(name: string): string | null {
+  try {
+    return decodeURIComponent(name);
+  } catch (err) {
+    if (err instanceof URIError) return null;
+    throw err;
   }
 }

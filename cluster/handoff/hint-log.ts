@@ -207,21 +207,24 @@ export class HintLog {
     this.dirty = false;
   }
 
-  /**
-   * Saves the head, and rewrites the log when the acked hints are all of it
-   * or most of a large one. Call only with no hint in flight: offsets change.
-   */
-  checkpoint(): void {
-    const acked = this.headOffset - HEADER_LENGTH;
-    if (acked > 0 && (this.headOffset === this.size || (acked >= COMPACT_MIN && acked > this.size - this.headOffset))) {
-      this.rewrite();
-      return;
-    }
+  /** Saves the head (at most once per change): a restart resends from there. */
+  saveHead(): void {
     if (this.headOffset === this.persistedHead) return;
     const tmp = `${this.headFile}.tmp`;
     fs.writeFileSync(tmp, `${this.generation.toString('hex')} ${this.headOffset}\n`);
     fs.renameSync(tmp, this.headFile);
     this.persistedHead = this.headOffset;
+  }
+
+  /**
+   * Rewrites the log when the acked hints are all of it, or most of a large
+   * one; true when it did (offsets changed: call only with no hint in flight).
+   */
+  compact(): boolean {
+    const acked = this.headOffset - HEADER_LENGTH;
+    if (acked === 0 || (this.headOffset !== this.size && (acked < COMPACT_MIN || acked <= this.size - this.headOffset))) return false;
+    this.rewrite();
+    return true;
   }
 
   /** A new generation holding only the unacked hints, put in place atomically (a crash leaves the old or the new log). */

@@ -128,12 +128,10 @@ export class HintQueue {
     }
   }
 
-  /** With nothing in flight: saves the head, rewrites the log when acked hints are most of it. */
+  /** Saves the head; with nothing in flight, rewrites the log when acked hints are all or most of it. */
   checkpoint(): void {
-    if (this.inFlight === 0 && this.window.length === 0) {
-      this.log.checkpoint();
-      this.next = this.log.head;
-    }
+    this.log.saveHead();
+    if (this.inFlight === 0 && this.window.length === 0 && this.log.compact()) this.next = this.log.head;
   }
 
   private slotOf(hint: Hint): Slot {
