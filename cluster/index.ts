@@ -8,6 +8,7 @@ export { realClock } from './clock';
 export { DynUnavailableError, WRONG_TYPE, type CommandAccess, type Coordinator, type KeyMeta } from './coordinator/coordinator';
 export { DynamoCoordinator } from './coordinator/dynamo-coordinator';
 export { DEFAULT_HEARTBEAT_MS, DEFAULT_PHI_THRESHOLD, type ClusterMember, type ClusterOptions } from './membership/membership';
+export { DEFAULT_HANDOFF, type HandoffSettings, type HintTargetStats } from './handoff/delivery';
 export { DEFAULT_PARTITIONS, MAX_WEIGHT } from './ring/ring';
 export { SLOT_COUNT } from './ring/slot';
 export { InvalidContextError, decodeContext, encodeContext } from './versions/codec';

@@ -4,7 +4,7 @@
 // picks one), so every mistake in a member list stops the start with a
 // ConfigError naming the entry. Without cluster-nodes a node is a cluster of
 // one (N=R=W=1), as ARCHITECTURE.md wants: the same code path, one member.
-import { MAX_WEIGHT, type ClusterMember, type ClusterOptions } from '../cluster/index';
+import { MAX_WEIGHT, type ClusterMember, type ClusterOptions, type HandoffSettings } from '../cluster/index';
 import { ConfigError } from './config';
 import type { ServerConfig } from './state';
 
@@ -34,6 +34,7 @@ export function clusterSetup(config: ServerConfig, boundPort: number): ClusterOp
     faultInjection: config.enableFaultInjection,
     phiThreshold: config.clusterPhiThreshold,
     heartbeatMs: config.clusterHeartbeatMs,
+    handoff: handoffSettings(config),
   };
   if (config.clusterNodes === '') {
     for (const [name, value] of [['cluster-n', config.clusterN], ['cluster-r', config.clusterR], ['cluster-w', config.clusterW]] as const) {
@@ -52,6 +53,11 @@ export function clusterSetup(config: ServerConfig, boundPort: number): ClusterOp
   const members = entries.map((e) => (e === own ? self : e.spec)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   if (members.length > 1 && config.clusterSecret === '') throw new ConfigError('cluster-secret or cluster-secret-file is required when cluster-nodes names other nodes');
   return { self, members, ...quorum(config, members.length), ...common };
+}
+
+/** Hinted handoff's settings (cluster-hint-*), as the coordinator takes them; CONFIG SET passes them again. */
+export function handoffSettings(config: ServerConfig): HandoffSettings {
+  return { maxBytes: config.clusterHintMaxBytes, maxAgeMs: config.clusterHintMaxAge * 1000, window: config.clusterHintWindow, rateBytes: config.clusterHintRate };
 }
 
 /** A cluster of one, named after the first bind address. */

@@ -5,7 +5,7 @@
 // cluster settings are only stored here; cluster-config.ts checks them
 // together once the client port is bound.
 import fs from 'node:fs';
-import { DEFAULT_HEARTBEAT_MS, DEFAULT_PARTITIONS, DEFAULT_PHI_THRESHOLD, MAX_WEIGHT, SLOT_COUNT } from '../cluster/index';
+import { DEFAULT_HANDOFF, DEFAULT_HEARTBEAT_MS, DEFAULT_PARTITIONS, DEFAULT_PHI_THRESHOLD, MAX_WEIGHT, SLOT_COUNT } from '../cluster/index';
 import { defaultOutputLimits, formatOutputLimits, OutputLimitError, parseOutputLimits } from './output-limits';
 import type { AppendFsync, ServerConfig } from './state';
 
@@ -40,6 +40,10 @@ export function defaultConfig(): ServerConfig {
     clusterPhiThreshold: DEFAULT_PHI_THRESHOLD,
     clusterHeartbeatMs: DEFAULT_HEARTBEAT_MS,
     enableFaultInjection: false,
+    clusterHintMaxBytes: DEFAULT_HANDOFF.maxBytes,
+    clusterHintMaxAge: DEFAULT_HANDOFF.maxAgeMs / 1000,
+    clusterHintWindow: DEFAULT_HANDOFF.window,
+    clusterHintRate: DEFAULT_HANDOFF.rateBytes,
   };
 }
 
@@ -68,7 +72,10 @@ function integer(name: string, text: string, min: number, max: number): number {
 /** A decimal number from min to max, e.g. 8 or 2.5. */
 function decimal(name: string, text: string, min: number, max: number): number {
   if (!/^\d+(\.\d+)?$/.test(text)) throw new ConfigError(`argument couldn't be parsed into a decimal number for '${name}'`);
-  const n = Number(text);
+  return bounded(name, Number(text), min, max);
+}
+
+function bounded(name: string, n: number, min: number, max: number): number {
   if (n < min || n > max) throw new ConfigError(`argument must be between ${min} and ${max} inclusive for '${name}'`);
   return n;
 }
@@ -248,6 +255,26 @@ export const settings: Record<string, Setting> = {
     mutable: true,
     get: (c) => String(c.clusterHeartbeatMs),
     set: (c, a) => (c.clusterHeartbeatMs = integer('cluster-heartbeat-ms', one('cluster-heartbeat-ms', a), 10, 3_600_000)),
+  },
+  'cluster-hint-max-bytes': {
+    mutable: true,
+    get: (c) => String(c.clusterHintMaxBytes),
+    set: (c, a) => (c.clusterHintMaxBytes = bounded('cluster-hint-max-bytes', parseMemory('cluster-hint-max-bytes', one('cluster-hint-max-bytes', a)), 1024, Number.MAX_SAFE_INTEGER)),
+  },
+  'cluster-hint-max-age': {
+    mutable: true,
+    get: (c) => String(c.clusterHintMaxAge),
+    set: (c, a) => (c.clusterHintMaxAge = integer('cluster-hint-max-age', one('cluster-hint-max-age', a), 1, 365 * 86400)),
+  },
+  'cluster-hint-window': {
+    mutable: true,
+    get: (c) => String(c.clusterHintWindow),
+    set: (c, a) => (c.clusterHintWindow = integer('cluster-hint-window', one('cluster-hint-window', a), 1, 65536)),
+  },
+  'cluster-hint-rate': {
+    mutable: true,
+    get: (c) => String(c.clusterHintRate),
+    set: (c, a) => (c.clusterHintRate = bounded('cluster-hint-rate', parseMemory('cluster-hint-rate', one('cluster-hint-rate', a)), 0, Number.MAX_SAFE_INTEGER)),
   },
   'enable-fault-injection': {
     mutable: false,

@@ -45,6 +45,14 @@ export interface ServerConfig {
   clusterHeartbeatMs: number;
   /** Lets tests drop and heal traffic between nodes. */
   enableFaultInjection: boolean;
+  /** Hinted handoff: unacked hint bytes kept per target node. */
+  clusterHintMaxBytes: number;
+  /** Hinted handoff: seconds a hint is kept before it is dropped. */
+  clusterHintMaxAge: number;
+  /** Hinted handoff: hints in flight per target node. */
+  clusterHintWindow: number;
+  /** Hinted handoff: hint bytes sent per second over all targets; 0 = no cap. */
+  clusterHintRate: number;
 }
 
 export interface CommandStat {

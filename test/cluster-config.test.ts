@@ -30,15 +30,16 @@ test('defaults: a cluster of one', (t) => {
   t.false(c.enableFaultInjection);
   const s = clusterSetup(c, 6379);
   const self = { id: '127.0.0.1:6379', host: '127.0.0.1', port: 6379, busPort: 16379, weight: 1 };
-  t.deepEqual(s, { self, members: [self], n: 1, r: 1, w: 1, partitions: 256, secret: '', timeoutMs: 1000, faultInjection: false, phiThreshold: 8, heartbeatMs: 1000 });
+  const handoff = { maxBytes: 256 * 1024 * 1024, maxAgeMs: 10_800_000, window: 64, rateBytes: 16 * 1024 * 1024 };
+  t.deepEqual(s, { self, members: [self], n: 1, r: 1, w: 1, partitions: 256, secret: '', timeoutMs: 1000, faultInjection: false, phiThreshold: 8, heartbeatMs: 1000, handoff });
 });
 
-test('flags are parsed, shown by CONFIG GET and immutable (but failure detection\'s)', (t) => {
+test('flags are parsed, shown by CONFIG GET and immutable (failure detection and hinted handoff settings apart)', (t) => {
   const args = ['--cluster-nodes', THREE, '--cluster-n', '3', '--cluster-r', '1', '--cluster-w', '3', '--cluster-port', '17000', '--cluster-secret', 's3cret', '--cluster-weight', '4', '--cluster-partitions', '1024', '--cluster-timeout', '250', '--enable-fault-injection', 'yes', '--cluster-phi-threshold', '2.5', '--cluster-heartbeat-ms', '300'];
   const c = parseArgs(args);
   const shown: Record<string, string> = {};
   const mutable = ['cluster-phi-threshold', 'cluster-heartbeat-ms'];
-  for (const name of Object.keys(settings).filter((n) => n.startsWith('cluster-') || n === 'enable-fault-injection')) {
+  for (const name of Object.keys(settings).filter((n) => (n.startsWith('cluster-') && !n.startsWith('cluster-hint-')) || n === 'enable-fault-injection')) {
     t.is(settings[name].mutable, mutable.includes(name), name);
     const get = settings[name].get;
     if (get !== undefined) shown[name] = get(c);
@@ -223,4 +224,13 @@ test('member lists that do not parse, duplicates, a missing secret', (t) => {
   fails(t, ['--cluster-nodes', THREE], 7000, /^cluster-secret or cluster-secret-file is required when cluster-nodes names other nodes$/);
   // A list of one is a cluster of one: no secret needed.
   t.deepEqual(setup(['--cluster-nodes', '127.0.0.1:7000'], 7000).members.map((m) => m.id), ['127.0.0.1:7000']);
+});
+
+test("hinted handoff's settings: memory units, seconds, bounds; CONFIG SET may change them; the coordinator takes them", (t) => {
+  const c = parseArgs(['--cluster-hint-max-bytes', '1gb', '--cluster-hint-max-age', '60', '--cluster-hint-window', '8', '--cluster-hint-rate', '0']);
+  for (const name of ['cluster-hint-max-bytes', 'cluster-hint-max-age', 'cluster-hint-window', 'cluster-hint-rate']) t.true(settings[name].mutable, name);
+  t.deepEqual(clusterSetup(c, 6379).handoff, { maxBytes: 1024 ** 3, maxAgeMs: 60_000, window: 8, rateBytes: 0 });
+  t.throws(() => parseArgs(['--cluster-hint-max-bytes', '100']), { message: "option --cluster-hint-max-bytes: argument must be between 1024 and 9007199254740991 inclusive for 'cluster-hint-max-bytes'" });
+  t.throws(() => parseArgs(['--cluster-hint-max-age', '0']), { message: "option --cluster-hint-max-age: argument must be between 1 and 31536000 inclusive for 'cluster-hint-max-age'" });
+  t.throws(() => parseArgs(['--cluster-hint-rate', 'fast']), { message: "option --cluster-hint-rate: argument must be a memory value for 'cluster-hint-rate'" });
 });

@@ -12,6 +12,7 @@
 // On a cluster of one (`single`) none of this is needed: a command runs at
 // once, its writes acked by the local engine alone.
 import type { EngineStats, ExpirySweep, FsyncMode } from '../../engine/index';
+import type { HandoffSettings, HintTargetStats } from '../handoff/delivery';
 import type { ClusterMember, MemberState } from '../membership/membership';
 import type { KeyVersions, VersionVector } from '../versions/versions';
 
@@ -128,6 +129,10 @@ export interface Coordinator {
   setFailureDetection(phiThreshold: number, heartbeatMs: number): void;
   /** Partition -> owner, the ring's partition count and slots per partition. */
   ring(): { partitions: number; slotsPerPartition: number; owners: string[] };
+  /** Hints kept here, per target (INFO). */
+  handoffStats(): HintTargetStats[];
+  /** CONFIG SET cluster-hint-*: hinted handoff's new bounds and pace. */
+  configureHandoff(settings: HandoffSettings): void;
   /** DYN.FAULT: drop all bus traffic with a peer, or heal every drop; false when fault injection is off. */
   fault(drop: string | null): boolean;
   start(): Promise<void>;

@@ -22,7 +22,8 @@ import { WRONG_TYPE, type ClusterCounters, type ClusterNodeState, type CommandAc
 import type { EngineOptions, EngineStats, ExpirySweep, FsyncMode } from '../../engine/index';
 import { Heartbeat } from '../membership/heartbeat';
 import { Membership, PeerDownError, type ClusterOptions } from '../membership/membership';
-import { WriteRound } from '../quorum/rounds';
+import { DEFAULT_HANDOFF, HintedHandoff, type HandoffSettings, type HintTargetStats } from '../handoff/delivery';
+import { replicateSloppy } from '../handoff/sloppy-replicate';
 import { quorumRead } from '../quorum/read';
 import { ReplicaService } from './replica-service';
 import { incarnation } from '../replica/incarnation';
@@ -72,6 +73,8 @@ export class DynamoCoordinator implements Coordinator {
   /** Writes of the running command awaiting their acks; each resolves with an error reply or null. */
   private pending: Promise<string | null>[] = [];
   private heartbeat: Heartbeat | null = null;
+  /** Hints this node keeps for other replicas, and their delivery (handoff/). */
+  readonly handoff: HintedHandoff;
 
   constructor(
     options: ClusterOptions,
@@ -94,6 +97,12 @@ export class DynamoCoordinator implements Coordinator {
     this.replicas = new ReplicaStore(dir, engineOptions, databases, this.n === 1, clock);
     this.actor = actorId(this.selfId, incarnation(dir));
     this.expiryCursor = new Array<bigint>(databases).fill(0n);
+    this.handoff = new HintedHandoff(
+      dir,
+      { clock, isUp: (id) => this.membership.member(id) !== undefined && this.membership.isUp(id), send: (id, argv, ok, fail) => this.send(id, argv, ok, fail), fsync: () => this.replicas.fsync },
+      options.handoff ?? DEFAULT_HANDOFF,
+      (message) => console.error(`dynkv: ${message}`),
+    );
     const service = new ReplicaService(this);
     this.bus = this.single
       ? null
@@ -114,6 +123,8 @@ export class DynamoCoordinator implements Coordinator {
     await this.bus.listen();
     const bus = this.bus;
     this.heartbeat = new Heartbeat(this.membership, this.clock, (id) => bus.request(this.membership.peer(id), ['REPLICA.PING']), this.membership.heartbeatMs);
+    this.handoff.open((id) => this.membership.member(id) !== undefined);
+    this.handoff.start();
     await this.heartbeat.start();
   }
 
@@ -139,6 +150,7 @@ export class DynamoCoordinator implements Coordinator {
   async close(): Promise<void> {
     this.heartbeat?.stop();
     await this.bus?.close();
+    this.handoff.close();
     this.replicas.close();
   }
 
@@ -282,40 +294,21 @@ export class DynamoCoordinator implements Coordinator {
     return record;
   }
 
-  /** Sends the coordinated record to the other replicas; resolves once W acked (the local write is one), and the origin, if a replica, answered. */
+  /** Sends the coordinated record to the other replicas, standing in fallbacks for primaries down (handoff/sloppy-replicate.ts); resolves once W acked (the local write is one), and the origin, if a replica, answered. */
   replicate(db: number, key: Buffer, record: Buffer, list: readonly string[], w: number): Promise<string | null> {
-    const round = new WriteRound(list, Math.min(w, list.length), this.clock.now() + this.timeoutMs);
-    round.ack(this.selfId);
     const origin = this.origin !== null && this.origin !== this.selfId && list.includes(this.origin) ? this.origin : null;
-    let originAnswered = origin === null;
-    return new Promise((resolve) => {
-      let resolved = false;
-      const check = (): void => {
-        if (resolved || round.state === 'pending' || !originAnswered) return;
-        resolved = true;
-        if (round.state === 'unavailable') this.counters.unavailable++;
-        resolve(round.error);
-      };
-      const dbText = String(db);
-      for (const node of list) {
-        if (node === this.selfId) continue;
-        this.send(
-          node,
-          ['REPLICA.APPLY', dbText, key, record],
-          () => {
-            round.ack(node);
-            if (node === origin) originAnswered = true;
-            check();
-          },
-          (err) => {
-            round.fail(node, err.message);
-            if (node === origin) originAnswered = true;
-            check();
-          },
-        );
-      }
-      check();
-    });
+    const fallbacks = this.membership.fallbacks(key);
+    return replicateSloppy(this, { db, key, record, primaries: list, fallbacks, w: Math.min(w, list.length), deadline: this.clock.now() + this.timeoutMs, origin });
+  }
+
+  readonly isUp = (node: string): boolean => this.membership.isUp(node);
+
+  handoffStats(): HintTargetStats[] {
+    return this.handoff.stats();
+  }
+
+  configureHandoff(settings: HandoffSettings): void {
+    this.handoff.settings = settings;
   }
 
   /** A write of a key this node holds no replica of: one of its replicas coordinates it (the first that answers). */

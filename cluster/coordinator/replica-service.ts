@@ -5,6 +5,9 @@
 //   REPLICA.APPLY db key record    -> merge the versions in (replication, read repair), +OK
 //   REPLICA.PUT db key expireAt context w [value]
 //                                  -> coordinate a plain write (no value: a DEL) here, +OK once W acked
+//   REPLICA.HINT db key record owner
+//                                  -> keep the record as a hint for owner, a primary of the key
+//                                     this fallback stands in for (handoff/), +OK
 //   REPLICA.FWD db resp argv...    -> run a client's command here, its raw reply as a bulk
 //   REPLICA.FLUSH db               -> drop the database, +OK
 //   REPLICA.PING                   -> +PONG
@@ -14,6 +17,7 @@
 import { ReplyError } from '../../protocol/reply-parser';
 import type { BusReply } from '../bus/bus';
 import type { Clock } from '../clock';
+import type { HintedHandoff } from '../handoff/delivery';
 import type { ReplicaStore } from '../replica/store';
 import { decodeContext } from '../versions/codec';
 import type { VersionVector, VersionWrite } from '../versions/versions';
@@ -27,6 +31,7 @@ export interface ReplicaHost {
   readonly counters: ClusterCounters;
   readonly clock: Clock;
   readonly replicas: ReplicaStore;
+  readonly handoff: HintedHandoff;
   /** Runs a command another node forwards here; null when this node does not run them. */
   readonly onForward: ((db: number, resp: number, argv: Buffer[], from: string) => Promise<Buffer>) | null;
   preferenceList(key: Buffer): readonly string[];
@@ -54,6 +59,8 @@ export class ReplicaService {
         this.coordinator.applyRecord(db, argv[2], argv[3]);
         return this.acked();
       }
+      case 'REPLICA.HINT':
+        return this.hint(argv);
       case 'REPLICA.PUT':
         return this.put(argv);
       case 'REPLICA.FWD':
@@ -84,6 +91,15 @@ export class ReplicaService {
     const error = list.length > 1 ? await c.replicate(db, key, record, list, w ?? c.w) : null;
     if (error !== null) return new ReplyError(error);
     return this.acked();
+  }
+
+  private hint(argv: Buffer[]): BusReply | Promise<BusReply> {
+    this.arity(argv, 5);
+    const db = this.db(argv[1]);
+    const owner = argv[4].toString('latin1');
+    if (!this.coordinator.preferenceList(argv[2]).includes(owner)) throw new Error(`${owner} is not a replica of this key`);
+    if (!this.coordinator.handoff.add(owner, db, argv[2], argv[3])) throw new Error(`the hint log for ${owner} is full`);
+    return this.coordinator.handoff.durable()?.then(() => 'OK') ?? 'OK';
   }
 
   private async forwarded(from: string, argv: Buffer[]): Promise<BusReply> {

@@ -18,6 +18,7 @@
 import { BusError, type BusPeer } from '../bus/bus';
 import type { Clock } from '../clock';
 import { PhiAccrual } from './phi-accrual';
+import type { HandoffSettings } from '../handoff/delivery';
 import { Ring } from '../ring/ring';
 import { keySlot } from '../ring/slot';
 
@@ -51,6 +52,8 @@ export interface ClusterOptions {
   readonly phiThreshold?: number;
   /** Period of the heartbeat to each peer, ms (cluster-heartbeat-ms); DEFAULT_HEARTBEAT_MS unless set. */
   readonly heartbeatMs?: number;
+  /** Hinted handoff's bounds and pace (handoff/delivery.ts's defaults when absent). */
+  readonly handoff?: HandoffSettings;
 }
 
 /** Cassandra's phi_convict_threshold. */
@@ -107,6 +110,8 @@ export class Membership {
   private period: number;
   /** When check() last ran (or membership began). */
   private checkedAt: number;
+  /** Fallbacks by partition: the other members in ring order after the N primaries. */
+  private readonly fallbackLists: string[][];
 
   constructor(
     options: ClusterOptions,
@@ -122,8 +127,13 @@ export class Membership {
     this.ring = Ring.create(options.members.map((m) => ({ id: m.id, weight: m.weight })), options.partitions);
     this.n = Math.min(options.n, options.members.length);
     this.preflists = [];
-    for (let p = 0; p < this.ring.partitionCount; p++) this.preflists.push(this.ring.preferenceList(p, this.n));
     for (const m of options.members) if (m.id !== this.selfId) this.peers.set(m.id, { state: 'up', detector: this.detector(null), answered: false });
+    this.fallbackLists = [];
+    for (let p = 0; p < this.ring.partitionCount; p++) {
+      const annotated = this.ring.annotatedPreferenceList(p, this.n);
+      this.preflists.push(annotated.filter((e) => e.role === 'primary').map((e) => e.node));
+      this.fallbackLists.push(annotated.filter((e) => e.role === 'fallback').map((e) => e.node));
+    }
   }
 
   get single(): boolean {
@@ -133,6 +143,11 @@ export class Membership {
   /** The key's N replicas in preference order (shared: do not change it). */
   preferenceList(key: Buffer): readonly string[] {
     return this.preflists[this.ring.partitionOf(keySlot(key))];
+  }
+
+  /** The key's fallbacks, nearest first: the members after its N primaries in ring order (sloppy quorum's stand-ins; shared). */
+  fallbacks(key: Buffer): readonly string[] {
+    return this.fallbackLists[this.ring.partitionOf(keySlot(key))];
   }
 
   member(id: string): ClusterMember | undefined {

@@ -31,6 +31,12 @@ export interface RingMember {
   readonly weight: number;
 }
 
+/** One entry of an annotated preference list: a node and whether it is one of the N primaries or a fallback. */
+export interface PreflistEntry {
+  readonly node: string;
+  readonly role: 'primary' | 'fallback';
+}
+
 /** A ring as plain JSON, for gossip: members sorted by id, owners as base64 member indices. */
 export interface RingJSON {
   readonly partitions: number;
@@ -161,6 +167,16 @@ export class Ring {
       if (!list.includes(id)) list.push(id);
     }
     return list;
+  }
+
+  /**
+   * The partition's preference list annotated as riak_core_apl does: its n
+   * primaries, then every other member in ring order as a fallback (the
+   * nodes a sloppy quorum hands a down primary's writes to, nearest first).
+   */
+  annotatedPreferenceList(partition: number, n: number): PreflistEntry[] {
+    const all = this.preferenceList(partition, this.sortedMembers.length);
+    return all.map((node, i) => ({ node, role: i < n ? 'primary' : 'fallback' }));
   }
 
   /** The preference list of the partition holding the slot. */

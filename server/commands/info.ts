@@ -6,6 +6,7 @@ import os from 'node:os';
 import { nowMicros } from '../clock';
 import { redisVersion, version } from '../version';
 import type { CommandContext, CommandHandler } from './types';
+import type { HintTargetStats } from '../../cluster/index';
 
 /** Node's architectures with 64-bit pointers (INFO arch_bits). */
 const ARCH_64 = new Set(['x64', 'arm64', 'ppc64', 's390x', 'riscv64', 'loong64', 'mips64el']);
@@ -150,6 +151,7 @@ const SECTIONS: Record<string, Section> = {
       `dynamo_unavailable:${c.unavailable}`,
       // One line per other member, as Redis's slave0:ip=...,state=... lines.
       ...nodes.filter((m) => m.state !== 'myself').map((m, i) => `dynamo_peer${i}:id=${m.id},state=${m.state},phi=${m.phi.toFixed(2)}`),
+      ...hintLines(st.handoffStats()),
     ];
   },
   keyspace: (ctx) => {
@@ -161,6 +163,24 @@ const SECTIONS: Record<string, Section> = {
     return lines;
   },
 };
+
+/** Hinted handoff: totals, then one line per target this node keeps hints for (as Redis's slaveN lines). */
+function hintLines(targets: readonly HintTargetStats[]): string[] {
+  let queued = 0;
+  let delivered = 0;
+  let dropped = 0;
+  for (const h of targets) {
+    queued += h.queued;
+    delivered += h.delivered;
+    dropped += h.dropped;
+  }
+  return [
+    `dynamo_hints_queued:${queued}`,
+    `dynamo_hints_delivered:${delivered}`,
+    `dynamo_hints_dropped:${dropped}`,
+    ...targets.map((h, i) => `dynamo_hints_target${i}:node=${h.target},queued=${h.queued},bytes=${h.bytes},delivered=${h.delivered},dropped=${h.dropped}`),
+  ];
+}
 
 const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'cluster', 'keyspace'];
 const ALL_SECTIONS = Object.keys(SECTIONS);

@@ -3,6 +3,7 @@
 // LIST), the last answered from the command table's metadata (DOCS from its
 // data in docs.ts).
 import { settings, ConfigError } from '../config';
+import { handoffSettings } from '../cluster-config';
 import { CommandError, ERR, quoted } from '../errors';
 import { nowMicros } from '../clock';
 import { commandTable } from './table';
@@ -77,6 +78,7 @@ const configSubs: CommandSpec[] = [
     if (next.clusterPhiThreshold !== ctx.server.config.clusterPhiThreshold || next.clusterHeartbeatMs !== ctx.server.config.clusterHeartbeatMs) {
       ctx.store.setFailureDetection(next.clusterPhiThreshold, next.clusterHeartbeatMs);
     }
+    if (chosen.some((name) => name.startsWith('cluster-hint-'))) ctx.store.configureHandoff(handoffSettings(next));
     ctx.server.config = next;
     ctx.reply.ok();
   }, ['request_policy:all_nodes', 'response_policy:all_succeeded']),
