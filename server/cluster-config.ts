@@ -27,7 +27,8 @@ const ENTRY = /^(\[[0-9A-Fa-f:.]+\]|[^\s:@=,[\]]+):(\d+)(?:@(\d+))?(?:=(\d+))?$/
  * the entry's weight counts.
  */
 export function clusterSetup(config: ServerConfig, boundPort: number): ClusterOptions {
-  const common = { partitions: config.clusterPartitions, secret: config.clusterSecret, timeoutMs: config.clusterTimeout, faultInjection: config.enableFaultInjection };
+  const antiEntropy = { intervalMs: config.clusterAntiEntropyIntervalMs, keysPerSec: config.clusterAntiEntropyKeysPerSec, resyncAfterMs: config.clusterAntiEntropyResyncAfterMs };
+  const common = { partitions: config.clusterPartitions, secret: config.clusterSecret, timeoutMs: config.clusterTimeout, faultInjection: config.enableFaultInjection, antiEntropy };
   if (config.clusterNodes === '') {
     for (const [name, value] of [['cluster-n', config.clusterN], ['cluster-r', config.clusterR], ['cluster-w', config.clusterW]] as const) {
       if (value > 1) throw new ConfigError(`${name} ${value} needs other nodes: without cluster-nodes this node is a cluster of one (n = r = w = 1)`);

@@ -38,6 +38,9 @@ export function defaultConfig(): ServerConfig {
     clusterPartitions: DEFAULT_PARTITIONS,
     clusterTimeout: 1000,
     enableFaultInjection: false,
+    clusterAntiEntropyIntervalMs: 10_000,
+    clusterAntiEntropyKeysPerSec: 5000,
+    clusterAntiEntropyResyncAfterMs: 3 * 3600_000,
   };
 }
 
@@ -227,6 +230,21 @@ export const settings: Record<string, Setting> = {
     mutable: false,
     get: (c) => String(c.clusterTimeout),
     set: (c, a) => (c.clusterTimeout = integer('cluster-timeout', one('cluster-timeout', a), 1, 3_600_000)),
+  },
+  'cluster-anti-entropy-interval-ms': {
+    mutable: false,
+    get: (c) => String(c.clusterAntiEntropyIntervalMs),
+    set: (c, a) => (c.clusterAntiEntropyIntervalMs = integer('cluster-anti-entropy-interval-ms', one('cluster-anti-entropy-interval-ms', a), 1, 86_400_000)),
+  },
+  'cluster-anti-entropy-keys-per-sec': {
+    mutable: false,
+    get: (c) => String(c.clusterAntiEntropyKeysPerSec),
+    set: (c, a) => (c.clusterAntiEntropyKeysPerSec = integer('cluster-anti-entropy-keys-per-sec', one('cluster-anti-entropy-keys-per-sec', a), 1, 10_000_000)),
+  },
+  'cluster-anti-entropy-resync-after-ms': {
+    mutable: false,
+    get: (c) => String(c.clusterAntiEntropyResyncAfterMs),
+    set: (c, a) => (c.clusterAntiEntropyResyncAfterMs = integer('cluster-anti-entropy-resync-after-ms', one('cluster-anti-entropy-resync-after-ms', a), 1, 365 * 86_400_000)),
   },
   'enable-fault-injection': {
     mutable: false,

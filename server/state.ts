@@ -41,6 +41,10 @@ export interface ServerConfig {
   clusterTimeout: number;
   /** Lets tests drop and heal traffic between nodes. */
   enableFaultInjection: boolean;
+  /** Anti-entropy: pause between rounds (ms), keys pulled per second at most, absence after which a node resyncs (ms). */
+  clusterAntiEntropyIntervalMs: number;
+  clusterAntiEntropyKeysPerSec: number;
+  clusterAntiEntropyResyncAfterMs: number;
 }
 
 export interface CommandStat {

@@ -12,6 +12,7 @@
 // On a cluster of one (`single`) none of this is needed: a command runs at
 // once, its writes acked by the local engine alone.
 import type { EngineStats, ExpirySweep, FsyncMode } from '../../engine/index';
+import type { AntiEntropyStatus } from '../anti-entropy/types';
 import type { ClusterMember, MemberState } from '../membership/membership';
 import type { KeyVersions, VersionVector } from '../versions/versions';
 
@@ -117,6 +118,8 @@ export interface Coordinator {
   readonly counters: ClusterCounters;
   preferenceList(key: Buffer): readonly string[];
   nodes(): ClusterNodeState[];
+  /** Anti-entropy's state and figures (INFO); null when N = 1. */
+  antiEntropyStatus(): AntiEntropyStatus | null;
   /** Partition -> owner, the ring's partition count and slots per partition. */
   ring(): { partitions: number; slotsPerPartition: number; owners: string[] };
   /** DYN.FAULT: drop all bus traffic with a peer, or heal every drop; false when fault injection is off. */

@@ -16,8 +16,10 @@
 // it), else into the command's view. Replicas that answered with less get
 // the merge once every replica answered or timed out (read repair).
 // Flushes reach every member.
+import { AntiEntropy } from '../anti-entropy/scheduler';
 import { ClusterBus, type BusReply } from '../bus/bus';
 import type { Clock, TimerHandle } from '../clock';
+import type { AntiEntropyStatus } from '../anti-entropy/types';
 import { type ClusterCounters, type ClusterNodeState, type CommandAccess, type Coordinator, type KeyMeta, type PreparedView, type ScanPage } from './coordinator';
 import type { EngineOptions, EngineStats, ExpirySweep, FsyncMode } from '../../engine/index';
 import { Membership, type ClusterOptions } from '../membership/membership';
@@ -65,6 +67,8 @@ export class DynamoCoordinator implements Coordinator {
   /** Writes of the running command awaiting their acks; each resolves with an error reply or null. */
   private pending: Promise<string | null>[] = [];
   private probe: TimerHandle | null = null;
+  /** Merkle-tree exchanges with the other replicas (none when N = 1). */
+  readonly antiEntropy: AntiEntropy | null;
 
   constructor(
     options: ClusterOptions,
@@ -87,6 +91,7 @@ export class DynamoCoordinator implements Coordinator {
     this.replicas = new ReplicaStore(dir, engineOptions, databases, this.n === 1, clock);
     this.actor = actorId(this.selfId, incarnation(dir));
     this.expiryCursor = new Array<bigint>(databases).fill(0n);
+    this.antiEntropy = this.n > 1 ? new AntiEntropy(this, dir, this.membership.ring, this.n, options.antiEntropy) : null;
     const service = new ReplicaService(this);
     this.bus = this.single
       ? null
@@ -104,6 +109,7 @@ export class DynamoCoordinator implements Coordinator {
 
   async start(): Promise<void> {
     if (this.bus === null) return;
+    this.antiEntropy?.start();
     await this.bus.listen();
     this.probeLater();
   }
@@ -132,6 +138,7 @@ export class DynamoCoordinator implements Coordinator {
   async close(): Promise<void> {
     if (this.probe !== null) this.clock.clearTimer(this.probe);
     this.probe = null;
+    this.antiEntropy?.close();
     await this.bus?.close();
     this.replicas.close();
   }
@@ -427,6 +434,14 @@ export class DynamoCoordinator implements Coordinator {
     this.counters.siblingsPruned += pruned;
     if (changed) this.hooks.onWrite(db, key);
     return changed;
+  }
+
+  syncing(key: Buffer): boolean {
+    return this.antiEntropy !== null && this.antiEntropy.syncing(key);
+  }
+
+  antiEntropyStatus(): AntiEntropyStatus | null {
+    return this.antiEntropy?.status() ?? null;
   }
 
   begin(view: PreparedView, origin: string | null): void {

@@ -9,6 +9,7 @@
 // quorums still ask them, as Dynamo does (an auth-failed peer refuses at
 // once). Each change of state is logged once.
 import { BusError, type BusPeer } from '../bus/bus';
+import type { AntiEntropyOptions } from '../anti-entropy/types';
 import { Ring } from '../ring/ring';
 import { keySlot } from '../ring/slot';
 
@@ -38,6 +39,8 @@ export interface ClusterOptions {
   readonly timeoutMs: number;
   /** DYN.FAULT is accepted only when set (--enable-fault-injection yes). */
   readonly faultInjection: boolean;
+  /** Anti-entropy: pause between rounds once synced, keys pulled per second at most, absence after which a node resyncs (ms). */
+  readonly antiEntropy: AntiEntropyOptions;
 }
 
 /** The bus errors that say a peer did not answer (it may be down), as opposed to refusing a request. */

@@ -30,6 +30,8 @@ export interface ReadContext {
   send(node: string, argv: readonly (Buffer | string)[], onReply: (reply: BusReply) => void, onError: (err: Error) => void): void;
   /** Merges versions into this node's replica. */
   applyHere(db: number, key: Buffer, versions: KeyVersions): boolean;
+  /** This replica has not synced the key's partition since it lost data: its not-found is no answer (anti-entropy). */
+  syncing(key: Buffer): boolean;
 }
 
 /**
@@ -48,7 +50,8 @@ export function quorumRead(c: ReadContext, db: number, key: Buffer, list: readon
   let reference: Buffer | null = null;
   if (here) {
     reference = c.replicas.record(db, key);
-    same.set(c.selfId, reference);
+    if (reference === null && c.syncing(key)) failed.set(c.selfId, 'syncing');
+    else same.set(c.selfId, reference);
   }
   return new Promise((resolve, reject) => {
     let answered = false;
@@ -93,9 +96,12 @@ export function quorumRead(c: ReadContext, db: number, key: Buffer, list: readon
       }
       const replied = (same as Map<string, Buffer | null>).size;
       if (!answered && replied >= needed) {
-        // All alike: this replica, if it is one, already holds what they hold.
-        answered = true;
-        resolve(here ? null : reference === null ? EMPTY_VERSIONS : decodeVersions(reference));
+        // All alike: this replica, if it answered, already holds what they hold; a syncing one takes it.
+        if (here && !(same as Map<string, Buffer | null>).has(c.selfId)) succeed(reference === null ? EMPTY_VERSIONS : decodeVersions(reference));
+        else {
+          answered = true;
+          resolve(here ? null : reference === null ? EMPTY_VERSIONS : decodeVersions(reference));
+        }
       }
       else if (!answered && failed.size > list.length - needed) unavailable(`DYNUNAVAILABLE needed R=${needed}, got ${replied}`);
     };

@@ -1,0 +1,151 @@
+// cluster/anti-entropy/merkle-tree.ts — the hash tree of one partition of one
+// replica (pure: no engine, bus or clock). Leaves are buckets of keys: the
+// partition's slots, each cut into equal sub-buckets by the key's hash, so a
+// leaf is a few keys of one slot, found again by scanning that slot. Every
+// key adds hash(db, key, record) to its leaf and to each node above it,
+// combined by XOR: an update toggles the old contribution out and the new
+// one in, so the tree follows every write without being rebuilt, and two
+// replicas holding the same records have the same tree whatever the order of
+// their writes. A node is 64 bits, two 32-bit lanes of murmur3 seeded apart.
+//
+// Levels: 0 is the root; level k + 1 holds the FANOUT children of each node
+// of level k (the last one fewer); the deepest level is the leaves.
+
+/** Children per node. */
+export const FANOUT = 16;
+/** Bytes of one node's hash on the wire. */
+export const NODE_BYTES = 8;
+
+/** murmur3 x86_32 of bytes [start, end) of data with a seed; allocates nothing. */
+export function murmur3(data: Uint8Array, seed: number, start = 0, end = data.length): number {
+  let h = seed | 0;
+  const blocks = end - ((end - start) & 3);
+  let i = start;
+  for (; i < blocks; i += 4) {
+    let k = data[i] | (data[i + 1] << 8) | (data[i + 2] << 16) | (data[i + 3] << 24);
+    k = Math.imul(k, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    h ^= Math.imul(k, 0x1b873593);
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  let k = 0;
+  const tail = end - i;
+  if (tail === 3) k ^= data[i + 2] << 16;
+  if (tail >= 2) k ^= data[i + 1] << 8;
+  if (tail >= 1) {
+    k ^= data[i];
+    k = Math.imul(k, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    h ^= Math.imul(k, 0x1b873593);
+  }
+  h ^= end - start;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+const SEED_LANE_B = 0x9e3779b9;
+
+/** A key's hash: picks its sub-bucket within its slot. */
+export function keyHash(key: Uint8Array): number {
+  return murmur3(key, 0);
+}
+
+/** What a key contributes to its leaf: hash(db, key, record) as two 32-bit lanes, written to out[0], out[1]. */
+export function contribution(db: number, key: Uint8Array, record: Uint8Array, out: Uint32Array): void {
+  const dbSeed = Math.imul(db + 1, 0x85ebca6b);
+  out[0] = murmur3(record, murmur3(key, dbSeed));
+  out[1] = murmur3(record, murmur3(key, dbSeed ^ SEED_LANE_B) ^ SEED_LANE_B);
+}
+
+export class MerkleTree {
+  /** levels[k]: the hashes of level k's nodes, two lanes each. */
+  private readonly levels: Uint32Array[];
+
+  constructor(readonly leafCount: number) {
+    if (!Number.isSafeInteger(leafCount) || leafCount < 1) throw new RangeError(`leaf count ${leafCount} is not a positive integer`);
+    const sizes = [leafCount];
+    while (sizes[0] > 1) sizes.unshift(Math.ceil(sizes[0] / FANOUT));
+    this.levels = sizes.map((size) => new Uint32Array(size * 2));
+  }
+
+  /** Levels, root included: the leaves are level depth - 1. */
+  get depth(): number {
+    return this.levels.length;
+  }
+
+  /** Nodes of a level. */
+  size(level: number): number {
+    return this.levels[level].length / 2;
+  }
+
+  /** XORs a contribution into a leaf and every node above it: adds it, or removes it when it was added before. */
+  toggle(leaf: number, a: number, b: number): void {
+    if (!(leaf >= 0 && leaf < this.leafCount)) throw new RangeError(`leaf ${leaf} is not within 0..${this.leafCount - 1}`);
+    let index = leaf;
+    for (let level = this.levels.length - 1; level >= 0; level--) {
+      const lanes = this.levels[level];
+      lanes[index * 2] ^= a;
+      lanes[index * 2 + 1] ^= b;
+      index = Math.floor(index / FANOUT);
+    }
+  }
+
+  /** Every node back to zero (an empty partition). */
+  clear(): void {
+    for (const lanes of this.levels) lanes.fill(0);
+  }
+
+  /** The root's hash, NODE_BYTES bytes written at offset of target. */
+  writeRoot(target: Buffer, offset: number): void {
+    this.writeNode(0, 0, target, offset);
+  }
+
+  /** The children of these nodes of `level` (the nodes of level + 1), NODE_BYTES each, in order. */
+  children(level: number, indexes: readonly number[]): Buffer {
+    if (!(level >= 0 && level < this.levels.length - 1)) throw new RangeError(`level ${level} has no children (the tree has ${this.levels.length} levels)`);
+    const below = level + 1;
+    const ranges = indexes.map((i) => this.childRange(level, i));
+    const out = Buffer.allocUnsafe(ranges.reduce((sum, [from, to]) => sum + (to - from), 0) * NODE_BYTES);
+    let offset = 0;
+    for (const [from, to] of ranges) {
+      for (let c = from; c < to; c++, offset += NODE_BYTES) this.writeNode(below, c, out, offset);
+    }
+    return out;
+  }
+
+  /** The indexes, at level + 1, of a node's children: [from, to). */
+  childRange(level: number, index: number): [number, number] {
+    if (!(Number.isInteger(index) && index >= 0 && index < this.size(level))) throw new RangeError(`node ${index} is not within level ${level}'s 0..${this.size(level) - 1}`);
+    const from = index * FANOUT;
+    return [from, Math.min(from + FANOUT, this.size(level + 1))];
+  }
+
+  private writeNode(level: number, index: number, target: Buffer, offset: number): void {
+    const lanes = this.levels[level];
+    target.writeUInt32BE(lanes[index * 2], offset);
+    target.writeUInt32BE(lanes[index * 2 + 1], offset + 4);
+  }
+}
+
+/**
+ * The children of `nodes` (indexes at `level`) whose hashes differ between
+ * two trees of the same shape: `mine` and `theirs` are children() of each,
+ * for the same nodes. Returns their indexes at level + 1.
+ */
+export function differingChildren(tree: MerkleTree, level: number, nodes: readonly number[], mine: Buffer, theirs: Buffer): number[] {
+  if (mine.length !== theirs.length) throw new RangeError(`the peer sent ${theirs.length} bytes of hashes for ${mine.length}`);
+  const differing: number[] = [];
+  let offset = 0;
+  for (const node of nodes) {
+    const [from, to] = tree.childRange(level, node);
+    for (let c = from; c < to; c++, offset += NODE_BYTES) {
+      if (mine.compare(theirs, offset, offset + NODE_BYTES, offset, offset + NODE_BYTES) !== 0) differing.push(c);
+    }
+  }
+  return differing;
+}
