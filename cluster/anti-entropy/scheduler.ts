@@ -40,6 +40,7 @@ export class AntiEntropy {
   private readonly sync: SyncState;
   private readonly meter: ExchangeMeter = { bytesSent: 0, bytesReceived: 0, keysRepaired: 0 };
   private exchanges = 0;
+  private exchangesEqual = 0;
   private exchangeFailures = 0;
   private readonly peers = new Map<string, PeerState>();
   private readonly slotsPerPartition: number;
@@ -110,6 +111,7 @@ export class AntiEntropy {
       ...this.meter,
       syncingPartitions: this.sync.left,
       exchanges: this.exchanges,
+      exchangesEqual: this.exchangesEqual,
       exchangeFailures: this.exchangeFailures,
       peers: [...this.peers].map(([id, p]) => ({ id, lastExchangeAt: p.lastExchangeAt, exchanges: p.exchanges })),
     };
@@ -180,6 +182,7 @@ export class AntiEntropy {
       this.sync.exchangedWith(p, id);
     }
     this.exchanges++;
+    if (differing.length === 0) this.exchangesEqual++;
     peer.exchanges++;
     peer.lastExchangeAt = this.host.clock.now();
     if (wasLeft > 0 && this.sync.left === 0) console.error('dynkv: anti-entropy: every partition is synced with the other replicas');

@@ -27,6 +27,8 @@ export interface AntiEntropyStatus extends ExchangeMeter {
   syncingPartitions: number;
   /** Exchanges completed (one per peer and round: roots, then the differing subtrees). */
   exchanges: number;
+  /** Exchanges that stopped at the roots: every partition agreed. */
+  exchangesEqual: number;
   /** Exchanges that failed (the peer down, a timeout...). */
   exchangeFailures: number;
   /** Per peer: when the last exchange with it completed (ms since the epoch, 0 = never), and how many did. */

@@ -31,6 +31,7 @@ function antiEntropyLines(ae: AntiEntropyStatus | null): string[] {
     `dynamo_sync_state:${ae.syncingPartitions > 0 ? 'syncing' : 'synced'}`,
     `dynamo_syncing_partitions:${ae.syncingPartitions}`,
     `dynamo_ae_exchanges:${ae.exchanges}`,
+    `dynamo_ae_exchanges_equal:${ae.exchangesEqual}`,
     `dynamo_ae_exchange_failures:${ae.exchangeFailures}`,
     `dynamo_ae_keys_repaired:${ae.keysRepaired}`,
     `dynamo_ae_bytes_sent:${ae.bytesSent}`,
