@@ -158,6 +158,8 @@ export interface NodeAnswer {
   pid: number;
   /** INFO's dynamo_node: the node id it was started as (host:port). */
   nodeId: string;
+  /** INFO's dynamo_sync_state is syncing: it lost data and has not synced with the other replicas yet. */
+  syncing: boolean;
 }
 
 /**
@@ -202,9 +204,25 @@ export function askNode(host: string, port: number, timeoutMs = 1000): Promise<N
       const pid = Number(field('process_id'));
       const nodeId = field('dynamo_node');
       if (nodeId === undefined || !Number.isInteger(pid) || pid <= 0) done('its INFO has no process_id and dynamo_node: not a dynkv node');
-      else done({ pid, nodeId });
+      else done({ pid, nodeId, syncing: field('dynamo_sync_state') === 'syncing' });
     });
   });
+}
+
+/**
+ * Resolves once none of the nodes on these ports is syncing (a new cluster:
+ * one exchange of empty trees with each peer); throws after timeoutMs.
+ */
+export async function waitSynced(host: string, ports: readonly number[], timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const port of ports) {
+    for (;;) {
+      const answer = await askNode(host, port);
+      if (answer !== null && typeof answer !== 'string' && !answer.syncing) break;
+      if (Date.now() > deadline) throw new Error(`the node on port ${port} was not synced within ${timeoutMs / 1000} s: ${answer === null ? 'no answer' : typeof answer === 'string' ? answer : 'still syncing'}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
 }
 
 /** Whether host:port can be listened on now. */

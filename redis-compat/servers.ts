@@ -7,7 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { nodeArgs, planLocalCluster, writeSecretFile } from '../bin/cluster-launch';
+import { nodeArgs, planLocalCluster, waitSynced, writeSecretFile } from '../bin/cluster-launch';
 import { reservePort, reservePorts } from './ports';
 
 export interface ServerProcess {
@@ -164,6 +164,7 @@ async function startClusterOnce(extra: string[], nodes: number): Promise<ServerP
     fs.rmSync(secretDir, { recursive: true, force: true });
     throw failed.reason;
   }
+  await waitSynced('127.0.0.1', cluster.members.map((m) => m.port), 30_000);
   return {
     ...all[0],
     output: () => all.map((s) => `--- node ${s.port} ---\n${s.output()}`).join('\n'),

@@ -96,6 +96,13 @@ export class AntiEntropy {
     this.host.replicas.observer = null;
   }
 
+  /** A peer connected: while syncing, the next round starts now instead of after its pause (a new cluster syncs as soon as all are up). */
+  peerUp(): void {
+    if (this.timer === null || this.sync.left === 0) return;
+    this.host.clock.clearTimer(this.timer);
+    this.schedule(0);
+  }
+
   /** Whether this replica's not-found for the key is no answer yet: its partition has not synced since the replica lost data. */
   syncing(key: Buffer): boolean {
     return this.sync.syncing(Math.floor(keySlot(key) / this.slotsPerPartition));

@@ -199,6 +199,13 @@ export class PeerLink {
     this.ready();
   }
 
+  /** The peer is known to listen now (it connected here and authenticated): ends a backoff, so the next request dials at once. */
+  reachable(): void {
+    if (this.state !== 'idle' || this.lastFailure?.code === 'EAUTH') return;
+    this.connectFailures = 0;
+    this.retryAt = 0;
+  }
+
   private ready(): void {
     this.clearConnectTimer();
     this.state = 'ready';

@@ -131,8 +131,10 @@ export class DynamoCoordinator implements Coordinator {
    */
   private inboundHandshake(peer: string, ok: boolean): void {
     if (peer === this.selfId || this.membership.member(peer) === undefined) return;
-    if (ok) this.membership.heard(peer, null);
-    else if (this.membership.isUp(peer)) this.send(peer, ['REPLICA.PING'], ignore, ignore);
+    if (ok) {
+      this.membership.heard(peer, null);
+      this.antiEntropy?.peerUp();
+    } else if (this.membership.isUp(peer)) this.send(peer, ['REPLICA.PING'], ignore, ignore);
   }
 
   async close(): Promise<void> {

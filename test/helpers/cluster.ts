@@ -11,8 +11,7 @@
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { ExecutionContext } from 'ava';
-import Redis from 'ioredis';
-import { exited, nodeArgs, planLocalCluster, spawnNode, writeSecretFile } from '../../bin/cluster-launch';
+import { askNode, exited, nodeArgs, planLocalCluster, spawnNode, waitSynced, writeSecretFile } from '../../bin/cluster-launch';
 import { reservePorts } from '../../redis-compat/ports';
 import { PortTakenError, bindFailed, killOnExit, retryOnPortTaken } from '../../redis-compat/servers';
 import { tmpDir } from './tmpdir';
@@ -124,7 +123,7 @@ async function startOnce(t: ExecutionContext, options: TestClusterOptions): Prom
     const message = (failed.reason as Error).message;
     throw bindFailed(message) ? new PortTakenError(message) : failed.reason;
   }
-  await waitSynced(nodes);
+  await waitSynced('127.0.0.1', nodes.map((n) => n.port), READY_TIMEOUT_MS);
   return {
     nodes,
     secret: cluster.secret,
@@ -134,24 +133,9 @@ async function startOnce(t: ExecutionContext, options: TestClusterOptions): Prom
 
 /** Whether the node's INFO says it is still syncing partitions after data loss (anti-entropy). */
 export async function isSyncing(node: ClusterTestNode): Promise<boolean> {
-  const r = new Redis({ port: node.port, host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => null, lazyConnect: true });
-  try {
-    await r.connect();
-    return /^dynamo_sync_state:syncing\r?$/m.test(await r.info('cluster'));
-  } finally {
-    r.disconnect();
-  }
-}
-
-/** Resolves once no node is syncing (a new cluster: one exchange of empty trees with each peer). */
-async function waitSynced(nodes: readonly ClusterTestNode[]): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  for (const node of nodes) {
-    while (await isSyncing(node)) {
-      if (Date.now() > deadline) throw new Error(`node ${node.id} was still syncing after ${READY_TIMEOUT_MS / 1000} s:\n${node.output()}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
+  const answer = await askNode('127.0.0.1', node.port);
+  if (answer === null || typeof answer === 'string') throw new Error(`node ${node.id} did not answer INFO: ${answer ?? 'no answer'}`);
+  return answer.syncing;
 }
 
 /** Resolves once the node prints its ' ready: ' line; rejects, with its output, if it exits first or takes too long. */
