@@ -101,6 +101,7 @@ export class Exchange {
     this.meter.bytesSent += requestSize(argv);
     const reply = await this.host.request(this.peer, argv);
     this.meter.bytesReceived += replySize(reply);
+    if (reply instanceof ReplyError) throw reply;
     return reply;
   }
 }

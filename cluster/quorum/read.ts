@@ -8,6 +8,7 @@
 // (rounds.ts), which decodes and merges everything received so far and
 // whatever comes after, and finds the replicas to repair.
 import type { BusReply } from '../bus/bus';
+import { ReplyError } from '../../protocol/reply-parser';
 import type { Clock } from '../clock';
 import type { ClusterCounters } from '../coordinator/coordinator';
 import { DynUnavailableError } from '../coordinator/coordinator';
@@ -112,6 +113,11 @@ export function quorumRead(c: ReadContext, db: number, key: Buffer, list: readon
         node,
         ['REPLICA.READ', dbText, key],
         (reply) => {
+          // A refusal (a replica syncing after data loss has no answer for a key it lacks) is no reply.
+          if (reply instanceof ReplyError) {
+            refused(node, reply.message);
+            return;
+          }
           try {
             answer(node, reply as Buffer | null);
           } catch (err) {
@@ -121,14 +127,16 @@ export function quorumRead(c: ReadContext, db: number, key: Buffer, list: readon
             reject(err);
           }
         },
-        (err: Error) => {
-          if (round !== null) round.fail(node, err.message);
-          else failed.set(node, err.message);
-          check();
-        },
+        (err: Error) => refused(node, err.message),
       );
     }
     check();
+
+    function refused(node: string, reason: string): void {
+      if (round !== null) round.fail(node, reason);
+      else failed.set(node, reason);
+      check();
+    }
 
     function answer(node: string, record: Buffer | null): void {
       if (same !== null) {
