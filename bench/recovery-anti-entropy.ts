@@ -3,7 +3,9 @@
 // 100,000 keys (redis-benchmark's key:000000000000... with 32-byte values).
 //   1. Equal replicas: what one exchange costs node 2 (bytes sent and
 //      received, from INFO's counters; CPU: all of the idle node's CPU over
-//      the period divided by its exchanges, an upper bound).
+//      the period divided by its exchanges, an upper bound); and in this
+//      process, the CPU of the exchange's own work on trees of 100,000 keys:
+//      the peer's roots (REPLICA.ROOTS) and their comparison.
 //   2. Node 3's data directory wiped and the node restarted: the time until
 //      it has synced with both peers and holds every key, and the client
 //      throughput through node 1 meanwhile (redis-benchmark SET and GET,
@@ -18,6 +20,11 @@ import path from 'node:path';
 import Redis from 'ioredis';
 import { exited, nodeArgs, planLocalCluster, spawnNode, waitSynced, waitUntilAnswering, writeSecretFile } from '../bin/cluster-launch';
 import { reservePorts } from '../redis-compat/ports';
+import { PartitionTrees } from '../cluster/anti-entropy/partition-trees';
+import { NODE_BYTES } from '../cluster/anti-entropy/merkle-tree';
+import { ReplicaStore } from '../cluster/replica/store';
+import { DEFAULT_PARTITIONS } from '../cluster/ring/ring';
+import { actorId } from '../cluster/versions/versions';
 import { median, pad } from './redis-benchmark';
 import { flag, formatRate, numberFlag } from './util';
 
@@ -89,6 +96,32 @@ async function load(port: number, keys: number): Promise<void> {
   }
 }
 
+/** CPU µs of one exchange's work on equal trees of `keys` keys: building the roots, comparing them (in this process). */
+function rootsExchangeMicros(keys: number, root: string): number {
+  const store = new ReplicaStore(path.join(root, 'in-process'), { fsync: 'no', mergeIntervalMs: 0 }, 1);
+  try {
+    const actor = actorId('bench', 1);
+    const value = Buffer.alloc(32, 'x');
+    for (let i = 0; i < keys; i++) store.localWrite(0, Buffer.from(`key:${String(i).padStart(12, '0')}`), actor, { value, timestamp: 1, expireAt: 0 });
+    const all = Array.from({ length: DEFAULT_PARTITIONS }, (_, p) => p);
+    const trees = new PartitionTrees(store, DEFAULT_PARTITIONS, all);
+    trees.build();
+    const theirs = trees.roots();
+    const rounds = 2000;
+    const cpu = process.cpuUsage();
+    let differing = 0;
+    for (let i = 0; i < rounds; i++) {
+      const mine = trees.roots();
+      differing += all.filter((p) => mine.compare(theirs, p * NODE_BYTES, (p + 1) * NODE_BYTES, p * NODE_BYTES, (p + 1) * NODE_BYTES) !== 0).length;
+    }
+    const used = process.cpuUsage(cpu);
+    if (differing !== 0) throw new Error('equal trees differ');
+    return (used.user + used.system) / rounds;
+  } finally {
+    store.close();
+  }
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const keys = numberFlag(argv, '--keys', 100_000);
@@ -154,6 +187,7 @@ async function main(): Promise<void> {
       ['equal replicas: bytes sent per exchange', (delta('dynamo_ae_bytes_sent') / exchanges).toFixed(1)],
       ['equal replicas: bytes received per exchange', (delta('dynamo_ae_bytes_received') / exchanges).toFixed(1)],
       ['equal replicas: node CPU per exchange, µs (upper bound)', cpuPerExchange.toFixed(0)],
+      ['equal replicas: CPU of roots + compare, µs (in process)', rootsExchangeMicros(keys, root).toFixed(1)],
       ['wiped node: time to sync and hold every key', `${(refilledMs / 1000).toFixed(1)} s`],
       ['wiped node: keys repaired by anti-entropy', refilled.dynamo_ae_keys_repaired],
       ['wiped node: keys pulled per second', formatRate((Number(refilled.dynamo_ae_keys_repaired) * 1000) / refilledMs)],

@@ -6,7 +6,8 @@
 //      by level, only into the subtrees that differ.
 //   3. REPLICA.LEAF p leaf...: the keys of the differing leaves with their
 //      hashes; keys the peer holds and we lack or hold otherwise are read
-//      (REPLICA.READ) and merged here (the normal version merge).
+//      (REPLICA.READS db key..., REPLICA.READ for many keys at once) and
+//      merged here (applyRecord: the normal version merge).
 // Pulling only: each replica repairs itself from the others, at a pace it
 // sets (a returning node is never flooded), and a replica that exchanged
 // with every other one holds everything they held then. The peer's side of
@@ -25,9 +26,10 @@ export interface ExchangeHost {
   applyRecord(db: number, key: Buffer, record: Buffer): boolean;
 }
 
-/** Leaves per REPLICA.LEAF request, and keys read at once. */
+/** Leaves per REPLICA.LEAF request, keys per REPLICA.READS request, and READS requests in flight at once. */
 const LEAVES_PER_REQUEST = 64;
-const READS_AT_ONCE = 32;
+const KEYS_PER_READ = 64;
+const READS_AT_ONCE = 4;
 
 /** A key to read from the peer. */
 interface KeyRef {
@@ -72,11 +74,33 @@ export class Exchange {
       const mine = new Map<string, Buffer>();
       for (const e of this.trees.leafEntries(p, batch)) mine.set(entryName(e), e.hash);
       const wanted = theirs.filter((e) => !mine.get(entryName(e))?.equals(e.hash));
-      for (let j = 0; j < wanted.length; j += READS_AT_ONCE) {
-        const reads = wanted.slice(j, j + READS_AT_ONCE);
-        await this.pace(reads.length);
-        await Promise.all(reads.map((ref) => this.repairKey(ref.db, ref.key)));
+      const reads: LeafEntry[][] = [];
+      for (let j = 0; j < wanted.length; j += KEYS_PER_READ) reads.push(wanted.slice(j, j + KEYS_PER_READ));
+      for (let j = 0; j < reads.length; j += READS_AT_ONCE) {
+        const group = reads.slice(j, j + READS_AT_ONCE);
+        await this.pace(group.reduce((sum, batch) => sum + batch.length, 0));
+        await Promise.all(group.map((batch) => this.repairKeys(batch)));
       }
+    }
+  }
+
+  /** Reads these keys' records from the peer (REPLICA.READS db key..., one request per database) and merges each here. */
+  private async repairKeys(refs: readonly KeyRef[]): Promise<void> {
+    const byDb = new Map<number, Buffer[]>();
+    for (const { db, key } of refs) {
+      let keys = byDb.get(db);
+      if (keys === undefined) byDb.set(db, (keys = []));
+      keys.push(key);
+    }
+    for (const [db, keys] of byDb) {
+      const records = await this.ask(['REPLICA.READS', String(db), ...keys]);
+      if (!Array.isArray(records) || records.length !== keys.length) throw new Error(`${this.peer} answered REPLICA.READS of ${keys.length} keys with something else than ${keys.length} records`);
+      keys.forEach((key, i) => {
+        const record = records[i];
+        if (record === null) return;
+        if (!Buffer.isBuffer(record)) throw new Error(`${this.peer} answered REPLICA.READS with ${typeof record} for a record`);
+        if (this.host.applyRecord(db, key, record)) this.meter.keysRepaired++;
+      });
     }
   }
 

@@ -2,6 +2,7 @@
 // the cluster bus (never the client port), as a replica and as a
 // coordinator of keys it holds:
 //   REPLICA.READ db key            -> this replica's versions record, or nil
+//   REPLICA.READS db key...        -> an array of them (anti-entropy's pulls; nil for none, syncing or not)
 //   REPLICA.APPLY db key record    -> merge the versions in (replication, read repair), +OK
 //   REPLICA.PUT db key expireAt context w [value]
 //                                  -> coordinate a plain write (no value: a DEL) here, +OK once W acked
@@ -60,6 +61,11 @@ export class ReplicaService {
         const record = this.coordinator.replicas.record(this.db(argv[1]), argv[2]);
         if (record === null && this.coordinator.syncing(argv[2])) throw new Error(`${SYNCING_ERROR} this replica has not synced the key's partition since it lost its data`);
         return record;
+      }
+      case 'REPLICA.READS': {
+        if (argv.length < 3) throw new Error('wrong number of arguments for REPLICA.READS');
+        const db = this.db(argv[1]);
+        return argv.slice(2).map((key) => this.coordinator.replicas.record(db, key));
       }
       case 'REPLICA.ROOTS':
       case 'REPLICA.TREE':
