@@ -164,7 +164,8 @@ async function startClusterOnce(extra: string[], nodes: number): Promise<ServerP
     fs.rmSync(secretDir, { recursive: true, force: true });
     throw failed.reason;
   }
-  await waitSynced('127.0.0.1', cluster.members.map((m) => m.port), 30_000);
+  const requirepass = extra.lastIndexOf('--requirepass');
+  await waitSynced('127.0.0.1', cluster.members.map((m) => m.port), 30_000, requirepass < 0 ? null : extra[requirepass + 1]);
   return {
     ...all[0],
     output: () => all.map((s) => `--- node ${s.port} ---\n${s.output()}`).join('\n'),

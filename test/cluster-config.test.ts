@@ -30,11 +30,13 @@ test('defaults: a cluster of one', (t) => {
   t.false(c.enableFaultInjection);
   const s = clusterSetup(c, 6379);
   const self = { id: '127.0.0.1:6379', host: '127.0.0.1', port: 6379, busPort: 16379, weight: 1 };
-  t.deepEqual(s, { self, members: [self], n: 1, r: 1, w: 1, partitions: 256, secret: '', timeoutMs: 1000, faultInjection: false });
+  const antiEntropy = { intervalMs: 10_000, keysPerSec: 5000, resyncAfterMs: 3 * 3600_000 };
+  t.deepEqual(s, { self, members: [self], n: 1, r: 1, w: 1, partitions: 256, secret: '', timeoutMs: 1000, faultInjection: false, antiEntropy });
 });
 
 test('flags are parsed, shown by CONFIG GET and immutable', (t) => {
   const args = ['--cluster-nodes', THREE, '--cluster-n', '3', '--cluster-r', '1', '--cluster-w', '3', '--cluster-port', '17000', '--cluster-secret', 's3cret', '--cluster-weight', '4', '--cluster-partitions', '1024', '--cluster-timeout', '250', '--enable-fault-injection', 'yes'];
+  args.push('--cluster-anti-entropy-interval-ms', '500', '--cluster-anti-entropy-keys-per-sec', '200', '--cluster-anti-entropy-resync-after-ms', '60000');
   const c = parseArgs(args);
   const shown: Record<string, string> = {};
   for (const name of Object.keys(settings).filter((n) => n.startsWith('cluster-') || n === 'enable-fault-injection')) {
@@ -53,8 +55,12 @@ test('flags are parsed, shown by CONFIG GET and immutable', (t) => {
     'cluster-weight': '4',
     'cluster-partitions': '1024',
     'cluster-timeout': '250',
+    'cluster-anti-entropy-interval-ms': '500',
+    'cluster-anti-entropy-keys-per-sec': '200',
+    'cluster-anti-entropy-resync-after-ms': '60000',
     'enable-fault-injection': 'yes',
   });
+  t.deepEqual(clusterSetup(c, 7000).antiEntropy, { intervalMs: 500, keysPerSec: 200, resyncAfterMs: 60_000 });
 });
 
 test('the config file takes the same settings', (t) => {

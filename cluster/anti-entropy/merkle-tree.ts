@@ -55,11 +55,17 @@ export function keyHash(key: Uint8Array): number {
   return murmur3(key, 0);
 }
 
-/** What a key contributes to its leaf: hash(db, key, record) as two 32-bit lanes, written to out[0], out[1]. */
-export function contribution(db: number, key: Uint8Array, record: Uint8Array, out: Uint32Array): void {
+/** The key's two lane seeds in a database (hash(db, key)), written to seeds[0], seeds[1]: what contribution() starts from. */
+export function keySeeds(db: number, key: Uint8Array, seeds: Uint32Array): void {
   const dbSeed = Math.imul(db + 1, 0x85ebca6b);
-  out[0] = murmur3(record, murmur3(key, dbSeed));
-  out[1] = murmur3(record, murmur3(key, dbSeed ^ SEED_LANE_B) ^ SEED_LANE_B);
+  seeds[0] = murmur3(key, dbSeed);
+  seeds[1] = murmur3(key, dbSeed ^ SEED_LANE_B) ^ SEED_LANE_B;
+}
+
+/** What a key contributes to its leaf: hash(db, key, record) as two 32-bit lanes, from the key's seeds, written to out[0], out[1]. */
+export function contribution(seeds: Uint32Array, record: Uint8Array, out: Uint32Array): void {
+  out[0] = murmur3(record, seeds[0]);
+  out[1] = murmur3(record, seeds[1]);
 }
 
 export class MerkleTree {

@@ -7,7 +7,7 @@
 // peer's exchange asks of them: roots, children, the keys of some leaves.
 import type { RecordObserver } from '../replica/store';
 import { keySlot, SLOT_COUNT } from '../ring/slot';
-import { contribution, keyHash, MerkleTree, NODE_BYTES } from './merkle-tree';
+import { contribution, keyHash, keySeeds, MerkleTree, NODE_BYTES } from './merkle-tree';
 
 /** What the trees read of the replica store. */
 export interface RecordSource {
@@ -37,6 +37,7 @@ export class PartitionTrees implements RecordObserver {
   private readonly bucketsPerSlot: number;
   private readonly bucketShift: number;
   private readonly trees: (MerkleTree | null)[];
+  private readonly seeds = new Uint32Array(2);
   private readonly lanes = new Uint32Array(2);
 
   constructor(
@@ -68,7 +69,9 @@ export class PartitionTrees implements RecordObserver {
         const page = this.source.scanRecords(db, cursor, to, SCAN_PAGE);
         for (const key of page.keys) {
           const record = this.source.record(db, key);
-          if (record !== null) this.add(tree, db, key, record);
+          if (record === null) continue;
+          keySeeds(db, key, this.seeds);
+          this.add(tree, this.leafOf(key), record);
         }
         cursor = page.cursor;
       } while (cursor !== 0n);
@@ -77,10 +80,13 @@ export class PartitionTrees implements RecordObserver {
 
   /** RecordObserver: a record of the store was replaced (old null: it had none; record null: deleted). */
   stored(db: number, key: Buffer, old: Buffer | null, record: Buffer | null): void {
-    const tree = this.trees[Math.floor(keySlot(key) / this.slotsPerPartition)];
+    const slot = keySlot(key);
+    const tree = this.trees[Math.floor(slot / this.slotsPerPartition)];
     if (tree === null) return;
-    if (old !== null) this.add(tree, db, key, old);
-    if (record !== null) this.add(tree, db, key, record);
+    const leaf = this.leafOfSlot(slot, key);
+    keySeeds(db, key, this.seeds);
+    if (old !== null) this.add(tree, leaf, old);
+    if (record !== null) this.add(tree, leaf, record);
   }
 
   /** RecordObserver: a database was dropped whole. */
@@ -88,16 +94,19 @@ export class PartitionTrees implements RecordObserver {
     this.build();
   }
 
-  /** XOR: adds the contribution, or takes it back out. */
-  private add(tree: MerkleTree, db: number, key: Buffer, record: Buffer): void {
-    contribution(db, key, record, this.lanes);
-    tree.toggle(this.leafOf(key), this.lanes[0], this.lanes[1]);
+  /** XOR into the leaf: adds the record's contribution (the key's seeds in this.seeds), or takes it back out. */
+  private add(tree: MerkleTree, leaf: number, record: Buffer): void {
+    contribution(this.seeds, record, this.lanes);
+    tree.toggle(leaf, this.lanes[0], this.lanes[1]);
   }
 
   private leafOf(key: Buffer): number {
-    const slotInPartition = keySlot(key) % this.slotsPerPartition;
+    return this.leafOfSlot(keySlot(key), key);
+  }
+
+  private leafOfSlot(slot: number, key: Buffer): number {
     const bucket = this.bucketsPerSlot === 1 ? 0 : keyHash(key) >>> this.bucketShift;
-    return slotInPartition * this.bucketsPerSlot + bucket;
+    return (slot % this.slotsPerPartition) * this.bucketsPerSlot + bucket;
   }
 
   /** A held partition's tree; throws for a partition this node does not replicate. */
@@ -135,7 +144,8 @@ export class PartitionTrees implements RecordObserver {
             if (!wanted.has(this.leafOf(key))) continue;
             const record = this.source.record(db, key);
             if (record === null) continue;
-            contribution(db, key, record, this.lanes);
+            keySeeds(db, key, this.seeds);
+            contribution(this.seeds, record, this.lanes);
             const hash = Buffer.allocUnsafe(NODE_BYTES);
             hash.writeUInt32BE(this.lanes[0], 0);
             hash.writeUInt32BE(this.lanes[1], 4);
