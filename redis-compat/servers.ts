@@ -165,7 +165,13 @@ async function startClusterOnce(extra: string[], nodes: number): Promise<ServerP
     throw failed.reason;
   }
   const requirepass = extra.lastIndexOf('--requirepass');
-  await waitSynced('127.0.0.1', cluster.members.map((m) => m.port), 30_000, requirepass < 0 ? null : extra[requirepass + 1]);
+  try {
+    await waitSynced('127.0.0.1', cluster.members.map((m) => m.port), 30_000, requirepass < 0 ? null : extra[requirepass + 1]);
+  } catch (err) {
+    await Promise.all(all.map((s) => s.stop()));
+    fs.rmSync(secretDir, { recursive: true, force: true });
+    throw err;
+  }
   return {
     ...all[0],
     output: () => all.map((s) => `--- node ${s.port} ---\n${s.output()}`).join('\n'),

@@ -6,7 +6,8 @@
 // combined by XOR: an update toggles the old contribution out and the new
 // one in, so the tree follows every write without being rebuilt, and two
 // replicas holding the same records have the same tree whatever the order of
-// their writes. A node is 64 bits, two 32-bit lanes of murmur3 seeded apart.
+// their writes. A node is 64 bits, two 32-bit lanes of murmur3 seeded apart
+// (computed in one pass).
 //
 // Levels: 0 is the root; level k + 1 holds the FANOUT children of each node
 // of level k (the last one fewer); the deepest level is the leaves.
@@ -16,30 +17,42 @@ export const FANOUT = 16;
 /** Bytes of one node's hash on the wire. */
 export const NODE_BYTES = 8;
 
-/** murmur3 x86_32 of bytes [start, end) of data with a seed; allocates nothing. */
-export function murmur3(data: Uint8Array, seed: number, start = 0, end = data.length): number {
-  let h = seed | 0;
-  const blocks = end - ((end - start) & 3);
-  let i = start;
+/**
+ * murmur3 x86_32 of data from two seeds at once, into out[0] and out[1]
+ * (the mixing of each 4-byte block does not depend on the seed, so it is
+ * done once); allocates nothing.
+ */
+export function murmur3x2(data: Uint8Array, seedA: number, seedB: number, out: Uint32Array): void {
+  let a = seedA | 0;
+  let b = seedB | 0;
+  const end = data.length;
+  const blocks = end - (end & 3);
+  let i = 0;
   for (; i < blocks; i += 4) {
     let k = data[i] | (data[i + 1] << 8) | (data[i + 2] << 16) | (data[i + 3] << 24);
     k = Math.imul(k, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    h ^= Math.imul(k, 0x1b873593);
-    h = (h << 13) | (h >>> 19);
-    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+    k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+    a ^= k;
+    a = (Math.imul((a << 13) | (a >>> 19), 5) + 0xe6546b64) | 0;
+    b ^= k;
+    b = (Math.imul((b << 13) | (b >>> 19), 5) + 0xe6546b64) | 0;
   }
-  let k = 0;
   const tail = end - i;
-  if (tail === 3) k ^= data[i + 2] << 16;
-  if (tail >= 2) k ^= data[i + 1] << 8;
-  if (tail >= 1) {
-    k ^= data[i];
+  if (tail > 0) {
+    let k = data[i];
+    if (tail >= 2) k ^= data[i + 1] << 8;
+    if (tail === 3) k ^= data[i + 2] << 16;
     k = Math.imul(k, 0xcc9e2d51);
-    k = (k << 15) | (k >>> 17);
-    h ^= Math.imul(k, 0x1b873593);
+    k = Math.imul((k << 15) | (k >>> 17), 0x1b873593);
+    a ^= k;
+    b ^= k;
   }
-  h ^= end - start;
+  out[0] = fmix(a ^ end);
+  out[1] = fmix(b ^ end);
+}
+
+/** murmur3's finalizer: every input bit flips each output bit with probability about one half. */
+function fmix(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
@@ -48,24 +61,25 @@ export function murmur3(data: Uint8Array, seed: number, start = 0, end = data.le
   return h >>> 0;
 }
 
-const SEED_LANE_B = 0x9e3779b9;
+const KEY_SEED_A = 0x2545f491;
+const KEY_SEED_B = 0x9e3779b9;
 
-/** A key's hash: picks its sub-bucket within its slot. */
-export function keyHash(key: Uint8Array): number {
-  return murmur3(key, 0);
-}
-
-/** The key's two lane seeds in a database (hash(db, key)), written to seeds[0], seeds[1]: what contribution() starts from. */
-export function keySeeds(db: number, key: Uint8Array, seeds: Uint32Array): void {
-  const dbSeed = Math.imul(db + 1, 0x85ebca6b);
-  seeds[0] = murmur3(key, dbSeed);
-  seeds[1] = murmur3(key, dbSeed ^ SEED_LANE_B) ^ SEED_LANE_B;
+/**
+ * A key's hashes in a database: seeds[0] and seeds[1], where its records'
+ * contributions start (hash(db, key)); returns a hash of the key alone
+ * (any database), which picks its sub-bucket within its slot.
+ */
+export function keySeeds(db: number, key: Uint8Array, seeds: Uint32Array): number {
+  murmur3x2(key, KEY_SEED_A, KEY_SEED_B, seeds);
+  const bucket = seeds[0];
+  seeds[0] = fmix(seeds[0] ^ Math.imul(db + 1, 0x85ebca6b));
+  seeds[1] = fmix(seeds[1] ^ Math.imul(db + 1, 0xc2b2ae35));
+  return bucket;
 }
 
 /** What a key contributes to its leaf: hash(db, key, record) as two 32-bit lanes, from the key's seeds, written to out[0], out[1]. */
 export function contribution(seeds: Uint32Array, record: Uint8Array, out: Uint32Array): void {
-  out[0] = murmur3(record, seeds[0]);
-  out[1] = murmur3(record, seeds[1]);
+  murmur3x2(record, seeds[0], seeds[1], out);
 }
 
 export class MerkleTree {

@@ -7,7 +7,7 @@
 // peer's exchange asks of them: roots, children, the keys of some leaves.
 import type { RecordObserver } from '../replica/store';
 import { keySlot, SLOT_COUNT } from '../ring/slot';
-import { contribution, keyHash, keySeeds, MerkleTree, NODE_BYTES } from './merkle-tree';
+import { contribution, keySeeds, MerkleTree, NODE_BYTES } from './merkle-tree';
 
 /** What the trees read of the replica store. */
 export interface RecordSource {
@@ -70,8 +70,7 @@ export class PartitionTrees implements RecordObserver {
         for (const key of page.keys) {
           const record = this.source.record(db, key);
           if (record === null) continue;
-          keySeeds(db, key, this.seeds);
-          this.add(tree, this.leafOf(key), record);
+          this.add(tree, this.leafOf(keySlot(key), keySeeds(db, key, this.seeds)), record);
         }
         cursor = page.cursor;
       } while (cursor !== 0n);
@@ -83,8 +82,7 @@ export class PartitionTrees implements RecordObserver {
     const slot = keySlot(key);
     const tree = this.trees[Math.floor(slot / this.slotsPerPartition)];
     if (tree === null) return;
-    const leaf = this.leafOfSlot(slot, key);
-    keySeeds(db, key, this.seeds);
+    const leaf = this.leafOf(slot, keySeeds(db, key, this.seeds));
     if (old !== null) this.add(tree, leaf, old);
     if (record !== null) this.add(tree, leaf, record);
   }
@@ -100,12 +98,9 @@ export class PartitionTrees implements RecordObserver {
     tree.toggle(leaf, this.lanes[0], this.lanes[1]);
   }
 
-  private leafOf(key: Buffer): number {
-    return this.leafOfSlot(keySlot(key), key);
-  }
-
-  private leafOfSlot(slot: number, key: Buffer): number {
-    const bucket = this.bucketsPerSlot === 1 ? 0 : keyHash(key) >>> this.bucketShift;
+  /** The leaf of a key of this slot whose bucket hash (keySeeds) is `hash`. */
+  private leafOf(slot: number, hash: number): number {
+    const bucket = this.bucketsPerSlot === 1 ? 0 : hash >>> this.bucketShift;
     return (slot % this.slotsPerPartition) * this.bucketsPerSlot + bucket;
   }
 
@@ -141,10 +136,9 @@ export class PartitionTrees implements RecordObserver {
         do {
           const page = this.source.scanRecords(db, cursor, to, SCAN_PAGE);
           for (const key of page.keys) {
-            if (!wanted.has(this.leafOf(key))) continue;
+            if (!wanted.has(this.leafOf(slot, keySeeds(db, key, this.seeds)))) continue;
             const record = this.source.record(db, key);
             if (record === null) continue;
-            keySeeds(db, key, this.seeds);
             contribution(this.seeds, record, this.lanes);
             const hash = Buffer.allocUnsafe(NODE_BYTES);
             hash.writeUInt32BE(this.lanes[0], 0);
