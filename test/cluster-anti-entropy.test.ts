@@ -133,7 +133,8 @@ test('a wiped node never makes an acknowledged key read as nil (issue 10), and s
           for (const key of mine) p.get(key);
           ((await p.exec()) ?? []).forEach(([err, value], k) => {
             if (err !== null) {
-              t.regex(err.message, /^DYNUNAVAILABLE needed R=2, got 1/);
+              // got 0 when node 3, just restarted, did not answer node 2 in time either.
+              t.regex(err.message, /^DYNUNAVAILABLE needed R=2, got [01]$/);
               counts.errors++;
             } else if (value === null) counts.nils++;
             else {

@@ -199,9 +199,13 @@ export class PeerLink {
     this.ready();
   }
 
-  /** The peer is known to listen now (it connected here and authenticated): ends a backoff, so the next request dials at once. */
+  /**
+   * The peer is known to listen now, with this cluster's secret (it
+   * connected here and proved it): ends a backoff, an authentication
+   * failure's too, so the next request dials at once.
+   */
   reachable(): void {
-    if (this.state !== 'idle' || this.lastFailure?.code === 'EAUTH') return;
+    if (this.state !== 'idle') return;
     this.connectFailures = 0;
     this.retryAt = 0;
   }
