@@ -10,6 +10,9 @@
 //      it has synced with both peers and holds every key, and the client
 //      throughput through node 1 meanwhile (redis-benchmark SET and GET,
 //      back to back) as a ratio to the throughput before the wipe.
+//   3. A control: node 3 restarted again, its data kept (nothing to pull),
+//      and as many redis-benchmark runs right after: what a restart alone
+//      costs the clients on this machine.
 // Flags: --keys N (100000), --keys-per-sec N (anti-entropy's pull rate, the
 // server's default unless given), --interval-ms N (1000: rounds between equal
 // replicas), --requests N per redis-benchmark run (20000).
@@ -181,6 +184,13 @@ async function main(): Promise<void> {
     while (refilledMs === 0) during.push(await benchmarkRun(ports[0], requests, keys));
     const refilled = await watch;
 
+    // 3. The control: a restart with nothing to pull, the same number of runs.
+    const control: number[] = [];
+    nodes[2].child.kill('SIGTERM');
+    await exited(nodes[2].child);
+    nodes[2] = await startNode({ port: wiped.port, dir: wiped.dir, args: wiped.args });
+    while (control.length < during.length) control.push(await benchmarkRun(ports[0], requests, keys));
+
     const rows: [string, string][] = [
       ['keys', String(keys)],
       ['equal replicas: exchanges (roots only)', `${exchanges} (${equal})`],
@@ -194,6 +204,8 @@ async function main(): Promise<void> {
       ['client SET+GET rps before (median of 5 runs)', formatRate(median(baseline))],
       [`client SET+GET rps during refill (median of ${during.length} runs)`, formatRate(median(during))],
       ['throughput during / before', (median(during) / median(baseline)).toFixed(2)],
+      [`control, node 3 restarted with its data: rps (median of ${control.length} runs)`, formatRate(median(control))],
+      ['control: throughput after a plain restart / before', (median(control) / median(baseline)).toFixed(2)],
     ];
     console.log(`\nanti-entropy recovery: 3 nodes N=3 R=2 W=2, interval ${intervalMs} ms, pull rate ${rate ?? 'default'} keys/s; redis-benchmark -t set,get -n ${requests} -c 50 -r ${keys} -d 32 through node 1\n`);
     console.log('| figure | value |');

@@ -14,7 +14,7 @@
 // these requests is answer() below, on PartitionTrees.
 import { ReplyError } from '../../protocol/reply-parser';
 import type { BusReply } from '../bus/bus';
-import { differingChildren, NODE_BYTES } from './merkle-tree';
+import { differingChildren, emptyNode, NODE_BYTES } from './merkle-tree';
 import type { LeafEntry, PartitionTrees } from './partition-trees';
 import type { ExchangeMeter } from './types';
 
@@ -47,11 +47,15 @@ export class Exchange {
     private readonly pace: (keys: number) => Promise<void>,
   ) {}
 
-  /** Step 1: of the partitions both replicate, those whose roots differ. */
+  /**
+   * Step 1: of the partitions both replicate, those whose roots differ,
+   * but not those the peer holds nothing of: there is nothing to pull (a
+   * wiped peer costs the others only this, while it pulls from them).
+   */
   async differingPartitions(shared: readonly number[]): Promise<number[]> {
     const theirs = bulk(await this.ask(['REPLICA.ROOTS']), this.trees.partitionCount * NODE_BYTES);
     const mine = this.trees.roots();
-    return shared.filter((p) => mine.compare(theirs, p * NODE_BYTES, (p + 1) * NODE_BYTES, p * NODE_BYTES, (p + 1) * NODE_BYTES) !== 0);
+    return shared.filter((p) => !emptyNode(theirs, p * NODE_BYTES) && mine.compare(theirs, p * NODE_BYTES, (p + 1) * NODE_BYTES, p * NODE_BYTES, (p + 1) * NODE_BYTES) !== 0);
   }
 
   /** Steps 2 and 3 for a partition whose roots differ: the differing leaves, then their keys. */

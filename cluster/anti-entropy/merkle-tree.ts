@@ -152,10 +152,16 @@ export class MerkleTree {
   }
 }
 
+/** Whether the NODE_BYTES at offset are all zero: a subtree holding no key (or, with odds of 2^-64, keys whose hashes cancel). */
+export function emptyNode(hashes: Buffer, offset: number): boolean {
+  return hashes.readUInt32BE(offset) === 0 && hashes.readUInt32BE(offset + 4) === 0;
+}
+
 /**
  * The children of `nodes` (indexes at `level`) whose hashes differ between
  * two trees of the same shape: `mine` and `theirs` are children() of each,
- * for the same nodes. Returns their indexes at level + 1.
+ * for the same nodes; but not those empty in `theirs` (nothing to pull from
+ * there). Returns their indexes at level + 1.
  */
 export function differingChildren(tree: MerkleTree, level: number, nodes: readonly number[], mine: Buffer, theirs: Buffer): number[] {
   if (mine.length !== theirs.length) throw new RangeError(`the peer sent ${theirs.length} bytes of hashes for ${mine.length}`);
@@ -164,7 +170,7 @@ export function differingChildren(tree: MerkleTree, level: number, nodes: readon
   for (const node of nodes) {
     const [from, to] = tree.childRange(level, node);
     for (let c = from; c < to; c++, offset += NODE_BYTES) {
-      if (mine.compare(theirs, offset, offset + NODE_BYTES, offset, offset + NODE_BYTES) !== 0) differing.push(c);
+      if (!emptyNode(theirs, offset) && mine.compare(theirs, offset, offset + NODE_BYTES, offset, offset + NODE_BYTES) !== 0) differing.push(c);
     }
   }
   return differing;
