@@ -1,7 +1,9 @@
 // cluster/anti-entropy/exchange.ts — one replica comparing its Merkle trees
 // with a peer's over the cluster bus, and pulling what it lacks:
-//   1. REPLICA.ROOTS: the peer's root of every partition, compared with ours
-//      for the partitions both replicate. Equal replicas stop here.
+//   1. REPLICA.ROOTS: the peer's root of every partition, and which of them
+//      it is still syncing after data loss, compared with ours for the
+//      partitions both replicate. Equal replicas stop here; so do partitions
+//      the peer holds nothing of or is syncing (it pulls; nothing to take).
 //   2. REPLICA.TREE p level node...: the children of differing nodes, level
 //      by level, only into the subtrees that differ.
 //   3. REPLICA.LEAF p leaf...: the keys of the differing leaves with their
@@ -53,9 +55,11 @@ export class Exchange {
    * wiped peer costs the others only this, while it pulls from them).
    */
   async differingPartitions(shared: readonly number[]): Promise<number[]> {
-    const theirs = bulk(await this.ask(['REPLICA.ROOTS']), this.trees.partitionCount * NODE_BYTES);
+    const count = this.trees.partitionCount;
+    const theirs = bulk(await this.ask(['REPLICA.ROOTS']), count * NODE_BYTES + Math.ceil(count / 8));
     const mine = this.trees.roots();
-    return shared.filter((p) => !emptyNode(theirs, p * NODE_BYTES) && mine.compare(theirs, p * NODE_BYTES, (p + 1) * NODE_BYTES, p * NODE_BYTES, (p + 1) * NODE_BYTES) !== 0);
+    const syncing = (p: number): boolean => (theirs[count * NODE_BYTES + (p >> 3)] & (1 << (p & 7))) !== 0;
+    return shared.filter((p) => !syncing(p) && !emptyNode(theirs, p * NODE_BYTES) && mine.compare(theirs, p * NODE_BYTES, (p + 1) * NODE_BYTES, p * NODE_BYTES, (p + 1) * NODE_BYTES) !== 0);
   }
 
   /** Steps 2 and 3 for a partition whose roots differ: the differing leaves, then their keys. */
@@ -138,15 +142,19 @@ export class Exchange {
 export const SYNCING_ERROR = 'SYNCING';
 
 /**
- * The peer's side: answers REPLICA.ROOTS, REPLICA.TREE p level node... and
- * REPLICA.LEAF p leaf... from this replica's trees. Throws, for an error
+ * The peer's side: answers REPLICA.ROOTS (every partition's root, then a
+ * bit per partition, set while `syncing` it), REPLICA.TREE p level node...
+ * and REPLICA.LEAF p leaf... from this replica's trees. Throws, for an error
  * reply, on a request that does not parse.
  */
-export function answer(trees: PartitionTrees, argv: readonly Buffer[]): BusReply {
+export function answer(trees: PartitionTrees, argv: readonly Buffer[], syncing: (partition: number) => boolean): BusReply {
   const name = argv[0].toString('latin1').toUpperCase();
   if (name === 'REPLICA.ROOTS') {
     if (argv.length !== 1) throw new Error('wrong number of arguments for REPLICA.ROOTS');
-    return trees.roots();
+    const count = trees.partitionCount;
+    const bits = Buffer.alloc(Math.ceil(count / 8));
+    for (let p = 0; p < count; p++) if (syncing(p)) bits[p >> 3] |= 1 << (p & 7);
+    return Buffer.concat([trees.roots(), bits]);
   }
   if (argv.length < 3 || (name === 'REPLICA.TREE' && argv.length < 4)) throw new Error(`wrong number of arguments for ${name}`);
   const tree = trees.tree(index(argv[1]));
@@ -167,7 +175,7 @@ function entryName(e: KeyRef): string {
   return `${e.db} ${e.key.toString('latin1')}`;
 }
 
-/** A bulk reply of `length` bytes (-1: any length, a whole number of nodes). */
+/** A bulk reply of `length` bytes (-1: any length, a whole number of node hashes). */
 function bulk(reply: BusReply, length: number): Buffer {
   if (!Buffer.isBuffer(reply) || (length >= 0 ? reply.length !== length : reply.length % NODE_BYTES !== 0)) {
     throw new Error(`the peer answered with ${Buffer.isBuffer(reply) ? `${reply.length} bytes` : typeof reply}, not node hashes`);

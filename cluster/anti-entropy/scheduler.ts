@@ -110,7 +110,7 @@ export class AntiEntropy {
 
   /** A peer's REPLICA.ROOTS, REPLICA.TREE or REPLICA.LEAF. */
   answer(argv: readonly Buffer[]): BusReply {
-    return answer(this.trees, argv);
+    return answer(this.trees, argv, (p) => this.sync.syncing(p));
   }
 
   status(): AntiEntropyStatus {
