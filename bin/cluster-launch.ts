@@ -158,6 +158,8 @@ export interface NodeAnswer {
   pid: number;
   /** INFO's dynamo_node: the node id it was started as (host:port). */
   nodeId: string;
+  /** INFO's dynamo_sync_state is syncing: it lost data and has not synced with the other replicas yet. */
+  syncing: boolean;
 }
 
 /**
@@ -166,7 +168,8 @@ export interface NodeAnswer {
  * what went wrong when something answered otherwise (not PONG, an error,
  * not a dynkv node); null when nothing answered within `timeoutMs`.
  */
-export function askNode(host: string, port: number, timeoutMs = 1000): Promise<NodeAnswer | string | null> {
+export function askNode(host: string, port: number, timeoutMs = 1000, password: string | null = null): Promise<NodeAnswer | string | null> {
+  const auth = password === null ? '' : `*2\r\n$4\r\nAUTH\r\n$${Buffer.byteLength(password)}\r\n${password}\r\n`;
   return new Promise((resolve) => {
     const socket = net.connect({ host, port });
     let data = Buffer.alloc(0);
@@ -178,9 +181,21 @@ export function askNode(host: string, port: number, timeoutMs = 1000): Promise<N
     const timer = setTimeout(() => done(null), timeoutMs);
     socket.once('error', () => done(null));
     socket.once('close', () => done(null));
-    socket.once('connect', () => socket.write('*1\r\n$4\r\nPING\r\n*3\r\n$4\r\nINFO\r\n$6\r\nserver\r\n$7\r\ncluster\r\n'));
+    socket.once('connect', () => socket.write(`${auth}*1\r\n$4\r\nPING\r\n*3\r\n$4\r\nINFO\r\n$6\r\nserver\r\n$7\r\ncluster\r\n`));
+    let authed = password === null;
     socket.on('data', (chunk: Buffer) => {
       data = Buffer.concat([data, chunk]);
+      if (!authed) {
+        const end = data.indexOf('\r\n');
+        if (end < 0) return;
+        const reply = data.subarray(0, end).toString('latin1');
+        if (reply !== '+OK') {
+          done(`it answered AUTH with ${JSON.stringify(reply.slice(0, 80))}`);
+          return;
+        }
+        authed = true;
+        data = data.subarray(end + 2);
+      }
       const pong = data.indexOf('\r\n');
       if (pong < 0) return;
       const first = data.subarray(0, pong).toString('latin1');
@@ -202,9 +217,25 @@ export function askNode(host: string, port: number, timeoutMs = 1000): Promise<N
       const pid = Number(field('process_id'));
       const nodeId = field('dynamo_node');
       if (nodeId === undefined || !Number.isInteger(pid) || pid <= 0) done('its INFO has no process_id and dynamo_node: not a dynkv node');
-      else done({ pid, nodeId });
+      else done({ pid, nodeId, syncing: field('dynamo_sync_state') === 'syncing' });
     });
   });
+}
+
+/**
+ * Resolves once none of the nodes on these ports is syncing (a new cluster:
+ * one exchange of empty trees with each peer); throws after timeoutMs.
+ */
+export async function waitSynced(host: string, ports: readonly number[], timeoutMs: number, password: string | null = null): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const port of ports) {
+    for (;;) {
+      const answer = await askNode(host, port, 1000, password);
+      if (answer !== null && typeof answer !== 'string' && !answer.syncing) break;
+      if (Date.now() > deadline) throw new Error(`the node on port ${port} was not synced within ${timeoutMs / 1000} s: ${answer === null ? 'no answer' : typeof answer === 'string' ? answer : 'still syncing'}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
 }
 
 /** Whether host:port can be listened on now. */

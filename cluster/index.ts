@@ -4,6 +4,7 @@
 // configuration types and ring constants, and the versions DYN.* commands
 // read and write. Everything else in cluster/ is its own business (test/
 // and bench/ may reach inside).
+export { DEFAULT_ANTI_ENTROPY, type AntiEntropyStatus } from './anti-entropy/types';
 export { realClock } from './clock';
 export { DynUnavailableError, WRONG_TYPE, type CommandAccess, type Coordinator, type KeyMeta } from './coordinator/coordinator';
 export { DynamoCoordinator } from './coordinator/dynamo-coordinator';

@@ -7,7 +7,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { nodeArgs, planLocalCluster, writeSecretFile } from '../bin/cluster-launch';
+import { nodeArgs, planLocalCluster, waitSynced, writeSecretFile } from '../bin/cluster-launch';
 import { reservePort, reservePorts } from './ports';
 
 export interface ServerProcess {
@@ -163,6 +163,14 @@ async function startClusterOnce(extra: string[], nodes: number): Promise<ServerP
     await Promise.all(all.map((s) => s.stop()));
     fs.rmSync(secretDir, { recursive: true, force: true });
     throw failed.reason;
+  }
+  const requirepass = extra.lastIndexOf('--requirepass');
+  try {
+    await waitSynced('127.0.0.1', cluster.members.map((m) => m.port), 30_000, requirepass < 0 ? null : extra[requirepass + 1]);
+  } catch (err) {
+    await Promise.all(all.map((s) => s.stop()));
+    fs.rmSync(secretDir, { recursive: true, force: true });
+    throw err;
   }
   return {
     ...all[0],

@@ -35,6 +35,8 @@ export function clusterSetup(config: ServerConfig, boundPort: number): ClusterOp
     phiThreshold: config.clusterPhiThreshold,
     heartbeatMs: config.clusterHeartbeatMs,
     handoff: handoffSettings(config),
+    // A node away longer than hints are kept missed writes no hint will bring: it resyncs.
+    antiEntropy: { intervalMs: config.clusterAntiEntropyIntervalMs, keysPerSec: config.clusterAntiEntropyKeysPerSec, resyncAfterMs: config.clusterHintMaxAge * 1000 },
   };
   if (config.clusterNodes === '') {
     for (const [name, value] of [['cluster-n', config.clusterN], ['cluster-r', config.clusterR], ['cluster-w', config.clusterW]] as const) {

@@ -5,7 +5,7 @@
 // cluster settings are only stored here; cluster-config.ts checks them
 // together once the client port is bound.
 import fs from 'node:fs';
-import { DEFAULT_HANDOFF, DEFAULT_HEARTBEAT_MS, DEFAULT_PARTITIONS, DEFAULT_PHI_THRESHOLD, MAX_WEIGHT, SLOT_COUNT } from '../cluster/index';
+import { DEFAULT_ANTI_ENTROPY, DEFAULT_HANDOFF, DEFAULT_HEARTBEAT_MS, DEFAULT_PARTITIONS, DEFAULT_PHI_THRESHOLD, MAX_WEIGHT, SLOT_COUNT } from '../cluster/index';
 import { defaultOutputLimits, formatOutputLimits, OutputLimitError, parseOutputLimits } from './output-limits';
 import type { AppendFsync, ServerConfig } from './state';
 
@@ -44,6 +44,8 @@ export function defaultConfig(): ServerConfig {
     clusterHintMaxAge: DEFAULT_HANDOFF.maxAgeMs / 1000,
     clusterHintWindow: DEFAULT_HANDOFF.window,
     clusterHintRate: DEFAULT_HANDOFF.rateBytes,
+    clusterAntiEntropyIntervalMs: DEFAULT_ANTI_ENTROPY.intervalMs,
+    clusterAntiEntropyKeysPerSec: DEFAULT_ANTI_ENTROPY.keysPerSec,
   };
 }
 
@@ -275,6 +277,16 @@ export const settings: Record<string, Setting> = {
     mutable: true,
     get: (c) => String(c.clusterHintRate),
     set: (c, a) => (c.clusterHintRate = bounded('cluster-hint-rate', parseMemory('cluster-hint-rate', one('cluster-hint-rate', a)), 0, Number.MAX_SAFE_INTEGER)),
+  },
+  'cluster-anti-entropy-interval-ms': {
+    mutable: false,
+    get: (c) => String(c.clusterAntiEntropyIntervalMs),
+    set: (c, a) => (c.clusterAntiEntropyIntervalMs = integer('cluster-anti-entropy-interval-ms', one('cluster-anti-entropy-interval-ms', a), 1, 86_400_000)),
+  },
+  'cluster-anti-entropy-keys-per-sec': {
+    mutable: false,
+    get: (c) => String(c.clusterAntiEntropyKeysPerSec),
+    set: (c, a) => (c.clusterAntiEntropyKeysPerSec = integer('cluster-anti-entropy-keys-per-sec', one('cluster-anti-entropy-keys-per-sec', a), 1, 10_000_000)),
   },
   'enable-fault-injection': {
     mutable: false,

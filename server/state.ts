@@ -53,6 +53,9 @@ export interface ServerConfig {
   clusterHintWindow: number;
   /** Hinted handoff: hint bytes sent per second over all targets; 0 = no cap. */
   clusterHintRate: number;
+  /** Anti-entropy: pause between rounds (ms), keys pulled per second at most (a node away longer than cluster-hint-max-age resyncs). */
+  clusterAntiEntropyIntervalMs: number;
+  clusterAntiEntropyKeysPerSec: number;
 }
 
 export interface CommandStat {

@@ -31,11 +31,13 @@ test('defaults: a cluster of one', (t) => {
   const s = clusterSetup(c, 6379);
   const self = { id: '127.0.0.1:6379', host: '127.0.0.1', port: 6379, busPort: 16379, weight: 1 };
   const handoff = { maxBytes: 256 * 1024 * 1024, maxAgeMs: 10_800_000, window: 64, rateBytes: 16 * 1024 * 1024 };
-  t.deepEqual(s, { self, members: [self], n: 1, r: 1, w: 1, partitions: 256, secret: '', timeoutMs: 1000, faultInjection: false, phiThreshold: 8, heartbeatMs: 1000, handoff });
+  const antiEntropy = { intervalMs: 10_000, keysPerSec: 5000, resyncAfterMs: 3 * 3600_000 };
+  t.deepEqual(s, { self, members: [self], n: 1, r: 1, w: 1, partitions: 256, secret: '', timeoutMs: 1000, faultInjection: false, phiThreshold: 8, heartbeatMs: 1000, handoff, antiEntropy });
 });
 
 test('flags are parsed, shown by CONFIG GET and immutable (failure detection and hinted handoff settings apart)', (t) => {
   const args = ['--cluster-nodes', THREE, '--cluster-n', '3', '--cluster-r', '1', '--cluster-w', '3', '--cluster-port', '17000', '--cluster-secret', 's3cret', '--cluster-weight', '4', '--cluster-partitions', '1024', '--cluster-timeout', '250', '--enable-fault-injection', 'yes', '--cluster-phi-threshold', '2.5', '--cluster-heartbeat-ms', '300'];
+  args.push('--cluster-anti-entropy-interval-ms', '500', '--cluster-anti-entropy-keys-per-sec', '200', '--cluster-hint-max-age', '60');
   const c = parseArgs(args);
   const shown: Record<string, string> = {};
   const mutable = ['cluster-phi-threshold', 'cluster-heartbeat-ms'];
@@ -57,11 +59,14 @@ test('flags are parsed, shown by CONFIG GET and immutable (failure detection and
     'cluster-timeout': '250',
     'cluster-phi-threshold': '2.5',
     'cluster-heartbeat-ms': '300',
+    'cluster-anti-entropy-interval-ms': '500',
+    'cluster-anti-entropy-keys-per-sec': '200',
     'enable-fault-injection': 'yes',
   });
   const s = clusterSetup({ ...c, clusterPort: 0 }, 7001);
   t.is(s.phiThreshold, 2.5);
   t.is(s.heartbeatMs, 300);
+  t.deepEqual(s.antiEntropy, { intervalMs: 500, keysPerSec: 200, resyncAfterMs: 60_000 }, 'a node away longer than hints are kept resyncs');
 });
 
 test('the config file takes the same settings', (t) => {

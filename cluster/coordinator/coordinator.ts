@@ -13,6 +13,7 @@
 // once, its writes acked by the local engine alone.
 import type { EngineStats, ExpirySweep, FsyncMode } from '../../engine/index';
 import type { HandoffSettings, HintTargetStats } from '../handoff/delivery';
+import type { AntiEntropyStatus } from '../anti-entropy/types';
 import type { ClusterMember, MemberState } from '../membership/membership';
 import type { KeyVersions, VersionVector } from '../versions/versions';
 
@@ -127,6 +128,8 @@ export interface Coordinator {
   nodes(): ClusterNodeState[];
   /** CONFIG SET cluster-phi-threshold / cluster-heartbeat-ms: failure detection's settings from now on. */
   setFailureDetection(phiThreshold: number, heartbeatMs: number): void;
+  /** Anti-entropy's state and figures (INFO); null when N = 1. */
+  antiEntropyStatus(): AntiEntropyStatus | null;
   /** Partition -> owner, the ring's partition count and slots per partition. */
   ring(): { partitions: number; slotsPerPartition: number; owners: string[] };
   /** Hints kept here, per target (INFO). */

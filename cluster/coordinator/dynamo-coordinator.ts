@@ -16,6 +16,8 @@
 // it), else into the command's view. Replicas that answered with less get
 // the merge once every replica answered or timed out (read repair).
 // Flushes reach every member.
+import { AntiEntropy } from '../anti-entropy/scheduler';
+import { DEFAULT_ANTI_ENTROPY, type AntiEntropyStatus } from '../anti-entropy/types';
 import { ClusterBus, type BusReply } from '../bus/bus';
 import type { Clock } from '../clock';
 import { WRONG_TYPE, type ClusterCounters, type ClusterNodeState, type CommandAccess, type Coordinator, type KeyMeta, type PreparedView, type ScanPage } from './coordinator';
@@ -75,6 +77,8 @@ export class DynamoCoordinator implements Coordinator {
   private heartbeat: Heartbeat | null = null;
   /** Hints this node keeps for other replicas, and their delivery (handoff/). */
   readonly handoff: HintedHandoff;
+  /** Merkle-tree exchanges with the other replicas (none when N = 1). */
+  readonly antiEntropy: AntiEntropy | null;
 
   constructor(
     options: ClusterOptions,
@@ -103,6 +107,7 @@ export class DynamoCoordinator implements Coordinator {
       options.handoff ?? DEFAULT_HANDOFF,
       (message) => console.error(`dynkv: ${message}`),
     );
+    this.antiEntropy = this.n > 1 ? new AntiEntropy(this, dir, this.membership.ring, this.n, options.antiEntropy ?? DEFAULT_ANTI_ENTROPY) : null;
     const service = new ReplicaService(this);
     this.bus = this.single
       ? null
@@ -120,6 +125,7 @@ export class DynamoCoordinator implements Coordinator {
 
   async start(): Promise<void> {
     if (this.bus === null) return;
+    this.antiEntropy?.start();
     await this.bus.listen();
     const bus = this.bus;
     this.heartbeat = new Heartbeat(this.membership, this.clock, (id) => bus.request(this.membership.peer(id), ['REPLICA.PING']), this.membership.heartbeatMs);
@@ -143,8 +149,10 @@ export class DynamoCoordinator implements Coordinator {
    */
   private inboundHandshake(peer: string, ok: boolean): void {
     if (peer === this.selfId || this.membership.member(peer) === undefined) return;
-    if (ok) this.membership.heard(peer, null);
-    else if (this.membership.isUp(peer)) this.send(peer, ['REPLICA.PING'], ignore, ignore);
+    if (ok) {
+      this.membership.heard(peer, null);
+      this.antiEntropy?.peerUp();
+    } else if (this.membership.isUp(peer)) this.send(peer, ['REPLICA.PING'], ignore, ignore);
   }
 
   async close(): Promise<void> {
@@ -430,6 +438,14 @@ export class DynamoCoordinator implements Coordinator {
     this.counters.siblingsPruned += pruned;
     if (changed) this.hooks.onWrite(db, key);
     return changed;
+  }
+
+  syncing(key: Buffer): boolean {
+    return this.antiEntropy !== null && this.antiEntropy.syncing(key);
+  }
+
+  antiEntropyStatus(): AntiEntropyStatus | null {
+    return this.antiEntropy?.status() ?? null;
   }
 
   begin(view: PreparedView, origin: string | null): void {

@@ -2,6 +2,7 @@
 // the cluster bus (never the client port), as a replica and as a
 // coordinator of keys it holds:
 //   REPLICA.READ db key            -> this replica's versions record, or nil
+//   REPLICA.READS db key...        -> an array of them (anti-entropy's pulls; nil for none, syncing or not)
 //   REPLICA.APPLY db key record    -> merge the versions in (replication, read repair), +OK
 //   REPLICA.PUT db key expireAt context w [value]
 //                                  -> coordinate a plain write (no value: a DEL) here, +OK once W acked
@@ -11,6 +12,10 @@
 //   REPLICA.FWD db resp argv...    -> run a client's command here, its raw reply as a bulk
 //   REPLICA.FLUSH db               -> drop the database, +OK
 //   REPLICA.PING                   -> +PONG
+//   REPLICA.ROOTS, REPLICA.TREE p level node..., REPLICA.LEAF p leaf...
+//                                  -> anti-entropy's Merkle trees (anti-entropy/exchange.ts)
+// A replica syncing after data loss refuses REPLICA.READ of a key it has no
+// record of (-ERR SYNCING): its not-found is no answer.
 // Under appendfsync always a replica acks only what its disk holds.
 // The service sees the coordinator only through ReplicaHost, the part of it
 // these requests need (the coordinator makes the service, not the reverse).
@@ -22,6 +27,8 @@ import type { ReplicaStore } from '../replica/store';
 import { decodeContext } from '../versions/codec';
 import type { VersionVector, VersionWrite } from '../versions/versions';
 import type { ClusterCounters } from './coordinator';
+import { SYNCING_ERROR } from '../anti-entropy/exchange';
+import type { AntiEntropy } from '../anti-entropy/scheduler';
 
 /** What the replica service needs of the coordinator (DynamoCoordinator). */
 export interface ReplicaHost {
@@ -42,6 +49,10 @@ export interface ReplicaHost {
   /** Merges a peer's record into the local replica. */
   applyRecord(db: number, key: Buffer, record: Buffer): boolean;
   durable(): Promise<void> | null;
+  /** Anti-entropy, when there are other replicas. */
+  readonly antiEntropy: AntiEntropy | null;
+  /** This replica has not synced the key's partition since it lost data. */
+  syncing(key: Buffer): boolean;
 }
 
 export class ReplicaService {
@@ -50,9 +61,22 @@ export class ReplicaService {
   handle(from: string, argv: Buffer[]): BusReply | Promise<BusReply> {
     const name = argv[0].toString('latin1').toUpperCase();
     switch (name) {
-      case 'REPLICA.READ':
+      case 'REPLICA.READ': {
         this.arity(argv, 3);
-        return this.coordinator.replicas.record(this.db(argv[1]), argv[2]);
+        const record = this.coordinator.replicas.record(this.db(argv[1]), argv[2]);
+        if (record === null && this.coordinator.syncing(argv[2])) throw new Error(`${SYNCING_ERROR} this replica has not synced the key's partition since it lost its data`);
+        return record;
+      }
+      case 'REPLICA.READS': {
+        if (argv.length < 3) throw new Error('wrong number of arguments for REPLICA.READS');
+        const db = this.db(argv[1]);
+        return argv.slice(2).map((key) => this.coordinator.replicas.record(db, key));
+      }
+      case 'REPLICA.ROOTS':
+      case 'REPLICA.TREE':
+      case 'REPLICA.LEAF':
+        if (this.coordinator.antiEntropy === null) throw new Error('this node runs no anti-entropy');
+        return this.coordinator.antiEntropy.answer(argv);
       case 'REPLICA.APPLY': {
         this.arity(argv, 4);
         const db = this.db(argv[1]);

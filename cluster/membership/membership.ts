@@ -19,6 +19,7 @@ import { BusError, type BusPeer } from '../bus/bus';
 import type { Clock } from '../clock';
 import { PhiAccrual } from './phi-accrual';
 import type { HandoffSettings } from '../handoff/delivery';
+import type { AntiEntropyOptions } from '../anti-entropy/types';
 import { Ring } from '../ring/ring';
 import { keySlot } from '../ring/slot';
 
@@ -54,6 +55,8 @@ export interface ClusterOptions {
   readonly heartbeatMs?: number;
   /** Hinted handoff's bounds and pace (handoff/delivery.ts's defaults when absent). */
   readonly handoff?: HandoffSettings;
+  /** Anti-entropy: pause between rounds once synced, keys pulled per second at most, absence after which a node resyncs (ms). */
+  readonly antiEntropy?: AntiEntropyOptions;
 }
 
 /** Cassandra's phi_convict_threshold. */

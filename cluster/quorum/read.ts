@@ -8,6 +8,7 @@
 // (rounds.ts), which decodes and merges everything received so far and
 // whatever comes after, and finds the replicas to repair.
 import type { BusReply } from '../bus/bus';
+import { ReplyError } from '../../protocol/reply-parser';
 import type { Clock } from '../clock';
 import type { ClusterCounters } from '../coordinator/coordinator';
 import { DynUnavailableError } from '../coordinator/coordinator';
@@ -30,6 +31,8 @@ export interface ReadContext {
   send(node: string, argv: readonly (Buffer | string)[], onReply: (reply: BusReply) => void, onError: (err: Error) => void): void;
   /** Merges versions into this node's replica. */
   applyHere(db: number, key: Buffer, versions: KeyVersions): boolean;
+  /** This replica has not synced the key's partition since it lost data: its not-found is no answer (anti-entropy). */
+  syncing(key: Buffer): boolean;
 }
 
 /**
@@ -48,7 +51,8 @@ export function quorumRead(c: ReadContext, db: number, key: Buffer, list: readon
   let reference: Buffer | null = null;
   if (here) {
     reference = c.replicas.record(db, key);
-    same.set(c.selfId, reference);
+    if (reference === null && c.syncing(key)) failed.set(c.selfId, 'syncing');
+    else same.set(c.selfId, reference);
   }
   return new Promise((resolve, reject) => {
     let answered = false;
@@ -93,9 +97,12 @@ export function quorumRead(c: ReadContext, db: number, key: Buffer, list: readon
       }
       const replied = (same as Map<string, Buffer | null>).size;
       if (!answered && replied >= needed) {
-        // All alike: this replica, if it is one, already holds what they hold.
-        answered = true;
-        resolve(here ? null : reference === null ? EMPTY_VERSIONS : decodeVersions(reference));
+        // All alike: this replica, if it answered, already holds what they hold; a syncing one takes it.
+        if (here && !(same as Map<string, Buffer | null>).has(c.selfId)) succeed(reference === null ? EMPTY_VERSIONS : decodeVersions(reference));
+        else {
+          answered = true;
+          resolve(here ? null : reference === null ? EMPTY_VERSIONS : decodeVersions(reference));
+        }
       }
       else if (!answered && failed.size > list.length - needed) unavailable(`DYNUNAVAILABLE needed R=${needed}, got ${replied}`);
     };
@@ -106,6 +113,11 @@ export function quorumRead(c: ReadContext, db: number, key: Buffer, list: readon
         node,
         ['REPLICA.READ', dbText, key],
         (reply) => {
+          // A refusal (a replica syncing after data loss has no answer for a key it lacks) is no reply.
+          if (reply instanceof ReplyError) {
+            refused(node, reply.message);
+            return;
+          }
           try {
             answer(node, reply as Buffer | null);
           } catch (err) {
@@ -115,14 +127,16 @@ export function quorumRead(c: ReadContext, db: number, key: Buffer, list: readon
             reject(err);
           }
         },
-        (err: Error) => {
-          if (round !== null) round.fail(node, err.message);
-          else failed.set(node, err.message);
-          check();
-        },
+        (err: Error) => refused(node, err.message),
       );
     }
     check();
+
+    function refused(node: string, reason: string): void {
+      if (round !== null) round.fail(node, reason);
+      else failed.set(node, reason);
+      check();
+    }
 
     function answer(node: string, record: Buffer | null): void {
       if (same !== null) {

@@ -52,6 +52,14 @@ function quotedKey(key: Buffer): string {
   return key.length > shown ? `${text}..." (${key.length} bytes)` : `${text}"`;
 }
 
+/** Told of every record this replica writes (anti-entropy's Merkle trees). */
+export interface RecordObserver {
+  /** The key's record was replaced: old null when it had none, record null when it was deleted. */
+  stored(db: number, key: Buffer, old: Buffer | null, record: Buffer | null): void;
+  /** A database was dropped whole. */
+  flushed(db: number): void;
+}
+
 /** What a read of one key finds on this replica, for KeyMeta. */
 export interface ReplicaMeta {
   expireAt: number;
@@ -83,6 +91,8 @@ export class ReplicaStore {
   /** Kept mode only, per database: records whose winner is a tombstone, and those with an expiry (null until counted). */
   private readonly tombstones: (number | null)[];
   private readonly expiringCount: (number | null)[];
+  /** Told of every record written (kept mode: anti-entropy runs only with other replicas). */
+  observer: RecordObserver | null = null;
 
   /**
    * `reap`: no other replica holds these keys (N = 1), so nothing can bring
@@ -177,7 +187,7 @@ export class ReplicaStore {
     const current = this.scratchRecord(db, key);
     const before = this.reap ? WinnerKind.None : this.kind(db, key, current);
     const record = encodeLocalWrite(current, actor, write);
-    this.storeRecord(db, key, record, write.value === null ? WinnerKind.Tombstone : write.expireAt === 0 ? WinnerKind.Value : WinnerKind.Expiring, before, write.value === null ? -1 : write.expireAt);
+    this.storeRecord(db, key, current, record, write.value === null ? WinnerKind.Tombstone : write.expireAt === 0 ? WinnerKind.Value : WinnerKind.Expiring, before, write.value === null ? -1 : write.expireAt);
     return record;
   }
 
@@ -208,18 +218,20 @@ export class ReplicaStore {
    * it does not cover stay.
    */
   coordinate(db: number, key: Buffer, context: VersionVector | 'local', actor: Actor, write: VersionWrite, maxSiblings: number): CoordinatedWrite {
-    const current = this.read(db, key) ?? EMPTY_VERSIONS;
+    const old = this.record(db, key);
+    const current = old === null ? EMPTY_VERSIONS : this.decode(db, key, old, decodeVersions);
     const result = update(current, context === 'local' ? current.clock : context, actor, write, maxSiblings);
-    this.store(db, key, current, result.versions);
+    this.store(db, key, old, current, result.versions);
     return result;
   }
 
   /** Versions from another replica (its coordinated write, or read repair): merged in, stored only when that changed something. */
   apply(db: number, key: Buffer, incoming: KeyVersions, maxSiblings: number): AppliedVersions {
-    const current = this.read(db, key) ?? EMPTY_VERSIONS;
+    const old = this.record(db, key);
+    const current = old === null ? EMPTY_VERSIONS : this.decode(db, key, old, decodeVersions);
     const { versions, pruned } = merge(current, incoming, maxSiblings);
     const changed = !equalVersions(versions, current);
-    if (changed) this.store(db, key, current, versions);
+    if (changed) this.store(db, key, old, current, versions);
     return { versions, changed, pruned };
   }
 
@@ -235,24 +247,24 @@ export class ReplicaStore {
     if (stored !== null && stored.equals(record)) return { changed: false, pruned: 0 };
     if (!this.reap && supersedes(record, stored ?? EMPTY_RECORD, maxSiblings)) {
       const before = this.kind(db, key, stored);
-      this.storeRecord(db, key, record, this.kind(db, key, record), before, 0);
+      this.storeRecord(db, key, stored, record, this.kind(db, key, record), before, 0);
       return { changed: true, pruned: 0 };
     }
     const incoming = decodeVersions(record);
     const current = this.read(db, key) ?? EMPTY_VERSIONS;
     const { versions, pruned } = merge(current, incoming, maxSiblings);
     const changed = !equalVersions(versions, current);
-    if (changed) this.store(db, key, current, versions, pruned === 0 && equalVersions(versions, incoming) ? record : null);
+    if (changed) this.store(db, key, stored, current, versions, pruned === 0 && equalVersions(versions, incoming) ? record : null);
     return { changed, pruned };
   }
 
-  /** Stores versions (encoded, unless `record` already holds them), keeping the key counts. */
-  private store(db: number, key: Buffer, current: KeyVersions, versions: KeyVersions, record: Buffer | null = null): void {
+  /** Stores versions (encoded, unless `record` already holds them) over the record `old`, keeping the key counts. */
+  private store(db: number, key: Buffer, old: Buffer | null, current: KeyVersions, versions: KeyVersions, record: Buffer | null = null): void {
     const top = versions.siblings[0];
     const after = top === undefined ? WinnerKind.None : top.value === null ? WinnerKind.Tombstone : top.expireAt === 0 ? WinnerKind.Value : WinnerKind.Expiring;
-    const old = current.siblings[0];
-    const before = old === undefined ? WinnerKind.None : old.value === null ? WinnerKind.Tombstone : old.expireAt === 0 ? WinnerKind.Value : WinnerKind.Expiring;
-    this.storeRecord(db, key, record ?? encodeVersions(versions), after, before, recordExpiry(versions));
+    const was = current.siblings[0];
+    const before = was === undefined ? WinnerKind.None : was.value === null ? WinnerKind.Tombstone : was.expireAt === 0 ? WinnerKind.Value : WinnerKind.Expiring;
+    this.storeRecord(db, key, old, record ?? encodeVersions(versions), after, before, recordExpiry(versions));
   }
 
   /**
@@ -260,7 +272,7 @@ export class ReplicaStore {
    * deleted (expiry -1), and the engine expires it with its last value;
    * kept mode: expireAt 0, the engine never drops a version on its own.
    */
-  private storeRecord(db: number, key: Buffer, record: Buffer, after: WinnerKind, before: WinnerKind, expiry: number): void {
+  private storeRecord(db: number, key: Buffer, old: Buffer | null, record: Buffer, after: WinnerKind, before: WinnerKind, expiry: number): void {
     if (this.reap) {
       if (expiry < 0) {
         const e = this.dbs.existing(db);
@@ -274,6 +286,7 @@ export class ReplicaStore {
     }
     this.dbs.wrote(db, this.dbs.open(db).put(key, record, { expireAt: 0 }));
     this.recount(db, before, after);
+    this.observer?.stored(db, key, old, record);
   }
 
   private recount(db: number, before: WinnerKind, after: WinnerKind): void {
@@ -304,6 +317,12 @@ export class ReplicaStore {
     if (this.reap) return page;
     const keys = page.keys.filter((key) => this.meta(db, key) !== null);
     return { cursor: page.cursor, keys };
+  }
+
+  /** Keys of db whose ring hash h is from <= h < to, tombstones included (Engine.scanRange); cursor 0n when done. */
+  scanRecords(db: number, from: bigint, to: bigint, count: number): ScanPage {
+    const e = this.dbs.existing(db);
+    return e === null ? { cursor: 0n, keys: [] } : e.scanRange(from, to, count);
   }
 
   /** Keys of db, expired ones not yet reclaimed included (as Redis's DBSIZE); tombstones are not keys. */
@@ -376,6 +395,7 @@ export class ReplicaStore {
     this.dbs.flush(db);
     this.tombstones[db] = null;
     this.expiringCount[db] = null;
+    this.observer?.flushed(db);
   }
 
   /** Resolves once every write made so far is durable under the fsync policy; null when already. */

@@ -3,6 +3,7 @@
 // each a function of the server's state and the store's figures, printed as
 // redis-server prints them.
 import os from 'node:os';
+import type { AntiEntropyStatus } from '../../cluster/index';
 import { nowMicros } from '../clock';
 import { redisVersion, version } from '../version';
 import type { CommandContext, CommandHandler } from './types';
@@ -23,6 +24,22 @@ function human(bytes: number): string {
 }
 
 type Section = (ctx: CommandContext) => string[];
+
+/** The cluster section's anti-entropy lines: state, figures, and one line per peer (as Redis's slaveN lines). */
+function antiEntropyLines(ae: AntiEntropyStatus | null): string[] {
+  if (ae === null) return [];
+  return [
+    `dynamo_sync_state:${ae.syncingPartitions > 0 ? 'syncing' : 'synced'}`,
+    `dynamo_syncing_partitions:${ae.syncingPartitions}`,
+    `dynamo_ae_exchanges:${ae.exchanges}`,
+    `dynamo_ae_exchanges_equal:${ae.exchangesEqual}`,
+    `dynamo_ae_exchange_failures:${ae.exchangeFailures}`,
+    `dynamo_ae_keys_repaired:${ae.keysRepaired}`,
+    `dynamo_ae_bytes_sent:${ae.bytesSent}`,
+    `dynamo_ae_bytes_received:${ae.bytesReceived}`,
+    ...ae.peers.map((p, i) => `dynamo_ae_peer${i}:id=${p.id},exchanges=${p.exchanges},last_exchange_ms=${p.lastExchangeAt}`),
+  ];
+}
 
 const SECTIONS: Record<string, Section> = {
   server: (ctx) => {
@@ -152,6 +169,7 @@ const SECTIONS: Record<string, Section> = {
       // One line per other member, as Redis's slave0:ip=...,state=... lines.
       ...nodes.filter((m) => m.state !== 'myself').map((m, i) => `dynamo_peer${i}:id=${m.id},state=${m.state},phi=${m.phi.toFixed(2)}`),
       ...hintLines(st.handoffStats()),
+      ...antiEntropyLines(st.antiEntropyStatus()),
     ];
   },
   keyspace: (ctx) => {

@@ -5,10 +5,13 @@
 // and fault injection enabled. Nodes can be stopped, killed and
 // restarted with the same port, directory and flags. Every node still
 // running at teardown is killed (SIGKILL): the directories go anyway.
+// A new cluster is ready once every node has synced its partitions with the
+// others (anti-entropy: until then a new node's not-found is no answer).
+// isSyncing() tells whether a node is still syncing.
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { ExecutionContext } from 'ava';
-import { exited, nodeArgs, planLocalCluster, spawnNode, writeSecretFile } from '../../bin/cluster-launch';
+import { askNode, exited, nodeArgs, planLocalCluster, spawnNode, waitSynced, writeSecretFile } from '../../bin/cluster-launch';
 import { reservePorts } from '../../redis-compat/ports';
 import { PortTakenError, bindFailed, killOnExit, retryOnPortTaken } from '../../redis-compat/servers';
 import { tmpDir } from './tmpdir';
@@ -120,11 +123,19 @@ async function startOnce(t: ExecutionContext, options: TestClusterOptions): Prom
     const message = (failed.reason as Error).message;
     throw bindFailed(message) ? new PortTakenError(message) : failed.reason;
   }
+  await waitSynced('127.0.0.1', nodes.map((n) => n.port), READY_TIMEOUT_MS);
   return {
     nodes,
     secret: cluster.secret,
     stop: async () => void (await Promise.all(nodes.map((n, i) => (children[i] !== null ? n.stop() : null)))),
   };
+}
+
+/** Whether the node's INFO says it is still syncing partitions after data loss (anti-entropy). */
+export async function isSyncing(node: ClusterTestNode): Promise<boolean> {
+  const answer = await askNode('127.0.0.1', node.port);
+  if (answer === null || typeof answer === 'string') throw new Error(`node ${node.id} did not answer INFO: ${answer ?? 'no answer'}`);
+  return answer.syncing;
 }
 
 /** Resolves once the node prints its ' ready: ' line; rejects, with its output, if it exits first or takes too long. */
