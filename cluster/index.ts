@@ -4,6 +4,7 @@
 // configuration types and ring constants, and the versions DYN.* commands
 // read and write. Everything else in cluster/ is its own business (test/
 // and bench/ may reach inside).
+export { DEFAULT_SCRUB_RATE, DEFAULT_TOMBSTONE_GRACE_S, type MaintenanceCounters, type MaintenanceSettings } from './anti-entropy/host';
 export { realClock } from './clock';
 export { DynUnavailableError, type CommandAccess, type Coordinator } from './coordinator/coordinator';
 export { DynamoCoordinator } from './coordinator/dynamo-coordinator';

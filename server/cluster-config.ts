@@ -4,7 +4,7 @@
 // picks one), so every mistake in a member list stops the start with a
 // ConfigError naming the entry. Without cluster-nodes a node is a cluster of
 // one (N=R=W=1), as ARCHITECTURE.md wants: the same code path, one member.
-import { MAX_WEIGHT, type ClusterMember, type ClusterOptions } from '../cluster/index';
+import { MAX_WEIGHT, type ClusterMember, type ClusterOptions, type MaintenanceSettings } from '../cluster/index';
 import { ConfigError } from './config';
 import type { ServerConfig } from './state';
 
@@ -45,6 +45,11 @@ export function clusterSetup(config: ServerConfig, boundPort: number): ClusterOp
   const members = entries.map((e) => (e === own ? self : e.spec)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   if (members.length > 1 && config.clusterSecret === '') throw new ConfigError('cluster-secret or cluster-secret-file is required when cluster-nodes names other nodes');
   return { self, members, ...quorum(config, members.length), ...common };
+}
+
+/** cluster-tombstone-grace and cluster-scrub-rate, as the coordinator takes them (at start and at CONFIG SET). */
+export function maintenanceSettings(config: ServerConfig): MaintenanceSettings {
+  return { tombstoneGraceMs: config.clusterTombstoneGrace * 1000, scrubBytesPerSecond: config.clusterScrubRate };
 }
 
 /** A cluster of one, named after the first bind address. */

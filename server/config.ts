@@ -5,7 +5,7 @@
 // cluster settings are only stored here; cluster-config.ts checks them
 // together once the client port is bound.
 import fs from 'node:fs';
-import { DEFAULT_PARTITIONS, MAX_WEIGHT, SLOT_COUNT } from '../cluster/index';
+import { DEFAULT_PARTITIONS, DEFAULT_SCRUB_RATE, DEFAULT_TOMBSTONE_GRACE_S, MAX_WEIGHT, SLOT_COUNT } from '../cluster/index';
 import { defaultOutputLimits, formatOutputLimits, OutputLimitError, parseOutputLimits } from './output-limits';
 import type { AppendFsync, ServerConfig } from './state';
 
@@ -38,6 +38,8 @@ export function defaultConfig(): ServerConfig {
     clusterPartitions: DEFAULT_PARTITIONS,
     clusterTimeout: 1000,
     enableFaultInjection: false,
+    clusterTombstoneGrace: DEFAULT_TOMBSTONE_GRACE_S,
+    clusterScrubRate: DEFAULT_SCRUB_RATE,
   };
 }
 
@@ -227,6 +229,16 @@ export const settings: Record<string, Setting> = {
     mutable: false,
     get: (c) => String(c.clusterTimeout),
     set: (c, a) => (c.clusterTimeout = integer('cluster-timeout', one('cluster-timeout', a), 1, 3_600_000)),
+  },
+  'cluster-tombstone-grace': {
+    mutable: true,
+    get: (c) => String(c.clusterTombstoneGrace),
+    set: (c, a) => (c.clusterTombstoneGrace = integer('cluster-tombstone-grace', one('cluster-tombstone-grace', a), 0, 315_360_000)),
+  },
+  'cluster-scrub-rate': {
+    mutable: true,
+    get: (c) => String(c.clusterScrubRate),
+    set: (c, a) => (c.clusterScrubRate = parseMemory('cluster-scrub-rate', one('cluster-scrub-rate', a))),
   },
   'enable-fault-injection': {
     mutable: false,

@@ -41,6 +41,10 @@ export interface ServerConfig {
   clusterTimeout: number;
   /** Lets tests drop and heal traffic between nodes. */
   enableFaultInjection: boolean;
+  /** Seconds a dead record (tombstone, expired version) is kept before reaping may reclaim it. */
+  clusterTombstoneGrace: number;
+  /** Bytes of data files the scrubber verifies per second; 0 = none. */
+  clusterScrubRate: number;
 }
 
 export interface CommandStat {

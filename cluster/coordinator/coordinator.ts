@@ -12,6 +12,7 @@
 // On a cluster of one (`single`) none of this is needed: a command runs at
 // once, its writes acked by the local engine alone.
 import type { EngineStats, ExpirySweep, FsyncMode } from '../../engine/index';
+import type { MaintenanceCounters, MaintenanceSettings } from '../anti-entropy/host';
 import type { ClusterMember, MemberState } from '../membership/membership';
 import type { KeyVersions, VersionVector } from '../versions/versions';
 
@@ -119,6 +120,10 @@ export interface Coordinator {
   nodes(): ClusterNodeState[];
   /** Partition -> owner, the ring's partition count and slots per partition. */
   ring(): { partitions: number; slotsPerPartition: number; owners: string[] };
+  /** CONFIG SET cluster-tombstone-grace / cluster-scrub-rate (and their values at start). */
+  configure(settings: MaintenanceSettings): void;
+  /** Reaping, flush epochs, scrubbing and repair, for INFO. */
+  readonly maintenanceCounters: MaintenanceCounters;
   /** DYN.FAULT: drop all bus traffic with a peer, or heal every drop; false when fault injection is off. */
   fault(drop: string | null): boolean;
   start(): Promise<void>;

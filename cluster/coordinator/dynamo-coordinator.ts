@@ -16,6 +16,8 @@
 // it), else into the command's view. Replicas that answered with less get
 // the merge once every replica answered or timed out (read repair).
 // Flushes reach every member.
+import { Maintenance } from '../anti-entropy/maintenance';
+import type { MaintenanceCounters, MaintenanceSettings } from '../anti-entropy/host';
 import { ClusterBus, type BusReply } from '../bus/bus';
 import type { Clock, TimerHandle } from '../clock';
 import { type ClusterCounters, type ClusterNodeState, type CommandAccess, type Coordinator, type KeyMeta, type PreparedView, type ScanPage } from './coordinator';
@@ -55,6 +57,8 @@ export class DynamoCoordinator implements Coordinator {
   onForward: ((db: number, resp: number, argv: Buffer[], from: string) => Promise<Buffer>) | null = null;
   readonly replicas: ReplicaStore;
   readonly membership: Membership;
+  /** Tombstone reaping, flush epochs, scrubbing and repair of corrupt records (anti-entropy/maintenance.ts). */
+  readonly maintenance: Maintenance;
   private readonly bus: ClusterBus | null;
   readonly timeoutMs: number;
   private readonly faultInjection: boolean;
@@ -87,6 +91,7 @@ export class DynamoCoordinator implements Coordinator {
     this.replicas = new ReplicaStore(dir, engineOptions, databases, this.n === 1, clock);
     this.actor = actorId(this.selfId, incarnation(dir));
     this.expiryCursor = new Array<bigint>(databases).fill(0n);
+    this.maintenance = new Maintenance(this, dir, this.single, this.maxSiblings);
     const service = new ReplicaService(this);
     this.bus = this.single
       ? null
@@ -103,9 +108,11 @@ export class DynamoCoordinator implements Coordinator {
   }
 
   async start(): Promise<void> {
-    if (this.bus === null) return;
-    await this.bus.listen();
-    this.probeLater();
+    if (this.bus !== null) {
+      await this.bus.listen();
+      this.probeLater();
+    }
+    await this.maintenance.start();
   }
 
   /** In PROBE_MS, a ping to each peer not up, and the next probe: the outcome is what counts (send() tells membership whether the peer answered). */
@@ -132,6 +139,7 @@ export class DynamoCoordinator implements Coordinator {
   async close(): Promise<void> {
     if (this.probe !== null) this.clock.clearTimer(this.probe);
     this.probe = null;
+    this.maintenance.stop();
     await this.bus?.close();
     this.replicas.close();
   }
@@ -342,25 +350,31 @@ export class DynamoCoordinator implements Coordinator {
   }
 
   flush(db: number): void {
-    this.replicas.flush(db);
     this.expiryCursor[db] = 0n;
-    if (this.single) return;
-    const others = this.membership.all().filter((m) => m.id !== this.selfId);
+    if (this.single) {
+      this.replicas.flush(db);
+      return;
+    }
+    // A flush epoch (anti-entropy/flush-sync.ts): acknowledged by W members, learnt by the others when they are back.
     this.pending.push(
-      Promise.all(
-        others.map((m) =>
-          this.request(m.id, ['REPLICA.FLUSH', String(db)]).then(
-            () => null,
-            (err: Error) => `${m.id}: ${err.message}`,
-          ),
-        ),
-      ).then((failures) => {
-        const failed = failures.filter((f) => f !== null);
-        if (failed.length === 0) return null;
-        this.counters.unavailable++;
-        return `DYNUNAVAILABLE the flush reached ${others.length - failed.length + 1} of ${others.length + 1} nodes (${failed.join('; ')})`;
+      this.maintenance.flush(db, Math.min(this.w, this.membership.all().length)).then((error) => {
+        if (error !== null) this.counters.unavailable++;
+        return error;
       }),
     );
+  }
+
+  /** The other members, up or not. */
+  peers(): string[] {
+    return this.membership.all().flatMap((m) => (m.id === this.selfId ? [] : [m.id]));
+  }
+
+  configure(settings: MaintenanceSettings): void {
+    this.maintenance.configure(settings);
+  }
+
+  get maintenanceCounters(): MaintenanceCounters {
+    return this.maintenance.counters;
   }
 
   // ---- routing, quorum reads, the command's scope ----

@@ -46,6 +46,14 @@ struct EngineStats {
   bool merging = false, lastMergeFailed = false;
 };
 
+// A run of bytes of a data file that holds no valid record (scrub), and the
+// live keys whose entries point into it (their values are lost here).
+struct ScrubFinding {
+  std::string file;
+  uint64_t offset, length;
+  std::vector<std::string> keys;
+};
+
 struct RepairReport {
   struct Drop {
     std::string file;
@@ -121,6 +129,11 @@ class Engine {
   EngineStats stats();
   void requestCompaction(uint32_t id, bool all);
   uint64_t notifyAt(uint64_t seq);  // returns the seq durable now
+  // Verifies the crc of about `budget` bytes of records of the sealed,
+  // fsynced segments, from (*segment, *offset) on, and moves the cursor past
+  // them ((0, 0) once past the last segment: a pass is done). Returns the
+  // bytes verified; bad runs go to `found`. scrub.cc.
+  uint64_t scrub(uint32_t* segment, uint64_t* offset, uint64_t budget, std::vector<ScrubFinding>& found);
   void setFsync(FsyncMode mode);
   void close();
 

@@ -5,6 +5,7 @@
 import os from 'node:os';
 import { nowMicros } from '../clock';
 import { redisVersion, version } from '../version';
+import type { MaintenanceCounters } from '../../cluster/index';
 import type { CommandContext, CommandHandler } from './types';
 
 /** Node's architectures with 64-bit pointers (INFO arch_bits). */
@@ -147,6 +148,7 @@ const SECTIONS: Record<string, Section> = {
       `dynamo_forwarded:${c.forwarded}`,
       `dynamo_forwards_served:${c.forwardsServed}`,
       `dynamo_unavailable:${c.unavailable}`,
+      ...maintenanceLines(st.maintenanceCounters),
     ];
   },
   keyspace: (ctx) => {
@@ -158,6 +160,18 @@ const SECTIONS: Record<string, Section> = {
     return lines;
   },
 };
+
+/** INFO cluster's lines for tombstone reaping, flush epochs, the scrubber and repairs of corrupt records. */
+function maintenanceLines(m: MaintenanceCounters): string[] {
+  return [
+    `dynamo_tombstones_reaped:${m.tombstonesReaped}`,
+    `dynamo_tombstones_pushed:${m.tombstonesPushed}`,
+    `dynamo_flushes_learned:${m.flushesLearned}`,
+    `dynamo_scrubbed_bytes:${m.scrubbedBytes}`,
+    `dynamo_corrupt_records:${m.corruptRecords}`,
+    `dynamo_corrupt_repaired:${m.corruptRepaired}`,
+  ];
+}
 
 const DEFAULT_SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'cluster', 'keyspace'];
 const ALL_SECTIONS = Object.keys(SECTIONS);

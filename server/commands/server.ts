@@ -2,6 +2,7 @@
 // info.ts), CONFIG, TIME, FUNCTION FLUSH and COMMAND (COUNT, INFO, DOCS,
 // LIST), the last answered from the command table's metadata (DOCS from its
 // data in docs.ts).
+import { maintenanceSettings } from '../cluster-config';
 import { settings, ConfigError } from '../config';
 import { CommandError, ERR, quoted } from '../errors';
 import { nowMicros } from '../clock';
@@ -74,6 +75,7 @@ const configSubs: CommandSpec[] = [
       }
     }
     if (next.appendfsync !== ctx.server.config.appendfsync) ctx.store.setFsync(next.appendfsync);
+    ctx.store.configure(maintenanceSettings(next));
     ctx.server.config = next;
     ctx.reply.ok();
   }, ['request_policy:all_nodes', 'response_policy:all_succeeded']),
