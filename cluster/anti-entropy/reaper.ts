@@ -94,8 +94,8 @@ export class Reaper {
     const horizon = clock.now() - this.settings.tombstoneGraceMs;
     const groups = new Map<string, { list: readonly string[]; keys: Candidate[] }>();
     for (const key of page.keys) {
-      const versions = replicas.read(db, key);
-      if (versions === null) continue;
+      const versions = this.readChecked(db, key);
+      if (versions === null || versions === 'corrupt') continue;
       const since = deadSince(versions, clock.now());
       if (since < 0 || since > horizon) continue;
       const list = this.host.preferenceList(key);
@@ -147,9 +147,9 @@ export class Reaper {
 
   /** Drops this replica's record of the key when it is still dead and no newer than `checked`; true when it did (or there was none). */
   reapHere(db: number, key: Buffer, checked: VersionVector): boolean {
-    const current = this.host.replicas.read(db, key);
+    const current = this.readChecked(db, key);
     if (current === null) return true;
-    if (!holdsNothingLive(current, this.host.clock.now()) || !descends(checked, current.clock)) return false;
+    if (current === 'corrupt' || !holdsNothingLive(current, this.host.clock.now()) || !descends(checked, current.clock)) return false;
     this.host.replicas.drop(db, key);
     this.counters.tombstonesReaped++;
     return true;
@@ -160,16 +160,20 @@ export class Reaper {
     const now = this.host.clock.now();
     return keys.map((key) => {
       // A record that fails its checksum may hold anything: not dead.
-      let versions: KeyVersions | null;
-      try {
-        const record = this.host.replicas.checkedRecord(db, key);
-        versions = record === null ? null : decodeVersions(record);
-      } catch (err) {
-        if (isCorruption(err)) return 0;
-        throw err;
-      }
-      return holdsNothingLive(versions, now) ? 1 : 0;
+      const versions = this.readChecked(db, key);
+      return versions !== 'corrupt' && holdsNothingLive(versions, now) ? 1 : 0;
     });
+  }
+
+  /** This replica's versions of the key; 'corrupt' for a record that fails its checksum (left to reads and the scrubber to report). */
+  private readChecked(db: number, key: Buffer): KeyVersions | null | 'corrupt' {
+    try {
+      const record = this.host.replicas.checkedRecord(db, key);
+      return record === null ? null : decodeVersions(record);
+    } catch (err) {
+      if (isCorruption(err)) return 'corrupt';
+      throw err;
+    }
   }
 
   /** REPLICA.REAP db key context ...: drops each record still dead and no newer than its context; how many it dropped. */

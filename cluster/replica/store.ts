@@ -388,7 +388,7 @@ export class ReplicaStore {
         do {
           const page = e.scan(cursor, 1000);
           for (const key of page.keys) {
-            const kind = this.kind(db, key, this.record(db, key));
+            const kind = this.countedKind(db, key);
             if (kind === WinnerKind.Tombstone) tombstones++;
             else if (kind === WinnerKind.Expiring) expiring++;
           }
@@ -399,6 +399,16 @@ export class ReplicaStore {
       this.expiringCount[db] = expiring;
     }
     return { tombstones, expiring };
+  }
+
+  /** The key's winner kind for the counts; a record that fails its checksum counts as none (reads and the scrubber report it). */
+  private countedKind(db: number, key: Buffer): WinnerKind {
+    try {
+      return this.kind(db, key, this.checkedRecord(db, key));
+    } catch (err) {
+      if (err instanceof EngineError && err.code === 'ECORRUPT') return WinnerKind.None;
+      throw err;
+    }
   }
 
   /** Reap mode: the engine's record expired at `now`; reclaims it (a tombstone in the log). True when it did. */
