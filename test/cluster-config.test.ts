@@ -33,12 +33,13 @@ test('defaults: a cluster of one', (t) => {
   t.deepEqual(s, { self, members: [self], n: 1, r: 1, w: 1, partitions: 256, secret: '', timeoutMs: 1000, faultInjection: false });
 });
 
-test('flags are parsed, shown by CONFIG GET and immutable', (t) => {
-  const args = ['--cluster-nodes', THREE, '--cluster-n', '3', '--cluster-r', '1', '--cluster-w', '3', '--cluster-port', '17000', '--cluster-secret', 's3cret', '--cluster-weight', '4', '--cluster-partitions', '1024', '--cluster-timeout', '250', '--enable-fault-injection', 'yes'];
+test('flags are parsed, shown by CONFIG GET and immutable (but for the background upkeep\'s two)', (t) => {
+  const args = ['--cluster-nodes', THREE, '--cluster-n', '3', '--cluster-r', '1', '--cluster-w', '3', '--cluster-port', '17000', '--cluster-secret', 's3cret', '--cluster-weight', '4', '--cluster-partitions', '1024', '--cluster-timeout', '250', '--enable-fault-injection', 'yes', '--cluster-tombstone-grace', '60', '--cluster-scrub-rate', '2mb'];
   const c = parseArgs(args);
   const shown: Record<string, string> = {};
+  const mutable = ['cluster-tombstone-grace', 'cluster-scrub-rate'];
   for (const name of Object.keys(settings).filter((n) => n.startsWith('cluster-') || n === 'enable-fault-injection')) {
-    t.false(settings[name].mutable, name);
+    t.is(settings[name].mutable, mutable.includes(name), name);
     const get = settings[name].get;
     if (get !== undefined) shown[name] = get(c);
   }
@@ -54,7 +55,11 @@ test('flags are parsed, shown by CONFIG GET and immutable', (t) => {
     'cluster-partitions': '1024',
     'cluster-timeout': '250',
     'enable-fault-injection': 'yes',
+    'cluster-tombstone-grace': '60',
+    'cluster-scrub-rate': String(2 * 1024 * 1024),
   });
+  t.throws(() => parseArgs(['--cluster-tombstone-grace', '-1']), { message: "option --cluster-tombstone-grace: argument must be between 0 and 315360000 inclusive for 'cluster-tombstone-grace'" });
+  t.throws(() => parseArgs(['--cluster-scrub-rate', 'fast']), { message: "option --cluster-scrub-rate: argument must be a memory value for 'cluster-scrub-rate'" });
 });
 
 test('the config file takes the same settings', (t) => {

@@ -145,11 +145,10 @@ export class Reaper {
     });
   }
 
-  /** Drops this replica's record of the key when it is still dead and no newer than `checked`; true when it did (or there was none). */
+  /** Drops this replica's record of the key when it is still dead and no newer than `checked`; true when it did. */
   reapHere(db: number, key: Buffer, checked: VersionVector): boolean {
     const current = this.readChecked(db, key);
-    if (current === null) return true;
-    if (current === 'corrupt' || !holdsNothingLive(current, this.host.clock.now()) || !descends(checked, current.clock)) return false;
+    if (current === null || current === 'corrupt' || !holdsNothingLive(current, this.host.clock.now()) || !descends(checked, current.clock)) return false;
     this.host.replicas.drop(db, key);
     this.counters.tombstonesReaped++;
     return true;
@@ -180,11 +179,7 @@ export class Reaper {
   answerReap(db: number, args: Buffer[]): number {
     if (args.length % 2 !== 0) throw new Error('REPLICA.REAP takes key context pairs');
     let dropped = 0;
-    for (let i = 0; i < args.length; i += 2) {
-      const before = this.counters.tombstonesReaped;
-      this.reapHere(db, args[i], decodeContext(args[i + 1]));
-      dropped += this.counters.tombstonesReaped - before;
-    }
+    for (let i = 0; i < args.length; i += 2) if (this.reapHere(db, args[i], decodeContext(args[i + 1]))) dropped++;
     return dropped;
   }
 }
