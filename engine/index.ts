@@ -122,7 +122,7 @@ export class EngineError extends Error {
 }
 
 interface NativeEngine {
-  get(key: Buffer, touch: boolean): Buffer | null;
+  get(key: Buffer, touch: boolean, cache: boolean): Buffer | null;
   getInto(key: Buffer, target: Buffer, offset: number, touch: boolean): number;
   idle(key: Buffer): number;
   touch(key: Buffer): boolean;
@@ -228,10 +228,12 @@ export class Engine {
   /**
    * The value of a live key, or null when absent, deleted or expired.
    * `touch`: the read is an access of the key (idle() counts from it).
+   * `cache` false: a small value read from its segment is not kept in memory
+   * (inlineValueMax) — for passes over every key that nobody asked for.
    */
-  get(key: Buffer | string, touch = false): Buffer | null {
+  get(key: Buffer | string, touch = false, cache = true): Buffer | null {
     try {
-      return this.native.get(asBuffer(key), touch);
+      return this.native.get(asBuffer(key), touch, cache);
     } catch (err) {
       throw toError(err);
     }

@@ -167,7 +167,7 @@ export class Reaper {
   /** This replica's versions of the key; 'corrupt' for a record that fails its checksum (left to reads and the scrubber to report). */
   private readChecked(db: number, key: Buffer): KeyVersions | null | 'corrupt' {
     try {
-      const record = this.host.replicas.checkedRecord(db, key);
+      const record = this.host.replicas.checkedRecord(db, key, false);
       return record === null ? null : decodeVersions(record);
     } catch (err) {
       if (isCorruption(err)) return 'corrupt';

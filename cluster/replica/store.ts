@@ -139,9 +139,13 @@ export class ReplicaStore {
     }
   }
 
-  /** record() that throws on a record failing its checksum, for what must not take it as missing. */
-  checkedRecord(db: number, key: Buffer): Buffer | null {
-    return this.dbs.existing(db)?.get(key) ?? null;
+  /**
+   * record() that throws on a record failing its checksum, for what must not
+   * take it as missing. `cache` false: a background pass over the records
+   * (reaping, counting) does not keep small values in memory.
+   */
+  checkedRecord(db: number, key: Buffer, cache = true): Buffer | null {
+    return this.dbs.existing(db)?.get(key, false, cache) ?? null;
   }
 
   /** Kept mode: true when err is a checksum failure, which onCorrupt is told of. */
@@ -404,7 +408,7 @@ export class ReplicaStore {
   /** The key's winner kind for the counts; a record that fails its checksum counts as none (reads and the scrubber report it). */
   private countedKind(db: number, key: Buffer): WinnerKind {
     try {
-      return this.kind(db, key, this.checkedRecord(db, key));
+      return this.kind(db, key, this.checkedRecord(db, key, false));
     } catch (err) {
       if (err instanceof EngineError && err.code === 'ECORRUPT') return WinnerKind.None;
       throw err;

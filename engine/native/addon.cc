@@ -121,6 +121,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     Napi::Value out = env.Null();
     try {
       bool touch = info[1].IsBoolean() && info[1].As<Napi::Boolean>().Value();
+      bool cache = !info[2].IsBoolean() || info[2].As<Napi::Boolean>().Value();
       engine(env).get(
           key, len,
           [&](uint32_t n) {
@@ -128,7 +129,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
             out = buf;
             return buf.Data();
           },
-          touch);
+          touch, cache);
     } catch (const EngineError& e) {
       throw toJs(env, e);
     }

@@ -101,8 +101,11 @@ class Engine {
   ~Engine();
 
   // JS thread.
-  // Reads with `touch` count as an access of the key (its access clock, for idle()).
-  bool get(const uint8_t* key, uint32_t len, const std::function<uint8_t*(uint32_t)>& alloc, bool touch);
+  // Reads with `touch` count as an access of the key (its access clock, for idle()); without
+  // `cache` a small value read from its segment is not kept in its entry (a background pass
+  // over every record must not fill memory with values nobody reads).
+  bool get(const uint8_t* key, uint32_t len, const std::function<uint8_t*(uint32_t)>& alloc, bool touch,
+           bool cache = true);
   // The value's length, -1 when absent; read into dst only when it fits in cap.
   int64_t getInto(const uint8_t* key, uint32_t len, uint8_t* dst, size_t cap, bool touch);
   // Seconds since the live key was last written or read with touch (or since it was loaded); -1 when absent.
@@ -162,7 +165,8 @@ class Engine {
   // its record, which a small value then also leaves in the entry.
   // The key's entry when it is there and not expired, else null; mu_ held (throws ECLOSED once closed).
   const KeyEntry* findLive(const uint8_t* key, uint32_t len, uint64_t hash) const;
-  void readValue(const KeyEntry* e, uint64_t hash, const uint8_t* key, uint32_t len, uint8_t* dst, uint32_t valueLen);
+  void readValue(const KeyEntry* e, uint64_t hash, const uint8_t* key, uint32_t len, uint8_t* dst, uint32_t valueLen,
+                 bool cache = true);
   uint64_t durableSeqLocked() const;
   static uint64_t nowMs();
 
