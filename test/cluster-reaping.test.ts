@@ -1,8 +1,9 @@
 // cluster-reaping.test.ts — tombstone reaping on a 3-node cluster of real
 // dynkv processes (N=3, R=2, W=2): a replica that missed 1,000 deletes stops
 // listing them once it has converged, and after cluster-tombstone-grace every
-// node reclaims the tombstones (DYN.VERSIONS LOCAL shows no record; the data
-// files shrink once the engine merged); a deleted key never comes back.
+// node reclaims the tombstones and expired versions (DYN.VERSIONS LOCAL shows
+// no record; the data files shrink once the engine merged); a deleted key
+// never comes back.
 import fs from 'node:fs';
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
@@ -62,7 +63,7 @@ async function convergeMissedDeletes(replica: Redis, keys: string[]): Promise<vo
   }
 }
 
-test('a replica that missed 1,000 deletes: after convergence its KEYS shows none of them, and tombstones are reclaimed on every node (disk space too)', async (t) => {
+test('a replica that missed 1,000 deletes: after convergence its KEYS shows none of them, and tombstones (and expired versions) are reclaimed on every node (disk space too)', async (t) => {
   t.timeout(240_000);
   const { nodes } = await startCluster(t, { nodes: 3, args: ['--cluster-tombstone-grace', '3600'] });
   const [a, b, c] = nodes.map((n) => client(t, n));
@@ -90,17 +91,23 @@ test('a replica that missed 1,000 deletes: after convergence its KEYS shows none
   const [, scanned] = await c2.scan('0', 'MATCH', 'gone:*', 'COUNT', 5000);
   t.deepEqual(scanned, [], 'nor SCAN');
   for (const r of [a, b, c2]) t.is(await recordsHeld(r, keys), 1000, 'every node holds the 1,000 tombstones (grace not over)');
+  // Expired versions are dead records too: kept (DBSIZE counts them, as Redis until reclaimed) until reaped.
+  const brief = Array.from({ length: 10 }, (_, i) => `brief:${i}`);
+  for (const k of brief) t.is(await a.set(k, 'x', 'PX', 300), 'OK');
+  await eventually(t, 'the brief keys expired', async () => (await a.exists(...brief)) === 0);
+  t.is(await recordsHeld(a, brief), 10, 'a still holds their expired versions');
   const peak = nodes.map(dataBytes);
 
   // The grace period set by CONFIG SET acts: reaping starts.
   for (const r of [a, b, c2]) t.is(await r.config('SET', 'cluster-tombstone-grace', '1'), 'OK');
   t.deepEqual(await a.config('GET', 'cluster-tombstone-grace'), ['cluster-tombstone-grace', '1']);
   const clients = [a, b, c2];
-  await eventually(t, 'every node reclaimed the 1,000 tombstones', async () => {
-    for (const r of clients) if ((await recordsHeld(r, keys)) !== 0) return false;
+  await eventually(t, 'every node reclaimed the 1,000 tombstones and the expired versions', async () => {
+    for (const r of clients) if ((await recordsHeld(r, [...keys, ...brief])) !== 0) return false;
     return true;
   }, 120_000);
   for (const r of clients) t.true((await infoField(r, 'dynamo_tombstones_reaped')) >= 1000);
+  t.true((await infoField(a, 'dynamo_tombstones_reaped')) >= 1010);
   t.is(await a.get('kept'), 'here', 'a live key is not reaped');
   for (const r of clients) t.is(await recordsHeld(r, ['kept']), 1);
   for (const k of keys.slice(0, 50)) t.is(await b.get(k), null, 'a deleted key never comes back');
