@@ -112,6 +112,13 @@ test('a replica that missed 1,000 deletes: after convergence its KEYS shows none
   for (const r of clients) t.is(await recordsHeld(r, ['kept']), 1);
   for (const k of keys.slice(0, 50)) t.is(await b.get(k), null, 'a deleted key never comes back');
   t.is(await c2.dbsize(), 1);
+  // A reaped key written again starts a new history (its dots at 1 again) that every replica takes.
+  t.is(await b.set(keys[1], 'again'), 'OK');
+  for (const r of clients) t.is(await r.get(keys[1]), 'again');
+  await eventually(t, 'every replica holds the new write', async () => {
+    for (const r of clients) if ((await recordsHeld(r, [keys[1]])) !== 1) return false;
+    return true;
+  });
 
   // Disk: a restart seals the segment holding the dead records; the engine's merge reclaims them.
   await Promise.all(nodes.map((n) => n.stop()));
@@ -121,4 +128,5 @@ test('a replica that missed 1,000 deletes: after convergence its KEYS shows none
   const d = client(t, nodes[0]);
   t.is(await d.get('kept'), 'here');
   t.is(await d.get(keys[0]), null);
+  t.is(await d.get(keys[1]), 'again');
 });

@@ -18,6 +18,8 @@ export class Scrubber {
   private db = 0;
   private cursor: ScrubCursor = { segment: 0, offset: 0 };
   private timer: TimerHandle | null = null;
+  /** Bad runs already logged and counted (file:offset): each pass meets them again until a merge rewrites the file. */
+  private readonly reported = new Set<string>();
   private stopped = false;
 
   constructor(
@@ -69,9 +71,12 @@ export class Scrubber {
       this.cursor = step.cursor;
       this.counters.scrubbedBytes += step.bytes;
       for (const f of step.found) {
+        for (const key of f.keys) this.repair?.report(db, key, true);
+        const id = `${f.file}:${f.offset}`;
+        if (this.reported.has(id)) continue;
+        this.reported.add(id);
         this.counters.corruptRecords++;
         console.error(`dynkv: scrubber: corrupt record in ${f.file} at offset ${f.offset} (${f.length} bytes; ${f.keys.length} live key(s) of db ${db} in it)`);
-        for (const key of f.keys) this.repair?.report(db, key, true);
       }
       if (step.bytes > 0) return Math.max(1, (step.bytes / rate) * 1000);
     }

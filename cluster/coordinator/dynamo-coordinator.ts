@@ -29,6 +29,7 @@ import { ReplicaService } from './replica-service';
 import { incarnation } from '../replica/incarnation';
 import { ReplicaStore } from '../replica/store';
 import { encodeContext, encodeVersions } from '../versions/codec';
+import { afterFlush } from '../versions/lifetimes';
 import { DEFAULT_MAX_SIBLINGS, EMPTY_VERSIONS, actorId, liveWinner, type Actor, type KeyVersions, type VersionVector, type VersionWrite } from '../versions/versions';
 import { ReplyError } from '../../protocol/reply-parser';
 
@@ -409,7 +410,7 @@ export class DynamoCoordinator implements Coordinator {
   prepare(db: number, keys: readonly Buffer[], r: number | null): Promise<PreparedView> {
     if (keys.length === 1) {
       const key = keys[0];
-      return quorumRead(this, db, key, this.membership.preferenceList(key), r ?? this.r).then((versions) => (versions === null ? null : new Map([[keyName(key), versions]])));
+      return quorumRead(this, db, key, this.membership.preferenceList(key), r ?? this.r).then((versions) => (versions === null ? null : new Map([[keyName(key), this.afterFlush(db, versions)]])));
     }
     const seen = new Set<string>();
     const reads: Promise<void>[] = [];
@@ -420,11 +421,17 @@ export class DynamoCoordinator implements Coordinator {
       seen.add(name);
       reads.push(
         quorumRead(this, db, key, this.membership.preferenceList(key), r ?? this.r).then((versions) => {
-          if (versions !== null) view.set(name, versions);
+          if (versions !== null) view.set(name, this.afterFlush(db, versions));
         }),
       );
     }
     return Promise.all(reads).then(() => (view.size === 0 ? null : view));
+  }
+
+  /** A view of a key held elsewhere without what a flush this node knows removed (a stale replica may still send it). */
+  private afterFlush(db: number, versions: KeyVersions): KeyVersions {
+    const floor = this.replicas.flushFloor[db];
+    return floor === 0 ? versions : afterFlush(versions, floor);
   }
 
   /** Merges a peer's record into the local replica (replication, read repair). */
