@@ -10,6 +10,7 @@ import { CorruptRepair } from './corrupt-repair';
 import { FlushEpochs } from './flush-epochs';
 import { FlushSync } from './flush-sync';
 import { DEFAULT_SCRUB_RATE, DEFAULT_TOMBSTONE_GRACE_S, type MaintenanceCounters, type MaintenanceHost, type MaintenanceSettings } from './host';
+import { ReapedCounter } from './reaped-counter';
 import { Reaper } from './reaper';
 import { Scrubber } from './scrubber';
 
@@ -27,7 +28,7 @@ export class Maintenance {
       this.flushes = null;
       this.repair = null;
     } else {
-      this.reaper = new Reaper(host, this.settings, this.counters);
+      this.reaper = new Reaper(host, this.settings, this.counters, new ReapedCounter(dir, host.actor, host.replicas));
       const epochs = new FlushEpochs(dir, host.databases);
       epochs.resume(host.replicas);
       this.flushes = new FlushSync(host, epochs, this.counters);

@@ -28,16 +28,21 @@
 // gc_grace is 10 days because its repairs run weekly; here the check round
 // replaces that repair, so one day (86400 s) is the default.
 //
-// KV679: a reaped key's clock is gone, so its next write starts its dots
-// again at 1. Those dots can only meet the reaped ones in a version older
-// than the grace period, which the bound on hints rules out; incarnations
-// keep covering the wiped-node case as before.
+// KV679: a reaped key's clock is gone, and the replicas do not all drop
+// it at the same instant (one that missed REAP keeps its tombstone until
+// the next round). A write of the key through a replica that already
+// dropped it must not reuse a dot the lingering tombstone covers, or that
+// replica would take the new write for one it has seen and drop it. So
+// every replica keeps the highest counter of its own actor in any record it
+// reaped (reaped-counter.ts) and starts a key it has no record of above it.
+// Incarnations keep covering the wiped-node case as before.
 import type { TimerHandle } from '../clock';
 import { EngineError } from '../../engine/index';
 import { CorruptVersionsError, decodeContext, decodeVersions, encodeContext } from '../versions/codec';
 import { deadSince, holdsNothingLive } from '../versions/lifetimes';
 import { descends, type KeyVersions, type VersionVector } from '../versions/versions';
 import type { MaintenanceCounters, MaintenanceHost, MaintenanceSettings } from './host';
+import type { ReapedCounter } from './reaped-counter';
 
 /** Keys of this node's records looked at per pass step, and steps' spacing. */
 const KEYS_PER_STEP = 500;
@@ -58,6 +63,7 @@ export class Reaper {
     private readonly host: MaintenanceHost,
     private readonly settings: MaintenanceSettings,
     private readonly counters: MaintenanceCounters,
+    private readonly reapedCounter: ReapedCounter,
   ) {}
 
   start(): void {
@@ -149,6 +155,8 @@ export class Reaper {
   reapHere(db: number, key: Buffer, checked: VersionVector): boolean {
     const current = this.readChecked(db, key);
     if (current === null || current === 'corrupt' || !holdsNothingLive(current, this.host.clock.now()) || !descends(checked, current.clock)) return false;
+    // Saved before the record goes: a crash in between leaves the record, never a floor too low.
+    this.reapedCounter.raise(current.clock.get(this.host.actor) ?? 0);
     this.host.replicas.drop(db, key);
     this.counters.tombstonesReaped++;
     return true;

@@ -93,6 +93,14 @@ export class ReplicaStore {
    * would reuse dots).
    */
   onCorrupt: ((db: number, key: Buffer, reason: string) => void) | null = null;
+  /**
+   * Kept mode: the highest counter of this node's actor in any record it
+   * reaped (anti-entropy/reaped-counter.ts). A key this replica holds no
+   * record of is written with a dot above it, not at 1: a replica that has
+   * not reaped the key yet may still hold a tombstone whose clock covers the
+   * reaped dots, and would take a reused dot for one it has seen (KV679).
+   */
+  counterFloor = 0;
 
   /**
    * `reap`: no other replica holds these keys (N = 1), so nothing can bring
@@ -221,9 +229,14 @@ export class ReplicaStore {
     if (write.timestamp < this.flushFloor[db]) write = { ...write, timestamp: this.flushFloor[db] };
     const current = this.scratchRecord(db, key, false);
     const before = this.reap ? WinnerKind.None : this.kind(db, key, current);
-    const record = encodeLocalWrite(current, actor, write);
+    const record = current === null && this.counterFloor > 0 ? encodeVersions(update(this.floorVersions(actor), new Map(), actor, write).versions) : encodeLocalWrite(current, actor, write);
     this.storeRecord(db, key, record, write.value === null ? WinnerKind.Tombstone : write.expireAt === 0 ? WinnerKind.Value : WinnerKind.Expiring, before, write.value === null ? -1 : write.expireAt);
     return record;
+  }
+
+  /** The versions a key without a record starts from: no sibling, and this actor's counter at counterFloor. */
+  private floorVersions(actor: Actor): KeyVersions {
+    return this.counterFloor === 0 ? EMPTY_VERSIONS : { clock: new Map([[actor, this.counterFloor]]), siblings: [] };
   }
 
   /**
@@ -261,7 +274,7 @@ export class ReplicaStore {
   coordinate(db: number, key: Buffer, context: VersionVector | 'local', actor: Actor, write: VersionWrite, maxSiblings: number): CoordinatedWrite {
     if (write.timestamp < this.flushFloor[db]) write = { ...write, timestamp: this.flushFloor[db] };
     const stored = this.checkedRecord(db, key);
-    const current = stored === null ? EMPTY_VERSIONS : this.decode(db, key, stored, decodeVersions);
+    const current = stored === null ? this.floorVersions(actor) : this.decode(db, key, stored, decodeVersions);
     const result = update(current, context === 'local' ? current.clock : context, actor, write, maxSiblings);
     this.store(db, key, current, result.versions);
     return result;
