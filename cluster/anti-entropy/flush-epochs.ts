@@ -101,9 +101,12 @@ export class FlushEpochs {
    */
   adopt(db: number, epoch: FlushEpoch, replicas: ReplicaStore): boolean {
     if (compareEpochs(epoch, this.get(db)) <= 0) return false;
-    this.entries[db] = { epoch, purged: false };
+    // A database without records has nothing to purge: one save (FLUSHALL touches every database).
+    const empty = replicas.scanRecords(db, 0n, 1).keys.length === 0;
+    this.entries[db] = { epoch, purged: empty };
     this.save();
-    this.purge(db, replicas);
+    if (empty) replicas.flushFloor[db] = Math.max(replicas.flushFloor[db], epoch.at);
+    else this.purge(db, replicas);
     return true;
   }
 
