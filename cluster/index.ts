@@ -6,10 +6,11 @@
 // and bench/ may reach inside).
 export { DEFAULT_SCRUB_RATE, DEFAULT_TOMBSTONE_GRACE_S, type MaintenanceCounters, type MaintenanceSettings } from './anti-entropy/host';
 export { realClock } from './clock';
-export { DynUnavailableError, type CommandAccess, type Coordinator } from './coordinator/coordinator';
+export { DynUnavailableError, WRONG_TYPE, type CommandAccess, type Coordinator, type KeyMeta } from './coordinator/coordinator';
 export { DynamoCoordinator } from './coordinator/dynamo-coordinator';
 export type { ClusterMember, ClusterOptions } from './membership/membership';
 export { DEFAULT_PARTITIONS, MAX_WEIGHT } from './ring/ring';
 export { SLOT_COUNT } from './ring/slot';
 export { InvalidContextError, decodeContext, encodeContext } from './versions/codec';
 export { liveWinner, type VersionVector } from './versions/versions';
+export { WrongTypeError } from './versions/wrong-type';

@@ -7,7 +7,7 @@
 // until its writes have their W acks. Such a command answers later: execute
 // returns its reply bytes as a promise, and the connection keeps order.
 import { performance } from 'node:perf_hooks';
-import { DynUnavailableError, type Coordinator } from '../cluster/index';
+import { DynUnavailableError, WrongTypeError, type Coordinator } from '../cluster/index';
 import { EngineError } from '../engine/index';
 import type { ReplyWriter } from '../protocol/writer';
 import type { Client } from './client';
@@ -328,7 +328,7 @@ const DISK_ERRORS: Record<string, string | undefined> = {
 };
 
 function errorReply(err: unknown): string {
-  if (err instanceof CommandError) return err.message;
+  if (err instanceof CommandError || err instanceof WrongTypeError) return err.message;
   if (err instanceof EngineError) {
     // As Redis when it cannot write its AOF: reads go on, writes are refused.
     // Redis 7.0 names the error by strerror() alone: -MISCONF Errors writing to the AOF file: %s.

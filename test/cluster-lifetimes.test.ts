@@ -37,6 +37,11 @@ test('afterFlush drops the siblings written before the flush and keeps the clock
   t.is(oldestWrite(encodeVersions(both)), 100);
   t.is(oldestWrite(encodeVersions(concurrent)), 300);
   t.is(oldestWrite(encodeVersions(EMPTY_VERSIONS)), Infinity);
+  // A tagged (format 2) record: a hash sibling beside a string one.
+  const hash = update(EMPTY_VERSIONS, EMPTY_VERSIONS.clock, 'c#2', { value: Buffer.from('fields'), timestamp: 50, expireAt: 0, type: 4 }).versions;
+  const tagged = encodeVersions(merge(concurrent, hash).versions);
+  t.is(tagged[0], 2, 'format 2');
+  t.is(oldestWrite(tagged), 50);
   const kept = afterFlush(both, 200);
   t.deepEqual(kept.siblings.map((s) => s.value?.toString()), ['new']);
   t.deepEqual([...kept.clock], [...both.clock], 'the clock still covers the dropped dot');

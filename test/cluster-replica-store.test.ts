@@ -206,7 +206,7 @@ test('a corrupt record throws CorruptVersionsError naming the db and key', (t) =
   const store = openStore(t, dir);
   t.throws(() => store.read(4, Buffer.from('plain')), {
     instanceOf: CorruptVersionsError,
-    message: 'db 4 key "plain": bad versions record: format version at offset 0: 97 is not the known format 1',
+    message: 'db 4 key "plain": bad versions record: format version at offset 0: 97 is not a known format (1 to 2)',
   });
   t.throws(() => store.read(4, Buffer.from([0x62, 0x00, 0xff, 0x22])), {
     instanceOf: CorruptVersionsError,

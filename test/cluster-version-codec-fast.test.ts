@@ -150,7 +150,7 @@ function embed(rand: () => number, record: Buffer, pad: number, after = 7): Buff
   return Buffer.concat([garbage(pad), record, garbage(after)]);
 }
 
-const fresh = (): WinnerLocation => ({ valueOffset: 0, valueLength: 0, expireAt: 0, siblings: 0 });
+const fresh = (): WinnerLocation => ({ valueOffset: 0, valueLength: 0, expireAt: 0, siblings: 0, type: 0 });
 
 test('locateWinner agrees with decodeVersions and decodeWinner, for a record at any offset in a larger buffer', (t) => {
   const rand = prng(7);
@@ -176,7 +176,7 @@ test('locateWinner agrees with decodeVersions and decodeWinner, for a record at 
   }
   const empty = encodeVersions(EMPTY_VERSIONS);
   locateWinner(empty, 0, empty.length, out);
-  t.deepEqual(out, { valueOffset: -1, valueLength: -1, expireAt: 0, siblings: 0 });
+  t.deepEqual(out, { valueOffset: -1, valueLength: -1, expireAt: 0, siblings: 0, type: 0 });
 });
 
 /** 'rejected' for a CorruptVersionsError, a description of any other error, else the result. */
@@ -267,7 +267,7 @@ test('errors say what is wrong and where: offsets relative to the record, RangeE
     t.throws(() => encodeLocalWrite(record, 'b#1', write), { instanceOf: CorruptVersionsError, message }, record.toString('hex'));
   };
   bad(raw(), /format version at offset 0: truncated/);
-  bad(raw(2, 0, 0), /format version at offset 0: 2 is not the known format 1/);
+  bad(raw(3, 0, 0), /format version at offset 0: 3 is not a known format \(1 to 2\)/);
   bad(raw(1, 0x81, 0x00), /actor count at offset 1: non-minimal varint/);
   bad(raw(1, 1, 100, 'a#1'), /actor 0 at offset 3: 100 bytes announced, 3 left/);
   bad(raw(1, 1, 3, 'a#1'), /clock counter of actor 0 at offset 6: truncated varint/);
@@ -315,7 +315,7 @@ test('errors say what is wrong and where: offsets relative to the record, RangeE
   rejects(oneActor(1, 0, 1, 5, 0, 4, 'x'), /sibling 0 value at offset 13: 3 bytes announced, 1 left/);
   rejects(raw(1, 1, 100, 'a#1'), /actor 0 at offset 3: 100 bytes announced, 3 left/);
   rejects(raw(), /format version at offset 0: truncated/);
-  rejects(raw(3), /format version at offset 0: 3 is not the known format 1/);
+  rejects(raw(3), /format version at offset 0: 3 is not a known format \(1 to 2\)/);
   t.deepEqual(out, fresh(), 'out is left unchanged when locateWinner throws');
   const buffer = Buffer.alloc(8);
   for (const [start, end] of [[-1, 4], [4, 3], [0, 9], [0.5, 4]]) {
@@ -329,7 +329,7 @@ test("an expireAt up to 2^63 (Redis's largest int64 expiry, as a double) round-t
     const fast = encodeLocalWrite(null, 'n#1', data);
     t.true(fast.equals(slowLocalWrite(null, 'n#1', data)), `${expireAt}`);
     t.is(decodeVersions(fast).siblings[0].expireAt, expireAt);
-    const where: WinnerLocation = { valueOffset: 0, valueLength: 0, expireAt: 0, siblings: 0 };
+    const where: WinnerLocation = { valueOffset: 0, valueLength: 0, expireAt: 0, siblings: 0, type: 0 };
     locateWinner(fast, 0, fast.length, where);
     t.is(where.expireAt, expireAt);
   }

@@ -20,7 +20,12 @@ export interface KeyMeta {
   /** Absolute expiry in ms since the epoch, 0 = none. */
   expireAt: number;
   length: number;
+  /** The value's type tag (datatypes/types.ts; 0: a string): TYPE, WRONGTYPE. */
+  type: number;
 }
+
+/** getInto's answer for a key whose value is not a string. */
+export const WRONG_TYPE = -2;
 
 export interface ScanPage {
   cursor: bigint;
@@ -64,9 +69,9 @@ export interface Coordinator {
   readonly databases: number;
   /** One member: commands run at once (N=R=W=1), route/prepare/end are not needed. */
   readonly single: boolean;
-  /** The value; a read is an access of the key (OBJECT IDLETIME) unless `touch` is false. */
+  /** The value; a read is an access of the key (OBJECT IDLETIME) unless `touch` is false. get and getInto read strings: WrongTypeError on another type. */
   get(db: number, key: Buffer, touch?: boolean): Buffer | null;
-  /** As Engine.getInto: the value read into target at offset; -1 when absent. An access of the key. */
+  /** As Engine.getInto: the value read into target at offset; -1 when absent, WRONG_TYPE when not a string. An access of the key. */
   getInto(db: number, key: Buffer, target: Buffer, offset: number): number;
   /** Expiry and length; not an access of the key (TTL, TYPE, EXISTS, OBJECT). */
   meta(db: number, key: Buffer): KeyMeta | null;

@@ -20,7 +20,7 @@ import { Maintenance } from '../anti-entropy/maintenance';
 import type { MaintenanceCounters, MaintenanceSettings } from '../anti-entropy/host';
 import { ClusterBus, type BusReply } from '../bus/bus';
 import type { Clock, TimerHandle } from '../clock';
-import { type ClusterCounters, type ClusterNodeState, type CommandAccess, type Coordinator, type KeyMeta, type PreparedView, type ScanPage } from './coordinator';
+import { WRONG_TYPE, type ClusterCounters, type ClusterNodeState, type CommandAccess, type Coordinator, type KeyMeta, type PreparedView, type ScanPage } from './coordinator';
 import type { EngineOptions, EngineStats, ExpirySweep, FsyncMode } from '../../engine/index';
 import { Membership, type ClusterOptions } from '../membership/membership';
 import { WriteRound } from '../quorum/rounds';
@@ -30,7 +30,8 @@ import { incarnation } from '../replica/incarnation';
 import { ReplicaStore } from '../replica/store';
 import { encodeContext, encodeVersions } from '../versions/codec';
 import { afterFlush } from '../versions/lifetimes';
-import { DEFAULT_MAX_SIBLINGS, EMPTY_VERSIONS, actorId, liveWinner, type Actor, type KeyVersions, type VersionVector, type VersionWrite } from '../versions/versions';
+import { DEFAULT_MAX_SIBLINGS, EMPTY_VERSIONS, actorId, liveWinner, type Actor, type KeyVersions, type Sibling, type VersionVector, type VersionWrite } from '../versions/versions';
+import { WrongTypeError } from '../versions/wrong-type';
 import { ReplyError } from '../../protocol/reply-parser';
 
 const PROBE_MS = 1000;
@@ -43,6 +44,13 @@ export interface CoordinatorHooks {
 }
 
 const keyName = (key: Buffer): string => key.toString('latin1');
+
+/** A live winner's value as a string read sees it: WrongTypeError when it is of another type. */
+function stringValue(top: Sibling | null): Buffer | null {
+  if (top === null) return null;
+  if ((top.type ?? 0) !== 0) throw new WrongTypeError();
+  return top.value;
+}
 const ignore = (): void => undefined;
 
 export class DynamoCoordinator implements Coordinator {
@@ -153,7 +161,7 @@ export class DynamoCoordinator implements Coordinator {
 
   get(db: number, key: Buffer, touch = true): Buffer | null {
     const viewed = this.viewed(key);
-    if (viewed !== undefined) return liveWinner(viewed, this.clock.now())?.value ?? null;
+    if (viewed !== undefined) return stringValue(liveWinner(viewed, this.clock.now()));
     const value = this.replicas.get(db, key, touch);
     if (value === null) this.expireOnAccess(db, key);
     return value;
@@ -162,8 +170,10 @@ export class DynamoCoordinator implements Coordinator {
   getInto(db: number, key: Buffer, target: Buffer, offset: number): number {
     const viewed = this.viewed(key);
     if (viewed !== undefined) {
-      const value = liveWinner(viewed, this.clock.now())?.value ?? null;
-      if (value === null) return -1;
+      const top = liveWinner(viewed, this.clock.now());
+      if (top === null) return -1;
+      if ((top.type ?? 0) !== 0) return WRONG_TYPE;
+      const value = top.value as Buffer;
       if (value.length <= target.length - offset) value.copy(target, offset);
       return value.length;
     }
@@ -176,7 +186,7 @@ export class DynamoCoordinator implements Coordinator {
     const viewed = this.viewed(key);
     if (viewed !== undefined) {
       const top = liveWinner(viewed, this.clock.now());
-      return top === null ? null : { expireAt: top.expireAt, length: (top.value as Buffer).length };
+      return top === null ? null : { expireAt: top.expireAt, length: (top.value as Buffer).length, type: top.type ?? 0 };
     }
     const meta = this.replicas.meta(db, key);
     if (meta === null) this.expireOnAccess(db, key);

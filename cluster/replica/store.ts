@@ -7,6 +7,8 @@
 // read repair), then sends or acks. GET reads the winner straight from the
 // record (locateWinner), a plain SET rewrites it without decoding the
 // siblings it supersedes (encodeLocalWrite).
+// A string read (get, getInto) of a key whose winner is of another type
+// throws WrongTypeError (Redis's checkType); meta() tells the type (TYPE).
 //
 // Tombstones and expiry are versions: a DEL is a sibling without a value and
 // an expired sibling stays a sibling, so neither an older sibling nor a stale
@@ -18,12 +20,13 @@
 // (reap mode), as a single Redis does.
 import { EngineError, type EngineOptions, type EngineStats, type ExpirySweep, type FsyncMode, type ScrubCursor, type ScrubStep } from '../../engine/index';
 import { realClock, type Clock } from '../clock';
-import type { ScanPage } from '../coordinator/coordinator';
+import { WRONG_TYPE, type ScanPage } from '../coordinator/coordinator';
 import { Databases } from './databases';
 import { CorruptVersionsError, decodeVersions, encodeVersions } from '../versions/codec';
 import { encodeLocalWrite, locateWinner, type WinnerLocation } from '../versions/fast-path';
 import { afterFlush, oldestWrite } from '../versions/lifetimes';
 import { supersedes } from '../versions/supersedes';
+import { WrongTypeError } from '../versions/wrong-type';
 import { EMPTY_VERSIONS, equalVersions, merge, update, type Actor, type KeyVersions, type VersionVector, type VersionWrite } from '../versions/versions';
 
 export interface CoordinatedWrite {
@@ -54,6 +57,8 @@ function quotedKey(key: Buffer): string {
 export interface ReplicaMeta {
   expireAt: number;
   length: number;
+  /** The winner's type tag (0: a string). */
+  type: number;
 }
 
 /** The record of a key without versions, for supersedes(). */
@@ -73,7 +78,7 @@ const SCRATCH_MAX = 64 * 1024;
 export class ReplicaStore {
   readonly databases: number;
   private readonly dbs: Databases;
-  private readonly where: WinnerLocation = { valueOffset: 0, valueLength: -1, expireAt: 0, siblings: 0 };
+  private readonly where: WinnerLocation = { valueOffset: 0, valueLength: -1, expireAt: 0, siblings: 0, type: 0 };
   /** Where localWrite reads the record it rewrites. */
   private scratch = Buffer.allocUnsafe(4096);
   /** Kept mode only, per database: records whose winner is a tombstone, and those with an expiry (null until counted). */
@@ -170,7 +175,8 @@ export class ReplicaStore {
    * The winner's value read into target at offset (the GET fast path): its
    * length, or -1 when the winner is a tombstone, expired, or the
    * key is absent. A length past target's room means nothing was read: call
-   * again with at least that much room.
+   * again with at least that much room. -2 (WRONG_TYPE) when the value is
+   * not a string (GET answers WRONGTYPE, MGET nil).
    */
   getInto(db: number, key: Buffer, target: Buffer, offset: number): number {
     const e = this.dbs.existing(db);
@@ -186,17 +192,19 @@ export class ReplicaStore {
     const w = this.where;
     this.locate(db, key, target, offset, offset + len);
     if (!this.live()) return -1;
+    if (w.type !== 0) return WRONG_TYPE;
     if (w.valueOffset !== offset) target.copyWithin(offset, w.valueOffset, w.valueOffset + w.valueLength);
     return w.valueLength;
   }
 
-  /** The winner's value (a view into the record read), or null as getInto's -1. `touch` false: not an access of the key. */
+  /** The winner's value (a view into the record read), or null as getInto's -1. `touch` false: not an access of the key. WrongTypeError: not a string. */
   get(db: number, key: Buffer, touch = true): Buffer | null {
     const record = this.record(db, key, touch);
     if (record === null) return null;
     const w = this.where;
     this.locate(db, key, record, 0, record.length);
     if (!this.live()) return null;
+    if (w.type !== 0) throw new WrongTypeError();
     return record.subarray(w.valueOffset, w.valueOffset + w.valueLength);
   }
 
@@ -217,7 +225,7 @@ export class ReplicaStore {
     const w = this.where;
     this.locate(db, key, record, 0, record.length);
     if (!this.live()) return null;
-    return { expireAt: w.expireAt, length: w.valueLength };
+    return { expireAt: w.expireAt, length: w.valueLength, type: w.type };
   }
 
   /**

@@ -107,6 +107,14 @@ export class Reader {
     if (format !== expected) throw this.error('format version', `${format} is not the known format ${expected}`, at);
   }
 
+  /** The format byte, one of first..last (the formats a reader knows). */
+  formatIn(first: number, last: number): number {
+    const at = this.offset;
+    const format = this.byte('format version');
+    if (format < first || format > last) throw this.error('format version', `${format} is not a known format (${first} to ${last})`, at);
+    return format;
+  }
+
   end(): void {
     if (this.offset !== this.limit) throw this.error('end of input', `${this.limit - this.offset} trailing bytes`);
   }

@@ -14,6 +14,11 @@
 //               timestamp ms varint, expireAt ms varint (up to 2^63, 10 bytes),
 //               value length + 1 varint (0 = tombstone), value bytes),
 //               in winner order, so the first is the winner
+// Record (format 2, tagged): as format 1, with each sibling's type tag
+// (datatypes/types.ts, u8) between its expireAt and its value length. A record
+// whose siblings are all strings (or tombstones) is written as format 1, so
+// a string's record, and every record written before tags, stays format 1
+// and reads as strings: the tag costs strings nothing.
 // Context: base64url of (format u8 = 1, actorCount, actors) as above.
 //
 // Every GET and SET goes through a record, so two paths skip the decoding
@@ -21,9 +26,12 @@
 // peer's record supersedes the stored one (supersedes.ts).
 import { isUtf8 } from 'node:buffer';
 import { Reader, varintSize, writeVarint } from './codec-reader';
+import { isDataType } from '../../datatypes/types';
 import { actorNode, compareSiblings, isActor, type Actor, type KeyVersions, type Sibling, type VersionVector } from './versions';
 
 export const VERSIONS_FORMAT = 1;
+/** The tagged record: some sibling is not a string. */
+export const TAGGED_FORMAT = 2;
 export const CONTEXT_FORMAT = 1;
 
 /** A stored versions record that does not decode: corruption, or a format this build does not know. */
@@ -90,7 +98,9 @@ export function encodeVersions(versions: KeyVersions): Buffer {
   const { clock, siblings } = versions;
   const { actors, byteLengths, size: clockSize } = clockEntries(clock);
   const actorIndex = new Map(actors.map((actor, i) => [actor, i]));
+  const tagged = siblings.some((s) => s.value !== null && (s.type ?? 0) !== 0);
   let size = 1 + clockSize + varintSize(siblings.length);
+  if (tagged) size += siblings.length;
   for (const s of siblings) {
     const index = actorIndex.get(s.dot.actor);
     if (index === undefined || !(s.dot.counter <= (clock.get(s.dot.actor) as number))) {
@@ -100,7 +110,7 @@ export function encodeVersions(versions: KeyVersions): Buffer {
     size += varintSize(index) + varintSize(s.dot.counter) + varintSize(s.timestamp) + varintSize(s.expireAt) + varintSize(valueSize + 1) + valueSize;
   }
   const record = Buffer.allocUnsafe(size);
-  record[0] = VERSIONS_FORMAT;
+  record[0] = tagged ? TAGGED_FORMAT : VERSIONS_FORMAT;
   let offset = writeClock(record, 1, clock, actors, byteLengths);
   offset = writeVarint(record, offset, siblings.length);
   for (const s of siblings) {
@@ -108,6 +118,7 @@ export function encodeVersions(versions: KeyVersions): Buffer {
     offset = writeVarint(record, offset, s.dot.counter);
     offset = writeVarint(record, offset, s.timestamp);
     offset = writeVarint(record, offset, s.expireAt);
+    if (tagged) record[offset++] = s.value === null ? 0 : (s.type ?? 0);
     if (s.value === null) {
       offset = writeVarint(record, offset, 0);
     } else {
@@ -124,7 +135,7 @@ export const corruptRecord = (message: string): Error => new CorruptVersionsErro
 /** Values are views into `record` (no copies): keep the record unchanged while they live. */
 export function decodeVersions(record: Buffer): KeyVersions {
   const reader = new Reader(corruptRecord).reset(record);
-  reader.format(VERSIONS_FORMAT);
+  const tagged = reader.formatIn(VERSIONS_FORMAT, TAGGED_FORMAT) === TAGGED_FORMAT;
   const { actors, counters } = readClock(reader);
   const nodes = actors.map(actorNode);
   const count = reader.varint('sibling count');
@@ -141,12 +152,17 @@ export function decodeVersions(record: Buffer): KeyVersions {
     const timestamp = reader.varint('sibling {i} timestamp', i);
     reader.readExpireAt('sibling {i} expireAt', i);
     const expireAt = reader.value;
+    const typeAt = reader.offset;
+    const type = tagged ? reader.byte(`sibling ${i} type`) : 0;
+    if (!isDataType(type)) throw reader.error(`sibling ${i} type`, `${type} is not a known type tag`, typeAt);
     const lengthPlusOne = reader.varint('sibling {i} value length', i);
+    if (type !== 0 && lengthPlusOne === 0) throw reader.error(`sibling ${i} type`, 'a tombstone with a type tag', typeAt);
     const value = lengthPlusOne === 0 ? null : reader.bytesOf('sibling {i} value', lengthPlusOne - 1, i);
-    const sibling: Sibling = { dot: { actor: actors[index], counter }, node: nodes[index], value, timestamp, expireAt };
+    const sibling: Sibling = { dot: { actor: actors[index], counter }, node: nodes[index], value, timestamp, expireAt, type };
     if (i > 0 && compareSiblings(siblings[i - 1], sibling) >= 0) throw reader.error(`sibling ${i}`, 'not after the previous one in winner order', at);
     siblings.push(sibling);
   }
+  if (tagged && !siblings.some((s) => s.type !== 0)) throw reader.error('format version', 'a tagged record without a typed sibling', 0);
   reader.end();
   return { clock: new Map(actors.map((actor, i) => [actor, counters[i]])), siblings };
 }

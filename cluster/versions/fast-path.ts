@@ -3,9 +3,12 @@
 // locateWinner finds the winner's value without allocating, and
 // encodeLocalWrite makes a plain write's record from the current one by
 // copying its actor table as bytes. Both check bounds as the codec does and
-// throw CorruptVersionsError saying what is wrong and where.
+// throw CorruptVersionsError saying what is wrong and where. Both read
+// tagged records (format 2) too: locateWinner reports the winner's type tag
+// (0 for every format-1 record: a string), and encodeLocalWrite writes a
+// string's format-1 record over either; a typed write takes the decoding path.
 import { MAX_EXPIRE_AT, NO_BYTES, Reader, varintSize, writeVarint } from './codec-reader';
-import { VERSIONS_FORMAT, corruptRecord, decodeVersions, encodeVersions } from './codec';
+import { TAGGED_FORMAT, VERSIONS_FORMAT, corruptRecord, decodeVersions, encodeVersions } from './codec';
 import { EMPTY_VERSIONS, isActor, update, type Actor, type VersionWrite } from './versions';
 
 /** The winner's part of a record, read by decodeWinner without decoding the rest. */
@@ -13,6 +16,8 @@ export interface WinnerValue {
   /** null for a tombstone. A view into the record, not a copy. */
   readonly value: Buffer | null;
   readonly expireAt: number;
+  /** The winner's type tag (0: a string). */
+  readonly type: number;
 }
 
 /** Where a record's winner lies, filled in by locateWinner without allocating. */
@@ -25,6 +30,8 @@ export interface WinnerLocation {
   expireAt: number;
   /** How many siblings the record holds. */
   siblings: number;
+  /** The winner's type tag (datatypes/types.ts): 0, a string, for every format-1 record and a tombstone. */
+  type: number;
 }
 
 /** The reader of the fast paths: they never nest, so one serves every call. */
@@ -41,7 +48,7 @@ export function locateWinner(bytes: Buffer, start: number, end: number, out: Win
     throw new RangeError(`record [${start}, ${end}) is not within the ${bytes.length}-byte buffer`);
   }
   const reader = recordReader.reset(bytes, start, end);
-  reader.format(VERSIONS_FORMAT);
+  const format = reader.formatIn(VERSIONS_FORMAT, TAGGED_FORMAT);
   const actorCount = reader.varint('actor count');
   for (let i = 0; i < actorCount; i++) {
     reader.skip('actor {i}', reader.varint('actor {i} length', i), i);
@@ -51,6 +58,7 @@ export function locateWinner(bytes: Buffer, start: number, end: number, out: Win
   let valueOffset = -1;
   let valueLength = -1;
   let expireAt = 0;
+  let type = 0;
   if (siblings > 0) {
     const at = reader.offset;
     const index = reader.varint('sibling 0 actor index');
@@ -59,6 +67,7 @@ export function locateWinner(bytes: Buffer, start: number, end: number, out: Win
     reader.readVarint('sibling 0 timestamp');
     reader.readExpireAt('sibling 0 expireAt');
     expireAt = reader.value; // not varint()'s return, which may be a boxed number
+    if (format === TAGGED_FORMAT) type = reader.byte('sibling 0 type');
     const lengthPlusOne = reader.varint('sibling 0 value length');
     if (lengthPlusOne > 0) {
       valueOffset = reader.offset;
@@ -70,17 +79,18 @@ export function locateWinner(bytes: Buffer, start: number, end: number, out: Win
   out.valueLength = valueLength;
   out.expireAt = expireAt;
   out.siblings = siblings;
+  out.type = type;
   reader.reset(NO_BYTES); // keeps no record alive (a 500 MB one stayed after its DEL: issue 9)
 }
 
-const located: WinnerLocation = { valueOffset: -1, valueLength: -1, expireAt: 0, siblings: 0 };
+const located: WinnerLocation = { valueOffset: -1, valueLength: -1, expireAt: 0, siblings: 0, type: 0 };
 
 /** locateWinner for a whole record, the value as a view into it (null when the record has no sibling). */
 export function decodeWinner(record: Buffer): WinnerValue | null {
   locateWinner(record, 0, record.length, located);
   if (located.siblings === 0) return null;
-  const { valueOffset, valueLength, expireAt } = located;
-  return { value: valueLength < 0 ? null : record.subarray(valueOffset, valueOffset + valueLength), expireAt };
+  const { valueOffset, valueLength, expireAt, type } = located;
+  return { value: valueLength < 0 ? null : record.subarray(valueOffset, valueOffset + valueLength), expireAt, type };
 }
 
 /** The actor encodeLocalWrite saw last, checked, and its UTF-8 bytes: a node writes under one actor. */
@@ -142,7 +152,8 @@ function copyBytes(source: Buffer, from: number, to: number, target: Buffer, at:
  * sibling, so only the clock is read: its actor table is copied as bytes with
  * actor's entry inserted in order or its counter bumped. The table is checked
  * as decodeVersions checks it, the siblings only for bounds; a non-ASCII actor
- * (where byte order may differ from string order) takes the decoding path.
+ * (where byte order may differ from string order) and a typed write (not a
+ * string: its record is tagged) take the decoding path.
  * Throws CorruptVersionsError on a bad current record, RangeError on a bad
  * actor, timestamp or expireAt. Allocates only the record.
  */
@@ -150,7 +161,7 @@ export function encodeLocalWrite(current: Buffer | null, actor: Actor, write: Ve
   const actorBytes = checkedActorBytes(actor);
   checkMs('timestamp', write.timestamp);
   checkExpireAt(write.expireAt);
-  if (actorBytes.length !== actor.length) return decodedLocalWrite(current, actor, write);
+  if (actorBytes.length !== actor.length || (write.type !== undefined && write.type !== 0 && write.value !== null)) return decodedLocalWrite(current, actor, write);
   const source = current ?? NO_BYTES;
   // The current actor table is source[tableStart, tableEnd) with `count` entries;
   // actor's entry is number `index`, written in place of source[cutStart, cutEnd).
@@ -163,7 +174,7 @@ export function encodeLocalWrite(current: Buffer | null, actor: Actor, write: Ve
   let counter = 1;
   if (current !== null) {
     const reader = recordReader.reset(current);
-    reader.format(VERSIONS_FORMAT);
+    const tagged = reader.formatIn(VERSIONS_FORMAT, TAGGED_FORMAT) === TAGGED_FORMAT;
     count = reader.varint('actor count');
     tableStart = reader.offset;
     let previousAt = 0;
@@ -206,6 +217,7 @@ export function encodeLocalWrite(current: Buffer | null, actor: Actor, write: Ve
       reader.readVarint('sibling {i} dot counter', i);
       reader.readVarint('sibling {i} timestamp', i);
       reader.readExpireAt('sibling {i} expireAt', i);
+      if (tagged) reader.byte('sibling type');
       const lengthPlusOne = reader.varint('sibling {i} value length', i);
       if (lengthPlusOne > 0) reader.skip('sibling {i} value', lengthPlusOne - 1, i);
     }

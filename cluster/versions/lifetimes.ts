@@ -5,7 +5,7 @@
 // its database (timestamp below the flush's time) is dropped
 // (anti-entropy/flush-epochs.ts). Pure: time is passed in.
 import { Reader } from './codec-reader';
-import { corruptRecord, VERSIONS_FORMAT } from './codec';
+import { corruptRecord, TAGGED_FORMAT, VERSIONS_FORMAT } from './codec';
 import type { KeyVersions } from './versions';
 
 /**
@@ -47,7 +47,7 @@ const reader = new Reader(corruptRecord);
  */
 export function oldestWrite(record: Buffer): number {
   const r = reader.reset(record);
-  r.format(VERSIONS_FORMAT);
+  const tagged = r.formatIn(VERSIONS_FORMAT, TAGGED_FORMAT) === TAGGED_FORMAT;
   const actors = r.varint('actor count');
   for (let i = 0; i < actors; i++) {
     r.skip('actor {i}', r.varint('actor {i} length', i), i);
@@ -61,6 +61,7 @@ export function oldestWrite(record: Buffer): number {
     r.readVarint('sibling {i} timestamp', i);
     if (r.value < oldest) oldest = r.value;
     r.readExpireAt('sibling {i} expireAt', i);
+    if (tagged) r.byte('sibling type');
     const lengthPlusOne = r.varint('sibling {i} value length', i);
     if (lengthPlusOne > 0) r.skip('sibling {i} value', lengthPlusOne - 1, i);
   }

@@ -13,6 +13,8 @@
 // - every sibling of incoming survives: current has not seen its dot, or holds
 //   it once, with the same data (the merge keeps current's sibling);
 // - incoming has at most maxSiblings siblings: nothing is pruned.
+// Only format-1 records (every sibling a string) are decided here: a tagged
+// record (format 2, codec.ts) answers false, and the full merge handles it.
 import { Reader } from './codec-reader';
 import { VERSIONS_FORMAT } from './codec';
 import { compareBytes, isAscii, isAsciiActor } from './fast-path';

@@ -4,12 +4,27 @@
 // dot (actor, counter) of the write that made it. Pure functions, inputs never
 // mutated, no clocks or I/O: the coordinator passes wall-clock time in, so
 // replication, read repair and anti-entropy are tested without sockets.
+import { isMergeable, joinValues } from '../../datatypes/merge';
 //
 // Invariants of every KeyVersions made here (update, merge, the codec):
 // - every sibling's dot is covered by the clock, and a dot names one write;
 // - the clock's actors are in ascending order, without zero entries;
 // - the siblings are in winner order (newest first), so siblings[0] is what
 //   GET shows and the oldest are at the end, where pruning cuts.
+//
+// The type seam: each sibling carries its value's type tag (datatypes/
+// types.ts, Redis's redisObject.type; absent or 0 = a string, as in every
+// record written before tags). A type whose concurrent updates merge (a
+// CRDT, datatypes/merge.ts) keeps its concurrent writes as siblings like any
+// value, so the dotted version vectors decide causality exactly in every
+// merge (replication, read repair, apply), and the merge hook does the
+// rest: such siblings are never cut by the sibling bound (cutting one would
+// lose the writes it holds), a read sees their join (joinedWinner), and a
+// coordinated write supersedes them with the join plus its change (the
+// writer reads joinedWinner first), so they collapse at the next write.
+// Their count stays at most the number of writers concurrent with each
+// other, as DVV siblings do (Riak's CRDT values: tagged siblings merged by
+// type). Strings and tombstones are not mergeable: the winner order decides.
 
 /**
  * A writer of dots: node id + incarnation, `${node}#${incarnation}`. The
@@ -35,6 +50,8 @@ export interface VersionWrite {
   readonly timestamp: number;
   /** Absolute expiry in ms since the epoch, 0 = none. */
   readonly expireAt: number;
+  /** The value's type tag (datatypes/types.ts); absent or 0: a string. A tombstone has none. */
+  readonly type?: number;
 }
 
 export interface Sibling extends VersionWrite {
@@ -136,6 +153,28 @@ export function liveWinner(versions: KeyVersions, now: number): Sibling | null {
   return top;
 }
 
+/** A value sibling of a mergeable type. */
+function merges(s: Sibling): boolean {
+  return s.type !== undefined && s.type !== 0 && s.value !== null && isMergeable(s.type);
+}
+
+/**
+ * liveWinner, with the merge hook: when the winner is of a mergeable type,
+ * its value is the join of every live sibling of that type (the concurrent
+ * writes it merges with), in a new object; otherwise the winner itself.
+ */
+export function joinedWinner(versions: KeyVersions, now: number): Sibling | null {
+  const top = liveWinner(versions, now);
+  if (top === null || !merges(top)) return top;
+  let value = top.value as Buffer;
+  for (let i = 1; i < versions.siblings.length; i++) {
+    const s = versions.siblings[i];
+    if (s.type !== top.type || s.value === null || (s.expireAt !== 0 && s.expireAt <= now)) continue;
+    value = joinValues(top.type as number, value, s.value);
+  }
+  return value === top.value ? top : { ...top, value };
+}
+
 /**
  * A coordinator's write. `context` is what the client has seen: the
  * coordinating replica's own clock for a plain SET/DEL (it supersedes every
@@ -155,7 +194,8 @@ export function update(
   checkExpireAt(write.expireAt);
   const counter = Math.max(versions.clock.get(actor) ?? 0, context.get(actor) ?? 0) + 1;
   const clock = joinClocks(joinClocks(versions.clock, context), new Map([[actor, counter]]));
-  const added: Sibling = { dot: { actor, counter }, node: actorNode(actor), value: write.value, timestamp: write.timestamp, expireAt: write.expireAt };
+  const type = write.value === null ? 0 : (write.type ?? 0);
+  const added: Sibling = { dot: { actor, counter }, node: actorNode(actor), value: write.value, timestamp: write.timestamp, expireAt: write.expireAt, type };
   const siblings = versions.siblings.filter((s) => !covers(context, s.dot));
   siblings.push(added);
   return bounded(clock, siblings, maxSiblings);
@@ -181,14 +221,27 @@ function hasDot(versions: KeyVersions, dot: Dot): boolean {
 
 /**
  * Sorts into winner order and keeps the first maxSiblings: the oldest go, the
- * winner always stays. The clock keeps the pruned dots, so a replica that
- * still holds one drops it on its next merge instead of reviving it.
+ * winner always stays, and so does every mergeable sibling (the merge hook:
+ * it holds writes that merge; the bound counts only the others). The clock
+ * keeps the pruned dots, so a replica that still holds one drops it on its
+ * next merge instead of reviving it.
  */
 function bounded(clock: VersionVector, siblings: Sibling[], maxSiblings: number): VersionsResult {
   if (!Number.isSafeInteger(maxSiblings) || maxSiblings < 1) throw new RangeError(`maxSiblings ${maxSiblings} is not a positive integer`);
   siblings.sort(compareSiblings);
-  const pruned = Math.max(0, siblings.length - maxSiblings);
-  if (pruned > 0) siblings.length = maxSiblings;
+  if (siblings.length <= maxSiblings) return { versions: { clock, siblings }, pruned: 0 };
+  let kept = 1;
+  let bounded = 1; // the winner counts, whatever its type
+  for (let i = 1; i < siblings.length; i++) {
+    const s = siblings[i];
+    if (merges(s)) siblings[kept++] = s;
+    else if (bounded < maxSiblings) {
+      siblings[kept++] = s;
+      bounded++;
+    }
+  }
+  const pruned = siblings.length - kept;
+  siblings.length = kept;
   return { versions: { clock, siblings }, pruned };
 }
 

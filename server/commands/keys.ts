@@ -2,10 +2,10 @@
 // Redis's db.c/object.c: DEL, UNLINK, EXISTS, TYPE, TOUCH, RENAME, RENAMENX,
 // COPY, MOVE, OBJECT; plus two helpers the key family shares (expire.ts,
 // scan.ts). Integers and option tokens parse as the string family's
-// (string-args.ts). Strings are the only data type, so TYPE answers
-// string or none and a key is its value bytes plus an expiry; RENAME, COPY
-// and MOVE keep the expiry, as Redis. Keyspace hits and misses are counted
+// (string-args.ts). TYPE answers from the value's type tag
+// (datatypes/types.ts); RENAME, COPY and MOVE keep the expiry, as Redis. Keyspace hits and misses are counted
 // where Redis counts them (read lookups).
+import { typeName } from '../../datatypes/types';
 import { CommandError, ERR, KEY_ERR } from '../errors';
 import { isToken, string2ll } from './string-args';
 import { container } from './subcommands';
@@ -48,9 +48,9 @@ function existsCommand(ctx: CommandContext, argv: Buffer[]): void {
 }
 
 function typeCommand(ctx: CommandContext, argv: Buffer[]): void {
-  const live = ctx.store.meta(ctx.client.db, argv[1]) !== null;
-  countLookup(ctx, live);
-  ctx.reply.simple(live ? 'string' : 'none');
+  const meta = ctx.store.meta(ctx.client.db, argv[1]);
+  countLookup(ctx, meta !== null);
+  ctx.reply.simple(meta === null ? 'none' : typeName(meta.type));
 }
 
 /** TOUCH: counts the live keys, each an access (OBJECT IDLETIME starts again), as Redis's lookupKeyRead. */

@@ -4,7 +4,7 @@
 // subsequence by Redis's dynamic programming table, so that ties resolve and
 // IDX ranges come out exactly as redis-server's).
 import { CommandError, ERR, STRING_ERR } from '../errors';
-import { checkStringLength, clampToSafe, int64Arg, isToken, readValue } from './string-args';
+import { checkStringLength, clampToSafe, int64Arg, isToken, readValue, stringMeta } from './string-args';
 import type { CommandContext, CommandSpec } from './types';
 
 const EMPTY = Buffer.alloc(0);
@@ -32,7 +32,7 @@ function setrange(ctx: CommandContext, argv: Buffer[]): void {
   const patch = argv[3];
   const offsetArg = int64Arg(argv[2]);
   if (offsetArg < 0) throw new CommandError(ERR.offsetOutOfRange);
-  const meta = ctx.store.meta(db, key);
+  const meta = stringMeta(ctx, key);
   if (patch.length === 0) {
     ctx.reply.integer(meta === null ? 0 : meta.length); // nothing to write, not even a new key
     return;

@@ -4,6 +4,7 @@
 // like C strings (case-insensitive, an argument ends at its first NUL byte),
 // relative and absolute expire times, and reads that count keyspace hits.
 import { CommandError, ERR, invalidExpireTime } from '../errors';
+import { WRONG_TYPE, type KeyMeta } from '../../cluster/index';
 import type { CommandContext } from './types';
 
 export const INT64_MAX = 9223372036854775807n;
@@ -90,12 +91,31 @@ export function readValue(ctx: CommandContext, key: Buffer): Buffer | null {
   return value;
 }
 
-/** Replies with a key's value (or a null bulk) read straight into the reply; counts hits and misses. */
+/** Replies with a key's value (or a null bulk) read straight into the reply; counts hits and misses. WRONGTYPE for another type. */
 export function replyValue(ctx: CommandContext, key: Buffer): void {
   const { store, client } = ctx;
-  const len = ctx.reply.bulkRead((slab, offset) => store.getInto(client.db, key, slab, offset));
+  const len = ctx.reply.bulkRead((slab, offset) => {
+    const read = store.getInto(client.db, key, slab, offset);
+    if (read === WRONG_TYPE) throw new CommandError(ERR.wrongType);
+    return read;
+  });
   if (len < 0) ctx.server.stats.keyspaceMisses++;
   else ctx.server.stats.keyspaceHits++;
+}
+
+/** replyValue for MGET: a key of another type is a null bulk (a hit: the key exists), as Redis's MGET. */
+export function replyValueOrNull(ctx: CommandContext, key: Buffer): void {
+  const { store, client } = ctx;
+  const len = ctx.reply.bulkRead((slab, offset) => store.getInto(client.db, key, slab, offset));
+  if (len < 0 && len !== WRONG_TYPE) ctx.server.stats.keyspaceMisses++;
+  else ctx.server.stats.keyspaceHits++;
+}
+
+/** A key's meta for a string command: WRONGTYPE when it holds another type (Redis's checkType). */
+export function stringMeta(ctx: CommandContext, key: Buffer): KeyMeta | null {
+  const meta = ctx.store.meta(ctx.client.db, key);
+  if (meta !== null && meta.type !== 0) throw new CommandError(ERR.wrongType);
+  return meta;
 }
 
 /** Redis's checkStringLength: a string of size + append bytes must fit proto-max-bulk-len. */

@@ -1,10 +1,11 @@
 // server/commands/strings.ts — the string family's plain reads and writes, as
 // Redis's t_string.c: GET, SET (and its options), SETNX, SETEX, PSETEX,
 // GETSET, GETDEL, GETEX, MGET, MSET, MSETNX, APPEND, STRLEN. Counters live in
-// counters.ts, ranges and LCS in ranges.ts. Every value is a string here, so
-// no command of this family can meet WRONGTYPE.
+// counters.ts, ranges and LCS in ranges.ts. A read of a key of another type
+// answers WRONGTYPE (the store's string reads throw it; MGET answers nil),
+// and SET overwrites any type, as Redis.
 import { CommandError, ERR, wrongArity } from '../errors';
-import { checkStringLength, expireAtArg, isToken, readValue, replyValue } from './string-args';
+import { checkStringLength, expireAtArg, isToken, readValue, replyValue, replyValueOrNull, stringMeta } from './string-args';
 import type { CommandContext, CommandSpec } from './types';
 
 // SET / GETEX option flags, as Redis's OBJ_SET_* and OBJ_* flags.
@@ -140,7 +141,7 @@ function getex(ctx: CommandContext, argv: Buffer[]): void {
 
 function mget(ctx: CommandContext, argv: Buffer[]): void {
   ctx.reply.arrayHeader(argv.length - 1);
-  for (let j = 1; j < argv.length; j++) replyValue(ctx, argv[j]);
+  for (let j = 1; j < argv.length; j++) replyValueOrNull(ctx, argv[j]);
 }
 
 function mset(ctx: CommandContext, argv: Buffer[]): void {
@@ -184,7 +185,7 @@ function append(ctx: CommandContext, argv: Buffer[]): void {
 }
 
 function strlen(ctx: CommandContext, argv: Buffer[]): void {
-  const meta = ctx.store.meta(ctx.client.db, argv[1]);
+  const meta = stringMeta(ctx, argv[1]);
   if (meta === null) ctx.server.stats.keyspaceMisses++;
   else {
     ctx.server.stats.keyspaceHits++;

@@ -1,0 +1,29 @@
+// datatypes/types.ts — the type tag every value carries: Redis's
+// redisObject.type, with Redis's own numbers (OBJ_STRING 0 ... OBJ_HASH 4),
+// so a tag means the same in dynkv's records as in an RDB/DUMP payload. The
+// version layer (cluster/versions/) stores the tag with each sibling;
+// WRONGTYPE and TYPE follow from it. Pure.
+
+export const DataType = {
+  string: 0,
+  list: 1,
+  set: 2,
+  zset: 3,
+  hash: 4,
+} as const;
+
+export type DataType = (typeof DataType)[keyof typeof DataType];
+
+const NAMES: readonly string[] = ['string', 'list', 'set', 'zset', 'hash'];
+
+/** What TYPE answers for a tag. */
+export function typeName(type: number): string {
+  const name = NAMES[type];
+  if (name === undefined) throw new RangeError(`type tag ${type} is not a known data type`);
+  return name;
+}
+
+/** A tag this build knows (a record's byte is checked against it). */
+export function isDataType(type: number): type is DataType {
+  return Number.isInteger(type) && type >= 0 && type < NAMES.length;
+}
