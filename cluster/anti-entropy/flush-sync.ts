@@ -4,10 +4,11 @@
 //   - a flush made here takes a new epoch, purges here and sends it to
 //     every member (REPLICA.FLUSH db epoch); it is acknowledged once W
 //     members hold it (this one counting), as a write;
-//   - every few seconds, and at start before clients are served, each node
-//     swaps its epochs with every peer (REPLICA.EPOCHS): whoever is behind
-//     adopts the newer epoch and purges what was written before it. A
-//     member that missed a flush learns it from the first peer it talks to;
+//   - at start, before clients are served, a node swaps its epochs with
+//     every peer (REPLICA.EPOCHS), and then every few seconds with the peers
+//     it believes up: whoever is behind adopts the newer epoch and purges
+//     what was written before it. A member that missed a flush learns it
+//     from the first peer it talks to;
 //   - meanwhile nothing it sends can bring old data back: every node drops
 //     incoming siblings older than its latest flush (ReplicaStore.flushFloor).
 import type { TimerHandle } from '../clock';
@@ -42,7 +43,9 @@ export class FlushSync {
     if (this.stopped) return;
     this.timer = this.host.clock.setTimer(EXCHANGE_MS, () => {
       this.timer = null;
-      void Promise.all(this.host.peers().map((node) => this.exchange(node))).then(() => this.later());
+      // Peers believed up only: a down one is probed already, and swaps epochs at its own start when it returns.
+      const up = this.host.peers().filter((node) => this.host.isUp(node));
+      void Promise.all(up.map((node) => this.exchange(node))).then(() => this.later());
     });
   }
 

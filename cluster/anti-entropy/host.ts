@@ -17,6 +17,8 @@ export interface MaintenanceHost {
   preferenceList(key: Buffer): readonly string[];
   /** The other members, up or not. */
   peers(): string[];
+  /** Whether membership believes the member up (requests to others fail at once or time out). */
+  isUp(node: string): boolean;
   /** A bus request to a member; rejects when it fails or times out. */
   request(node: string, argv: readonly (Buffer | string)[]): Promise<BusReply>;
   /** Merges versions into this node's replica (WATCH sees the change). */

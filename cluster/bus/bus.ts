@@ -118,7 +118,11 @@ export class ClusterBus {
         this.log(`dynkv: cluster bus: ${message}`);
       },
       authenticated: (peerId) => this.warned.delete(peerId),
-      inboundHandshake: opts.onInboundHandshake ?? (() => undefined),
+      inboundHandshake: (peerId, ok) => {
+        // A peer that just proved itself on a connection it opened is reachable: no backoff for ours.
+        if (ok) this.links.get(peerId)?.reachable();
+        opts.onInboundHandshake?.(peerId, ok);
+      },
       track: (socket) => {
         const closed: Promise<void> = new Promise((resolve) =>
           socket.once('close', () => {

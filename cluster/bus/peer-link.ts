@@ -199,6 +199,13 @@ export class PeerLink {
     this.ready();
   }
 
+  /** The peer proved itself on a connection it opened: a backoff from this link's failed attempts ends now. */
+  reachable(): void {
+    if (this.state !== 'idle') return;
+    this.connectFailures = 0;
+    this.retryAt = 0;
+  }
+
   private ready(): void {
     this.clearConnectTimer();
     this.state = 'ready';

@@ -380,6 +380,10 @@ export class DynamoCoordinator implements Coordinator {
     return this.membership.all().flatMap((m) => (m.id === this.selfId ? [] : [m.id]));
   }
 
+  isUp(node: string): boolean {
+    return this.membership.isUp(node);
+  }
+
   configure(settings: MaintenanceSettings): void {
     this.maintenance.configure(settings);
   }
