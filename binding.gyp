@@ -10,7 +10,8 @@
         "engine/native/segment.cc",
         "engine/native/merge.cc",
         "engine/native/syncer.cc",
-        "engine/native/repair.cc"
+        "engine/native/repair.cc",
+        "engine/native/scrub.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS"],

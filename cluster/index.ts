@@ -5,6 +5,7 @@
 // read and write. Everything else in cluster/ is its own business (test/
 // and bench/ may reach inside).
 export { DEFAULT_ANTI_ENTROPY, type AntiEntropyStatus } from './anti-entropy/types';
+export { DEFAULT_SCRUB_RATE, DEFAULT_TOMBSTONE_GRACE_S, type MaintenanceCounters, type MaintenanceSettings } from './anti-entropy/host';
 export { realClock } from './clock';
 export { DynUnavailableError, WRONG_TYPE, type CommandAccess, type Coordinator, type KeyMeta } from './coordinator/coordinator';
 export { DynamoCoordinator } from './coordinator/dynamo-coordinator';

@@ -82,6 +82,29 @@ export interface CompactResult {
   bytesOut: number;
 }
 
+/** A run of bytes of a data file holding no valid record, found by Engine.scrub. */
+export interface ScrubFinding {
+  file: string;
+  offset: number;
+  length: number;
+  /** The live keys whose records sat in the run: this engine has lost their values. */
+  keys: Buffer[];
+}
+
+/** Where a scrub pass is: a segment id and an offset in it; { segment: 0, offset: 0 } starts a pass. */
+export interface ScrubCursor {
+  segment: number;
+  offset: number;
+}
+
+export interface ScrubStep {
+  /** Where the next step goes on; { 0, 0 } once the pass reached the end of the last segment. */
+  cursor: ScrubCursor;
+  /** Record bytes whose crc was checked (bad runs included). */
+  bytes: number;
+  found: ScrubFinding[];
+}
+
 export interface RepairReport {
   segments: number;
   records: number;
@@ -99,7 +122,7 @@ export class EngineError extends Error {
 }
 
 interface NativeEngine {
-  get(key: Buffer, touch: boolean): Buffer | null;
+  get(key: Buffer, touch: boolean, cache: boolean): Buffer | null;
   getInto(key: Buffer, target: Buffer, offset: number, touch: boolean): number;
   idle(key: Buffer): number;
   touch(key: Buffer): boolean;
@@ -114,6 +137,7 @@ interface NativeEngine {
   stats(): EngineStats;
   compact(id: number, all: boolean): void;
   notifyAt(seq: number): number;
+  scrub(segment: number, offset: number, budget: number): [number, number, number, [string, number, number, Buffer[]][]];
   setFsync(mode: number): void;
   ref(): void;
   unref(): void;
@@ -204,10 +228,12 @@ export class Engine {
   /**
    * The value of a live key, or null when absent, deleted or expired.
    * `touch`: the read is an access of the key (idle() counts from it).
+   * `cache` false: a small value read from its segment is not kept in memory
+   * (inlineValueMax) — for passes over every key that nobody asked for.
    */
-  get(key: Buffer | string, touch = false): Buffer | null {
+  get(key: Buffer | string, touch = false, cache = true): Buffer | null {
     try {
-      return this.native.get(asBuffer(key), touch);
+      return this.native.get(asBuffer(key), touch, cache);
     } catch (err) {
       throw toError(err);
     }
@@ -379,6 +405,21 @@ export class Engine {
 
   stats(): EngineStats {
     return this.native.stats();
+  }
+
+  /**
+   * Checks the crc of about `budget` bytes of records of the sealed,
+   * fsynced data files from the cursor on (the scrubber's step; reads no
+   * keydir value, changes nothing). Each bad run is named by file and
+   * offset, with the live keys whose records sat in it.
+   */
+  scrub(cursor: ScrubCursor, budget: number): ScrubStep {
+    try {
+      const [segment, offset, bytes, found] = this.native.scrub(cursor.segment, cursor.offset, Math.max(1, Math.floor(budget)));
+      return { cursor: { segment, offset }, bytes, found: found.map(([file, at, length, keys]) => ({ file, offset: at, length, keys })) };
+    } catch (err) {
+      throw toError(err);
+    }
   }
 
   /** Merges sealed segments now: those past mergeThreshold, or all with {all: true}. */

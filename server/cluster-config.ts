@@ -4,7 +4,7 @@
 // picks one), so every mistake in a member list stops the start with a
 // ConfigError naming the entry. Without cluster-nodes a node is a cluster of
 // one (N=R=W=1), as ARCHITECTURE.md wants: the same code path, one member.
-import { MAX_WEIGHT, type ClusterMember, type ClusterOptions, type HandoffSettings } from '../cluster/index';
+import { MAX_WEIGHT, type ClusterMember, type ClusterOptions, type HandoffSettings, type MaintenanceSettings } from '../cluster/index';
 import { ConfigError } from './config';
 import type { ServerConfig } from './state';
 
@@ -60,6 +60,11 @@ export function clusterSetup(config: ServerConfig, boundPort: number): ClusterOp
 /** Hinted handoff's settings (cluster-hint-*), as the coordinator takes them; CONFIG SET passes them again. */
 export function handoffSettings(config: ServerConfig): HandoffSettings {
   return { maxBytes: config.clusterHintMaxBytes, maxAgeMs: config.clusterHintMaxAge * 1000, window: config.clusterHintWindow, rateBytes: config.clusterHintRate };
+}
+
+/** cluster-tombstone-grace and cluster-scrub-rate, as the coordinator takes them (at start and at CONFIG SET). */
+export function maintenanceSettings(config: ServerConfig): MaintenanceSettings {
+  return { tombstoneGraceMs: config.clusterTombstoneGrace * 1000, scrubBytesPerSecond: config.clusterScrubRate };
 }
 
 /** A cluster of one, named after the first bind address. */

@@ -5,7 +5,7 @@
 // cluster settings are only stored here; cluster-config.ts checks them
 // together once the client port is bound.
 import fs from 'node:fs';
-import { DEFAULT_ANTI_ENTROPY, DEFAULT_HANDOFF, DEFAULT_HEARTBEAT_MS, DEFAULT_PARTITIONS, DEFAULT_PHI_THRESHOLD, MAX_WEIGHT, SLOT_COUNT } from '../cluster/index';
+import { DEFAULT_ANTI_ENTROPY, DEFAULT_HANDOFF, DEFAULT_HEARTBEAT_MS, DEFAULT_PARTITIONS, DEFAULT_PHI_THRESHOLD, DEFAULT_SCRUB_RATE, DEFAULT_TOMBSTONE_GRACE_S, MAX_WEIGHT, SLOT_COUNT } from '../cluster/index';
 import { defaultOutputLimits, formatOutputLimits, OutputLimitError, parseOutputLimits } from './output-limits';
 import type { AppendFsync, ServerConfig } from './state';
 
@@ -46,6 +46,8 @@ export function defaultConfig(): ServerConfig {
     clusterHintRate: DEFAULT_HANDOFF.rateBytes,
     clusterAntiEntropyIntervalMs: DEFAULT_ANTI_ENTROPY.intervalMs,
     clusterAntiEntropyKeysPerSec: DEFAULT_ANTI_ENTROPY.keysPerSec,
+    clusterTombstoneGrace: DEFAULT_TOMBSTONE_GRACE_S,
+    clusterScrubRate: DEFAULT_SCRUB_RATE,
   };
 }
 
@@ -287,6 +289,16 @@ export const settings: Record<string, Setting> = {
     mutable: false,
     get: (c) => String(c.clusterAntiEntropyKeysPerSec),
     set: (c, a) => (c.clusterAntiEntropyKeysPerSec = integer('cluster-anti-entropy-keys-per-sec', one('cluster-anti-entropy-keys-per-sec', a), 1, 10_000_000)),
+  },
+  'cluster-tombstone-grace': {
+    mutable: true,
+    get: (c) => String(c.clusterTombstoneGrace),
+    set: (c, a) => (c.clusterTombstoneGrace = integer('cluster-tombstone-grace', one('cluster-tombstone-grace', a), 0, 315_360_000)),
+  },
+  'cluster-scrub-rate': {
+    mutable: true,
+    get: (c) => String(c.clusterScrubRate),
+    set: (c, a) => (c.clusterScrubRate = parseMemory('cluster-scrub-rate', one('cluster-scrub-rate', a))),
   },
   'enable-fault-injection': {
     mutable: false,

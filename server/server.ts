@@ -7,7 +7,7 @@ import { DynamoCoordinator, realClock, type Coordinator } from '../cluster/index
 import { ReplyWriter } from '../protocol/writer';
 import type { ClientSocket } from './client-socket';
 import { Client } from './client';
-import { clusterSetup } from './cluster-config';
+import { clusterSetup, maintenanceSettings } from './cluster-config';
 import { serveConnection } from './connection';
 import { Dispatcher } from './dispatch';
 import { startActiveExpiry } from './expiry';
@@ -38,6 +38,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     onWrite: (db, key) => state.keyModified(db, key),
     onExpire: () => state.stats.expiredKeys++,
   }, realClock);
+  store.configure(maintenanceSettings(config));
   const dispatcher = new Dispatcher(state, store);
   const reply = new ReplyWriter();
   // A command another node forwards here runs for a client of its own, as if sent here.

@@ -56,6 +56,10 @@ export interface ServerConfig {
   /** Anti-entropy: pause between rounds (ms), keys pulled per second at most (a node away longer than cluster-hint-max-age resyncs). */
   clusterAntiEntropyIntervalMs: number;
   clusterAntiEntropyKeysPerSec: number;
+  /** Seconds a dead record (tombstone, expired version) is kept before reaping may reclaim it. */
+  clusterTombstoneGrace: number;
+  /** Bytes of data files the scrubber verifies per second; 0 = none. */
+  clusterScrubRate: number;
 }
 
 export interface CommandStat {

@@ -35,12 +35,12 @@ test('defaults: a cluster of one', (t) => {
   t.deepEqual(s, { self, members: [self], n: 1, r: 1, w: 1, partitions: 256, secret: '', timeoutMs: 1000, faultInjection: false, phiThreshold: 8, heartbeatMs: 1000, handoff, antiEntropy });
 });
 
-test('flags are parsed, shown by CONFIG GET and immutable (failure detection and hinted handoff settings apart)', (t) => {
+test('flags are parsed, shown by CONFIG GET and immutable (failure detection, hinted handoff and background upkeep settings apart)', (t) => {
   const args = ['--cluster-nodes', THREE, '--cluster-n', '3', '--cluster-r', '1', '--cluster-w', '3', '--cluster-port', '17000', '--cluster-secret', 's3cret', '--cluster-weight', '4', '--cluster-partitions', '1024', '--cluster-timeout', '250', '--enable-fault-injection', 'yes', '--cluster-phi-threshold', '2.5', '--cluster-heartbeat-ms', '300'];
-  args.push('--cluster-anti-entropy-interval-ms', '500', '--cluster-anti-entropy-keys-per-sec', '200', '--cluster-hint-max-age', '60');
+  args.push('--cluster-anti-entropy-interval-ms', '500', '--cluster-anti-entropy-keys-per-sec', '200', '--cluster-hint-max-age', '60', '--cluster-tombstone-grace', '60', '--cluster-scrub-rate', '2mb');
   const c = parseArgs(args);
   const shown: Record<string, string> = {};
-  const mutable = ['cluster-phi-threshold', 'cluster-heartbeat-ms'];
+  const mutable = ['cluster-phi-threshold', 'cluster-heartbeat-ms', 'cluster-tombstone-grace', 'cluster-scrub-rate'];
   for (const name of Object.keys(settings).filter((n) => (n.startsWith('cluster-') && !n.startsWith('cluster-hint-')) || n === 'enable-fault-injection')) {
     t.is(settings[name].mutable, mutable.includes(name), name);
     const get = settings[name].get;
@@ -62,11 +62,15 @@ test('flags are parsed, shown by CONFIG GET and immutable (failure detection and
     'cluster-anti-entropy-interval-ms': '500',
     'cluster-anti-entropy-keys-per-sec': '200',
     'enable-fault-injection': 'yes',
+    'cluster-tombstone-grace': '60',
+    'cluster-scrub-rate': String(2 * 1024 * 1024),
   });
   const s = clusterSetup({ ...c, clusterPort: 0 }, 7001);
   t.is(s.phiThreshold, 2.5);
   t.is(s.heartbeatMs, 300);
   t.deepEqual(s.antiEntropy, { intervalMs: 500, keysPerSec: 200, resyncAfterMs: 60_000 }, 'a node away longer than hints are kept resyncs');
+  t.throws(() => parseArgs(['--cluster-tombstone-grace', '-1']), { message: "option --cluster-tombstone-grace: argument must be between 0 and 315360000 inclusive for 'cluster-tombstone-grace'" });
+  t.throws(() => parseArgs(['--cluster-scrub-rate', 'fast']), { message: "option --cluster-scrub-rate: argument must be a memory value for 'cluster-scrub-rate'" });
 });
 
 test('the config file takes the same settings', (t) => {

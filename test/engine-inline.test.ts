@@ -127,3 +127,21 @@ test('compaction moves records under inlined values; reads stay right, also afte
   for (let i = 0; i < 200; i++) t.is(e.get(`key${i}`)?.toString() ?? null, expect.get(`key${i}`) ?? null);
   for (let i = 0; i < 200; i++) t.is(e.get(`key${i}`)?.toString() ?? null, expect.get(`key${i}`) ?? null, 'second read, from entries');
 });
+
+test('a read with cache false leaves a small value on disk: the next read goes to the record again', (t) => {
+  const dir = tmpDir(t);
+  const first = openEngine(t, dir);
+  first.put('s', small('c'));
+  first.put('t', small('d'));
+  first.close();
+  const e = openEngine(t, dir);
+  const before = e.stats().keydirBytes;
+  t.is(e.get('s', false, false)?.toString(), small('c'));
+  t.is(e.stats().keydirBytes, before, 'nothing joined the entry');
+  t.true(damage(dir, small('c')));
+  corrupt(t, e, 's');
+  t.is(e.get('t')?.toString(), small('d'), 'a plain read keeps it');
+  t.true(e.stats().keydirBytes > before);
+  t.true(damage(dir, small('d')));
+  t.is(e.get('t')?.toString(), small('d'), 'and later reads come from the entry');
+});

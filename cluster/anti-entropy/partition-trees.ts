@@ -13,7 +13,7 @@ import { contribution, keySeeds, MerkleTree, NODE_BYTES } from './merkle-tree';
 export interface RecordSource {
   readonly databases: number;
   /** Keys of db with from <= ring hash < to (engine scanRange), tombstones included; cursor 0n when done. */
-  scanRecords(db: number, from: bigint, to: bigint, count: number): { cursor: bigint; keys: Buffer[] };
+  scanRecords(db: number, from: bigint, count: number, to: bigint): { cursor: bigint; keys: Buffer[] };
   record(db: number, key: Buffer): Buffer | null;
 }
 
@@ -66,7 +66,7 @@ export class PartitionTrees implements RecordObserver {
     for (let db = 0; db < this.source.databases; db++) {
       let cursor = from;
       do {
-        const page = this.source.scanRecords(db, cursor, to, SCAN_PAGE);
+        const page = this.source.scanRecords(db, cursor, SCAN_PAGE, to);
         for (const key of page.keys) {
           const record = this.source.record(db, key);
           if (record === null) continue;
@@ -134,7 +134,7 @@ export class PartitionTrees implements RecordObserver {
         let cursor = BigInt(slot) << SLOT_SHIFT;
         const to = BigInt(slot + 1) << SLOT_SHIFT;
         do {
-          const page = this.source.scanRecords(db, cursor, to, SCAN_PAGE);
+          const page = this.source.scanRecords(db, cursor, SCAN_PAGE, to);
           for (const key of page.keys) {
             if (!wanted.has(this.leafOf(slot, keySeeds(db, key, this.seeds)))) continue;
             const record = this.source.record(db, key);

@@ -14,6 +14,7 @@
 import type { EngineStats, ExpirySweep, FsyncMode } from '../../engine/index';
 import type { HandoffSettings, HintTargetStats } from '../handoff/delivery';
 import type { AntiEntropyStatus } from '../anti-entropy/types';
+import type { MaintenanceCounters, MaintenanceSettings } from '../anti-entropy/host';
 import type { ClusterMember, MemberState } from '../membership/membership';
 import type { KeyVersions, VersionVector } from '../versions/versions';
 
@@ -136,6 +137,10 @@ export interface Coordinator {
   handoffStats(): HintTargetStats[];
   /** CONFIG SET cluster-hint-*: hinted handoff's new bounds and pace. */
   configureHandoff(settings: HandoffSettings): void;
+  /** CONFIG SET cluster-tombstone-grace / cluster-scrub-rate (and their values at start). */
+  configure(settings: MaintenanceSettings): void;
+  /** Reaping, flush epochs, scrubbing and repair, for INFO. */
+  readonly maintenanceCounters: MaintenanceCounters;
   /** DYN.FAULT: drop all bus traffic with a peer, or heal every drop; false when fault injection is off. */
   fault(drop: string | null): boolean;
   start(): Promise<void>;

@@ -18,6 +18,8 @@
 // Flushes reach every member.
 import { AntiEntropy } from '../anti-entropy/scheduler';
 import { DEFAULT_ANTI_ENTROPY, type AntiEntropyStatus } from '../anti-entropy/types';
+import { Maintenance } from '../anti-entropy/maintenance';
+import type { MaintenanceCounters, MaintenanceSettings } from '../anti-entropy/host';
 import { ClusterBus, type BusReply } from '../bus/bus';
 import type { Clock } from '../clock';
 import { WRONG_TYPE, type ClusterCounters, type ClusterNodeState, type CommandAccess, type Coordinator, type KeyMeta, type PreparedView, type ScanPage } from './coordinator';
@@ -31,6 +33,7 @@ import { ReplicaService } from './replica-service';
 import { incarnation } from '../replica/incarnation';
 import { ReplicaStore } from '../replica/store';
 import { encodeContext, encodeVersions } from '../versions/codec';
+import { afterFlush } from '../versions/lifetimes';
 import { DEFAULT_MAX_SIBLINGS, EMPTY_VERSIONS, actorId, liveWinner, type Actor, type KeyVersions, type Sibling, type VersionVector, type VersionWrite } from '../versions/versions';
 import { WrongTypeError } from '../versions/wrong-type';
 import { ReplyError } from '../../protocol/reply-parser';
@@ -65,6 +68,8 @@ export class DynamoCoordinator implements Coordinator {
   onForward: ((db: number, resp: number, argv: Buffer[], from: string) => Promise<Buffer>) | null = null;
   readonly replicas: ReplicaStore;
   readonly membership: Membership;
+  /** Tombstone reaping, flush epochs, scrubbing and repair of corrupt records (anti-entropy/maintenance.ts). */
+  readonly maintenance: Maintenance;
   private readonly bus: ClusterBus | null;
   readonly timeoutMs: number;
   private readonly faultInjection: boolean;
@@ -108,6 +113,7 @@ export class DynamoCoordinator implements Coordinator {
       (message) => console.error(`dynkv: ${message}`),
     );
     this.antiEntropy = this.n > 1 ? new AntiEntropy(this, dir, this.membership.ring, this.n, options.antiEntropy ?? DEFAULT_ANTI_ENTROPY) : null;
+    this.maintenance = new Maintenance(this, dir, this.single, this.maxSiblings);
     const service = new ReplicaService(this);
     this.bus = this.single
       ? null
@@ -124,14 +130,16 @@ export class DynamoCoordinator implements Coordinator {
   }
 
   async start(): Promise<void> {
-    if (this.bus === null) return;
-    this.antiEntropy?.start();
-    await this.bus.listen();
-    const bus = this.bus;
-    this.heartbeat = new Heartbeat(this.membership, this.clock, (id) => bus.request(this.membership.peer(id), ['REPLICA.PING']), this.membership.heartbeatMs);
-    this.handoff.open((id) => this.membership.member(id) !== undefined);
-    this.handoff.start();
-    await this.heartbeat.start();
+    if (this.bus !== null) {
+      this.antiEntropy?.start();
+      await this.bus.listen();
+      const bus = this.bus;
+      this.heartbeat = new Heartbeat(this.membership, this.clock, (id) => bus.request(this.membership.peer(id), ['REPLICA.PING']), this.membership.heartbeatMs);
+      this.handoff.open((id) => this.membership.member(id) !== undefined);
+      this.handoff.start();
+      await this.heartbeat.start();
+    }
+    await this.maintenance.start();
   }
 
   /** Failure detection's settings (CONFIG SET cluster-phi-threshold, cluster-heartbeat-ms). */
@@ -157,6 +165,7 @@ export class DynamoCoordinator implements Coordinator {
 
   async close(): Promise<void> {
     this.heartbeat?.stop();
+    this.maintenance.stop();
     await this.bus?.close();
     this.handoff.close();
     this.replicas.close();
@@ -309,8 +318,6 @@ export class DynamoCoordinator implements Coordinator {
     return replicateSloppy(this, { db, key, record, primaries: list, fallbacks, w: Math.min(w, list.length), deadline: this.clock.now() + this.timeoutMs, origin });
   }
 
-  readonly isUp = (node: string): boolean => this.membership.isUp(node);
-
   handoffStats(): HintTargetStats[] {
     return this.handoff.stats();
   }
@@ -351,25 +358,34 @@ export class DynamoCoordinator implements Coordinator {
   }
 
   flush(db: number): void {
-    this.replicas.flush(db);
     this.expiryCursor[db] = 0n;
-    if (this.single) return;
-    const others = this.membership.all().filter((m) => m.id !== this.selfId);
+    if (this.single) {
+      this.replicas.flush(db);
+      return;
+    }
+    // A flush epoch (anti-entropy/flush-sync.ts): acknowledged by W members, learnt by the others when they are back.
     this.pending.push(
-      Promise.all(
-        others.map((m) =>
-          this.request(m.id, ['REPLICA.FLUSH', String(db)]).then(
-            () => null,
-            (err: Error) => `${m.id}: ${err.message}`,
-          ),
-        ),
-      ).then((failures) => {
-        const failed = failures.filter((f) => f !== null);
-        if (failed.length === 0) return null;
-        this.counters.unavailable++;
-        return `DYNUNAVAILABLE the flush reached ${others.length - failed.length + 1} of ${others.length + 1} nodes (${failed.join('; ')})`;
+      this.maintenance.flush(db, Math.min(this.w, this.membership.all().length)).then((error) => {
+        if (error !== null) this.counters.unavailable++;
+        return error;
       }),
     );
+  }
+
+  /** The other members, up or not. */
+  peers(): string[] {
+    return this.membership.all().flatMap((m) => (m.id === this.selfId ? [] : [m.id]));
+  }
+
+  /** A property, not a method: the sloppy write keeps it as a callback. */
+  readonly isUp = (node: string): boolean => this.membership.isUp(node);
+
+  configure(settings: MaintenanceSettings): void {
+    this.maintenance.configure(settings);
+  }
+
+  get maintenanceCounters(): MaintenanceCounters {
+    return this.maintenance.counters;
   }
 
   // ---- routing, quorum reads, the command's scope ----
@@ -406,7 +422,7 @@ export class DynamoCoordinator implements Coordinator {
   prepare(db: number, keys: readonly Buffer[], r: number | null): Promise<PreparedView> {
     if (keys.length === 1) {
       const key = keys[0];
-      return quorumRead(this, db, key, this.membership.preferenceList(key), r ?? this.r).then((versions) => (versions === null ? null : new Map([[keyName(key), versions]])));
+      return quorumRead(this, db, key, this.membership.preferenceList(key), r ?? this.r).then((versions) => (versions === null ? null : new Map([[keyName(key), this.afterFlush(db, versions)]])));
     }
     const seen = new Set<string>();
     const reads: Promise<void>[] = [];
@@ -417,11 +433,17 @@ export class DynamoCoordinator implements Coordinator {
       seen.add(name);
       reads.push(
         quorumRead(this, db, key, this.membership.preferenceList(key), r ?? this.r).then((versions) => {
-          if (versions !== null) view.set(name, versions);
+          if (versions !== null) view.set(name, this.afterFlush(db, versions));
         }),
       );
     }
     return Promise.all(reads).then(() => (view.size === 0 ? null : view));
+  }
+
+  /** A view of a key held elsewhere without what a flush this node knows removed (a stale replica may still send it). */
+  private afterFlush(db: number, versions: KeyVersions): KeyVersions {
+    const floor = this.replicas.flushFloor[db];
+    return floor === 0 ? versions : afterFlush(versions, floor);
   }
 
   /** Merges a peer's record into the local replica (replication, read repair). */

@@ -10,16 +10,18 @@
 //                                  -> keep the record as a hint for owner, a primary of the key
 //                                     this fallback stands in for (handoff/), +OK
 //   REPLICA.FWD db resp argv...    -> run a client's command here, its raw reply as a bulk
-//   REPLICA.FLUSH db               -> drop the database, +OK
 //   REPLICA.PING                   -> +PONG
 //   REPLICA.ROOTS, REPLICA.TREE p level node..., REPLICA.LEAF p leaf...
 //                                  -> anti-entropy's Merkle trees (anti-entropy/exchange.ts)
 // A replica syncing after data loss refuses REPLICA.READ of a key it has no
 // record of (-ERR SYNCING): its not-found is no answer.
+//   REPLICA.DEAD, REPLICA.REAP, REPLICA.FLUSH, REPLICA.EPOCHS
+//                                  -> anti-entropy/maintenance.ts
 // Under appendfsync always a replica acks only what its disk holds.
 // The service sees the coordinator only through ReplicaHost, the part of it
 // these requests need (the coordinator makes the service, not the reverse).
 import { ReplyError } from '../../protocol/reply-parser';
+import type { Maintenance } from '../anti-entropy/maintenance';
 import type { BusReply } from '../bus/bus';
 import type { Clock } from '../clock';
 import type { HintedHandoff } from '../handoff/delivery';
@@ -39,6 +41,7 @@ export interface ReplicaHost {
   readonly clock: Clock;
   readonly replicas: ReplicaStore;
   readonly handoff: HintedHandoff;
+  readonly maintenance: Maintenance;
   /** Runs a command another node forwards here; null when this node does not run them. */
   readonly onForward: ((db: number, resp: number, argv: Buffer[], from: string) => Promise<Buffer>) | null;
   preferenceList(key: Buffer): readonly string[];
@@ -89,14 +92,13 @@ export class ReplicaService {
         return this.put(argv);
       case 'REPLICA.FWD':
         return this.forwarded(from, argv);
-      case 'REPLICA.FLUSH':
-        this.arity(argv, 2);
-        this.coordinator.replicas.flush(this.db(argv[1]));
-        return this.acked();
       case 'REPLICA.PING':
         return 'PONG';
-      default:
-        throw new Error(`unknown cluster request '${name}'`);
+      default: {
+        const reply = this.coordinator.maintenance.handle(from, name, argv, (arg) => this.db(arg));
+        if (reply === undefined) throw new Error(`unknown cluster request '${name}'`);
+        return reply;
+      }
     }
   }
 

@@ -18,12 +18,13 @@
 // to know every replica has them. With N = 1 nothing can come back: a
 // deleted key's record goes at once and the engine expires records itself
 // (reap mode), as a single Redis does.
-import type { EngineOptions, EngineStats, ExpirySweep, FsyncMode } from '../../engine/index';
+import { EngineError, type EngineOptions, type EngineStats, type ExpirySweep, type FsyncMode, type ScrubCursor, type ScrubStep } from '../../engine/index';
 import { realClock, type Clock } from '../clock';
 import { WRONG_TYPE, type ScanPage } from '../coordinator/coordinator';
 import { Databases } from './databases';
 import { CorruptVersionsError, decodeVersions, encodeVersions } from '../versions/codec';
 import { encodeLocalWrite, locateWinner, type WinnerLocation } from '../versions/fast-path';
+import { afterFlush, oldestWrite } from '../versions/lifetimes';
 import { supersedes } from '../versions/supersedes';
 import { WrongTypeError } from '../versions/wrong-type';
 import { EMPTY_VERSIONS, equalVersions, merge, update, type Actor, type KeyVersions, type VersionVector, type VersionWrite } from '../versions/versions';
@@ -93,6 +94,28 @@ export class ReplicaStore {
   private readonly expiringCount: (number | null)[];
   /** Told of every record written (kept mode: anti-entropy runs only with other replicas). */
   observer: RecordObserver | null = null;
+  /**
+   * Kept mode, per database: the time of its latest flush (anti-entropy/
+   * flush-epochs.ts), 0 = never flushed. A sibling written before it
+   * (timestamp < floor) is dropped on arrival, and a write made here gets a
+   * timestamp of at least it (flush-purge.ts).
+   */
+  readonly flushFloor: number[];
+  /**
+   * Kept mode: called when a record fails its checksum. A read then treats
+   * the key as missing here (the other replicas answer, and repair it); a
+   * write that would make a new dot from it fails instead (a lost clock
+   * would reuse dots).
+   */
+  onCorrupt: ((db: number, key: Buffer, reason: string) => void) | null = null;
+  /**
+   * Kept mode: the highest counter of this node's actor in any record it
+   * reaped (anti-entropy/reaped-counter.ts). A key this replica holds no
+   * record of is written with a dot above it, not at 1: a replica that has
+   * not reaped the key yet may still hold a tombstone whose clock covers the
+   * reaped dots, and would take a reused dot for one it has seen (KV679).
+   */
+  counterFloor = 0;
 
   /**
    * `reap`: no other replica holds these keys (N = 1), so nothing can bring
@@ -114,6 +137,7 @@ export class ReplicaStore {
     this.dbs = new Databases(dir, options, databases);
     this.tombstones = new Array<number | null>(databases).fill(null);
     this.expiringCount = new Array<number | null>(databases).fill(null);
+    this.flushFloor = new Array<number>(databases).fill(0);
   }
 
   /** This replica's versions of the key, tombstones and expired siblings included; null when it has none. */
@@ -122,9 +146,39 @@ export class ReplicaStore {
     return record === null ? null : this.decode(db, key, record, decodeVersions);
   }
 
-  /** The key's stored record (encoded versions); null when this replica has none. `touch`: a client's read of the key (OBJECT IDLETIME). */
+  /**
+   * The key's stored record (encoded versions); null when this replica has
+   * none, or (kept mode) when it fails its checksum (onCorrupt is told).
+   * `touch`: a client's read of the key (OBJECT IDLETIME).
+   */
   record(db: number, key: Buffer, touch = false): Buffer | null {
-    return this.dbs.existing(db)?.get(key, touch) ?? null;
+    const e = this.dbs.existing(db);
+    if (e === null) return null;
+    try {
+      return e.get(key, touch);
+    } catch (err) {
+      if (this.corrupt(db, key, err)) return null;
+      throw err;
+    }
+  }
+
+  /**
+   * record() that throws on a record failing its checksum, for what must not
+   * take it as missing. `cache` false: a background pass over the records
+   * (reaping, counting) does not keep small values in memory.
+   */
+  checkedRecord(db: number, key: Buffer, cache = true): Buffer | null {
+    return this.dbs.existing(db)?.get(key, false, cache) ?? null;
+  }
+
+  /** Kept mode: true when err is a checksum failure, which onCorrupt is told of. */
+  private corrupt(db: number, key: Buffer, err: unknown): boolean {
+    if (this.reap || !(err instanceof EngineError) || err.code !== 'ECORRUPT') return false;
+    // The lost record's kind is unknown: count again when asked.
+    this.tombstones[db] = null;
+    this.expiringCount[db] = null;
+    this.onCorrupt?.(db, key, err.message);
+    return true;
   }
 
   /**
@@ -137,7 +191,13 @@ export class ReplicaStore {
   getInto(db: number, key: Buffer, target: Buffer, offset: number): number {
     const e = this.dbs.existing(db);
     if (e === null) return -1;
-    const len = e.getInto(key, target, offset, true);
+    let len: number;
+    try {
+      len = e.getInto(key, target, offset, true);
+    } catch (err) {
+      if (this.corrupt(db, key, err)) return -1;
+      throw err;
+    }
     if (len < 0 || len > target.length - offset) return len;
     const w = this.where;
     this.locate(db, key, target, offset, offset + len);
@@ -184,11 +244,17 @@ export class ReplicaStore {
    * written, what the coordinator sends to the other replicas.
    */
   localWrite(db: number, key: Buffer, actor: Actor, write: VersionWrite): Buffer {
-    const current = this.scratchRecord(db, key);
+    if (write.timestamp < this.flushFloor[db]) write = { ...write, timestamp: this.flushFloor[db] };
+    const current = this.scratchRecord(db, key, false);
     const before = this.reap ? WinnerKind.None : this.kind(db, key, current);
-    const record = encodeLocalWrite(current, actor, write);
+    const record = current === null && this.counterFloor > 0 ? encodeVersions(update(this.floorVersions(actor), new Map(), actor, write).versions) : encodeLocalWrite(current, actor, write);
     this.storeRecord(db, key, current, record, write.value === null ? WinnerKind.Tombstone : write.expireAt === 0 ? WinnerKind.Value : WinnerKind.Expiring, before, write.value === null ? -1 : write.expireAt);
     return record;
+  }
+
+  /** The versions a key without a record starts from: no sibling, and this actor's counter at counterFloor. */
+  private floorVersions(actor: Actor): KeyVersions {
+    return this.counterFloor === 0 ? EMPTY_VERSIONS : { clock: new Map([[actor, this.counterFloor]]), siblings: [] };
   }
 
   /**
@@ -198,10 +264,16 @@ export class ReplicaStore {
    * largest record ever rewritten (500 MB after a 500 MiB value's DEL) and
    * held it for good (issue 9).
    */
-  private scratchRecord(db: number, key: Buffer): Buffer | null {
+  private scratchRecord(db: number, key: Buffer, tolerant: boolean): Buffer | null {
     const e = this.dbs.existing(db);
     if (e === null) return null;
-    let len = e.getInto(key, this.scratch, 0);
+    let len: number;
+    try {
+      len = e.getInto(key, this.scratch, 0);
+    } catch (err) {
+      if (tolerant && this.corrupt(db, key, err)) return null;
+      throw err;
+    }
     if (len > this.scratch.length) {
       const into = Buffer.allocUnsafe(len);
       if (len <= SCRATCH_MAX) this.scratch = into;
@@ -218,8 +290,9 @@ export class ReplicaStore {
    * it does not cover stay.
    */
   coordinate(db: number, key: Buffer, context: VersionVector | 'local', actor: Actor, write: VersionWrite, maxSiblings: number): CoordinatedWrite {
-    const old = this.record(db, key);
-    const current = old === null ? EMPTY_VERSIONS : this.decode(db, key, old, decodeVersions);
+    if (write.timestamp < this.flushFloor[db]) write = { ...write, timestamp: this.flushFloor[db] };
+    const old = this.checkedRecord(db, key);
+    const current = old === null ? this.floorVersions(actor) : this.decode(db, key, old, decodeVersions);
     const result = update(current, context === 'local' ? current.clock : context, actor, write, maxSiblings);
     this.store(db, key, old, current, result.versions);
     return result;
@@ -227,6 +300,7 @@ export class ReplicaStore {
 
   /** Versions from another replica (its coordinated write, or read repair): merged in, stored only when that changed something. */
   apply(db: number, key: Buffer, incoming: KeyVersions, maxSiblings: number): AppliedVersions {
+    if (this.flushFloor[db] !== 0) incoming = afterFlush(incoming, this.flushFloor[db]);
     const old = this.record(db, key);
     const current = old === null ? EMPTY_VERSIONS : this.decode(db, key, old, decodeVersions);
     const { versions, pruned } = merge(current, incoming, maxSiblings);
@@ -243,7 +317,11 @@ export class ReplicaStore {
    * not decode throws CorruptVersionsError.
    */
   applyRecord(db: number, key: Buffer, record: Buffer, maxSiblings: number): { changed: boolean; pruned: number } {
-    const stored = this.scratchRecord(db, key);
+    if (this.flushFloor[db] !== 0 && oldestWrite(record) < this.flushFloor[db]) {
+      const { changed, pruned } = this.apply(db, key, decodeVersions(record), maxSiblings);
+      return { changed, pruned };
+    }
+    const stored = this.scratchRecord(db, key, true);
     if (stored !== null && stored.equals(record)) return { changed: false, pruned: 0 };
     if (!this.reap && supersedes(record, stored ?? EMPTY_RECORD, maxSiblings)) {
       const before = this.kind(db, key, stored);
@@ -319,11 +397,6 @@ export class ReplicaStore {
     return { cursor: page.cursor, keys };
   }
 
-  /** Keys of db whose ring hash h is from <= h < to, tombstones included (Engine.scanRange); cursor 0n when done. */
-  scanRecords(db: number, from: bigint, to: bigint, count: number): ScanPage {
-    const e = this.dbs.existing(db);
-    return e === null ? { cursor: 0n, keys: [] } : e.scanRange(from, to, count);
-  }
 
   /** Keys of db, expired ones not yet reclaimed included (as Redis's DBSIZE); tombstones are not keys. */
   size(db: number): number {
@@ -353,7 +426,7 @@ export class ReplicaStore {
         do {
           const page = e.scan(cursor, 1000);
           for (const key of page.keys) {
-            const kind = this.kind(db, key, e.get(key));
+            const kind = this.countedKind(db, key);
             if (kind === WinnerKind.Tombstone) tombstones++;
             else if (kind === WinnerKind.Expiring) expiring++;
           }
@@ -364,6 +437,16 @@ export class ReplicaStore {
       this.expiringCount[db] = expiring;
     }
     return { tombstones, expiring };
+  }
+
+  /** The key's winner kind for the counts; a record that fails its checksum counts as none (reads and the scrubber report it). */
+  private countedKind(db: number, key: Buffer): WinnerKind {
+    try {
+      return this.kind(db, key, this.checkedRecord(db, key, false));
+    } catch (err) {
+      if (err instanceof EngineError && err.code === 'ECORRUPT') return WinnerKind.None;
+      throw err;
+    }
   }
 
   /** Reap mode: the engine's record expired at `now`; reclaims it (a tombstone in the log). True when it did. */
@@ -384,6 +467,49 @@ export class ReplicaStore {
     const result = e.reclaimExpired(cursor, limit, this.reap);
     if (result.reclaimed > 0) this.dbs.wrote(db, e.lastSeq);
     return result;
+  }
+
+  /**
+   * Every key of db that has a record, tombstones and expired ones included,
+   * in ring-hash order from cursor, up to ring hash `to` (excluded; the
+   * whole ring when absent): Engine.scanRange. Cursor 0n when done.
+   * Anti-entropy's trees, reaping, flush purges.
+   */
+  scanRecords(db: number, cursor: bigint, count: number, to?: bigint): ScanPage {
+    const e = this.dbs.existing(db);
+    if (e === null) return { cursor: 0n, keys: [] };
+    return to === undefined ? e.scan(cursor, count) : e.scanRange(cursor, to, count);
+  }
+
+  /** Kept mode: removes the key's record (a reaped tombstone, a flushed or lost record); the engine's merge reclaims its bytes. */
+  drop(db: number, key: Buffer): void {
+    const e = this.dbs.existing(db);
+    if (e === null) return;
+    let before: WinnerKind;
+    try {
+      before = this.kind(db, key, this.checkedRecord(db, key));
+    } catch (err) {
+      if (!(err instanceof EngineError) || err.code !== 'ECORRUPT') throw err;
+      before = WinnerKind.None;
+      this.tombstones[db] = null;
+      this.expiringCount[db] = null;
+    }
+    if (!e.delete(key) && before === WinnerKind.None) return;
+    this.dbs.wrote(db, e.lastSeq);
+    this.recount(db, before, WinnerKind.None);
+  }
+
+  /** Kept mode: stores versions as the key's record, over whatever it held (a record rebuilt from the other replicas, a flush's survivor). */
+  replace(db: number, key: Buffer, versions: KeyVersions): void {
+    // What the record held is unknown (it may not read): count again when asked.
+    this.tombstones[db] = null;
+    this.expiringCount[db] = null;
+    this.dbs.wrote(db, this.dbs.open(db).put(key, encodeVersions(versions), { expireAt: 0 }));
+  }
+
+  /** One scrubber step over db's data files (Engine.scrub); null when db holds nothing. */
+  scrub(db: number, cursor: ScrubCursor, budget: number): ScrubStep | null {
+    return this.dbs.existing(db)?.scrub(cursor, budget) ?? null;
   }
 
   prefetch(db: number, keys: Buffer, lens: Uint32Array, count: number): void {

@@ -48,7 +48,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
                         InstanceMethod("reclaimExpired", &EngineWrap::ReclaimExpired),
                         InstanceMethod("expireIfDue", &EngineWrap::ExpireIfDue),
                         InstanceMethod("stats", &EngineWrap::Stats), InstanceMethod("compact", &EngineWrap::Compact),
-                        InstanceMethod("notifyAt", &EngineWrap::NotifyAt),
+                        InstanceMethod("notifyAt", &EngineWrap::NotifyAt), InstanceMethod("scrub", &EngineWrap::Scrub),
                         InstanceMethod("setFsync", &EngineWrap::SetFsync), InstanceMethod("ref", &EngineWrap::Ref),
                         InstanceMethod("unref", &EngineWrap::Unref), InstanceMethod("close", &EngineWrap::Close)});
   }
@@ -121,6 +121,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     Napi::Value out = env.Null();
     try {
       bool touch = info[1].IsBoolean() && info[1].As<Napi::Boolean>().Value();
+      bool cache = !info[2].IsBoolean() || info[2].As<Napi::Boolean>().Value();
       engine(env).get(
           key, len,
           [&](uint32_t n) {
@@ -128,7 +129,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
             out = buf;
             return buf.Data();
           },
-          touch);
+          touch, cache);
     } catch (const EngineError& e) {
       throw toJs(env, e);
     }
@@ -327,6 +328,40 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     Napi::Env env = info.Env();
     double seq = info[0].As<Napi::Number>().DoubleValue();
     return Napi::Number::New(env, double(engine(env).notifyAt(uint64_t(seq))));
+  }
+
+  // scrub(segment, offset, budget) -> [segment, offset, bytes verified, [[file, offset, length, [keys]]...]]
+  Napi::Value Scrub(const Napi::CallbackInfo& info) {
+    Napi::Env env = info.Env();
+    uint32_t segment = info[0].As<Napi::Number>().Uint32Value();
+    uint64_t offset = uint64_t(info[1].As<Napi::Number>().Int64Value());
+    uint64_t budget = uint64_t(info[2].As<Napi::Number>().Int64Value());
+    std::vector<ScrubFinding> found;
+    uint64_t verified;
+    try {
+      verified = engine(env).scrub(&segment, &offset, budget, found);
+    } catch (const EngineError& e) {
+      throw toJs(env, e);
+    }
+    Napi::Array findings = Napi::Array::New(env, found.size());
+    for (size_t i = 0; i < found.size(); i++) {
+      const ScrubFinding& f = found[i];
+      Napi::Array keys = Napi::Array::New(env, f.keys.size());
+      for (size_t k = 0; k < f.keys.size(); k++)
+        keys.Set(uint32_t(k), Napi::Buffer<uint8_t>::Copy(env, reinterpret_cast<const uint8_t*>(f.keys[k].data()), f.keys[k].size()));
+      Napi::Array one = Napi::Array::New(env, 4);
+      one.Set(uint32_t(0), Napi::String::New(env, f.file));
+      one.Set(uint32_t(1), Napi::Number::New(env, double(f.offset)));
+      one.Set(uint32_t(2), Napi::Number::New(env, double(f.length)));
+      one.Set(uint32_t(3), keys);
+      findings.Set(uint32_t(i), one);
+    }
+    Napi::Array r = Napi::Array::New(env, 4);
+    r.Set(uint32_t(0), Napi::Number::New(env, double(segment)));
+    r.Set(uint32_t(1), Napi::Number::New(env, double(offset)));
+    r.Set(uint32_t(2), Napi::Number::New(env, double(verified)));
+    r.Set(uint32_t(3), findings);
+    return r;
   }
 
   Napi::Value SetFsync(const Napi::CallbackInfo& info) {

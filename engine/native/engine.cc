@@ -334,7 +334,8 @@ void Engine::readRecord(const Location& loc, uint32_t keyLen, uint8_t* dst) {
     throw EngineError("ECORRUPT", "corrupt record in " + s->path + " at offset " + std::to_string(loc.off));
 }
 
-bool Engine::get(const uint8_t* key, uint32_t len, const std::function<uint8_t*(uint32_t)>& alloc, bool touch) {
+bool Engine::get(const uint8_t* key, uint32_t len, const std::function<uint8_t*(uint32_t)>& alloc, bool touch,
+                 bool cache) {
   uint64_t hash = ringHash(key, len);
   std::lock_guard<std::mutex> lk(mu_);
   const KeyEntry* e = findLive(key, len, hash);
@@ -342,7 +343,7 @@ bool Engine::get(const uint8_t* key, uint32_t len, const std::function<uint8_t*(
   if (touch) Keydir::touch(e, lruClock());
   uint32_t valueLen = e->size - uint32_t(kRecordHeader) - len;
   uint8_t* dst = alloc(valueLen);
-  readValue(e, hash, key, len, dst, valueLen);
+  readValue(e, hash, key, len, dst, valueLen, cache);
   return true;
 }
 
@@ -355,14 +356,14 @@ const KeyEntry* Engine::findLive(const uint8_t* key, uint32_t len, uint64_t hash
 }
 
 void Engine::readValue(const KeyEntry* e, uint64_t hash, const uint8_t* key, uint32_t len, uint8_t* dst,
-                       uint32_t valueLen) {
+                       uint32_t valueLen, bool cache) {
   if (const uint8_t* inlined = e->value()) {
     std::memcpy(dst, inlined, valueLen);
     return;
   }
   Location loc = e->location();
   readRecord(loc, len, dst);
-  if (valueLen <= opt_.inlineValueMax) keydir_.adoptValue(key, len, hash, loc.seg, loc.off, dst);
+  if (cache && valueLen <= opt_.inlineValueMax) keydir_.adoptValue(key, len, hash, loc.seg, loc.off, dst);
 }
 
 void Engine::prefetch(const uint8_t* keys, const uint32_t* lens, size_t n) {

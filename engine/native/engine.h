@@ -46,6 +46,14 @@ struct EngineStats {
   bool merging = false, lastMergeFailed = false;
 };
 
+// A run of bytes of a data file that holds no valid record (scrub), and the
+// live keys whose entries point into it (their values are lost here).
+struct ScrubFinding {
+  std::string file;
+  uint64_t offset, length;
+  std::vector<std::string> keys;
+};
+
 struct RepairReport {
   struct Drop {
     std::string file;
@@ -93,8 +101,11 @@ class Engine {
   ~Engine();
 
   // JS thread.
-  // Reads with `touch` count as an access of the key (its access clock, for idle()).
-  bool get(const uint8_t* key, uint32_t len, const std::function<uint8_t*(uint32_t)>& alloc, bool touch);
+  // Reads with `touch` count as an access of the key (its access clock, for idle()); without
+  // `cache` a small value read from its segment is not kept in its entry (a background pass
+  // over every record must not fill memory with values nobody reads).
+  bool get(const uint8_t* key, uint32_t len, const std::function<uint8_t*(uint32_t)>& alloc, bool touch,
+           bool cache = true);
   // The value's length, -1 when absent; read into dst only when it fits in cap.
   int64_t getInto(const uint8_t* key, uint32_t len, uint8_t* dst, size_t cap, bool touch);
   // Seconds since the live key was last written or read with touch (or since it was loaded); -1 when absent.
@@ -121,6 +132,11 @@ class Engine {
   EngineStats stats();
   void requestCompaction(uint32_t id, bool all);
   uint64_t notifyAt(uint64_t seq);  // returns the seq durable now
+  // Verifies the crc of about `budget` bytes of records of the sealed,
+  // fsynced segments, from (*segment, *offset) on, and moves the cursor past
+  // them ((0, 0) once past the last segment: a pass is done). Returns the
+  // bytes verified; bad runs go to `found`. scrub.cc.
+  uint64_t scrub(uint32_t* segment, uint64_t* offset, uint64_t budget, std::vector<ScrubFinding>& found);
   void setFsync(FsyncMode mode);
   void close();
 
@@ -149,7 +165,8 @@ class Engine {
   // its record, which a small value then also leaves in the entry.
   // The key's entry when it is there and not expired, else null; mu_ held (throws ECLOSED once closed).
   const KeyEntry* findLive(const uint8_t* key, uint32_t len, uint64_t hash) const;
-  void readValue(const KeyEntry* e, uint64_t hash, const uint8_t* key, uint32_t len, uint8_t* dst, uint32_t valueLen);
+  void readValue(const KeyEntry* e, uint64_t hash, const uint8_t* key, uint32_t len, uint8_t* dst, uint32_t valueLen,
+                 bool cache = true);
   uint64_t durableSeqLocked() const;
   static uint64_t nowMs();
 

@@ -166,7 +166,8 @@ const uint8_t* FileWindow::at(uint64_t off, size_t n) {
   return buf_.get();
 }
 
-RecordReader::RecordReader(int fd, uint64_t size, std::string path) : file_(fd, size, std::move(path)), size_(size) {}
+RecordReader::RecordReader(int fd, uint64_t size, std::string path, uint64_t start)
+    : file_(fd, size, std::move(path)), size_(size), pos_(start) {}
 
 bool RecordReader::zerosFrom(uint64_t off) {
   while (off < size_) {

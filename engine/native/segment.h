@@ -83,7 +83,8 @@ class FileWindow {
 class RecordReader {
  public:
   enum Status { kOk, kEnd, kBad };
-  RecordReader(int fd, uint64_t size, std::string path);
+  // Reads from `start` on (a record boundary: the first record by default).
+  RecordReader(int fd, uint64_t size, std::string path, uint64_t start = kFileHeader);
   Status next();
   // After kOk: the record just read.
   uint64_t offset() const { return recordOffset_; }

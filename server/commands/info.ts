@@ -6,6 +6,7 @@ import os from 'node:os';
 import type { AntiEntropyStatus } from '../../cluster/index';
 import { nowMicros } from '../clock';
 import { redisVersion, version } from '../version';
+import type { MaintenanceCounters } from '../../cluster/index';
 import type { CommandContext, CommandHandler } from './types';
 import type { HintTargetStats } from '../../cluster/index';
 
@@ -170,6 +171,7 @@ const SECTIONS: Record<string, Section> = {
       ...nodes.filter((m) => m.state !== 'myself').map((m, i) => `dynamo_peer${i}:id=${m.id},state=${m.state},phi=${m.phi.toFixed(2)}`),
       ...hintLines(st.handoffStats()),
       ...antiEntropyLines(st.antiEntropyStatus()),
+      ...maintenanceLines(st.maintenanceCounters),
     ];
   },
   keyspace: (ctx) => {
@@ -197,6 +199,18 @@ function hintLines(targets: readonly HintTargetStats[]): string[] {
     `dynamo_hints_delivered:${delivered}`,
     `dynamo_hints_dropped:${dropped}`,
     ...targets.map((h, i) => `dynamo_hints_target${i}:node=${h.target},queued=${h.queued},bytes=${h.bytes},delivered=${h.delivered},dropped=${h.dropped}`),
+  ];
+}
+
+/** INFO cluster's lines for tombstone reaping, flush epochs, the scrubber and repairs of corrupt records. */
+function maintenanceLines(m: MaintenanceCounters): string[] {
+  return [
+    `dynamo_tombstones_reaped:${m.tombstonesReaped}`,
+    `dynamo_tombstones_pushed:${m.tombstonesPushed}`,
+    `dynamo_flushes_learned:${m.flushesLearned}`,
+    `dynamo_scrubbed_bytes:${m.scrubbedBytes}`,
+    `dynamo_corrupt_records:${m.corruptRecords}`,
+    `dynamo_corrupt_repaired:${m.corruptRepaired}`,
   ];
 }
 

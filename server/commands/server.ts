@@ -2,6 +2,7 @@
 // info.ts), CONFIG, TIME, FUNCTION FLUSH and COMMAND (COUNT, INFO, DOCS,
 // LIST), the last answered from the command table's metadata (DOCS from its
 // data in docs.ts).
+import { maintenanceSettings } from '../cluster-config';
 import { settings, ConfigError } from '../config';
 import { handoffSettings } from '../cluster-config';
 import { CommandError, ERR, quoted } from '../errors';
@@ -79,6 +80,7 @@ const configSubs: CommandSpec[] = [
       ctx.store.setFailureDetection(next.clusterPhiThreshold, next.clusterHeartbeatMs);
     }
     if (chosen.some((name) => name.startsWith('cluster-hint-'))) ctx.store.configureHandoff(handoffSettings(next));
+    ctx.store.configure(maintenanceSettings(next));
     ctx.server.config = next;
     ctx.reply.ok();
   }, ['request_policy:all_nodes', 'response_policy:all_succeeded']),
