@@ -52,7 +52,9 @@ test('FLUSHALL and FLUSHDB with a member down: the member does not bring the dat
   await nodes[2].restart();
   const c2 = client(t, nodes[2]);
   // Its start swapped flush epochs with the members up before it served clients.
-  t.deepEqual(await c2.keys('old:*'), [], 'the returned member lists none of the flushed keys');
+  // old:7, written again after the flush, may have reached it already (a hint, anti-entropy): with its new value.
+  t.deepEqual((await c2.keys('old:*')).filter((k) => k !== 'old:7'), [], 'the returned member lists none of the flushed keys');
+  t.true([null, 'rewritten'].includes(await c2.get('old:7')), 'old:7 is only ever its value from after the flush');
   t.is(await client(t, nodes[2], 5).dbsize(), 0, 'nor in another database');
   t.true((await infoField(c2, 'dynamo_flushes_learned')) >= 2, 'it learned db0\'s and db5\'s flushes from a peer');
   t.regex(nodes[2].output(), /db 0 was flushed while this node was away/);

@@ -65,7 +65,8 @@ async function convergeMissedDeletes(replica: Redis, keys: string[]): Promise<vo
 
 test('a replica that missed 1,000 deletes: after convergence its KEYS shows none of them, and tombstones (and expired versions) are reclaimed on every node (disk space too)', async (t) => {
   t.timeout(240_000);
-  const { nodes } = await startCluster(t, { nodes: 3, args: ['--cluster-tombstone-grace', '3600'] });
+  // Hints go at 1 byte/s: the missed deletes come by convergence, not by hinted handoff.
+  const { nodes } = await startCluster(t, { nodes: 3, args: ['--cluster-tombstone-grace', '3600', '--cluster-hint-rate', '1'] });
   const [a, b, c] = nodes.map((n) => client(t, n));
   const keys = Array.from({ length: 1000 }, (_, i) => `gone:${i}`);
   const value = 'v'.repeat(1000);
@@ -83,7 +84,7 @@ test('a replica that missed 1,000 deletes: after convergence its KEYS shows none
   for (const [err, n] of (await deletes.exec()) as [Error | null, number][]) t.true(err === null && n === 1);
   await nodes[2].restart();
   const c2 = client(t, nodes[2]);
-  t.is((await c2.keys('gone:*')).length, 1000, 'c missed the deletes: it still lists every key');
+  t.true((await c2.keys('gone:*')).length >= 990, 'c missed the deletes: it still lists (nearly) every key');
 
   await convergeMissedDeletes(c2, keys);
   t.deepEqual(await c2.keys('*'), ['kept'], 'KEYS on c shows none of the deleted keys');

@@ -97,7 +97,8 @@ test('a corrupted record on one replica: reads answer from the others, the scrub
   t.log(logged.map((m) => m[0]).join('\n'), `; flipped at ${JSON.stringify({ readMe, scrubMe })}`);
   const found = covering(scrubMe);
   t.truthy(found, `the scrubber named ${scrubMe.file} and an offset before ${scrubMe.at}: ${logged.map((m) => m[0]).join(' | ')}`);
-  t.is(found?.[4], '1', 'one live key sat in the bad run');
+  // 1, or 0 when anti-entropy's tree build at start read the record first and had it repaired already.
+  t.true(found?.[4] === '1' || found?.[4] === '0', `live keys in the bad run: ${found?.[4]}`);
   t.truthy(covering(readMe), 'the read-repaired record\'s old bytes are reported too');
   t.is(new Set(logged.map((m) => `${m[1]}:${m[2]}`)).size, logged.length, 'each bad run is reported once, not at every pass');
   t.is(await localValue(c2, 'scrub-me'), valueOf('scrub-me'), 'c\'s own replica holds the value again');
