@@ -16,7 +16,7 @@
 // it), else into the command's view. Replicas that answered with less get
 // the merge once every replica answered or timed out (read repair).
 // Flushes reach every member.
-import { ClusterBus, type BusReply } from '../bus/bus';
+import { ClusterBus, type BusReply, type Transport, type TransportFactory } from '../bus/bus';
 import type { Clock, TimerHandle } from '../clock';
 import { type ClusterCounters, type ClusterNodeState, type CommandAccess, type Coordinator, type KeyMeta, type PreparedView, type ScanPage } from './coordinator';
 import type { EngineOptions, EngineStats, ExpirySweep, FsyncMode } from '../../engine/index';
@@ -55,7 +55,7 @@ export class DynamoCoordinator implements Coordinator {
   onForward: ((db: number, resp: number, argv: Buffer[], from: string) => Promise<Buffer>) | null = null;
   readonly replicas: ReplicaStore;
   readonly membership: Membership;
-  private readonly bus: ClusterBus | null;
+  private readonly bus: Transport | null;
   readonly timeoutMs: number;
   private readonly faultInjection: boolean;
   private readonly expiryCursor: bigint[];
@@ -74,6 +74,8 @@ export class DynamoCoordinator implements Coordinator {
     readonly hooks: CoordinatorHooks,
     /** Where time comes from: realClock in a server, a ManualClock in tests. */
     readonly clock: Clock,
+    /** How this node reaches its peers: a ClusterBus on options.self's bus port unless given (the simulation's in-memory network). */
+    transport?: TransportFactory,
   ) {
     this.membership = new Membership(options);
     this.databases = databases;
@@ -88,18 +90,22 @@ export class DynamoCoordinator implements Coordinator {
     this.actor = actorId(this.selfId, incarnation(dir));
     this.expiryCursor = new Array<bigint>(databases).fill(0n);
     const service = new ReplicaService(this);
+    const handlers = {
+      onRequest: (from: string, argv: Buffer[]) => service.handle(from, argv),
+      onInboundHandshake: (peer: string, ok: boolean) => this.inboundHandshake(peer, ok),
+    };
     this.bus = this.single
       ? null
-      : new ClusterBus({
+      : (transport?.(handlers) ??
+        new ClusterBus({
           nodeId: this.selfId,
           host: options.self.host,
           port: options.self.busPort,
           secret: options.secret,
           requestTimeoutMs: options.timeoutMs,
           clock,
-          onRequest: (from, argv) => service.handle(from, argv),
-          onInboundHandshake: (peer, ok) => this.inboundHandshake(peer, ok),
-        });
+          ...handlers,
+        }));
   }
 
   async start(): Promise<void> {

@@ -1,0 +1,177 @@
+// test/sim/runner.ts — runs one seed: draws its schedule (schedule.ts),
+// starts a SimCluster, plays the steps at their times, then heals every
+// link, restarts every node, lets the clock run so the cluster can
+// converge, records each replica's copy of every key, reads every key by
+// quorum and hands the history to the checker. The run's trace (every
+// command, answer, crash, loss and the cluster's own log lines) and a hash
+// of it and of every message's bytes make a failing seed reproducible and
+// two runs of a seed comparable.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { check, type CheckOptions, type CheckResult, type Command, type FinalKey } from './checker';
+import { CRASHED, SimCluster, SIM_EPOCH, showReply } from './sim-cluster';
+import { describeStep, makeSchedule, showStep, type Schedule, type SimConfig, type Step } from './schedule';
+import { prng } from '../helpers/random';
+import type { Dot, KeyVersions } from '../../cluster/versions/versions';
+
+export interface RunResult extends CheckResult {
+  seed: number;
+  schedule: Schedule;
+  trace: string[];
+  /** sha256 of the trace and of every message the network carried. */
+  hash: string;
+  commands: number;
+  acked: number;
+  /** Commands never answered (their node crashed, or they were still waiting at the end). */
+  unanswered: number;
+  simMs: number;
+}
+
+/** How long the healed cluster runs before the final reads: probes find peers up, late answers arrive. */
+const CONVERGE_MS = 5_000;
+
+export async function runSeed(seed: number, config: SimConfig, checks: CheckOptions): Promise<RunResult> {
+  const rand = prng(seed);
+  const schedule = makeSchedule(rand, config);
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'dynkv-sim-'));
+  const trace: string[] = [];
+  let cluster: SimCluster | null = null;
+  const say = (line: string): void => {
+    trace.push(`t=${cluster === null ? 0 : cluster.clock.now() - SIM_EPOCH} ${line}`);
+  };
+  // The coordinators log state changes with console.error: into the trace, in order.
+  const consoleError = console.error;
+  console.error = (...args: unknown[]) => say(`log ${args.map((a) => (a instanceof Error ? a.stack : String(a))).join(' ')}`);
+  try {
+    cluster = await SimCluster.start({ nodes: schedule.nodes, n: config.n, r: config.r, w: config.w, timeoutMs: config.timeoutMs, faults: schedule.faults, skewMs: schedule.skewMs, root, rand, trace: say });
+    const c = cluster;
+    const history: Command[] = [];
+    const thrown: string[] = [];
+    for (const step of schedule.steps) {
+      await c.settle(SIM_EPOCH + step.at - c.clock.now());
+      say(`step: ${describeStep(step)}`);
+      await play(c, step, history, say, thrown);
+    }
+    c.network.heal();
+    c.network.faults = { ...c.network.faults, loss: 0 };
+    for (let i = 0; i < c.size; i++) await c.restart(i);
+    await c.settle(CONVERGE_MS);
+    const finals = await finalState(c, history, thrown);
+    const result = check(history, finals, checks);
+    result.violations.unshift(...thrown);
+    for (const v of result.violations) say(`VIOLATION ${v}`);
+    const hash = createHash('sha256').update(trace.join('\n')).update(c.network.digest()).digest('hex');
+    return {
+      ...result,
+      seed,
+      schedule,
+      trace,
+      hash,
+      commands: history.length,
+      acked: history.filter((h) => h.endAt !== Infinity && h.outcome !== CRASHED).length,
+      unanswered: history.filter((h) => h.endAt === Infinity).length,
+      simMs: c.clock.now() - SIM_EPOCH,
+    };
+  } finally {
+    console.error = consoleError;
+    await cluster?.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** Applies one step; a client command is sent and runs on, recording its answer in the history (what it throws in `thrown`). */
+async function play(c: SimCluster, step: Step, history: Command[], say: (line: string) => void, thrown: string[]): Promise<void> {
+  switch (step.kind) {
+    case 'crash':
+      return c.crash(step.node, step.how);
+    case 'restart':
+      return c.restart(step.node);
+    case 'wipe':
+      return c.wipe(step.node);
+    case 'partition':
+      c.network.partition(step.a.map((i) => c.ids[i]), step.b.map((i) => c.ids[i]), step.oneWay);
+      return;
+    case 'heal':
+      c.network.heal();
+      return;
+    case 'op': {
+      const command: Command = { id: history.length + 1, node: step.node, op: step.op, key: step.key, value: step.value, sentAt: c.clock.now() - SIM_EPOCH, endAt: Infinity, outcome: undefined, dot: null };
+      history.push(command);
+      const args = step.value === undefined ? [step.key] : [step.key, step.value];
+      c.command(step.node, step.op, ...args).then((outcome) => {
+        command.outcome = outcome;
+        if (outcome === CRASHED) {
+          say(`#${command.id} n${step.node + 1} crashed before answering`);
+          return;
+        }
+        command.endAt = c.clock.now() - SIM_EPOCH;
+        if (step.op === 'SET' && outcome === 'OK') command.dot = findDot(c, step.key, step.value as string);
+        say(`#${command.id} -> ${showReply(outcome)}`);
+      }, (err: Error) => {
+        thrown.push(`command threw: #${command.id} ${err.stack ?? err.message}`);
+      });
+    }
+  }
+}
+
+/**
+ * The dot a SET's value got, from the replicas up now: the one most of them
+ * hold (a forward retried after a timeout can make the value twice, once by
+ * a coordinator that did not get its W acks); null once it was superseded
+ * on all of them.
+ */
+function findDot(c: SimCluster, key: string, value: string): Dot | null {
+  const copies = new Map<string, { dot: Dot; count: number }>();
+  for (let i = 0; i < c.size; i++) {
+    if (!c.isUp(i)) continue;
+    const versions = c.coordinator(i).replicas.read(0, Buffer.from(key));
+    for (const s of versions?.siblings ?? []) {
+      if (s.value === null || s.value.toString('latin1') !== value) continue;
+      const name = `${s.dot.actor}:${s.dot.counter}`;
+      const seen = copies.get(name) ?? { dot: s.dot, count: 0 };
+      seen.count++;
+      copies.set(name, seen);
+    }
+  }
+  let best: { dot: Dot; count: number } | null = null;
+  for (const seen of copies.values()) if (best === null || seen.count > best.count) best = seen;
+  return best?.dot ?? null;
+}
+
+/** Each key's replicas as they are (before any read repairs them), then a quorum read of it through each node in turn. */
+async function finalState(c: SimCluster, history: readonly Command[], failures: string[]): Promise<Map<string, FinalKey>> {
+  const keys = [...new Set(history.map((h) => h.key))].sort();
+  const replicas = new Map<string, (Buffer | null)[]>();
+  for (const key of keys) {
+    const k = Buffer.from(key);
+    const list = c.coordinator(0).preferenceList(k);
+    replicas.set(key, list.map((id) => c.coordinator(c.ids.indexOf(id)).replicas.record(0, k)));
+  }
+  const finals = new Map<string, FinalKey>();
+  for (const [i, key] of keys.entries()) {
+    const read = c.command(i % c.size, 'DYN.VERSIONS', key);
+    await c.settle(c.network.requestTimeoutMs * 2);
+    const outcome = await read;
+    const versions = outcome !== null && typeof outcome === 'object' && 'siblings' in outcome ? (outcome as KeyVersions) : null;
+    if (versions === null) failures.push(`the final read of ${key} through n${(i % c.size) + 1}, all nodes up and healed, answered ${showReply(outcome)}`);
+    finals.set(key, { versions, replicas: replicas.get(key) as (Buffer | null)[] });
+  }
+  return finals;
+}
+
+/** A failed run as text: the seed, how to rerun it, the schedule and the violations (the full trace goes to a file). */
+export function report(result: RunResult): string {
+  const file = path.join(os.tmpdir(), `dynkv-sim-${result.seed}.trace`);
+  fs.writeFileSync(file, `${result.trace.join('\n')}\n`);
+  const s = result.schedule;
+  return [
+    `seed ${result.seed} (rerun: DYNKV_SIM_SEED=${result.seed}); ${s.nodes} nodes, loss ${s.faults.loss.toFixed(3)}, delay ${s.faults.minDelayMs}-${s.faults.maxDelayMs} ms, reorder ${s.faults.reorder}, skew ${s.skewMs.join(',')} ms`,
+    'schedule:',
+    ...s.steps.map((step) => `  ${showStep(step)}`),
+    'violations:',
+    ...result.violations.map((v) => `  ${v}`),
+    `trace: ${file}`,
+  ].join('\n');
+}
