@@ -16,6 +16,7 @@
 // that could supersede it.
 import { CRASHED, showReply, type SimOutcome } from './sim-cluster';
 import type { SimOp } from './schedule';
+import { decodeVersions } from '../../cluster/versions/codec';
 import type { Dot, KeyVersions } from '../../cluster/versions/versions';
 import { ReplyError } from '../../protocol/reply-parser';
 
@@ -44,6 +45,8 @@ export interface Command {
 export interface FinalKey {
   readonly versions: KeyVersions | null;
   readonly replicas: readonly (Buffer | null)[];
+  /** The nodes those replicas are on (the key's preference list), for the report. */
+  readonly replicaNodes?: readonly string[];
 }
 
 export interface CheckResult {
@@ -71,6 +74,16 @@ function liveVersion(versions: KeyVersions | null, c: Command): boolean {
   return (versions?.siblings ?? []).some((s) =>
     s.value !== null && (dot === null ? s.value.toString('latin1') === c.value : s.dot.actor === dot.actor && s.dot.counter === dot.counter),
   );
+}
+
+/** Which replicas hold a value now (a quorum read that missed it, or every copy gone). */
+function holders(final: FinalKey, value: string): string {
+  const nodes = final.replicas.flatMap((record, i) => {
+    if (record === null) return [];
+    const held = decodeVersions(record).siblings.some((s) => s.value !== null && s.value.toString('latin1') === value);
+    return held ? [final.replicaNodes?.[i] ?? `replica ${i + 1}`] : [];
+  });
+  return nodes.length === 0 ? 'no replica holds it' : `held by ${nodes.join(', ')}`;
 }
 
 export function check(history: readonly Command[], finals: ReadonlyMap<string, FinalKey>, options: CheckOptions): CheckResult {
@@ -114,7 +127,7 @@ export function check(history: readonly Command[], finals: ReadonlyMap<string, F
         // (a)
         if (values.has(valueOf(a))) continue;
         const superseded = final.versions !== null && (a.dot === null || covers(final.versions, a.dot)) && mayFollow(a);
-        if (!superseded) violations.push(`acknowledged write lost: ${show(a)}; the final read has ${showReply(final.versions)}`);
+        if (!superseded) violations.push(`acknowledged write lost: ${show(a)}; the final read has ${showReply(final.versions)}; ${holders(final, valueOf(a))}`);
       } else if (a.outcome === 1) {
         // (b)
         for (const x of writes(key)) {

@@ -143,11 +143,14 @@ function findDot(c: SimCluster, key: string, value: string): Dot | null {
 /** Each key's replicas as they are (before any read repairs them), then a quorum read of it through each node in turn. */
 async function finalState(c: SimCluster, history: readonly Command[], failures: string[]): Promise<Map<string, FinalKey>> {
   const keys = [...new Set(history.map((h) => h.key))].sort();
-  const replicas = new Map<string, (Buffer | null)[]>();
+  const replicas = new Map<string, { records: (Buffer | null)[]; nodes: string[] }>();
   for (const key of keys) {
     const k = Buffer.from(key);
     const list = c.coordinator(0).preferenceList(k);
-    replicas.set(key, list.map((id) => c.coordinator(c.ids.indexOf(id)).replicas.record(0, k)));
+    replicas.set(key, {
+      records: list.map((id) => c.coordinator(c.ids.indexOf(id)).replicas.record(0, k)),
+      nodes: list.map((id) => `n${c.ids.indexOf(id) + 1}`),
+    });
   }
   const finals = new Map<string, FinalKey>();
   for (const [i, key] of keys.entries()) {
@@ -156,7 +159,8 @@ async function finalState(c: SimCluster, history: readonly Command[], failures: 
     const outcome = await read;
     const versions = outcome !== null && typeof outcome === 'object' && 'siblings' in outcome ? (outcome as KeyVersions) : null;
     if (versions === null) failures.push(`the final read of ${key} through n${(i % c.size) + 1}, all nodes up and healed, answered ${showReply(outcome)}`);
-    finals.set(key, { versions, replicas: replicas.get(key) as (Buffer | null)[] });
+    const copies = replicas.get(key) as { records: (Buffer | null)[]; nodes: string[] };
+    finals.set(key, { versions, replicas: copies.records, replicaNodes: copies.nodes });
   }
   return finals;
 }

@@ -19,7 +19,11 @@ export interface SimConfig {
   /** Keys they spread over (few: commands on one key overlap). */
   keys: number;
   crashes: boolean;
-  /** Data dirs deleted (safe rejoin is the part: off by default). */
+  /**
+   * One data dir deleted per schedule, at most (safe rejoin is the issue's
+   * part: off by default). One: a replica set can keep data through the
+   * loss of one disk; serial wipes faster than repair lose it by nature.
+   */
   wipes: boolean;
   partitions: boolean;
   /** Message loss probability, drawn up to this. */
@@ -75,6 +79,7 @@ export function makeSchedule(rand: () => number, config: SimConfig): Schedule {
   const skewMs = Array.from({ length: nodes }, () => (config.maxSkewMs > 0 ? Math.round((rand() * 2 - 1) * config.maxSkewMs) : 0));
   const down = new Set<number>();
   let partitioned = false;
+  let wiped = false;
   const steps: Step[] = [];
   let at = 0;
   let written = 0;
@@ -90,9 +95,9 @@ export function makeSchedule(rand: () => number, config: SimConfig): Schedule {
       const node = pick([...down]);
       down.delete(node);
       steps.push({ at, kind: 'restart', node });
-    } else if (roll < 0.12 && config.wipes) {
-      const node = pick(up);
-      steps.push({ at, kind: 'wipe', node });
+    } else if (roll < 0.12 && config.wipes && !wiped) {
+      steps.push({ at, kind: 'wipe', node: pick(up) });
+      wiped = true;
     } else if (roll < 0.16 && config.partitions && !partitioned) {
       const shuffled = [...Array(nodes).keys()];
       for (let i = shuffled.length - 1; i > 0; i--) {
