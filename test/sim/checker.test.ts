@@ -4,6 +4,7 @@
 import test from 'ava';
 import type { KeyVersions } from '../../cluster/versions/versions';
 import { ReplyError } from '../../protocol/reply-parser';
+import { encodeVersions } from '../../cluster/versions/codec';
 import { check, type CheckOptions, type Command, type FinalKey } from './checker';
 
 const ALL: CheckOptions = { convergence: true, quorumReads: true };
@@ -23,7 +24,9 @@ function versions(clock: [string, number][], siblings: [string | null, string, n
   };
 }
 
-const same = Buffer.from('record');
+/** A record every replica holds alike: v1, A's first write. */
+const same = encodeVersions(versions([[A, 1]], [['v1', A, 1]]));
+const other = encodeVersions(versions([[B, 1]], [['v2', B, 1]]));
 function finals(key: string, v: KeyVersions | null, replicas: (Buffer | null)[] = [same, same, same]): Map<string, FinalKey> {
   return new Map([[key, { versions: v, replicas }]]);
 }
@@ -31,9 +34,13 @@ function finals(key: string, v: KeyVersions | null, replicas: (Buffer | null)[] 
 test('(a) an acknowledged write the final read holds passes; one it lacks is reported', (t) => {
   const history = [cmd('SET', 'k', 0, 5, 'OK', 'v1', [A, 1])];
   t.deepEqual(check(history, finals('k', versions([[A, 1]], [['v1', A, 1]])), ALL).violations, []);
-  const lost = check(history, finals('k', versions([], [])), ALL).violations;
-  t.is(lost.length, 1);
-  t.regex(lost[0], /^acknowledged write lost: #\d+ n1 SET k v1 sent t=0 answered t=5 \+OK/);
+  const lost = check(history, finals('k', versions([], []), [same, null, other]), ALL).violations;
+  t.is(lost.length, 2);
+  t.regex(lost[0], /^acknowledged write lost: #\d+ n1 SET k v1 sent t=0 answered t=5 \+OK; the final read has \{\}; held by replica 1$/);
+  t.regex(lost[1], /^replicas of k differ/);
+  const gone = check(history, finals('k', versions([], []), [other, other, other]), ALL).violations;
+  t.deepEqual(gone.length, 1);
+  t.regex(gone[0], /; no replica holds it$/);
 });
 
 test('(a) a write superseded by a later one passes only when the clock covers it and the later write could follow it', (t) => {
@@ -67,10 +74,10 @@ test('(b) an acknowledged delete that is undone by a version written before it i
 test('(c) replicas that differ count as under-replicated, and fail only when convergence is checked', (t) => {
   const history = [cmd('SET', 'k', 0, 5, 'OK', 'v1', [A, 1])];
   const v = versions([[A, 1]], [['v1', A, 1]]);
-  const differ = finals('k', v, [same, null, Buffer.from('other')]);
+  const differ = finals('k', v, [same, null, other]);
   const strict = check(history, differ, ALL);
   t.is(strict.underReplicated, 1);
-  t.deepEqual(strict.violations, ['replicas of k differ after convergence: 6 bytes, none, 5 bytes']);
+  t.deepEqual(strict.violations, [`replicas of k differ after convergence: ${same.length} bytes, none, ${other.length} bytes`]);
   const lenient = check(history, differ, { convergence: false, quorumReads: true });
   t.is(lenient.underReplicated, 1);
   t.deepEqual(lenient.violations, []);
