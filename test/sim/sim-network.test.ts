@@ -255,3 +255,24 @@ test('a handler that throws answers an ERR reply, as the bus does; a closed tran
   await run(1);
   t.is(closed.text, 'ECLOSED@6');
 });
+
+test("a node's drop() cuts its links with that peer both ways; its heal() mends only those", async (t) => {
+  const { start, ask, run, net } = setup();
+  const a = await start('a');
+  const b = await start('b');
+  const c = await start('c');
+  net.partition(['b'], ['c']);
+  a.transport.drop('b');
+  const ab = ask(a, 'b', 'ab');
+  const ba = ask(b, 'a', 'ba');
+  await run(100);
+  t.is(ab.text, 'ETIMEDOUT@100');
+  t.is(ba.text, 'ETIMEDOUT@100');
+  a.transport.heal();
+  const ab2 = ask(a, 'b', 'ab2');
+  const bc = ask(b, 'c', 'bc');
+  await run(100);
+  t.is(ab2.text, 'ab2');
+  t.is(bc.text, 'ETIMEDOUT@200', "the schedule's partition stays");
+  t.deepEqual(c.received, []);
+});

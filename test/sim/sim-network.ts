@@ -108,6 +108,14 @@ export class SimNetwork {
     this.trace('heal');
   }
 
+  /** Mends the links between a and b, both ways (a node's own heal() of its drops). */
+  mend(a: string, b: string): void {
+    for (const l of [link(a, b), link(b, a)]) {
+      if (this.cut.delete(l)) this.connected.delete(l);
+    }
+    this.trace(`mend ${a} <-> ${b}`);
+  }
+
   /** A number for a request, unique in this network (replies name it). */
   requestId(): number {
     return ++this.lastRequestId;
@@ -216,6 +224,8 @@ export class SimTransport implements Transport {
   private readonly pending = new Map<number, Pending>();
   /** Requests received, by sender, awaiting their turn to reply. */
   private readonly slots = new Map<string, ReplySlot[]>();
+  /** Peers this node's drop() cut it from. */
+  private readonly dropped = new Set<string>();
   private closed = false;
 
   constructor(
@@ -250,12 +260,16 @@ export class SimTransport implements Transport {
     });
   }
 
+  /** DYN.FAULT's drop: the links with this peer cut both ways, as the bus drops its traffic either way. */
   drop(peerId: string): void {
+    this.dropped.add(peerId);
     this.net.partition([this.id], [peerId]);
   }
 
+  /** Ends this node's drops (partitions the schedule made stay). */
   heal(): void {
-    this.net.heal();
+    for (const peerId of this.dropped) this.net.mend(this.id, peerId);
+    this.dropped.clear();
   }
 
   close(): Promise<void> {
