@@ -32,9 +32,18 @@ export interface RunResult extends CheckResult {
 /** How long the healed cluster runs before the final reads: probes find peers up, late answers arrive. */
 const CONVERGE_MS = 5_000;
 
-export async function runSeed(seed: number, config: SimConfig, checks: CheckOptions): Promise<RunResult> {
+/** Draws the seed's schedule and runs it. */
+export function runSeed(seed: number, config: SimConfig, checks: CheckOptions): Promise<RunResult> {
   const rand = prng(seed);
-  const schedule = makeSchedule(rand, config);
+  return runSchedule(seed, makeSchedule(rand, config), rand, config, checks);
+}
+
+/**
+ * Runs a schedule, drawn or written by hand (a scenario); rand draws the
+ * network's delays and losses and the incarnations, `seed` names the run.
+ * Of config, the quorums and the timeout count here; the rest shaped the schedule.
+ */
+export async function runSchedule(seed: number, schedule: Schedule, rand: () => number, config: SimConfig, checks: CheckOptions): Promise<RunResult> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'dynkv-sim-'));
   const trace: string[] = [];
   let cluster: SimCluster | null = null;
