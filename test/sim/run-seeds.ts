@@ -53,7 +53,10 @@ function parse(argv: string[]): { from: number; seeds: number; config: SimConfig
 }
 
 async function main(): Promise<void> {
-  const { from, seeds, config, convergence, quorumReads } = parse(process.argv.slice(2));
+  const args = process.argv.slice(2);
+  const { from, seeds, config, convergence, quorumReads } = parse(args);
+  /** The options that shape a run (all but which seeds), for a failing seed's rerun line. */
+  const shape = args.filter((a, i) => !['--seeds', '--from', '--seed'].includes(a) && !['--seeds', '--from', '--seed'].includes(args[i - 1]));
   const started = process.hrtime.bigint();
   let failed = 0;
   let keys = 0;
@@ -66,7 +69,7 @@ async function main(): Promise<void> {
     commands += result.commands;
     if (result.violations.length > 0) {
       failed++;
-      console.log(report(result));
+      console.log(report({ ...result, rerun: `npm run sim -- ${[...shape, '--seed', String(seed)].join(' ')}` }));
     }
     if ((seed - from + 1) % 500 === 0) console.log(`... ${seed - from + 1} seeds, ${failed} failed`);
   }

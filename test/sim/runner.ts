@@ -18,6 +18,8 @@ import type { Dot, KeyVersions } from '../../cluster/versions/versions';
 
 export interface RunResult extends CheckResult {
   seed: number;
+  /** How to run it again: the env var of a drawn schedule; null for one written by hand (its test reruns it). */
+  rerun: string | null;
   schedule: Schedule;
   trace: string[];
   /** sha256 of the trace and of every message the network carried. */
@@ -35,7 +37,7 @@ const CONVERGE_MS = 5_000;
 /** Draws the seed's schedule and runs it. */
 export function runSeed(seed: number, config: SimConfig, checks: CheckOptions): Promise<RunResult> {
   const rand = prng(seed);
-  return runSchedule(seed, makeSchedule(rand, config), rand, config, checks);
+  return runSchedule(seed, makeSchedule(rand, config), rand, config, checks).then((result) => ({ ...result, rerun: `DYNKV_SIM_SEED=${seed}` }));
 }
 
 /**
@@ -75,6 +77,7 @@ export async function runSchedule(seed: number, schedule: Schedule, rand: () => 
     return {
       ...result,
       seed,
+      rerun: null,
       schedule,
       trace,
       hash,
@@ -180,7 +183,7 @@ export function report(result: RunResult): string {
   fs.writeFileSync(file, `${result.trace.join('\n')}\n`);
   const s = result.schedule;
   return [
-    `seed ${result.seed} (rerun: DYNKV_SIM_SEED=${result.seed}); ${s.nodes} nodes, loss ${s.faults.loss.toFixed(3)}, delay ${s.faults.minDelayMs}-${s.faults.maxDelayMs} ms, reorder ${s.faults.reorder}, skew ${s.skewMs.join(',')} ms`,
+    `seed ${result.seed}${result.rerun === null ? '' : ` (rerun: ${result.rerun})`}; ${s.nodes} nodes, loss ${s.faults.loss.toFixed(3)}, delay ${s.faults.minDelayMs}-${s.faults.maxDelayMs} ms, reorder ${s.faults.reorder}, skew ${s.skewMs.join(',')} ms`,
     'schedule:',
     ...s.steps.map((step) => `  ${showStep(step)}`),
     'violations:',
