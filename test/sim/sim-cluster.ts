@@ -194,9 +194,19 @@ export class SimCluster {
     });
   }
 
-  /** Lets every promise started so far settle (the engine is synchronous: microtasks and a macrotask turn are enough). */
+  /**
+   * Lets everything the last step started settle: event-loop turns until one
+   * sends no message and sets or runs no timer. (The engine is synchronous
+   * under appendfsync no, so the first turn, which runs every microtask
+   * queued, is almost always the last.)
+   */
   async quiesce(): Promise<void> {
-    for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+    for (;;) {
+      const sent = this.network.counters.sent;
+      const timers = this.clock.pending;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (this.network.counters.sent === sent && this.clock.pending === timers) return;
+    }
   }
 
   /** Moves the clock ms forward, one due timer time at a time, settling after each. */
