@@ -4,8 +4,11 @@
 // not survive yet is test.failing, naming the part of the issue that fixes
 // it: ava reports it once it passes, and it becomes a plain test.
 import test from 'ava';
+import { ReplyError } from '../../protocol/reply-parser';
 import { prng } from '../helpers/random';
+import { tmpDir } from '../helpers/tmpdir';
 import { report, runSchedule } from './runner';
+import { SimCluster } from './sim-cluster';
 import { DEFAULT_CONFIG, type Schedule, type Step } from './schedule';
 import { NO_FAULTS } from './sim-network';
 
@@ -55,4 +58,21 @@ test.serial.failing('a wiped node that rejoins does not make acknowledged writes
   t.log(`${result.violations.length} violations, the first: ${result.violations[0]}`);
   t.is(result.acked, 2 * KEYS);
   t.deepEqual(result.violations, [], report(result));
+});
+
+// A replica that cannot store a write (its disk full) answers REPLICA.APPLY
+// with an error; the coordinator's write round counts any answer as an ack
+// (DynamoCoordinator.replicate, and remotePut for REPLICA.PUT), so W=2 is
+// reported met with one copy written. The coordinator's fix flips this test.
+test.serial.failing('a write whose other replicas answer errors is refused, not acknowledged with one copy (W=2)', async (t) => {
+  const root = tmpDir(t, 'dynkv-sim-');
+  const cluster = await SimCluster.start({ nodes: 3, n: 3, r: 2, w: 2, timeoutMs: 100, faults: { ...NO_FAULTS }, root, rand: prng(5), trace: () => undefined });
+  t.teardown(() => cluster.close());
+  for (const node of cluster.ids.slice(1)) cluster.network.failRequests(node, 'REPLICA.APPLY', 'MISCONF Errors writing to the AOF file: No space left on device');
+  const reply = cluster.command(0, 'SET', 'k', 'v');
+  await cluster.settle(500);
+  const outcome = await reply;
+  const copies = [0, 1, 2].filter((i) => cluster.coordinator(i).replicas.record(0, Buffer.from('k')) !== null).length;
+  t.log(`SET answered ${outcome instanceof ReplyError ? `-${outcome.message}` : String(outcome)} with ${copies} cop${copies === 1 ? 'y' : 'ies'} stored`);
+  t.true(outcome instanceof ReplyError && outcome.message.startsWith('DYNUNAVAILABLE'));
 });

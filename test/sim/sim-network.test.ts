@@ -276,3 +276,20 @@ test("a node's drop() cuts its links with that peer both ways; its heal() mends 
   t.is(bc.text, 'ETIMEDOUT@200', "the schedule's partition stays");
   t.deepEqual(c.received, []);
 });
+
+test('a node told to fail a request answers it with that error without running it, until told to stop', async (t) => {
+  const { start, ask, run, net } = setup();
+  const a = await start('a');
+  const b = await start('b');
+  net.failRequests('b', 'WRITE', 'MISCONF no space');
+  const failed = ask(a, 'b', 'write');
+  const other = ask(a, 'b', 'read');
+  await run(5);
+  t.is(failed.text, '-MISCONF no space');
+  t.is(other.text, 'read');
+  t.deepEqual(b.received, ['a read']);
+  net.failRequests('b', 'WRITE', null);
+  const again = ask(a, 'b', 'write');
+  await run(5);
+  t.is(again.text, 'write');
+});

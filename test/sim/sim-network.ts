@@ -6,7 +6,8 @@
 // or both (a partition), a node crashed: its in-flight messages are lost,
 // requests to it time out through the clock (a halted machine) or, killed
 // (its host still answers), fail ECONNLOST / ECONNFAILED as a refused TCP
-// connection does. Replies on a link go back in request order, as the
+// connection does. A node can be made to answer a kind of request with an
+// error (a full disk). Replies on a link go back in request order, as the
 // bus's inbound connection writes them. Nothing here reads real time or
 // Math.random: a run is a function of the seed.
 import { createHash, type Hash } from 'node:crypto';
@@ -65,6 +66,8 @@ export class SimNetwork {
   /** Links whose connection's handshake has happened. */
   private readonly connected = new Set<string>();
   private lastRequestId = 0;
+  /** Injected error replies, by "node COMMAND". */
+  private readonly failing = new Map<string, string>();
 
   constructor(
     readonly clock: ManualClock,
@@ -133,6 +136,19 @@ export class SimNetwork {
       this.trace(`refused ${l} connect#${id}`);
       fail();
     });
+  }
+
+  /** From now on node answers every request named `command` (upper case) with this error instead of running it (a full disk, say); null ends it. */
+  failRequests(nodeId: string, command: string, error: string | null): void {
+    const key = `${nodeId} ${command}`;
+    if (error === null) this.failing.delete(key);
+    else this.failing.set(key, error);
+    this.trace(error === null ? `${nodeId} runs ${command} again` : `${nodeId} answers ${command} with -${error}`);
+  }
+
+  /** The error node answers this request with instead of running it; null: it runs it. */
+  failure(nodeId: string, argv: readonly Buffer[]): string | null {
+    return this.failing.size === 0 ? null : (this.failing.get(`${nodeId} ${argv[0].toString('latin1').toUpperCase()}`) ?? null);
   }
 
   isCut(from: string, to: string): boolean {
@@ -306,6 +322,11 @@ export class SimTransport implements Transport {
       slot.done = true;
       this.flush(from, q);
     };
+    const injected = this.net.failure(this.id, argv);
+    if (injected !== null) {
+      complete(new ReplyError(injected));
+      return;
+    }
     let result: BusReply | Promise<BusReply>;
     try {
       result = this.handlers.onRequest(from, argv);
