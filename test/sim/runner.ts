@@ -109,21 +109,31 @@ async function play(c: SimCluster, step: Step, history: Command[], say: (line: s
       c.network.heal();
       return;
     case 'op': {
-      const command: Command = { id: history.length + 1, node: step.node, op: step.op, key: step.key, value: step.value, sentAt: c.clock.now() - SIM_EPOCH, endAt: Infinity, outcome: undefined, dot: null };
-      history.push(command);
-      const args = step.value === undefined ? [step.key] : [step.key, step.value];
-      c.command(step.node, step.op, ...args).then((outcome) => {
-        command.outcome = outcome;
-        if (outcome === CRASHED) {
-          say(`#${command.id} n${step.node + 1} crashed before answering`);
-          return;
-        }
-        command.endAt = c.clock.now() - SIM_EPOCH;
-        if (step.op === 'SET' && outcome === 'OK') command.dot = findDot(c, step.key, step.value as string);
-        say(`#${command.id} -> ${showReply(outcome)}`);
-      }, (err: Error) => {
-        thrown.push(`command threw: #${command.id} ${err.stack ?? err.message}`);
-      });
+      const sentAt = c.clock.now() - SIM_EPOCH;
+      const id = history.length + 1;
+      // An MSET is a SET of each of its keys, for the checker.
+      const keys = step.key2 === undefined ? [step.key] : [step.key, step.key2];
+      const commands = keys.map((key): Command => ({ id, node: step.node, op: step.op === 'MSET' ? 'SET' : step.op, key, value: step.value, sentAt, endAt: Infinity, outcome: undefined, dot: null }));
+      history.push(...commands);
+      const args = step.value === undefined ? [step.key] : keys.flatMap((key) => [key, step.value as string]);
+      c.command(step.node, step.op, ...args).then(
+        (outcome) => {
+          for (const command of commands) command.outcome = outcome;
+          if (outcome === CRASHED) {
+            say(`#${id} n${step.node + 1} crashed before answering`);
+            return;
+          }
+          for (const command of commands) {
+            command.endAt = c.clock.now() - SIM_EPOCH;
+            if (command.op === 'SET' && outcome === 'OK') command.dot = findDot(c, command.key, step.value as string);
+          }
+          say(`#${id} -> ${showReply(outcome)}`);
+        },
+        (err: Error) => {
+          thrown.push(`command threw: #${id} ${err.stack ?? err.message}`);
+        },
+      );
+      return;
     }
   }
 }

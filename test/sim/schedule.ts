@@ -29,6 +29,8 @@ export interface SimConfig {
   /** Message loss probability, drawn up to this. */
   maxLoss: number;
   reorder: boolean;
+  /** Some SETs become two-key MSETs, whose keys' replicas may all be other nodes (REPLICA.PUT). */
+  mset: boolean;
   /** Per-node clock offsets drawn in ±maxSkewMs. */
   maxSkewMs: number;
 }
@@ -46,13 +48,14 @@ export const DEFAULT_CONFIG: SimConfig = {
   partitions: true,
   maxLoss: 0.05,
   reorder: true,
+  mset: false,
   maxSkewMs: 300,
 };
 
-export type SimOp = 'SET' | 'GET' | 'DEL' | 'DYN.VERSIONS';
+export type SimOp = 'SET' | 'MSET' | 'GET' | 'DEL' | 'DYN.VERSIONS';
 
 export type Step =
-  | { at: number; kind: 'op'; node: number; op: SimOp; key: string; value?: string }
+  | { at: number; kind: 'op'; node: number; op: SimOp; key: string; value?: string; /** MSET's second key (the same value). */ key2?: string }
   | { at: number; kind: 'crash'; node: number; how: CrashKind }
   | { at: number; kind: 'restart'; node: number }
   | { at: number; kind: 'wipe'; node: number }
@@ -115,7 +118,10 @@ export function makeSchedule(rand: () => number, config: SimConfig): Schedule {
       const node = pick(up);
       const key = `k${Math.floor(rand() * config.keys)}`;
       const kind = rand();
-      if (kind < 0.45) steps.push({ at, kind: 'op', node, op: 'SET', key, value: `v${++written}` });
+      if (kind < 0.45 && config.mset && rand() < 0.5) {
+        const key2 = `k${(Number(key.slice(1)) + 1 + Math.floor(rand() * (config.keys - 1))) % config.keys}`;
+        steps.push({ at, kind: 'op', node, op: 'MSET', key, value: `v${++written}`, key2 });
+      } else if (kind < 0.45) steps.push({ at, kind: 'op', node, op: 'SET', key, value: `v${++written}` });
       else if (kind < 0.6) steps.push({ at, kind: 'op', node, op: 'DEL', key });
       else if (kind < 0.8) steps.push({ at, kind: 'op', node, op: 'GET', key });
       else steps.push({ at, kind: 'op', node, op: 'DYN.VERSIONS', key });
@@ -133,7 +139,7 @@ export function showStep(step: Step): string {
 export function describeStep(step: Step): string {
   switch (step.kind) {
     case 'op':
-      return `n${step.node + 1} ${step.op} ${step.key}${step.value === undefined ? '' : ` ${step.value}`}`;
+      return `n${step.node + 1} ${step.op} ${step.key}${step.value === undefined ? '' : ` ${step.value}`}${step.key2 === undefined ? '' : ` ${step.key2} ${step.value}`}`;
     case 'crash':
       return `crash n${step.node + 1} (${step.how})`;
     case 'restart':

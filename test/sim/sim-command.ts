@@ -3,8 +3,8 @@
 // the command's plan from the real command table (server/cluster-plan.ts),
 // route -> forward (again while the target is down) -> prepare (quorum read,
 // not for blind writes) -> begin -> handler -> end (the writes' W acks). The
-// handlers are the coordinator calls the string commands make: SET ->
-// set(), GET -> get(), DEL -> delete(), DYN.VERSIONS -> versions(). A
+// handlers are the coordinator calls the string commands make: SET and
+// MSET -> set(), GET -> get(), DEL -> delete(), DYN.VERSIONS -> versions(). A
 // forwarded command runs here the same way for the node that sent it, its
 // reply as RESP bytes.
 import { DynUnavailableError, type DynamoCoordinator } from '../../cluster/index';
@@ -15,7 +15,7 @@ import { clusterPlan } from '../../server/cluster-plan';
 import { CommandLookup } from '../../server/command-lookup';
 import { commandTable } from '../../server/commands/index';
 
-export type SimCommand = 'SET' | 'GET' | 'DEL' | 'DYN.VERSIONS';
+export type SimCommand = 'SET' | 'MSET' | 'GET' | 'DEL' | 'DYN.VERSIONS';
 
 /** What a command answered: a reply, or for DYN.VERSIONS the versions the coordinator saw. */
 export type SimReply = ReplyValue | KeyVersions;
@@ -57,6 +57,9 @@ function handle(c: DynamoCoordinator, name: string, argv: Buffer[]): SimReply {
   switch (name) {
     case 'set':
       c.set(DB, key, argv[2], 0);
+      return 'OK';
+    case 'mset':
+      for (let i = 1; i + 1 < argv.length; i += 2) c.set(DB, argv[i], argv[i + 1], 0);
       return 'OK';
     case 'get':
       return c.get(DB, key);
