@@ -450,7 +450,7 @@ export class DynamoCoordinator implements Coordinator {
     return Promise.all(pending).then((errors) => errors.find((e) => e !== null) ?? null);
   }
 
-  /** A bus request to a member; its outcome updates that member's liveness. */
+  /** A bus request to a member; its outcome updates that member's liveness. An error reply rejects: the peer is up, but refused (it is no ack). */
   request(node: string, argv: readonly (Buffer | string)[]): Promise<BusReply> {
     return new Promise((resolve, reject) => this.send(node, argv, resolve, reject));
   }
@@ -466,7 +466,8 @@ export class DynamoCoordinator implements Coordinator {
       .then(
         (reply) => {
           this.membership.heard(node, null);
-          onReply(reply);
+          if (reply instanceof ReplyError) onError(reply);
+          else onReply(reply);
         },
         (err: Error) => {
           this.membership.heard(node, err);

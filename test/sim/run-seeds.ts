@@ -1,7 +1,7 @@
 // test/sim/run-seeds.ts — the simulation by hand, for thousands of seeds:
 //   npm run sim -- --seeds 5000 [--from 1] [--w 1 --r 1 --n 3] [--nodes 3,5]
 //                  [--ops 40] [--keys 6] [--wipes] [--no-crashes]
-//                  [--no-partitions] [--loss 0.05] [--no-reorder] [--skew 300] [--mset]
+//                  [--no-partitions] [--loss 0.05] [--no-reorder] [--skew 300] [--no-mset]
 //                  [--convergence] [--no-quorum-reads] [--seed 123]
 // Prints each failing seed with its schedule and violations (its full trace
 // goes to a file), then the totals: seeds failed, keys whose replicas
@@ -44,7 +44,7 @@ function parse(argv: string[]): { from: number; seeds: number; config: SimConfig
       case '--no-crashes': config.crashes = false; break;
       case '--no-partitions': config.partitions = false; break;
       case '--no-reorder': config.reorder = false; break;
-      case '--mset': config.mset = true; break;
+      case '--no-mset': config.mset = false; break;
       case '--convergence': convergence = true; break;
       case '--no-quorum-reads': quorumReads = false; break;
       default: throw new Error(`unknown option ${flag}`);

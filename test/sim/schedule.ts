@@ -48,7 +48,7 @@ export const DEFAULT_CONFIG: SimConfig = {
   partitions: true,
   maxLoss: 0.05,
   reorder: true,
-  mset: false,
+  mset: true,
   maxSkewMs: 300,
 };
 
