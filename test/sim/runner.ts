@@ -31,6 +31,9 @@ export interface RunResult extends CheckResult {
   simMs: number;
 }
 
+/** What membership logs when a peer changes state (cluster/membership/membership.ts). */
+const MEMBER_STATE = /^dynkv: cluster: node \S+ is (up \(was \S+\)|down: |auth-failed: )/;
+
 /** How long the healed cluster runs before the final reads: probes find peers up, late answers arrive. */
 const CONVERGE_MS = 5_000;
 
@@ -52,9 +55,16 @@ export async function runSchedule(seed: number, schedule: Schedule, rand: () => 
   const say = (line: string): void => {
     trace.push(`t=${cluster === null ? 0 : cluster.clock.now() - SIM_EPOCH} ${line}`);
   };
-  // The coordinators log state changes with console.error: into the trace, in order.
+  // The coordinators log with console.error: into the trace, in order. A
+  // peer's change of state is expected; anything else (a callback that
+  // threw, a failed repair) is a finding.
   const consoleError = console.error;
-  console.error = (...args: unknown[]) => say(`log ${args.map((a) => (a instanceof Error ? a.stack : String(a))).join(' ')}`);
+  const logged: string[] = [];
+  console.error = (...args: unknown[]) => {
+    const line = args.map((a) => (a instanceof Error ? a.stack : String(a))).join(' ');
+    say(`log ${line}`);
+    if (!MEMBER_STATE.test(line)) logged.push(`the cluster logged: ${line}`);
+  };
   try {
     cluster = await SimCluster.start({ nodes: schedule.nodes, n: config.n, r: config.r, w: config.w, timeoutMs: config.timeoutMs, faults: schedule.faults, skewMs: schedule.skewMs, root, rand, trace: say });
     const c = cluster;
@@ -71,7 +81,7 @@ export async function runSchedule(seed: number, schedule: Schedule, rand: () => 
     await c.settle(CONVERGE_MS);
     const finals = await finalState(c, history, thrown);
     const result = check(history, finals, checks);
-    result.violations.unshift(...thrown);
+    result.violations.unshift(...thrown, ...logged);
     for (const v of result.violations) say(`VIOLATION ${v}`);
     const hash = createHash('sha256').update(trace.join('\n')).update(c.network.digest()).digest('hex');
     return {
