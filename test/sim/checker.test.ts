@@ -56,6 +56,15 @@ test('(a) a write superseded by a later one passes only when the clock covers it
   t.deepEqual(check([failed], finals('k', versions([], [])), ALL).violations, [], 'a refused write may be lost');
 });
 
+test('(a) a value stored under several dots (a retried forward) is superseded when the clock covers any of them', (t) => {
+  // v1 acknowledged through B's copy; A made it too, without its acks. A later write saw B's copy.
+  const v1 = { ...cmd('SET', 'k', 0, 5, 'OK', 'v1', [A, 1]), dots: [{ actor: A, counter: 1 }, { actor: B, counter: 1 }] };
+  const later = cmd('SET', 'k', 3, 9, 'OK', 'v2', [B, 2]);
+  t.deepEqual(check([v1, later], finals('k', versions([[B, 2]], [['v2', B, 2]])), ALL).violations, []);
+  const neither = versions([['n3#1', 1]], [['v2', 'n3#1', 1]]);
+  t.is(check([v1, later], finals('k', neither), ALL).violations.filter((v) => v.startsWith('acknowledged write lost')).length, 1);
+});
+
 test('(b) an acknowledged delete that is undone by a version written before it is reported; a concurrent one is not', (t) => {
   const v1 = cmd('SET', 'k', 0, 5, 'OK', 'v1', [A, 1]);
   const del = cmd('DEL', 'k', 10, 15, 1);

@@ -1,11 +1,13 @@
 // test/sim/checker.ts — what the simulation promises, checked against the
 // history of a run: every client command with when it was sent and when and
-// how it was answered, and for each acknowledged SET the dot its value got.
-// After the schedule healed everything and the clock ran on:
+// how it was answered, and for each acknowledged SET the dot its value got
+// (and every dot the value was ever stored under). After the schedule
+// healed everything and the clock ran on:
 //  (a) every acknowledged write is readable: a quorum read's versions hold
-//      its value, or the key's clock covers its dot (it was superseded)
-//      and another command on the key could have superseded it (it ran
-//      while or after the write ran: not entirely before);
+//      its value, or the key's clock covers one of its dots (a later write
+//      saw it and replaced it) and another command on the key could have
+//      been that write (it ran while or after the write ran, not entirely
+//      before);
 //  (b) no acknowledged delete comes back: no version whose SET was
 //      acknowledged before the delete was sent is live after it;
 //  (c) (opt-in: anti-entropy and hinted handoff are still to come) every
@@ -39,6 +41,8 @@ export interface Command {
   outcome: SimOutcome | undefined;
   /** An acknowledged SET's dot, found on a replica at the acknowledgement (null: already superseded everywhere). */
   dot: Dot | null;
+  /** Every dot its value was stored under on any replica during the run (a forward retried makes it twice). */
+  dots?: readonly Dot[];
 }
 
 /** One key's state after the run: the versions a quorum read found, and each replica's record bytes (null: none). */
@@ -126,7 +130,10 @@ export function check(history: readonly Command[], finals: ReadonlyMap<string, F
       if (a.op === 'SET') {
         // (a)
         if (values.has(valueOf(a))) continue;
-        const superseded = final.versions !== null && (a.dot === null || covers(final.versions, a.dot)) && mayFollow(a);
+        // Superseded: a later write saw the value (under any of its dots) and replaced it.
+        const dots = a.dots ?? (a.dot === null ? [] : [a.dot]);
+        const versions = final.versions;
+        const superseded = versions !== null && (dots.length === 0 || dots.some((d) => covers(versions, d))) && mayFollow(a);
         if (!superseded) violations.push(`acknowledged write lost: ${show(a)}; the final read has ${showReply(final.versions)}; ${holders(final, valueOf(a))}`);
       } else if (a.outcome === 1) {
         // (b)

@@ -79,6 +79,7 @@ export async function runSchedule(seed: number, schedule: Schedule, rand: () => 
     c.network.faults = { ...c.network.faults, loss: 0 };
     for (let i = 0; i < c.size; i++) await c.restart(i);
     await c.settle(CONVERGE_MS);
+    for (const h of history) if (h.op === 'SET' && h.value !== undefined) h.dots = c.dotsOf(h.key, h.value);
     const finals = await finalState(c, history, thrown);
     const result = check(history, finals, checks);
     result.violations.unshift(...thrown, ...logged);

@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { DynamoCoordinator, type ClusterMember, type ClusterOptions } from '../../cluster/index';
 import { ManualClock, type Clock, type TimerHandle } from '../../cluster/clock';
+import type { Dot } from '../../cluster/versions/versions';
 import { ReplyError } from '../../protocol/reply-parser';
 import { runCommand, encodeReply, type SimCommand, type SimReply } from './sim-command';
 import { SimNetwork, type CrashKind, type NetworkFaults } from './sim-network';
@@ -138,13 +139,35 @@ export class SimCluster {
       timeoutMs: o.timeoutMs,
       faultInjection: true,
     };
-    const hooks = { onWrite: () => undefined, onExpire: () => undefined };
-    const c = new DynamoCoordinator(options, node.dir, { fsync: 'no', inlineValueMax: 128, mergeIntervalMs: 0 }, 1, hooks, node.clock, this.network.transport(node.member.id, node.clock));
+    const hooks = { onWrite: (db: number, key: Buffer) => this.noteVersions(c, db, key), onExpire: () => undefined };
+    const c: DynamoCoordinator = new DynamoCoordinator(options, node.dir, { fsync: 'no', inlineValueMax: 128, mergeIntervalMs: 0 }, 1, hooks, node.clock, this.network.transport(node.member.id, node.clock));
     c.onForward = async (_db, _resp, argv, from) => encodeReply(await runCommand(c, argv, from));
     await c.start();
     node.coordinator = c;
     node.lives++;
     this.opts.trace(`open ${node.member.id} (life ${node.lives}, actor ${c.actor})`);
+  }
+
+  /** Every dot each value of each key had on any replica, ever (a value can be made under more than one dot). */
+  private readonly dots = new Map<string, Map<string, Dot[]>>();
+
+  /** A replica changed a key: the dots of its values are noted. */
+  private noteVersions(c: DynamoCoordinator, db: number, key: Buffer): void {
+    const name = key.toString('latin1');
+    let byValue = this.dots.get(name);
+    if (byValue === undefined) this.dots.set(name, (byValue = new Map()));
+    for (const s of c.replicas.read(db, key)?.siblings ?? []) {
+      if (s.value === null) continue;
+      const value = s.value.toString('latin1');
+      const known = byValue.get(value) ?? [];
+      if (!known.some((d) => d.actor === s.dot.actor && d.counter === s.dot.counter)) known.push(s.dot);
+      byValue.set(value, known);
+    }
+  }
+
+  /** The dots a value of a key was ever stored under, on any replica. */
+  dotsOf(key: string, value: string): readonly Dot[] {
+    return this.dots.get(key)?.get(value) ?? [];
   }
 
   /** Node i's process dies: messages in flight to and from it are lost, its commands never answer. */
