@@ -59,6 +59,11 @@ export class ManualClock implements Clock {
     this.timers.delete(timer as unknown as ManualTimer);
   }
 
+  /** When the earliest pending timer falls due; null when none is set (the simulation jumps there). */
+  nextAt(): number | null {
+    return this.nextDue(Infinity)?.at ?? null;
+  }
+
   /** Timers set and neither run nor cleared. */
   get pending(): number {
     return this.timers.size;

@@ -70,6 +70,21 @@ test('ManualClock: clearTimer cancels; clearing a timer that ran or was cleared 
   t.deepEqual(ran, ['kept']);
 });
 
+test('ManualClock: nextAt names when the earliest pending timer falls due, null when none is', (t) => {
+  const clock = new ManualClock(100);
+  t.is(clock.nextAt(), null);
+  const early = clock.setTimer(30, () => undefined);
+  clock.setTimer(50, () => undefined);
+  clock.setTimer(0, () => undefined);
+  t.is(clock.nextAt(), 101, 'below 1 ms counts as 1 ms');
+  clock.advance(1);
+  t.is(clock.nextAt(), 130);
+  clock.clearTimer(early);
+  t.is(clock.nextAt(), 150);
+  clock.advance(50);
+  t.is(clock.nextAt(), null);
+});
+
 test('ManualClock: a timer may clear another due in the same advance', (t) => {
   const clock = new ManualClock();
   const ran: string[] = [];

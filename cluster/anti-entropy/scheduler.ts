@@ -8,6 +8,7 @@
 // then told of every write by the replica store) and INFO's figures.
 import type { BusReply } from '../bus/bus';
 import { BusError } from '../bus/bus';
+import { PeerDownError } from '../membership/membership';
 import type { Clock, TimerHandle } from '../clock';
 import type { RecordObserver } from '../replica/store';
 import type { Ring } from '../ring/ring';
@@ -171,7 +172,7 @@ export class AntiEntropy {
       } catch (err) {
         this.exchangeFailures++;
         // A peer down or refusing is expected and counted; anything else is a bug of ours, said.
-        if (!(err instanceof BusError || err instanceof ReplyError)) console.error(`dynkv: anti-entropy: the exchange with ${id} failed:`, err);
+        if (!(err instanceof BusError || err instanceof ReplyError || err instanceof PeerDownError)) console.error(`dynkv: anti-entropy: the exchange with ${id} failed:`, err);
       }
     }
     if (!this.closed) this.sync.save();

@@ -14,10 +14,12 @@ import type { BusContext, BusCounters, BusReply, BusRequestHandler } from './con
 import { BusError } from './errors';
 import { InboundLink } from './inbound';
 import { PeerLink, type BusPeer } from './peer-link';
+import type { Transport } from './transport';
 
 export type { BusPeer } from './peer-link';
 export type { BusReply, BusRequestHandler } from './context';
 export { BusError, BusTimeoutError, BusAuthError, type BusErrorCode } from './errors';
+export type { Transport, TransportFactory, TransportHandlers } from './transport';
 
 export interface ClusterBusOptions {
   /** This node's id: its client address host:port. */
@@ -67,7 +69,7 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 3000;
 const DEFAULT_MAX_PENDING = 10_000;
 const DEFAULT_MAX_BULK_LEN = MAX_VALUE_LEN;
 
-export class ClusterBus {
+export class ClusterBus implements Transport {
   readonly nodeId: string;
   private readonly host: string;
   private readonly port: number;

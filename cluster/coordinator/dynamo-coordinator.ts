@@ -20,7 +20,7 @@ import { AntiEntropy } from '../anti-entropy/scheduler';
 import { DEFAULT_ANTI_ENTROPY, type AntiEntropyStatus } from '../anti-entropy/types';
 import { Maintenance } from '../anti-entropy/maintenance';
 import type { MaintenanceCounters, MaintenanceSettings } from '../anti-entropy/host';
-import { ClusterBus, type BusReply } from '../bus/bus';
+import { ClusterBus, type BusReply, type Transport, type TransportFactory } from '../bus/bus';
 import type { Clock } from '../clock';
 import { WRONG_TYPE, type ClusterCounters, type ClusterNodeState, type CommandAccess, type Coordinator, type KeyMeta, type PreparedView, type ScanPage } from './coordinator';
 import type { EngineOptions, EngineStats, ExpirySweep, FsyncMode } from '../../engine/index';
@@ -70,7 +70,7 @@ export class DynamoCoordinator implements Coordinator {
   readonly membership: Membership;
   /** Tombstone reaping, flush epochs, scrubbing and repair of corrupt records (anti-entropy/maintenance.ts). */
   readonly maintenance: Maintenance;
-  private readonly bus: ClusterBus | null;
+  private readonly bus: Transport | null;
   readonly timeoutMs: number;
   private readonly faultInjection: boolean;
   private readonly expiryCursor: bigint[];
@@ -93,6 +93,8 @@ export class DynamoCoordinator implements Coordinator {
     readonly hooks: CoordinatorHooks,
     /** Where time comes from: realClock in a server, a ManualClock in tests. */
     readonly clock: Clock,
+    /** How this node reaches its peers: a ClusterBus on options.self's bus port unless given (the simulation's in-memory network). */
+    transport?: TransportFactory,
   ) {
     this.membership = new Membership(options, clock);
     this.databases = databases;
@@ -115,18 +117,22 @@ export class DynamoCoordinator implements Coordinator {
     this.antiEntropy = this.n > 1 ? new AntiEntropy(this, dir, this.membership.ring, this.n, options.antiEntropy ?? DEFAULT_ANTI_ENTROPY) : null;
     this.maintenance = new Maintenance(this, dir, this.single, this.maxSiblings);
     const service = new ReplicaService(this);
+    const handlers = {
+      onRequest: (from: string, argv: Buffer[]) => service.handle(from, argv),
+      onInboundHandshake: (peer: string, ok: boolean) => this.inboundHandshake(peer, ok),
+    };
     this.bus = this.single
       ? null
-      : new ClusterBus({
+      : (transport?.(handlers) ??
+        new ClusterBus({
           nodeId: this.selfId,
           host: options.self.host,
           port: options.self.busPort,
           secret: options.secret,
           requestTimeoutMs: options.timeoutMs,
           clock,
-          onRequest: (from, argv) => service.handle(from, argv),
-          onInboundHandshake: (peer, ok) => this.inboundHandshake(peer, ok),
-        });
+          ...handlers,
+        }));
   }
 
   async start(): Promise<void> {
@@ -165,6 +171,7 @@ export class DynamoCoordinator implements Coordinator {
 
   async close(): Promise<void> {
     this.heartbeat?.stop();
+    this.antiEntropy?.close();
     this.maintenance.stop();
     await this.bus?.close();
     this.handoff.close();
@@ -485,7 +492,7 @@ export class DynamoCoordinator implements Coordinator {
     return Promise.all(pending).then((errors) => errors.find((e) => e !== null) ?? null);
   }
 
-  /** A bus request to a member; its outcome updates that member's liveness. */
+  /** A bus request to a member; its outcome updates that member's liveness. An error reply rejects: the peer is up, but refused (it is no ack). */
   request(node: string, argv: readonly (Buffer | string)[]): Promise<BusReply> {
     return new Promise((resolve, reject) => this.send(node, argv, resolve, reject));
   }
@@ -505,7 +512,8 @@ export class DynamoCoordinator implements Coordinator {
       .then(
         (reply) => {
           this.membership.heard(node, null);
-          onReply(reply);
+          if (reply instanceof ReplyError) onError(reply);
+          else onReply(reply);
         },
         (err: Error) => {
           this.membership.heard(node, err);
