@@ -7,6 +7,7 @@
 export { realClock } from './clock';
 export { DynUnavailableError, WRONG_TYPE, type CommandAccess, type Coordinator, type KeyMeta } from './coordinator/coordinator';
 export { DynamoCoordinator } from './coordinator/dynamo-coordinator';
+export type { HashAccess, HashEntry } from './coordinator/hashes';
 export type { ClusterMember, ClusterOptions } from './membership/membership';
 export { DEFAULT_PARTITIONS, MAX_WEIGHT } from './ring/ring';
 export { SLOT_COUNT } from './ring/slot';

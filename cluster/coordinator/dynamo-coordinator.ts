@@ -24,10 +24,11 @@ import { Membership, type ClusterOptions } from '../membership/membership';
 import { WriteRound } from '../quorum/rounds';
 import { quorumRead } from '../quorum/read';
 import { ReplicaService } from './replica-service';
+import { Hashes } from './hashes';
 import { incarnation } from '../replica/incarnation';
 import { ReplicaStore } from '../replica/store';
 import { encodeContext, encodeVersions } from '../versions/codec';
-import { DEFAULT_MAX_SIBLINGS, EMPTY_VERSIONS, actorId, liveWinner, type Actor, type KeyVersions, type Sibling, type VersionVector, type VersionWrite } from '../versions/versions';
+import { DEFAULT_MAX_SIBLINGS, EMPTY_VERSIONS, actorId, joinedWinner, liveWinner, type Actor, type KeyVersions, type Sibling, type VersionVector, type VersionWrite } from '../versions/versions';
 import { WrongTypeError } from '../versions/wrong-type';
 import { ReplyError } from '../../protocol/reply-parser';
 
@@ -62,6 +63,7 @@ export class DynamoCoordinator implements Coordinator {
   readonly counters: ClusterCounters = { readRepairs: 0, readRepairsFailed: 0, siblingsPruned: 0, forwarded: 0, forwardsServed: 0, unavailable: 0 };
   onForward: ((db: number, resp: number, argv: Buffer[], from: string) => Promise<Buffer>) | null = null;
   readonly replicas: ReplicaStore;
+  readonly hashes = new Hashes(this);
   readonly membership: Membership;
   private readonly bus: ClusterBus | null;
   readonly timeoutMs: number;
@@ -252,8 +254,23 @@ export class DynamoCoordinator implements Coordinator {
     this.write(db, key, value, expireAt, context, w);
   }
 
-  private write(db: number, key: Buffer, value: Buffer | null, expireAt: number, context: VersionVector | 'local', w: number | null): void {
-    const write: VersionWrite = { value, timestamp: this.clock.now(), expireAt };
+  writeTyped(db: number, key: Buffer, value: Buffer, expireAt: number, type: number): void {
+    this.write(db, key, value, expireAt, 'local', null, type);
+  }
+
+  setExpiry(db: number, key: Buffer, expireAt: number): boolean {
+    const top = joinedWinner(this.versions(db, key), this.clock.now());
+    if (top === null) return false;
+    this.write(db, key, top.value, expireAt, 'local', null, top.type ?? 0);
+    return true;
+  }
+
+  holdsReplica(key: Buffer): boolean {
+    return this.single || this.membership.preferenceList(key).includes(this.selfId);
+  }
+
+  private write(db: number, key: Buffer, value: Buffer | null, expireAt: number, context: VersionVector | 'local', w: number | null, type = 0): void {
+    const write: VersionWrite = type === 0 ? { value, timestamp: this.clock.now(), expireAt } : { value, timestamp: this.clock.now(), expireAt, type };
     if (this.single) {
       this.coordinateHere(db, key, write, context);
       return;
