@@ -41,6 +41,8 @@ export interface ServerConfig {
   clusterTimeout: number;
   /** Lets tests drop and heal traffic between nodes. */
   enableFaultInjection: boolean;
+  /** hash-max-listpack-entries and hash-max-listpack-value: OBJECT ENCODING of hashes (replaced whole by CONFIG SET). */
+  hashListpack: { readonly entries: number; readonly value: number };
 }
 
 export interface CommandStat {

@@ -227,6 +227,8 @@ const objectSubcommands: CommandSpec[] = [
     name: 'object|encoding', arity: 3, flags: ['readonly'], firstKey: 2, lastKey: 2, step: 1,
     categories: ['keyspace', 'read', 'slow'],
     tips: ['nondeterministic_output'], keySpecFlags: ['RO'],
+    // A hash's encoding is in its summary, at the replica that runs its commands (the key's first live one).
+    cluster: () => ({ access: 'read-write' }),
     handler: objectEncoding,
   },
   {

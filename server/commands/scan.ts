@@ -36,7 +36,7 @@ function keysCommand(ctx: CommandContext, argv: Buffer[]): void {
  * leading space, an optional sign ('-n' wraps to 2^64 - n), decimal digits
  * up to 2^64 - 1, nothing after them but the end (or a NUL byte); "" is 0.
  */
-function parseCursor(arg: Buffer): bigint {
+export function parseCursor(arg: Buffer): bigint {
   const len = arg.length;
   let i = 0;
   let neg = false;
