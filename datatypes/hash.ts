@@ -10,7 +10,9 @@
 // goes last, an overwrite keeps its place), so HGETALL, HKEYS, HVALS and
 // HSCAN of a small hash answer in redis-server's order.
 // Summary: count varint, next insertion number varint, flags u8 (bit 0:
-// hashtable).
+// hashtable), synced length varint + bytes (the header's clock, as the
+// cluster encodes it, when this replica last knew it held every field the
+// header's writes made; empty: not known).
 import { ByteCursor, varintSize, writeVarint } from './varint';
 
 export interface FieldValue {
@@ -39,12 +41,22 @@ export interface HashSummary {
   nextSeq: number;
   /** Redis converts a listpack to a hashtable once, for the key's life. */
   hashtable: boolean;
+  /** The header clock this replica's fields are known complete for ('' when not known): a cluster's catch-up trigger. */
+  synced: string;
+}
+
+/** A hash's summary before its first field. */
+export function newHashSummary(): HashSummary {
+  return { count: 0, nextSeq: 1, hashtable: false, synced: '' };
 }
 
 export function encodeHashSummary(s: HashSummary): Buffer {
-  const bytes = Buffer.allocUnsafe(varintSize(s.count) + varintSize(s.nextSeq) + 1);
-  const offset = writeVarint(bytes, writeVarint(bytes, 0, s.count), s.nextSeq);
-  bytes[offset] = s.hashtable ? 1 : 0;
+  const synced = Buffer.byteLength(s.synced, 'latin1');
+  const bytes = Buffer.allocUnsafe(varintSize(s.count) + varintSize(s.nextSeq) + 1 + varintSize(synced) + synced);
+  let offset = writeVarint(bytes, writeVarint(bytes, 0, s.count), s.nextSeq);
+  bytes[offset++] = s.hashtable ? 1 : 0;
+  offset = writeVarint(bytes, offset, synced);
+  bytes.write(s.synced, offset, 'latin1');
   return bytes;
 }
 
@@ -53,9 +65,10 @@ export function decodeHashSummary(bytes: Buffer): HashSummary {
   const count = cursor.varint('hash summary count');
   const nextSeq = cursor.varint('hash summary next insertion number');
   const flags = cursor.bytesOf('hash summary flags', 1)[0];
+  const synced = cursor.bytesOf('hash summary synced clock', cursor.varint('hash summary synced length')).toString('latin1');
   cursor.end('hash summary');
   if (flags > 1) throw new RangeError(`hash summary: unknown flags ${flags}`);
-  return { count, nextSeq, hashtable: flags === 1 };
+  return { count, nextSeq, hashtable: flags === 1, synced };
 }
 
 /** Redis's hash-max-listpack-entries and hash-max-listpack-value. */

@@ -164,8 +164,9 @@ test('pure encodings round-trip and refuse bytes they did not make', (t) => {
   const v = decodeFieldValue(encodeFieldValue(300, b('value')));
   t.is(v.seq, 300);
   t.is(v.value.toString(), 'value');
-  const s = { count: 5, nextSeq: 9, hashtable: true };
+  const s = { count: 5, nextSeq: 9, hashtable: true, synced: 'AQEJbm9kZS1hIzEB' };
   t.deepEqual(decodeHashSummary(encodeHashSummary(s)), s);
-  t.throws(() => decodeHashSummary(Buffer.from([1, 1, 7])), { instanceOf: RangeError });
-  t.throws(() => decodeHashSummary(Buffer.from([1, 1, 0, 0])), { instanceOf: RangeError });
+  t.throws(() => decodeHashSummary(Buffer.from([1, 1, 7, 0])), { instanceOf: RangeError });
+  t.throws(() => decodeHashSummary(Buffer.from([1, 1, 0, 0, 0])), { instanceOf: RangeError });
+  t.throws(() => decodeHashSummary(Buffer.from([1, 1, 0, 3, 0x41])), { instanceOf: RangeError });
 });

@@ -25,6 +25,7 @@ import { WriteRound } from '../quorum/rounds';
 import { quorumRead } from '../quorum/read';
 import { ReplicaService } from './replica-service';
 import { Hashes } from './hashes';
+import { HashSync } from './hash-sync';
 import { incarnation } from '../replica/incarnation';
 import { ReplicaStore } from '../replica/store';
 import { encodeContext, encodeVersions } from '../versions/codec';
@@ -63,7 +64,8 @@ export class DynamoCoordinator implements Coordinator {
   readonly counters: ClusterCounters = { readRepairs: 0, readRepairsFailed: 0, siblingsPruned: 0, forwarded: 0, forwardsServed: 0, unavailable: 0 };
   onForward: ((db: number, resp: number, argv: Buffer[], from: string) => Promise<Buffer>) | null = null;
   readonly replicas: ReplicaStore;
-  readonly hashes = new Hashes(this);
+  readonly hashSync: HashSync | null;
+  readonly hashes: Hashes;
   readonly membership: Membership;
   private readonly bus: ClusterBus | null;
   readonly timeoutMs: number;
@@ -97,6 +99,8 @@ export class DynamoCoordinator implements Coordinator {
     this.replicas = new ReplicaStore(dir, engineOptions, databases, this.n === 1, clock);
     this.actor = actorId(this.selfId, incarnation(dir));
     this.expiryCursor = new Array<bigint>(databases).fill(0n);
+    this.hashSync = this.single ? null : new HashSync(this);
+    this.hashes = new Hashes(this, this.hashSync);
     const service = new ReplicaService(this);
     this.bus = this.single
       ? null
@@ -265,6 +269,10 @@ export class DynamoCoordinator implements Coordinator {
     return true;
   }
 
+  pend(write: Promise<string | null>): void {
+    this.pending.push(write);
+  }
+
   holdsReplica(key: Buffer): boolean {
     return this.single || this.membership.preferenceList(key).includes(this.selfId);
   }
@@ -419,7 +427,14 @@ export class DynamoCoordinator implements Coordinator {
     }
   }
 
+  /** Quorum reads of the keys, then (a hash's) catch-up of the fields this replica missed (hash-sync.ts). */
   prepare(db: number, keys: readonly Buffer[], r: number | null): Promise<PreparedView> {
+    const sync = this.hashSync;
+    if (sync === null) return this.readKeys(db, keys, r);
+    return this.readKeys(db, keys, r).then((view) => sync.catchUp(db, keys)?.then(() => view) ?? view);
+  }
+
+  private readKeys(db: number, keys: readonly Buffer[], r: number | null): Promise<PreparedView> {
     if (keys.length === 1) {
       const key = keys[0];
       return quorumRead(this, db, key, this.membership.preferenceList(key), r ?? this.r).then((versions) => (versions === null ? null : new Map([[keyName(key), versions]])));

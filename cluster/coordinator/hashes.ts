@@ -16,13 +16,14 @@
 // them to the key's first live replica).
 import { EMPTY_CLEAR_CLOCK, encodeHashHeader } from '../../datatypes/hash-header';
 import type { HashSummary, ListpackLimits } from '../../datatypes/hash';
-import { exceedsListpackValue, hashEncoding } from '../../datatypes/hash';
+import { exceedsListpackValue, hashEncoding, newHashSummary } from '../../datatypes/hash';
 import { DataType } from '../../datatypes/types';
 import type { Clock } from '../clock';
 import { visibleField, type HashEntry } from '../replica/hash-replica';
 import type { ReplicaStore } from '../replica/store';
 import type { Actor } from '../versions/versions';
 import { DynUnavailableError, type KeyMeta } from './coordinator';
+import type { HashSync } from './hash-sync';
 
 export type { HashEntry };
 
@@ -57,6 +58,10 @@ export interface HashHost {
   delete(db: number, key: Buffer): boolean;
   /** A coordinated write of a typed value (the header). */
   writeTyped(db: number, key: Buffer, value: Buffer, expireAt: number, type: number): void;
+  /** Rewrites the key's value and type with this expiry: a new dot in the header's clock. */
+  setExpiry(db: number, key: Buffer, expireAt: number): boolean;
+  /** The running command also waits for this (its W acks): resolves with an error reply or null. */
+  pend(write: Promise<string | null>): void;
   /** Whether this node holds a replica of the key (the element records are only there). */
   holdsReplica(key: Buffer): boolean;
 }
@@ -73,7 +78,11 @@ export class NotAReplicaError extends DynUnavailableError {
 }
 
 export class Hashes implements HashAccess {
-  constructor(private readonly host: HashHost) {}
+  constructor(
+    private readonly host: HashHost,
+    /** The cluster's part (N > 1); null on a cluster of one. */
+    private readonly sync: HashSync | null,
+  ) {}
 
   get(db: number, key: Buffer, field: Buffer): Buffer | null {
     if (!this.exists(db, key)) return null;
@@ -85,12 +94,15 @@ export class Hashes implements HashAccess {
     const replica = host.replicas.hashes;
     const now = host.clock.now();
     let summary: HashSummary;
+    let synced: boolean;
     if (!this.exists(db, key)) {
-      if (replica.summary(db, key) !== null) replica.clear(db, key, host.actor, now, host.maxSiblings);
+      if (replica.summary(db, key) !== null) this.clear(db, key, now);
       host.writeTyped(db, key, NEW_HEADER, 0, DataType.hash);
-      summary = { count: 0, nextSeq: 1, hashtable: false };
+      summary = newHashSummary();
+      synced = true;
     } else {
-      summary = replica.summary(db, key) ?? { count: 0, nextSeq: 1, hashtable: false };
+      summary = replica.summary(db, key) ?? newHashSummary();
+      synced = this.beforeFieldWrites(db, key, summary);
     }
     if (!summary.hashtable) {
       for (let j = from; j < argv.length; j += 2) if (exceedsListpackValue(limits, argv[j], argv[j + 1])) summary.hashtable = true;
@@ -103,8 +115,10 @@ export class Hashes implements HashAccess {
         summary.count++;
         added++;
       }
+      if (summary.count > limits.entries) summary.hashtable = true;
+      if (this.sync !== null) host.pend(this.sync.replicate(db, key, argv[j], write.record, summary.hashtable));
     }
-    if (summary.count > limits.entries) summary.hashtable = true;
+    if (synced && this.sync !== null) summary.synced = this.sync.headerClock(db, key);
     replica.writeSummary(db, key, summary);
     return added;
   }
@@ -117,17 +131,21 @@ export class Hashes implements HashAccess {
     if (summary === null) return 0;
     const now = host.clock.now();
     let removed = 0;
+    let synced = false;
     for (let j = from; j < argv.length; j++) {
       if (replica.field(db, key, argv[j]) === null) continue;
-      replica.writeField(db, key, argv[j], null, 0, host.actor, now, host.maxSiblings);
+      if (removed === 0) synced = this.beforeFieldWrites(db, key, summary);
+      const write = replica.writeField(db, key, argv[j], null, 0, host.actor, now, host.maxSiblings);
+      if (this.sync !== null) host.pend(this.sync.replicate(db, key, argv[j], write.record, summary.hashtable));
       summary.count--;
       removed++;
     }
     if (removed === 0) return 0;
     if (summary.count <= 0) {
       host.delete(db, key);
-      replica.clear(db, key, host.actor, now, host.maxSiblings);
+      this.clear(db, key, now);
     } else {
+      if (synced && this.sync !== null) summary.synced = this.sync.headerClock(db, key);
       replica.writeSummary(db, key, summary);
     }
     return removed;
@@ -159,6 +177,27 @@ export class Hashes implements HashAccess {
       if (visible !== null) entries.push({ field, seq: visible.seq, value: visible.value });
     }
     return { cursor: page.cursor, entries };
+  }
+
+  /**
+   * Cluster only: the header gets a new dot (rewritten with its own expiry),
+   * so replicas that did not see these field writes find a clock they are
+   * not complete for (hash-sync.ts). True when this replica was complete for
+   * the header before: then it still is after its own writes.
+   */
+  private beforeFieldWrites(db: number, key: Buffer, summary: HashSummary): boolean {
+    if (this.sync === null) return false;
+    const complete = summary.synced === this.sync.headerClock(db, key);
+    const meta = this.host.meta(db, key);
+    if (meta !== null) this.host.setExpiry(db, key, meta.expireAt);
+    return complete;
+  }
+
+  /** What this replica holds of a hash that no longer exists goes (kept mode: tombstones, sent to the other replicas). */
+  private clear(db: number, key: Buffer, now: number): void {
+    const { host } = this;
+    const tombstones = host.replicas.hashes.clear(db, key, host.actor, now, host.maxSiblings);
+    if (this.sync !== null) for (const { field, record } of tombstones) host.pend(this.sync.replicate(db, key, field, record, false));
   }
 
   /** Whether the key holds a live hash here; throws when this node holds no replica of it. */

@@ -7,6 +7,9 @@
 //                                  -> coordinate a plain write (no value: a DEL) here, +OK once W acked
 //   REPLICA.FWD db resp argv...    -> run a client's command here, its raw reply as a bulk
 //   REPLICA.FLUSH db               -> drop the database, +OK
+//   REPLICA.HFIELD db key field record hashtable
+//                                  -> merge a hash field's record in (hash-sync.ts), +OK
+//   REPLICA.HFIELDS db key         -> every field record of the hash here, [field, record, ...]
 //   REPLICA.PING                   -> +PONG
 // Under appendfsync always a replica acks only what its disk holds.
 // The service sees the coordinator only through ReplicaHost, the part of it
@@ -18,6 +21,7 @@ import type { ReplicaStore } from '../replica/store';
 import { decodeContext } from '../versions/codec';
 import type { VersionVector, VersionWrite } from '../versions/versions';
 import type { ClusterCounters } from './coordinator';
+import type { HashSync } from './hash-sync';
 
 /** What the replica service needs of the coordinator (DynamoCoordinator). */
 export interface ReplicaHost {
@@ -36,6 +40,8 @@ export interface ReplicaHost {
   replicate(db: number, key: Buffer, record: Buffer, list: readonly string[], w: number): Promise<string | null>;
   /** Merges a peer's record into the local replica. */
   applyRecord(db: number, key: Buffer, record: Buffer): boolean;
+  /** Hash field records between replicas; null on a cluster of one. */
+  readonly hashSync: HashSync | null;
   durable(): Promise<void> | null;
 }
 
@@ -62,6 +68,14 @@ export class ReplicaService {
         this.arity(argv, 2);
         this.coordinator.replicas.flush(this.db(argv[1]));
         return this.acked();
+      case 'REPLICA.HFIELD': {
+        this.arity(argv, 6);
+        this.hashSync().apply(this.db(argv[1]), argv[2], argv[3], argv[4], argv[5].toString('latin1') === '1');
+        return this.acked();
+      }
+      case 'REPLICA.HFIELDS':
+        this.arity(argv, 3);
+        return this.hashSync().records(this.db(argv[1]), argv[2]);
       case 'REPLICA.PING':
         return 'PONG';
       default:
@@ -93,6 +107,12 @@ export class ReplicaService {
     this.coordinator.counters.forwardsServed++;
     const resp = this.integer(argv[2], 'protocol');
     return run(this.db(argv[1]), resp === 3 ? 3 : 2, argv.slice(3), from);
+  }
+
+  private hashSync(): HashSync {
+    const sync = this.coordinator.hashSync;
+    if (sync === null) throw new Error('a cluster of one has no hash replicas to sync');
+    return sync;
   }
 
   /** +OK, once durable when appendfsync is always. */

@@ -182,6 +182,18 @@ export class HashReplica {
     return { cursor: next, fields };
   }
 
+  /** Every field record of the hash on this replica (tombstones included), as [field, record, ...]. */
+  records(db: number, key: Buffer): Buffer[] {
+    const out: Buffer[] = [];
+    let cursor = 0n;
+    do {
+      const page = this.page(db, key, cursor, SCAN_PAGE);
+      for (const { field, versions } of page.fields) out.push(field, encodeVersions(versions));
+      cursor = page.cursor;
+    } while (cursor !== 0n);
+    return out;
+  }
+
   /** Every live field of the hash on this replica, in engine order. */
   entries(db: number, key: Buffer): HashEntry[] {
     const out: HashEntry[] = [];
