@@ -6,7 +6,7 @@
 // Small hashes answer in insertion order on both servers (listpack); big
 // ones (hashtable) are compared as sets. Random replies (HRANDFIELD) are
 // checked for shape and membership, the same summary on both servers.
-import { c, unordered, unorderedPairs, type Arg, type Normalizer, type Script, type Step } from '../harness';
+import { c, fullScan, unordered, unorderedPairs, type Arg, type Normalizer, type Script, type Step } from '../harness';
 import { render, type Reply } from '../raw-client';
 
 const BIG = 600;
@@ -188,6 +188,9 @@ export const hashes: Script = {
     c('SET', 'over', 'now a string'),
     c('TYPE', 'over'),
     c('GET', 'over'),
+    fullScan(['TYPE', 'hash']),
+    fullScan(['TYPE', 'string']),
+    fullScan(['TYPE', 'HASH', 'MATCH', 'h*']),
     // Keys: DEL UNLINK EXISTS EXPIRE TTL PERSIST, expiry of a whole hash
     c('HSET', 'k1', 'a', '1'),
     c('HSET', 'k2', 'a', '1'),
