@@ -2,8 +2,8 @@
 // beyond what the compatibility script compares with redis-server: the log
 // cost of one HSET into a hash of a million fields (INFO persistence's log
 // bytes before and after), fields surviving a restart, FLUSHDB and FLUSHALL
-// taking the element records too, and a hash's fields gone with its key's
-// expiry, DEL and a restart in between.
+// taking the element records too, WATCH of a hash, and a hash's fields
+// gone with its key's expiry, DEL and a restart in between.
 import test, { type ExecutionContext } from 'ava';
 import Redis from 'ioredis';
 import { startServer } from './helpers/server';
@@ -101,4 +101,18 @@ test("a hash's expiry takes its fields: after it, and across a restart, a new ha
   t.is(await r2.hset('h', 'c', '3'), 1);
   t.deepEqual(await r2.hgetall('h'), { c: '3' });
   t.is(await r2.hlen('h'), 1);
+});
+
+test('WATCH of a hash: an HSET, HDEL or HINCRBY by another client of an existing hash fails the EXEC', async (t) => {
+  const srv = await startServer(t);
+  const r = client(t, srv.port);
+  const other = client(t, srv.port);
+  await r.hset('w', 'a', '1', 'b', '2');
+  for (const change of [() => other.hset('w', 'c', '3'), () => other.hdel('w', 'a'), () => other.hincrby('w', 'b', 1)]) {
+    await r.watch('w');
+    await change();
+    t.is(await r.multi().hget('w', 'b').exec(), null);
+  }
+  await r.watch('w');
+  t.deepEqual(await r.multi().hget('w', 'b').exec(), [[null, '3']]);
 });

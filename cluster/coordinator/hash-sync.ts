@@ -30,6 +30,8 @@ export interface HashSyncHost {
   readonly w: number;
   readonly counters: ClusterCounters;
   readonly replicas: ReplicaStore;
+  /** Every key a write changed on this replica (WATCH's invalidation). */
+  readonly hooks: { onWrite(db: number, key: Buffer): void };
   preferenceList(key: Buffer): readonly string[];
   send(node: string, argv: readonly (Buffer | string)[], onReply: (reply: BusReply) => void, onError: (err: Error) => void): void;
 }
@@ -90,6 +92,7 @@ export class HashSync {
     if (visible !== null && visible.seq >= summary.nextSeq) summary.nextSeq = visible.seq + 1;
     if (hashtable) summary.hashtable = true;
     replica.writeSummary(db, key, summary);
+    if (applied.changed) this.host.hooks.onWrite(db, key);
     return applied.changed;
   }
 

@@ -62,6 +62,8 @@ export interface HashHost {
   setExpiry(db: number, key: Buffer, expireAt: number): boolean;
   /** The running command also waits for this (its W acks): resolves with an error reply or null. */
   pend(write: Promise<string | null>): void;
+  /** Every key a write changed on this replica (WATCH's invalidation). */
+  readonly hooks: { onWrite(db: number, key: Buffer): void };
   /** Whether this node holds a replica of the key (the element records are only there). */
   holdsReplica(key: Buffer): boolean;
 }
@@ -120,6 +122,7 @@ export class Hashes implements HashAccess {
     }
     if (synced && this.sync !== null) summary.synced = this.sync.headerClock(db, key);
     replica.writeSummary(db, key, summary);
+    host.hooks.onWrite(db, key);
     return added;
   }
 
@@ -141,6 +144,7 @@ export class Hashes implements HashAccess {
       removed++;
     }
     if (removed === 0) return 0;
+    host.hooks.onWrite(db, key);
     if (summary.count <= 0) {
       host.delete(db, key);
       this.clear(db, key, now);
