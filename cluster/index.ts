@@ -11,6 +11,7 @@ export { DynUnavailableError, WRONG_TYPE, type CommandAccess, type Coordinator, 
 export { DynamoCoordinator } from './coordinator/dynamo-coordinator';
 export { DEFAULT_HEARTBEAT_MS, DEFAULT_PHI_THRESHOLD, type ClusterMember, type ClusterOptions } from './membership/membership';
 export { DEFAULT_HANDOFF, type HandoffSettings, type HintTargetStats } from './handoff/delivery';
+export type { HashAccess, HashEntry } from './coordinator/hashes';
 export { DEFAULT_PARTITIONS, MAX_WEIGHT } from './ring/ring';
 export { SLOT_COUNT } from './ring/slot';
 export { InvalidContextError, decodeContext, encodeContext } from './versions/codec';

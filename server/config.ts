@@ -48,6 +48,7 @@ export function defaultConfig(): ServerConfig {
     clusterAntiEntropyKeysPerSec: DEFAULT_ANTI_ENTROPY.keysPerSec,
     clusterTombstoneGrace: DEFAULT_TOMBSTONE_GRACE_S,
     clusterScrubRate: DEFAULT_SCRUB_RATE,
+    hashListpack: { entries: 512, value: 64 },
   };
 }
 
@@ -98,7 +99,39 @@ function yesNo(name: string, text: string): boolean {
   return t === 'yes';
 }
 
+const INT64_MAX_TEXT = '9223372036854775807';
+
+/** Redis's size_t settings: an integer (or, for a memory one, a memory value) from 0 to LLONG_MAX. */
+function sizeSetting(name: string, text: string, memory: boolean): number {
+  if (memory) {
+    const n = parseMemory(name, text);
+    if (n > Number.MAX_SAFE_INTEGER) throw new ConfigError(`argument must be between 0 and ${INT64_MAX_TEXT} inclusive for '${name}'`);
+    return n;
+  }
+  if (!/^-?\d+$/.test(text)) throw new ConfigError(`argument couldn't be parsed into an integer for '${name}'`);
+  const n = BigInt(text);
+  if (n < 0n || n > BigInt(INT64_MAX_TEXT)) throw new ConfigError(`argument must be between 0 and ${INT64_MAX_TEXT} inclusive for '${name}'`);
+  return n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n);
+}
+
+const hashListpackEntries: Setting = {
+  mutable: true,
+  get: (c) => String(c.hashListpack.entries),
+  set: (c, a) => (c.hashListpack = { ...c.hashListpack, entries: sizeSetting('hash-max-listpack-entries', one('hash-max-listpack-entries', a), false) }),
+};
+
+const hashListpackValue: Setting = {
+  mutable: true,
+  get: (c) => String(c.hashListpack.value),
+  set: (c, a) => (c.hashListpack = { ...c.hashListpack, value: sizeSetting('hash-max-listpack-value', one('hash-max-listpack-value', a), true) }),
+};
+
 export const settings: Record<string, Setting> = {
+  'hash-max-listpack-entries': hashListpackEntries,
+  'hash-max-listpack-value': hashListpackValue,
+  // Redis 7.0's aliases, from the ziplist days.
+  'hash-max-ziplist-entries': hashListpackEntries,
+  'hash-max-ziplist-value': hashListpackValue,
   port: {
     mutable: false,
     get: (c) => String(c.port),

@@ -328,7 +328,7 @@ const DISK_ERRORS: Record<string, string | undefined> = {
 };
 
 function errorReply(err: unknown): string {
-  if (err instanceof CommandError || err instanceof WrongTypeError) return err.message;
+  if (err instanceof CommandError || err instanceof WrongTypeError || err instanceof DynUnavailableError) return err.message;
   if (err instanceof EngineError) {
     // As Redis when it cannot write its AOF: reads go on, writes are refused.
     // Redis 7.0 names the error by strerror() alone: -MISCONF Errors writing to the AOF file: %s.

@@ -60,6 +60,8 @@ export interface ServerConfig {
   clusterTombstoneGrace: number;
   /** Bytes of data files the scrubber verifies per second; 0 = none. */
   clusterScrubRate: number;
+  /** hash-max-listpack-entries and hash-max-listpack-value: OBJECT ENCODING of hashes (replaced whole by CONFIG SET). */
+  hashListpack: { readonly entries: number; readonly value: number };
 }
 
 export interface CommandStat {

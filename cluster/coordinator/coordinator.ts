@@ -17,6 +17,7 @@ import type { AntiEntropyStatus } from '../anti-entropy/types';
 import type { MaintenanceCounters, MaintenanceSettings } from '../anti-entropy/host';
 import type { ClusterMember, MemberState } from '../membership/membership';
 import type { KeyVersions, VersionVector } from '../versions/versions';
+import type { HashAccess } from './hashes';
 
 export interface KeyMeta {
   /** Absolute expiry in ms since the epoch, 0 = none. */
@@ -89,6 +90,10 @@ export interface Coordinator {
   set(db: number, key: Buffer, value: Buffer, expireAt: number): void;
   /** True when a live key was removed. */
   delete(db: number, key: Buffer): boolean;
+  /** EXPIRE/PERSIST of a key of any type: its value and type kept, the expiry (0 = none) replaced; false when not live. */
+  setExpiry(db: number, key: Buffer, expireAt: number): boolean;
+  /** The hash type's operations (hashes.ts). */
+  readonly hashes: HashAccess;
   scan(db: number, cursor: bigint, count: number): ScanPage;
   /** Keys of db, expired ones not yet reclaimed included (as Redis's DBSIZE). */
   size(db: number): number;

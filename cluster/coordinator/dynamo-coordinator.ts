@@ -30,11 +30,13 @@ import { DEFAULT_HANDOFF, HintedHandoff, type HandoffSettings, type HintTargetSt
 import { replicateSloppy } from '../handoff/sloppy-replicate';
 import { quorumRead } from '../quorum/read';
 import { ReplicaService } from './replica-service';
+import { Hashes } from './hashes';
+import { HashSync } from './hash-sync';
 import { incarnation } from '../replica/incarnation';
 import { ReplicaStore } from '../replica/store';
 import { encodeContext, encodeVersions } from '../versions/codec';
 import { afterFlush } from '../versions/lifetimes';
-import { DEFAULT_MAX_SIBLINGS, EMPTY_VERSIONS, actorId, liveWinner, type Actor, type KeyVersions, type Sibling, type VersionVector, type VersionWrite } from '../versions/versions';
+import { DEFAULT_MAX_SIBLINGS, EMPTY_VERSIONS, actorId, joinedWinner, liveWinner, type Actor, type KeyVersions, type Sibling, type VersionVector, type VersionWrite } from '../versions/versions';
 import { WrongTypeError } from '../versions/wrong-type';
 import { ReplyError } from '../../protocol/reply-parser';
 
@@ -67,6 +69,8 @@ export class DynamoCoordinator implements Coordinator {
   readonly counters: ClusterCounters = { readRepairs: 0, readRepairsFailed: 0, siblingsPruned: 0, forwarded: 0, forwardsServed: 0, unavailable: 0 };
   onForward: ((db: number, resp: number, argv: Buffer[], from: string) => Promise<Buffer>) | null = null;
   readonly replicas: ReplicaStore;
+  readonly hashSync: HashSync | null;
+  readonly hashes: Hashes;
   readonly membership: Membership;
   /** Tombstone reaping, flush epochs, scrubbing and repair of corrupt records (anti-entropy/maintenance.ts). */
   readonly maintenance: Maintenance;
@@ -116,6 +120,8 @@ export class DynamoCoordinator implements Coordinator {
     );
     this.antiEntropy = this.n > 1 ? new AntiEntropy(this, dir, this.membership.ring, this.n, options.antiEntropy ?? DEFAULT_ANTI_ENTROPY) : null;
     this.maintenance = new Maintenance(this, dir, this.single, this.maxSiblings);
+    this.hashSync = this.single ? null : new HashSync(this);
+    this.hashes = new Hashes(this, this.hashSync);
     const service = new ReplicaService(this);
     const handlers = {
       onRequest: (from: string, argv: Buffer[]) => service.handle(from, argv),
@@ -286,8 +292,27 @@ export class DynamoCoordinator implements Coordinator {
     this.write(db, key, value, expireAt, context, w);
   }
 
-  private write(db: number, key: Buffer, value: Buffer | null, expireAt: number, context: VersionVector | 'local', w: number | null): void {
-    const write: VersionWrite = { value, timestamp: this.clock.now(), expireAt };
+  writeTyped(db: number, key: Buffer, value: Buffer, expireAt: number, type: number): void {
+    this.write(db, key, value, expireAt, 'local', null, type);
+  }
+
+  setExpiry(db: number, key: Buffer, expireAt: number): boolean {
+    const top = joinedWinner(this.versions(db, key), this.clock.now());
+    if (top === null) return false;
+    this.write(db, key, top.value, expireAt, 'local', null, top.type ?? 0);
+    return true;
+  }
+
+  pend(write: Promise<string | null>): void {
+    this.pending.push(write);
+  }
+
+  holdsReplica(key: Buffer): boolean {
+    return this.single || this.membership.preferenceList(key).includes(this.selfId);
+  }
+
+  private write(db: number, key: Buffer, value: Buffer | null, expireAt: number, context: VersionVector | 'local', w: number | null, type = 0): void {
+    const write: VersionWrite = type === 0 ? { value, timestamp: this.clock.now(), expireAt } : { value, timestamp: this.clock.now(), expireAt, type };
     if (this.single) {
       this.coordinateHere(db, key, write, context);
       return;
@@ -426,7 +451,14 @@ export class DynamoCoordinator implements Coordinator {
     }
   }
 
+  /** Quorum reads of the keys, then (a hash's) catch-up of the fields this replica missed (hash-sync.ts). */
   prepare(db: number, keys: readonly Buffer[], r: number | null): Promise<PreparedView> {
+    const sync = this.hashSync;
+    if (sync === null) return this.readKeys(db, keys, r);
+    return this.readKeys(db, keys, r).then((view) => sync.catchUp(db, keys)?.then(() => view) ?? view);
+  }
+
+  private readKeys(db: number, keys: readonly Buffer[], r: number | null): Promise<PreparedView> {
     if (keys.length === 1) {
       const key = keys[0];
       return quorumRead(this, db, key, this.membership.preferenceList(key), r ?? this.r).then((versions) => (versions === null ? null : new Map([[keyName(key), this.afterFlush(db, versions)]])));

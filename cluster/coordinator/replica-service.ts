@@ -10,6 +10,9 @@
 //                                  -> keep the record as a hint for owner, a primary of the key
 //                                     this fallback stands in for (handoff/), +OK
 //   REPLICA.FWD db resp argv...    -> run a client's command here, its raw reply as a bulk
+//   REPLICA.HFIELD db key field record hashtable
+//                                  -> merge a hash field's record in (hash-sync.ts), +OK
+//   REPLICA.HFIELDS db key         -> every field record of the hash here, [field, record, ...]
 //   REPLICA.PING                   -> +PONG
 //   REPLICA.ROOTS, REPLICA.TREE p level node..., REPLICA.LEAF p leaf...
 //                                  -> anti-entropy's Merkle trees (anti-entropy/exchange.ts)
@@ -31,6 +34,7 @@ import type { VersionVector, VersionWrite } from '../versions/versions';
 import type { ClusterCounters } from './coordinator';
 import { SYNCING_ERROR } from '../anti-entropy/exchange';
 import type { AntiEntropy } from '../anti-entropy/scheduler';
+import type { HashSync } from './hash-sync';
 
 /** What the replica service needs of the coordinator (DynamoCoordinator). */
 export interface ReplicaHost {
@@ -51,6 +55,8 @@ export interface ReplicaHost {
   replicate(db: number, key: Buffer, record: Buffer, list: readonly string[], w: number): Promise<string | null>;
   /** Merges a peer's record into the local replica. */
   applyRecord(db: number, key: Buffer, record: Buffer): boolean;
+  /** Hash field records between replicas; null on a cluster of one. */
+  readonly hashSync: HashSync | null;
   durable(): Promise<void> | null;
   /** Anti-entropy, when there are other replicas. */
   readonly antiEntropy: AntiEntropy | null;
@@ -92,6 +98,14 @@ export class ReplicaService {
         return this.put(argv);
       case 'REPLICA.FWD':
         return this.forwarded(from, argv);
+      case 'REPLICA.HFIELD': {
+        this.arity(argv, 6);
+        this.hashSync().apply(this.db(argv[1]), argv[2], argv[3], argv[4], argv[5].toString('latin1') === '1');
+        return this.acked();
+      }
+      case 'REPLICA.HFIELDS':
+        this.arity(argv, 3);
+        return this.hashSync().records(this.db(argv[1]), argv[2]);
       case 'REPLICA.PING':
         return 'PONG';
       default: {
@@ -135,6 +149,12 @@ export class ReplicaService {
     this.coordinator.counters.forwardsServed++;
     const resp = this.integer(argv[2], 'protocol');
     return run(this.db(argv[1]), resp === 3 ? 3 : 2, argv.slice(3), from);
+  }
+
+  private hashSync(): HashSync {
+    const sync = this.coordinator.hashSync;
+    if (sync === null) throw new Error('a cluster of one has no hash replicas to sync');
+    return sync;
   }
 
   /** +OK, once durable when appendfsync is always. */

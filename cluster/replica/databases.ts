@@ -3,7 +3,8 @@
 // exist are opened at start, so a locked or corrupt directory is found at
 // once). Tracks each database's latest write so durable() can wait for the
 // fsync that covers everything written so far (appendfsync always).
-// ReplicaStore keeps its data here.
+// ReplicaStore keeps its data here, and collections' element records in a
+// second set (dir/db0.elements ..., hash-replica.ts).
 import fs from 'node:fs';
 import path from 'node:path';
 import { Engine, type EngineOptions, type EngineStats, type FsyncMode } from '../../engine/index';
@@ -19,6 +20,8 @@ export class Databases {
     private readonly dir: string,
     private readonly options: EngineOptions,
     count: number,
+    /** Appended to each database's directory name ('.elements'). */
+    private readonly suffix = '',
   ) {
     this.count = count;
     this.engines = new Array<Engine | null>(count).fill(null);
@@ -28,7 +31,7 @@ export class Databases {
   }
 
   private dbDir(db: number): string {
-    return path.join(this.dir, `db${db}`);
+    return path.join(this.dir, `db${db}${this.suffix}`);
   }
 
   /** db's engine, opened (and its directory made) if it is not yet. */

@@ -22,6 +22,7 @@ import { EngineError, type EngineOptions, type EngineStats, type ExpirySweep, ty
 import { realClock, type Clock } from '../clock';
 import { WRONG_TYPE, type ScanPage } from '../coordinator/coordinator';
 import { Databases } from './databases';
+import { HashReplica } from './hash-replica';
 import { CorruptVersionsError, decodeVersions, encodeVersions } from '../versions/codec';
 import { encodeLocalWrite, locateWinner, type WinnerLocation } from '../versions/fast-path';
 import { afterFlush, oldestWrite } from '../versions/lifetimes';
@@ -86,6 +87,9 @@ const SCRATCH_MAX = 64 * 1024;
 export class ReplicaStore {
   readonly databases: number;
   private readonly dbs: Databases;
+  /** Collections' element records (dir/dbN.elements), apart from the keyspace. */
+  private readonly elements: Databases;
+  readonly hashes: HashReplica;
   private readonly where: WinnerLocation = { valueOffset: 0, valueLength: -1, expireAt: 0, siblings: 0, type: 0 };
   /** Where localWrite reads the record it rewrites. */
   private scratch = Buffer.allocUnsafe(4096);
@@ -135,6 +139,8 @@ export class ReplicaStore {
   ) {
     this.databases = databases;
     this.dbs = new Databases(dir, options, databases);
+    this.elements = new Databases(dir, options, databases, '.elements');
+    this.hashes = new HashReplica(this.elements, reap);
     this.tombstones = new Array<number | null>(databases).fill(null);
     this.expiringCount = new Array<number | null>(databases).fill(null);
     this.flushFloor = new Array<number>(databases).fill(0);
@@ -519,6 +525,7 @@ export class ReplicaStore {
   /** Drops db's whole engine directory (FLUSHDB on this replica). */
   flush(db: number): void {
     this.dbs.flush(db);
+    this.elements.flush(db);
     this.tombstones[db] = null;
     this.expiringCount[db] = null;
     this.observer?.flushed(db);
@@ -526,7 +533,10 @@ export class ReplicaStore {
 
   /** Resolves once every write made so far is durable under the fsync policy; null when already. */
   durable(): Promise<void> | null {
-    return this.dbs.durable();
+    const keys = this.dbs.durable();
+    const elements = this.elements.durable();
+    if (keys === null || elements === null) return keys ?? elements;
+    return Promise.all([keys, elements]).then(() => undefined);
   }
 
   get fsync(): FsyncMode {
@@ -535,14 +545,17 @@ export class ReplicaStore {
 
   setFsync(mode: FsyncMode): void {
     this.dbs.setFsync(mode);
+    this.elements.setFsync(mode);
   }
 
+  /** Each database's keyspace engine, then each one's elements engine. */
   stats(): EngineStats[] {
-    return this.dbs.stats();
+    return [...this.dbs.stats(), ...this.elements.stats()];
   }
 
   close(): void {
     this.dbs.close();
+    this.elements.close();
   }
 
   /**

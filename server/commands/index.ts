@@ -16,9 +16,11 @@ import { serverCommands } from './server';
 import { transactionCommands } from './transactions';
 import { shutdownCommands } from './shutdown';
 import { dynCommands } from './dyn';
+import { hashCommands } from './hashes';
 const families: CommandSpec[][] = [
   // family list:
   stringCommands, counterCommands, rangeCommands, bitCommands,
+  hashCommands,
   keyCommands,
   expireCommands,
   scanCommands,

@@ -5,7 +5,7 @@
 // (string-args.ts). TYPE answers from the value's type tag
 // (datatypes/types.ts); RENAME, COPY and MOVE keep the expiry, as Redis. Keyspace hits and misses are counted
 // where Redis counts them (read lookups).
-import { typeName } from '../../datatypes/types';
+import { DataType, typeName } from '../../datatypes/types';
 import { CommandError, ERR, KEY_ERR } from '../errors';
 import { isToken, string2ll } from './string-args';
 import { container } from './subcommands';
@@ -151,7 +151,7 @@ const OBJ_SHARED_REFCOUNT = 2147483647;
 const EMBSTR_SIZE_LIMIT = 44;
 
 /** The value of a live key for OBJECT, counting the lookup; null replies nil. */
-function objectLookup(ctx: CommandContext, key: Buffer): { length: number } | null {
+function objectLookup(ctx: CommandContext, key: Buffer): { length: number; type: number } | null {
   const meta = ctx.store.meta(ctx.client.db, key);
   countLookup(ctx, meta !== null);
   if (meta === null) ctx.reply.nullBulk();
@@ -168,7 +168,8 @@ function intEncoded(ctx: CommandContext, key: Buffer, length: number): number | 
 function objectEncoding(ctx: CommandContext, argv: Buffer[]): void {
   const meta = objectLookup(ctx, argv[2]);
   if (meta === null) return;
-  if (intEncoded(ctx, argv[2], meta.length) !== null) ctx.reply.bulk('int');
+  if (meta.type === DataType.hash) ctx.reply.bulk(ctx.store.hashes.encoding(ctx.client.db, argv[2]));
+  else if (intEncoded(ctx, argv[2], meta.length) !== null) ctx.reply.bulk('int');
   else ctx.reply.bulk(meta.length <= EMBSTR_SIZE_LIMIT ? 'embstr' : 'raw');
 }
 
@@ -226,6 +227,8 @@ const objectSubcommands: CommandSpec[] = [
     name: 'object|encoding', arity: 3, flags: ['readonly'], firstKey: 2, lastKey: 2, step: 1,
     categories: ['keyspace', 'read', 'slow'],
     tips: ['nondeterministic_output'], keySpecFlags: ['RO'],
+    // A hash's encoding is in its summary, at the replica that runs its commands (the key's first live one).
+    cluster: () => ({ access: 'read-write' }),
     handler: objectEncoding,
   },
   {

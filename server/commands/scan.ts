@@ -7,6 +7,7 @@
 // database's files at once.
 import { CommandError, ERR, KEY_ERR } from '../errors';
 import { globMatch, matchesEverything } from '../glob';
+import { typeName } from '../../datatypes/types';
 import { isToken, string2ll } from './string-args';
 import type { CommandContext, CommandSpec } from './types';
 
@@ -36,7 +37,7 @@ function keysCommand(ctx: CommandContext, argv: Buffer[]): void {
  * leading space, an optional sign ('-n' wraps to 2^64 - n), decimal digits
  * up to 2^64 - 1, nothing after them but the end (or a NUL byte); "" is 0.
  */
-function parseCursor(arg: Buffer): bigint {
+export function parseCursor(arg: Buffer): bigint {
   const len = arg.length;
   let i = 0;
   let neg = false;
@@ -77,10 +78,16 @@ function scanCommand(ctx: CommandContext, argv: Buffer[]): void {
       throw new CommandError(ERR.syntax);
     }
   }
-  const page = ctx.store.scan(ctx.client.db, cursor, count);
-  // Every key is a string: a TYPE filter keeps all keys or none.
-  const keep = type === null || isToken(type, 'string');
-  let keys = keep ? page.keys : [];
+  const db = ctx.client.db;
+  const page = ctx.store.scan(db, cursor, count);
+  let keys = page.keys;
+  if (type !== null) {
+    const t = type;
+    keys = keys.filter((k) => {
+      const meta = ctx.store.meta(db, k);
+      return meta !== null && isToken(t, typeName(meta.type));
+    });
+  }
   if (pattern !== null && keys.length > 0) {
     const p = pattern;
     keys = keys.filter((k) => globMatch(p, k));
