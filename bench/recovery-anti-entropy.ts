@@ -1,5 +1,5 @@
 // bench/recovery-anti-entropy.ts — anti-entropy's half of the recovery benchmark
-// (`npm run bench:recovery-ae`): a 3-node cluster (N=3 R=2 W=2) holding
+// (the second half of `npm run bench:recovery`): a 3-node cluster (N=3 R=2 W=2) holding
 // 100,000 keys (redis-benchmark's key:000000000000... with 32-byte values).
 //   1. Equal replicas: what one exchange costs node 2 (bytes sent and
 //      received, from INFO's counters; CPU: all of the idle node's CPU over

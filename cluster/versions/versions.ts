@@ -4,7 +4,6 @@
 // dot (actor, counter) of the write that made it. Pure functions, inputs never
 // mutated, no clocks or I/O: the coordinator passes wall-clock time in, so
 // replication, read repair and anti-entropy are tested without sockets.
-import { isMergeable, joinValues } from '../../datatypes/merge';
 //
 // Invariants of every KeyVersions made here (update, merge, the codec):
 // - every sibling's dot is covered by the clock, and a dot names one write;
@@ -25,6 +24,7 @@ import { isMergeable, joinValues } from '../../datatypes/merge';
 // Their count stays at most the number of writers concurrent with each
 // other, as DVV siblings do (Riak's CRDT values: tagged siblings merged by
 // type). Strings and tombstones are not mergeable: the winner order decides.
+import { isMergeable, joinValues } from '../../datatypes/merge';
 
 /**
  * A writer of dots: node id + incarnation, `${node}#${incarnation}`. The
