@@ -4,6 +4,8 @@
 // picks one), so every mistake in a member list stops the start with a
 // ConfigError naming the entry. Without cluster-nodes a node is a cluster of
 // one (N=R=W=1), as ARCHITECTURE.md wants: the same code path, one member.
+// Also the one rule tying two mutable settings, checked at start and at
+// CONFIG SET: cluster-hint-max-age below cluster-tombstone-grace.
 import { MAX_WEIGHT, type ClusterMember, type ClusterOptions, type HandoffSettings, type MaintenanceSettings } from '../cluster/index';
 import { ConfigError } from './config';
 import type { ServerConfig } from './state';
@@ -27,6 +29,7 @@ const ENTRY = /^(\[[0-9A-Fa-f:.]+\]|[^\s:@=,[\]]+):(\d+)(?:@(\d+))?(?:=(\d+))?$/
  * the entry's weight counts.
  */
 export function clusterSetup(config: ServerConfig, boundPort: number): ClusterOptions {
+  checkHintAge(config);
   const common = {
     partitions: config.clusterPartitions,
     secret: config.clusterSecret,
@@ -55,6 +58,21 @@ export function clusterSetup(config: ServerConfig, boundPort: number): ClusterOp
   const members = entries.map((e) => (e === own ? self : e.spec)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   if (members.length > 1 && config.clusterSecret === '') throw new ConfigError('cluster-secret or cluster-secret-file is required when cluster-nodes names other nodes');
   return { self, members, ...quorum(config, members.length), ...common };
+}
+
+/**
+ * A hint is delivered up to cluster-hint-max-age after its write; a tombstone
+ * covering that write may be reaped once cluster-tombstone-grace has passed
+ * (reaper.ts). A hint delivered after the reap would bring the deleted key
+ * back, so every hint must be dropped before the grace period ends: a
+ * ConfigError naming both otherwise (at start; CONFIG SET turns it into its
+ * error reply and changes nothing).
+ */
+export function checkHintAge(config: ServerConfig): void {
+  if (config.clusterHintMaxAge < config.clusterTombstoneGrace) return;
+  throw new ConfigError(
+    `cluster-hint-max-age ${config.clusterHintMaxAge} must be less than cluster-tombstone-grace ${config.clusterTombstoneGrace}: a hint older than the grace period could bring back a key whose tombstone was reaped`,
+  );
 }
 
 /** Hinted handoff's settings (cluster-hint-*), as the coordinator takes them; CONFIG SET passes them again. */

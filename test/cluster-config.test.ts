@@ -2,12 +2,17 @@
 // lines (server/config.ts), and this node's view of the cluster built from
 // them once the port is bound (server/cluster-config.ts): self, members,
 // bus ports, weights, N/R/W defaults, and the ConfigErrors that name what
-// is wrong.
+// is wrong; cluster-hint-max-age below cluster-tombstone-grace, at start and
+// at CONFIG SET on a real server.
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import test from 'ava';
+import Redis from 'ioredis';
+import { SERVER_SCRIPT } from '../bin/cluster-launch';
 import { ConfigError, parseArgs, settings } from '../server/config';
 import { clusterSetup } from '../server/cluster-config';
+import { startServer } from './helpers/server';
 import { tmpDir } from './helpers/tmpdir';
 
 const THREE = '127.0.0.1:7000,127.0.0.1:7001,127.0.0.1:7002';
@@ -37,7 +42,7 @@ test('defaults: a cluster of one', (t) => {
 
 test('flags are parsed, shown by CONFIG GET and immutable (failure detection, hinted handoff and background upkeep settings apart)', (t) => {
   const args = ['--cluster-nodes', THREE, '--cluster-n', '3', '--cluster-r', '1', '--cluster-w', '3', '--cluster-port', '17000', '--cluster-secret', 's3cret', '--cluster-weight', '4', '--cluster-partitions', '1024', '--cluster-timeout', '250', '--enable-fault-injection', 'yes', '--cluster-phi-threshold', '2.5', '--cluster-heartbeat-ms', '300'];
-  args.push('--cluster-anti-entropy-interval-ms', '500', '--cluster-anti-entropy-keys-per-sec', '200', '--cluster-hint-max-age', '60', '--cluster-tombstone-grace', '60', '--cluster-scrub-rate', '2mb');
+  args.push('--cluster-anti-entropy-interval-ms', '500', '--cluster-anti-entropy-keys-per-sec', '200', '--cluster-hint-max-age', '60', '--cluster-tombstone-grace', '120', '--cluster-scrub-rate', '2mb');
   const c = parseArgs(args);
   const shown: Record<string, string> = {};
   const mutable = ['cluster-phi-threshold', 'cluster-heartbeat-ms', 'cluster-tombstone-grace', 'cluster-scrub-rate'];
@@ -62,7 +67,7 @@ test('flags are parsed, shown by CONFIG GET and immutable (failure detection, hi
     'cluster-anti-entropy-interval-ms': '500',
     'cluster-anti-entropy-keys-per-sec': '200',
     'enable-fault-injection': 'yes',
-    'cluster-tombstone-grace': '60',
+    'cluster-tombstone-grace': '120',
     'cluster-scrub-rate': String(2 * 1024 * 1024),
   });
   const s = clusterSetup({ ...c, clusterPort: 0 }, 7001);
@@ -242,4 +247,48 @@ test("hinted handoff's settings: memory units, seconds, bounds; CONFIG SET may c
   t.throws(() => parseArgs(['--cluster-hint-max-bytes', '100']), { message: "option --cluster-hint-max-bytes: argument must be between 1024 and 9007199254740991 inclusive for 'cluster-hint-max-bytes'" });
   t.throws(() => parseArgs(['--cluster-hint-max-age', '0']), { message: "option --cluster-hint-max-age: argument must be between 1 and 31536000 inclusive for 'cluster-hint-max-age'" });
   t.throws(() => parseArgs(['--cluster-hint-rate', 'fast']), { message: "option --cluster-hint-rate: argument must be a memory value for 'cluster-hint-rate'" });
+});
+
+/** The refusal of a hint age bound not below the grace period, as ConfigError and CONFIG SET give it. */
+function hintOutlivesGrace(hintMaxAge: number, grace: number): string {
+  return `cluster-hint-max-age ${hintMaxAge} must be less than cluster-tombstone-grace ${grace}: a hint older than the grace period could bring back a key whose tombstone was reaped`;
+}
+
+test('cluster-hint-max-age must be less than cluster-tombstone-grace: a start with a hint age bound not below it stops with a ConfigError naming both', (t) => {
+  for (const [age, grace] of [['3600', '60'], ['60', '60'], ['1', '0']]) {
+    t.throws(() => setup(['--cluster-hint-max-age', age, '--cluster-tombstone-grace', grace], 6379), { instanceOf: ConfigError, message: hintOutlivesGrace(Number(age), Number(grace)) });
+  }
+  // The defaults alone, or the grace alone below the default hint age of 10800 s.
+  t.throws(() => setup(['--cluster-tombstone-grace', '10800'], 6379), { instanceOf: ConfigError, message: hintOutlivesGrace(10800, 10800) });
+  t.throws(() => setup(['--cluster-nodes', THREE, '--cluster-secret', 'x', '--cluster-tombstone-grace', '60'], 7000), { instanceOf: ConfigError, message: hintOutlivesGrace(10800, 60) });
+  t.is(setup(['--cluster-hint-max-age', '59', '--cluster-tombstone-grace', '60'], 6379).handoff?.maxAgeMs, 59_000);
+  t.is(setup(['--cluster-tombstone-grace', '10801'], 6379).handoff?.maxAgeMs, 10_800_000);
+  const run = spawnSync(process.execPath, [SERVER_SCRIPT, '--port', '0', '--dir', tmpDir(t), '--cluster-tombstone-grace', '60', '--cluster-hint-max-age', '3600'], { encoding: 'utf8', timeout: 60_000 });
+  t.is(run.status, 1, run.stdout + run.stderr);
+  t.is(run.stderr, `dynkv-server: ${hintOutlivesGrace(3600, 60)}\n`);
+});
+
+test('CONFIG SET of cluster-hint-max-age or cluster-tombstone-grace that would let a hint outlive the grace period fails whole, and changes nothing', async (t) => {
+  const server = await startServer(t);
+  const r = new Redis({ port: server.port, host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => null });
+  t.teardown(() => r.disconnect());
+  const shown = async (): Promise<string[]> => (await r.config('GET', 'cluster-hint-max-age', 'cluster-tombstone-grace', 'cluster-scrub-rate')) as string[];
+  const before = await shown();
+  t.deepEqual(before, ['cluster-hint-max-age', '10800', 'cluster-tombstone-grace', '86400', 'cluster-scrub-rate', String(1024 * 1024)]);
+  const refused: [string[], string, number, number][] = [
+    [['cluster-tombstone-grace', '60'], 'cluster-tombstone-grace', 10800, 60],
+    [['cluster-hint-max-age', '86400'], 'cluster-hint-max-age', 86400, 86400],
+    [['cluster-scrub-rate', '5mb', 'cluster-hint-max-age', '100000'], 'cluster-hint-max-age', 100000, 86400],
+    [['cluster-hint-max-age', '30', 'cluster-tombstone-grace', '30'], 'cluster-hint-max-age', 30, 30],
+  ];
+  for (const [args, named, age, grace] of refused) {
+    await t.throwsAsync(r.config('SET', ...args), { message: `ERR CONFIG SET failed (possibly related to argument '${named}') - ${hintOutlivesGrace(age, grace)}` }, args.join(' '));
+    t.deepEqual(await shown(), before, `nothing changed after CONFIG SET ${args.join(' ')}`);
+  }
+  // Both at once: only the pair they leave counts, whatever their order.
+  t.is(await r.config('SET', 'cluster-tombstone-grace', '60', 'cluster-hint-max-age', '30'), 'OK');
+  t.deepEqual(await shown(), ['cluster-hint-max-age', '30', 'cluster-tombstone-grace', '60', 'cluster-scrub-rate', String(1024 * 1024)]);
+  t.is(await r.config('SET', 'cluster-hint-max-age', '59'), 'OK');
+  await t.throwsAsync(r.config('SET', 'cluster-hint-max-age', '60'), { message: `ERR CONFIG SET failed (possibly related to argument 'cluster-hint-max-age') - ${hintOutlivesGrace(60, 60)}` });
+  t.deepEqual((await shown()).slice(0, 4), ['cluster-hint-max-age', '59', 'cluster-tombstone-grace', '60']);
 });

@@ -23,7 +23,9 @@
 //
 // The grace period covers what the check cannot see: versions in flight or
 // queued as hints for a replica (a hint older than the grace period must be
-// dropped, not delivered: the hint queue's age bound must stay below it),
+// dropped, not delivered: the hint queue's age bound must stay below it,
+// which server/cluster-config.ts's checkHintAge enforces at start and at
+// CONFIG SET),
 // and clock skew between the nodes that stamp tombstones. Cassandra's
 // gc_grace is 10 days because its repairs run weekly; here the check round
 // replaces that repair, so one day (86400 s) is the default.

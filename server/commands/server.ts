@@ -2,7 +2,7 @@
 // info.ts), CONFIG, TIME, FUNCTION FLUSH and COMMAND (COUNT, INFO, DOCS,
 // LIST), the last answered from the command table's metadata (DOCS from its
 // data in docs.ts).
-import { maintenanceSettings } from '../cluster-config';
+import { checkHintAge, maintenanceSettings } from '../cluster-config';
 import { settings, ConfigError } from '../config';
 import { handoffSettings } from '../cluster-config';
 import { CommandError, ERR, quoted } from '../errors';
@@ -73,6 +73,15 @@ const configSubs: CommandSpec[] = [
       } catch (err) {
         if (!(err instanceof ConfigError)) throw err;
         throw new CommandError(configSetFailed(chosen[i], err.message.replace(/ for '.*'$/, '')));
+      }
+    }
+    const paired = chosen.find((name) => name === 'cluster-hint-max-age' || name === 'cluster-tombstone-grace');
+    if (paired !== undefined) {
+      try {
+        checkHintAge(next);
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        throw new CommandError(configSetFailed(paired, err.message));
       }
     }
     if (next.appendfsync !== ctx.server.config.appendfsync) ctx.store.setFsync(next.appendfsync);
