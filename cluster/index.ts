@@ -4,14 +4,14 @@
 // configuration types and ring constants, and the versions DYN.* commands
 // read and write. Everything else in cluster/ is its own business (test/
 // and bench/ may reach inside).
-export { DEFAULT_ANTI_ENTROPY, type AntiEntropyStatus } from './anti-entropy/types';
-export { DEFAULT_SCRUB_RATE, DEFAULT_TOMBSTONE_GRACE_S, type MaintenanceCounters, type MaintenanceSettings } from './anti-entropy/host';
+export { DEFAULT_ANTI_ENTROPY, DEFAULT_SCRUB_RATE, DEFAULT_TOMBSTONE_GRACE_S, type AntiEntropyStatus, type MaintenanceCounters, type MaintenanceSettings } from './anti-entropy/types';
 export { realClock } from './clock';
 export { DynUnavailableError, WRONG_TYPE, type CommandAccess, type Coordinator, type KeyMeta } from './coordinator/coordinator';
 export { DynamoCoordinator } from './coordinator/dynamo-coordinator';
 export { DEFAULT_HEARTBEAT_MS, DEFAULT_PHI_THRESHOLD, type ClusterMember, type ClusterOptions } from './membership/membership';
 export { DEFAULT_HANDOFF, type HandoffSettings, type HintTargetStats } from './handoff/delivery';
-export type { HashAccess, HashEntry } from './coordinator/hashes';
+export type { HashAccess } from './coordinator/hash-access';
+export type { HashEntry } from './coordinator/hashes';
 export { DEFAULT_PARTITIONS, MAX_WEIGHT } from './ring/ring';
 export { SLOT_COUNT } from './ring/slot';
 export { InvalidContextError, decodeContext, encodeContext } from './versions/codec';

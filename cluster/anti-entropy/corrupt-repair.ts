@@ -9,7 +9,8 @@
 import type { TimerHandle } from '../clock';
 import { decodeVersions } from '../versions/codec';
 import { merge, type KeyVersions } from '../versions/versions';
-import type { MaintenanceCounters, MaintenanceHost } from './host';
+import type { MaintenanceHost } from './host';
+import type { MaintenanceCounters } from './types';
 import { isCorruption } from './reaper';
 
 const RETRY_MS = 1000;

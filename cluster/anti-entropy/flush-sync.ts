@@ -13,7 +13,8 @@
 //     incoming siblings older than its latest flush (ReplicaStore.flushFloor).
 import type { TimerHandle } from '../clock';
 import { parseEpoch, type FlushEpoch, type FlushEpochs } from './flush-epochs';
-import type { MaintenanceCounters, MaintenanceHost } from './host';
+import type { MaintenanceHost } from './host';
+import type { MaintenanceCounters } from './types';
 
 const EXCHANGE_MS = 2000;
 

@@ -24,30 +24,3 @@ export interface MaintenanceHost {
   /** Merges versions into this node's replica (WATCH sees the change). */
   applyHere(db: number, key: Buffer, versions: KeyVersions): boolean;
 }
-
-export interface MaintenanceSettings {
-  /** cluster-tombstone-grace, in ms: how long a dead record is kept before reaping may reclaim it. */
-  tombstoneGraceMs: number;
-  /** cluster-scrub-rate: bytes of data files verified per second; 0 = no scrubbing. */
-  scrubBytesPerSecond: number;
-}
-
-/** cluster-tombstone-grace's default: one day (see reaper.ts for why). */
-export const DEFAULT_TOMBSTONE_GRACE_S = 86_400;
-/** cluster-scrub-rate's default: 1 MiB/s, a pass over 100 GB in about 28 hours. */
-export const DEFAULT_SCRUB_RATE = 1024 * 1024;
-
-export interface MaintenanceCounters {
-  /** Dead records (tombstones, expired versions) this replica reclaimed. */
-  tombstonesReaped: number;
-  /** Dead records sent to a replica that still held a live version, before reaping. */
-  tombstonesPushed: number;
-  /** Flush epochs learned from a peer (a flush this node missed). */
-  flushesLearned: number;
-  /** Data-file bytes the scrubber verified. */
-  scrubbedBytes: number;
-  /** Records found failing their checksum (by the scrubber or a read). */
-  corruptRecords: number;
-  /** Keys whose corrupt record was rebuilt from the other replicas (or found gone everywhere). */
-  corruptRepaired: number;
-}

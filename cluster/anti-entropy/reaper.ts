@@ -43,7 +43,8 @@ import { EngineError } from '../../engine/index';
 import { CorruptVersionsError, decodeContext, decodeVersions, encodeContext } from '../versions/codec';
 import { deadSince, holdsNothingLive } from '../versions/lifetimes';
 import { descends, type KeyVersions, type VersionVector } from '../versions/versions';
-import type { MaintenanceCounters, MaintenanceHost, MaintenanceSettings } from './host';
+import type { MaintenanceHost } from './host';
+import type { MaintenanceCounters, MaintenanceSettings } from './types';
 import type { ReapedCounter } from './reaped-counter';
 
 /** Keys of this node's records looked at per pass step, and steps' spacing. */

@@ -9,7 +9,8 @@
 import type { ScrubCursor } from '../../engine/index';
 import type { TimerHandle } from '../clock';
 import type { CorruptRepair } from './corrupt-repair';
-import type { MaintenanceCounters, MaintenanceHost, MaintenanceSettings } from './host';
+import type { MaintenanceHost } from './host';
+import type { MaintenanceCounters, MaintenanceSettings } from './types';
 
 const STEP_BYTES = 1024 * 1024;
 const IDLE_MS = 1000;

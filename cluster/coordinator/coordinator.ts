@@ -14,10 +14,10 @@
 import type { EngineStats, ExpirySweep, FsyncMode } from '../../engine/index';
 import type { HandoffSettings, HintTargetStats } from '../handoff/delivery';
 import type { AntiEntropyStatus } from '../anti-entropy/types';
-import type { MaintenanceCounters, MaintenanceSettings } from '../anti-entropy/host';
+import type { MaintenanceCounters, MaintenanceSettings } from '../anti-entropy/types';
 import type { ClusterMember, MemberState } from '../membership/membership';
 import type { KeyVersions, VersionVector } from '../versions/versions';
-import type { HashAccess } from './hashes';
+import type { HashAccess } from './hash-access';
 
 export interface KeyMeta {
   /** Absolute expiry in ms since the epoch, 0 = none. */

@@ -19,7 +19,7 @@
 import { AntiEntropy } from '../anti-entropy/scheduler';
 import { DEFAULT_ANTI_ENTROPY, type AntiEntropyStatus } from '../anti-entropy/types';
 import { Maintenance } from '../anti-entropy/maintenance';
-import type { MaintenanceCounters, MaintenanceSettings } from '../anti-entropy/host';
+import type { MaintenanceCounters, MaintenanceSettings } from '../anti-entropy/types';
 import { ClusterBus, type BusReply, type Transport, type TransportFactory } from '../bus/bus';
 import type { Clock } from '../clock';
 import { WRONG_TYPE, type ClusterCounters, type ClusterNodeState, type CommandAccess, type Coordinator, type KeyMeta, type PreparedView, type ScanPage } from './coordinator';

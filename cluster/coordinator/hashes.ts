@@ -23,30 +23,11 @@ import { visibleField, type HashEntry } from '../replica/hash-replica';
 import type { ReplicaStore } from '../replica/store';
 import type { Actor } from '../versions/versions';
 import { DynUnavailableError, type KeyMeta } from './coordinator';
+import type { HashAccess } from './hash-access';
 import type { HashSync } from './hash-sync';
 
 export type { HashEntry };
 
-/** The hash operations of the Coordinator (coordinator.ts). */
-export interface HashAccess {
-  /** The field's value; null when the field or the hash is absent. */
-  get(db: number, key: Buffer, field: Buffer): Buffer | null;
-  /** HSET of the pairs argv[from], argv[from + 1] ...: makes the hash when absent; how many fields are new. */
-  set(db: number, key: Buffer, argv: readonly Buffer[], from: number, limits: ListpackLimits): number;
-  /** HDEL of argv[from...]: how many were there; the key goes with its last field. */
-  delete(db: number, key: Buffer, argv: readonly Buffer[], from: number): number;
-  /** HLEN: O(1), from the summary. */
-  length(db: number, key: Buffer): number;
-  /** Every field, in Redis's listpack order (insertion order). */
-  entries(db: number, key: Buffer): HashEntry[];
-  /** OBJECT ENCODING: listpack or hashtable, by Redis's rule. */
-  encoding(db: number, key: Buffer): 'listpack' | 'hashtable';
-  /**
-   * HSCAN: a listpack-encoded hash answers whole with cursor 0 (as Redis);
-   * a hashtable one pages through its element records from cursor.
-   */
-  scan(db: number, key: Buffer, cursor: bigint, count: number): { cursor: bigint; entries: HashEntry[] };
-}
 
 /** What the hash operations need of the coordinator. */
 export interface HashHost {
