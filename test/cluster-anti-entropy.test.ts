@@ -9,22 +9,7 @@ import test, { type ExecutionContext } from 'ava';
 import Redis from 'ioredis';
 import { requestSize, replySize } from '../cluster/anti-entropy/exchange';
 import { DEFAULT_PARTITIONS } from '../cluster/ring/ring';
-import { isSyncing, startCluster, type ClusterTestNode } from './helpers/cluster';
-
-function client(t: ExecutionContext, node: ClusterTestNode): Redis {
-  const r = new Redis({ port: node.port, host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => null });
-  t.teardown(() => r.disconnect());
-  return r;
-}
-
-async function eventually(t: ExecutionContext, what: string, check: () => Promise<boolean>, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  t.fail(`not within ${ms} ms: ${what}`);
-}
+import { client, eventually, isSyncing, startCluster, type ClusterTestNode } from './helpers/cluster';
 
 /** INFO cluster's integer fields. */
 async function clusterInfo(r: Redis): Promise<Record<string, number>> {

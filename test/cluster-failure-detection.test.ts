@@ -8,18 +8,12 @@
 // is down. cluster-phi-threshold and cluster-heartbeat-ms act when set with
 // CONFIG SET; INFO counts suspect nodes and shows each peer's phi.
 import { performance } from 'node:perf_hooks';
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import Redis from 'ioredis';
-import { startCluster, type ClusterTestNode } from './helpers/cluster';
+import { client, startCluster } from './helpers/cluster';
 
 /** The bus timeout of these clusters: what a command waiting on the paused node would take. */
 const TIMEOUT_MS = 10_000;
-
-function client(t: ExecutionContext, node: ClusterTestNode): Redis {
-  const r = new Redis({ port: node.port, host: '127.0.0.1', lazyConnect: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  t.teardown(() => r.disconnect());
-  return r;
-}
 
 async function stateOf(r: Redis, id: string): Promise<string | undefined> {
   const nodes = (await r.call('DYN.NODES')) as string[][];

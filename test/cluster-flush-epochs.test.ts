@@ -4,24 +4,9 @@
 // older data as soon as it is back (flush epochs swapped at start), so
 // nothing flushed is listed or read again through any node, while writes
 // made after the flush survive.
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import Redis from 'ioredis';
-import { startCluster, type ClusterTestNode } from './helpers/cluster';
-
-function client(t: ExecutionContext, node: ClusterTestNode, db = 0): Redis {
-  const r = new Redis({ port: node.port, host: '127.0.0.1', db, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  t.teardown(() => r.disconnect());
-  return r;
-}
-
-async function eventually(t: ExecutionContext, what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  t.fail(`not within ${ms} ms: ${what}`);
-}
+import { client, eventually, startCluster } from './helpers/cluster';
 
 async function infoField(r: Redis, field: string): Promise<number> {
   const match = new RegExp(`^${field}:(\\d+)`, 'm').exec(await r.info('cluster'));

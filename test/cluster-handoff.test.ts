@@ -7,26 +7,12 @@
 // runs thousands of pipelined writes through clusters of real processes.
 import test, { type ExecutionContext } from 'ava';
 import Redis from 'ioredis';
-import { startCluster, type ClusterTestNode } from './helpers/cluster';
+import { client, eventually, startCluster } from './helpers/cluster';
 
-function client(t: ExecutionContext, node: ClusterTestNode): Redis {
-  const r = new Redis({ port: node.port, host: '127.0.0.1', lazyConnect: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  t.teardown(() => r.disconnect());
-  return r;
-}
-
+/** How long a recovery may take on a busy 2-core machine. */
 const BOUND_MS = 120_000;
 /** Thousands of pipelined writes at once on a busy machine: a generous bus timeout, so a slow replica is not taken for a dead one. */
 const ARGS = ['--cluster-timeout', '10000'];
-
-async function eventually(t: ExecutionContext, what: string, check: () => Promise<boolean>, ms = BOUND_MS): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  t.fail(`not within ${ms} ms: ${what}`);
-}
 
 /** INFO cluster's dynamo_hints_* totals. */
 async function hints(r: Redis): Promise<{ queued: number; delivered: number; dropped: number }> {
@@ -70,8 +56,8 @@ test.serial('3 nodes, N=3 W=2: 10,000 keys written while one is down reach it by
   await eventually(t, 'the returned node holds every key', async () => {
     missing = await missingLocally(c, missing);
     return missing.length === 0;
-  });
-  await eventually(t, 'every hint queue is empty', async () => (await Promise.all([a, b, c].map(hints))).every((h) => h.queued === 0));
+  }, BOUND_MS);
+  await eventually(t, 'every hint queue is empty', async () => (await Promise.all([a, b, c].map(hints))).every((h) => h.queued === 0), BOUND_MS);
   const delivered = (await hints(a)).delivered + (await hints(b)).delivered;
   t.true(delivered >= keys.length, `hints delivered: ${delivered}`);
   for (const r of [a, b, c]) t.is((await hints(r)).dropped, 0);
@@ -95,7 +81,7 @@ test.serial('5 nodes, N=3 W=2, two down: writes succeed through fallbacks; once 
 
   await Promise.all(down.map((n) => n.restart()));
   const all = nodes.map((n) => client(t, n));
-  await eventually(t, 'every hint queue is empty', async () => (await Promise.all(all.map(hints))).every((h) => h.queued === 0));
+  await eventually(t, 'every hint queue is empty', async () => (await Promise.all(all.map(hints))).every((h) => h.queued === 0), BOUND_MS);
   for (const [i, node] of nodes.entries()) {
     const own = keys.filter((_, k) => preflists[k].includes(node.id));
     t.deepEqual((await missingLocally(all[i], own)).slice(0, 5), [], `${node.id} holds its ${own.length} keys`);
@@ -118,7 +104,7 @@ test.serial('hints survive a kill of the node holding them and are delivered aft
 
   await away.restart();
   const c = client(t, away);
-  await eventually(t, 'the holder delivered its hints', async () => (await hints(a2)).queued === 0);
+  await eventually(t, 'the holder delivered its hints', async () => (await hints(a2)).queued === 0, BOUND_MS);
   t.deepEqual((await missingLocally(c, keys)).slice(0, 5), [], 'the returned node holds every key');
   t.is((await hints(client(t, other))).queued, 0);
 });
@@ -152,7 +138,7 @@ test.serial('cluster-hint-* settings act: CONFIG SET of the size bound, the age 
 
   // Age: with a 1 s bound, hints of an away node are dropped within a few seconds.
   t.is(await a.config('SET', 'cluster-hint-max-age', '1'), 'OK');
-  await eventually(t, 'the hints past 1 s are dropped', async () => (await targetLine(a, away.id)).queued === 0);
+  await eventually(t, 'the hints past 1 s are dropped', async () => (await targetLine(a, away.id)).queued === 0, BOUND_MS);
   t.is((await targetLine(a, away.id)).dropped, 300);
 
   // Rate: 20,000 bytes/s paces the delivery of the hints queued next.
@@ -168,7 +154,7 @@ test.serial('cluster-hint-* settings act: CONFIG SET of the size bound, the age 
   const floorMs = ((payload - 2000) / 20_000) * 1000;
   const started = Date.now();
   await away.restart();
-  await eventually(t, 'the paced hints are delivered', async () => (await targetLine(a, away.id)).queued === 0);
+  await eventually(t, 'the paced hints are delivered', async () => (await targetLine(a, away.id)).queued === 0, BOUND_MS);
   const took = Date.now() - started;
   t.true(took >= floorMs, `${payload} bytes at 20,000 bytes/s took ${took} ms (at least ${Math.round(floorMs)})`);
   t.deepEqual(await missingLocally(client(t, away), keys), []);

@@ -11,22 +11,7 @@ import Redis from 'ioredis';
 import { Engine } from '../engine/index';
 import { fieldKey, visibleField } from '../cluster/replica/hash-replica';
 import { decodeVersions } from '../cluster/versions/codec';
-import { startCluster, type ClusterTestNode } from './helpers/cluster';
-
-function client(t: ExecutionContext, node: ClusterTestNode): Redis {
-  const r = new Redis({ port: node.port, host: '127.0.0.1', lazyConnect: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  t.teardown(() => r.disconnect());
-  return r;
-}
-
-async function eventually(t: ExecutionContext, what: string, check: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  t.fail(`not within ${ms} ms: ${what}`);
-}
+import { client, eventually, startCluster, type ClusterTestNode } from './helpers/cluster';
 
 /** A stopped node's field of a hash as its elements engine holds it: the visible value, or null. */
 function storedField(node: ClusterTestNode, key: string, field: string): string | null {

@@ -6,24 +6,9 @@
 // rebuilt from the other replicas without any client read; INFO counts it.
 import fs from 'node:fs';
 import path from 'node:path';
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import Redis from 'ioredis';
-import { startCluster, type ClusterTestNode } from './helpers/cluster';
-
-function client(t: ExecutionContext, node: ClusterTestNode): Redis {
-  const r = new Redis({ port: node.port, host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => null });
-  t.teardown(() => r.disconnect());
-  return r;
-}
-
-async function eventually(t: ExecutionContext, what: string, check: () => Promise<boolean>, ms = 60_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  t.fail(`not within ${ms} ms: ${what}`);
-}
+import { client, eventually, startCluster, type ClusterTestNode } from './helpers/cluster';
 
 async function infoField(r: Redis, field: string): Promise<number> {
   const match = new RegExp(`^${field}:(\\d+)`, 'm').exec(await r.info('cluster'));

@@ -11,6 +11,7 @@
 import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { ExecutionContext } from 'ava';
+import Redis from 'ioredis';
 import { askNode, exited, nodeArgs, planLocalCluster, spawnNode, waitSynced, writeSecretFile } from '../../bin/cluster-launch';
 import { reservePorts } from '../../redis-compat/ports';
 import { PortTakenError, bindFailed, killOnExit, retryOnPortTaken } from '../../redis-compat/servers';
@@ -148,4 +149,21 @@ async function waitReady(id: string, child: ChildProcess, output: () => string):
     if (Date.now() > deadline) throw new Error(`node ${id} was not ready within ${READY_TIMEOUT_MS / 1000} s:\n${output()}`);
     await Promise.race([done, new Promise((r) => setTimeout(r, 20))]);
   }
+}
+
+/** An ioredis client of the node's database db that fails a command at once instead of retrying; disconnected when the test ends. */
+export function client(t: ExecutionContext, node: ClusterTestNode, db = 0): Redis {
+  const r = new Redis({ port: node.port, host: '127.0.0.1', db, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  t.teardown(() => r.disconnect());
+  return r;
+}
+
+/** Polls check every 100 ms until it holds; fails the test when it has not within ms. */
+export async function eventually(t: ExecutionContext, what: string, check: () => Promise<boolean>, ms = 60_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  t.fail(`not within ${ms} ms: ${what}`);
 }
