@@ -1,7 +1,8 @@
-// datatypes/varint.ts — unsigned LEB128 varints for the datatypes' own value
-// encodings (the version layer has its own in cluster/versions/codec-reader.ts:
-// datatypes/ sits below cluster/ and imports nothing of it). Reading checks
-// bounds and throws RangeError naming the field.
+// datatypes/varint.ts — unsigned LEB128 varints: their writer, for the
+// datatypes' value encodings and the version codec alike (cluster/versions/
+// codec-reader.ts reads records with its own allocation-free Reader), and a
+// cursor for the datatypes' encodings that checks bounds and throws
+// RangeError naming the field.
 
 export function varintSize(n: number): number {
   let size = 1;

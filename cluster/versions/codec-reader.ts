@@ -1,25 +1,17 @@
 // cluster/versions/codec-reader.ts — the byte-level pieces of the version codec
 // (codec.ts, fast-path.ts): unsigned LEB128 varints (size,
 // write) and Reader, a bounds-checked cursor that throws a named error saying
-// what is wrong and where, and allocates nothing while it reads.
+// what is wrong and where, and allocates nothing while it reads. Varints
+// are written by datatypes/varint.ts's, the one writer.
+import { varintSize, writeVarint } from '../../datatypes/varint';
+
+export { varintSize, writeVarint };
 
 const MAX_VARINT_BYTES = 8;
 /** expireAt's bound: 2^63, in a varint of up to 10 bytes (the other fields stay within 2^53 - 1). */
 export const MAX_EXPIRE_AT = 2 ** 63;
 const EXPIRE_AT_BYTES = 10;
 export const NO_BYTES: Buffer = Buffer.alloc(0);
-
-export function varintSize(n: number): number {
-  let size = 1;
-  for (; n >= 0x80; n = Math.floor(n / 0x80)) size++;
-  return size;
-}
-
-export function writeVarint(target: Buffer, offset: number, n: number): number {
-  for (; n >= 0x80; n = Math.floor(n / 0x80)) target[offset++] = (n % 0x80) | 0x80;
-  target[offset++] = n;
-  return offset;
-}
 
 /**
  * A bounds-checked cursor over bytes[start, limit); every failure throws
