@@ -12,7 +12,11 @@ import { joinHashHeaders } from './hash-header';
 type Join = (a: Buffer, b: Buffer) => Buffer;
 
 const JOINS: (Join | undefined)[] = [];
+// Every collection's header is the same clear clock (hash-header.ts).
 JOINS[DataType.hash] = joinHashHeaders;
+JOINS[DataType.set] = joinHashHeaders;
+JOINS[DataType.zset] = joinHashHeaders;
+JOINS[DataType.list] = joinHashHeaders;
 
 export function isMergeable(type: number): boolean {
   return JOINS[type] !== undefined;

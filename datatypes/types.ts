@@ -27,3 +27,8 @@ export function typeName(type: number): string {
 export function isDataType(type: number): type is DataType {
   return Number.isInteger(type) && type >= 0 && type < NAMES.length;
 }
+
+/** The types stored as a header plus one element record per element (datatypes/README.md): every type but string. */
+export function isCollection(type: number): boolean {
+  return type === DataType.hash || type === DataType.set || type === DataType.zset || type === DataType.list;
+}

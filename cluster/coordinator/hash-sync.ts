@@ -13,7 +13,7 @@
 // sends back what each replica lacked (field-level read repair). O(fields)
 // once per divergence, never on the common path.
 import { newHashSummary } from '../../datatypes/hash';
-import { DataType } from '../../datatypes/types';
+import { isCollection } from '../../datatypes/types';
 import type { BusReply } from '../bus/bus';
 import type { Clock } from '../clock';
 import { WriteRound } from '../quorum/rounds';
@@ -110,7 +110,7 @@ export class HashSync {
     let waits: Promise<void>[] | null = null;
     for (const key of keys) {
       const meta = this.host.replicas.meta(db, key);
-      if (meta === null || meta.type !== DataType.hash || !this.host.preferenceList(key).includes(this.host.selfId)) continue;
+      if (meta === null || !isCollection(meta.type) || !this.host.preferenceList(key).includes(this.host.selfId)) continue;
       const clock = this.headerClock(db, key);
       if (this.host.replicas.hashes.summary(db, key)?.synced === clock) continue;
       (waits ??= []).push(this.pull(db, key, clock));
