@@ -128,14 +128,18 @@ test('writes on both sides of a cut link become siblings; DYN.SET with the conte
 });
 
 test('read repair brings a replica that missed writes up to date', async (t) => {
-  const { nodes } = await startCluster(t, { nodes: 3 });
+  // Nothing else may bring c the write first: its hint is dropped after 1 s away, anti-entropy waits an hour.
+  const { nodes } = await startCluster(t, { nodes: 3, args: ['--cluster-hint-max-age', '1', '--cluster-anti-entropy-interval-ms', '3600000'] });
   const [a, b, c] = nodes.map((n) => client(t, n));
   // c hears nothing from a or b: it misses the write.
   t.is(await c.call('DYN.FAULT', 'DROP', nodes[0].id), 'OK');
   t.is(await c.call('DYN.FAULT', 'DROP', nodes[1].id), 'OK');
   t.is(await a.set('profile', 'v2'), 'OK');
   t.deepEqual((await versions(c, 'profile', true)).siblings, [], 'c missed the write');
+  await eventually(t, 'a dropped its hint for c (older than 1 s)', async () => /dynamo_hints_dropped:[1-9]/.test(await a.info('cluster')));
   t.is(await c.call('DYN.FAULT', 'HEAL'), 'OK');
+  // b's read asks c only once b believes c up again (a peer known down fails at once, and is not repaired).
+  await eventually(t, 'b sees c up again', async () => (await b.info('cluster')).includes(`id=${nodes[2].id},state=up,`));
 
   t.is(await b.get('profile'), 'v2');
   await eventually(t, 'the read repaired c', async () => (await versions(c, 'profile', true)).siblings[0]?.[0] === 'v2');
