@@ -125,7 +125,7 @@ interface NativeEngine {
   get(key: Buffer, touch: boolean, cache: boolean): Buffer | null;
   getInto(key: Buffer, target: Buffer, offset: number, touch: boolean): number;
   idle(key: Buffer): number;
-  touch(key: Buffer): boolean;
+  touch(key: Buffer, idleSeconds: number): boolean;
   prefetch(keys: Buffer, lens: Uint32Array, count: number): void;
   info(key: Buffer): [number, number] | null;
   put(key: Buffer, value: Buffer, expireAt: number): number;
@@ -262,9 +262,9 @@ export class Engine {
     return this.native.idle(key);
   }
 
-  /** Counts an access of a live key without reading it (TOUCH); false when absent. */
-  touch(key: Buffer): boolean {
-    return this.native.touch(key);
+  /** Counts an access of a live key without reading it (TOUCH); idleSeconds > 0: an access that long ago (RESTORE IDLETIME). False when absent. */
+  touch(key: Buffer, idleSeconds = 0): boolean {
+    return this.native.touch(key, idleSeconds);
   }
 
   /**

@@ -49,6 +49,7 @@ export function defaultConfig(): ServerConfig {
     clusterTombstoneGrace: DEFAULT_TOMBSTONE_GRACE_S,
     clusterScrubRate: DEFAULT_SCRUB_RATE,
     hashListpack: { entries: 512, value: 64 },
+    rdbCompression: true,
   };
 }
 
@@ -132,6 +133,12 @@ export const settings: Record<string, Setting> = {
   // Redis 7.0's aliases, from the ziplist days.
   'hash-max-ziplist-entries': hashListpackEntries,
   'hash-max-ziplist-value': hashListpackValue,
+  // DUMP's strings: LZF-compressed when longer than 20 bytes (datatypes/rdb/payload.ts).
+  rdbcompression: {
+    mutable: true,
+    get: (c) => (c.rdbCompression ? 'yes' : 'no'),
+    set: (c, a) => (c.rdbCompression = yesNo('rdbcompression', one('rdbcompression', a))),
+  },
   port: {
     mutable: false,
     get: (c) => String(c.port),

@@ -62,6 +62,8 @@ export interface ServerConfig {
   clusterScrubRate: number;
   /** hash-max-listpack-entries and hash-max-listpack-value: OBJECT ENCODING of hashes (replaced whole by CONFIG SET). */
   hashListpack: { readonly entries: number; readonly value: number };
+  /** rdbcompression: DUMP compresses strings longer than 20 bytes with LZF. */
+  rdbCompression: boolean;
 }
 
 export interface CommandStat {

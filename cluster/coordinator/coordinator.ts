@@ -82,8 +82,8 @@ export interface Coordinator {
   meta(db: number, key: Buffer): KeyMeta | null;
   /** Seconds since the key was last written or read here (OBJECT IDLETIME); null when this node holds no replica of it. */
   idle(db: number, key: Buffer): number | null;
-  /** Counts an access of the key without reading it (TOUCH). */
-  touch(db: number, key: Buffer): void;
+  /** Counts an access of the key without reading it (TOUCH); idleSeconds > 0: an access that long ago, on this node (RESTORE IDLETIME). */
+  touch(db: number, key: Buffer, idleSeconds?: number): void;
   /** A hint before a batch of pipelined commands: count keys end to end in keys, lens[i] bytes each. */
   prefetch(db: number, keys: Buffer, lens: Uint32Array, count: number): void;
   /** expireAt: absolute ms since the epoch, 0 = no expiry. */

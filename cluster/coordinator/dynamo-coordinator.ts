@@ -229,8 +229,8 @@ export class DynamoCoordinator implements Coordinator {
     return seconds < 0 ? null : seconds;
   }
 
-  touch(db: number, key: Buffer): void {
-    this.replicas.touch(db, key);
+  touch(db: number, key: Buffer, idleSeconds = 0): void {
+    this.replicas.touch(db, key, idleSeconds);
   }
 
   /** Reap mode (N = 1): a miss may be an expired key, reclaimed now as Redis does on access. */

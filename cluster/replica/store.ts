@@ -229,9 +229,9 @@ export class ReplicaStore {
     return this.dbs.existing(db)?.idle(key) ?? -1;
   }
 
-  /** Counts a client's access of the key's record without reading it (TOUCH). */
-  touch(db: number, key: Buffer): void {
-    this.dbs.existing(db)?.touch(key);
+  /** Counts a client's access of the key's record without reading it (TOUCH); idleSeconds > 0: an access that long ago (RESTORE IDLETIME). */
+  touch(db: number, key: Buffer, idleSeconds = 0): void {
+    this.dbs.existing(db)?.touch(key, idleSeconds);
   }
 
   /** The winner's expiry and length when it reads as a value (not an access of the key). */

@@ -185,7 +185,8 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     uint32_t len;
     const uint8_t* key = bufferArg(info, 0, &len);
     try {
-      return Napi::Boolean::New(env, engine(env).touch(key, len));
+      uint32_t idle = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().Uint32Value() : 0;
+      return Napi::Boolean::New(env, engine(env).touch(key, len, idle));
     } catch (const EngineError& e) {
       throw toJs(env, e);
     }

@@ -413,12 +413,12 @@ int64_t Engine::idle(const uint8_t* key, uint32_t len) {
   return lruIdle(e->lru(), lruClock());
 }
 
-bool Engine::touch(const uint8_t* key, uint32_t len) {
+bool Engine::touch(const uint8_t* key, uint32_t len, uint32_t idleSeconds) {
   uint64_t hash = ringHash(key, len);
   std::lock_guard<std::mutex> lk(mu_);
   const KeyEntry* e = findLive(key, len, hash);
   if (e == nullptr) return false;
-  Keydir::touch(e, lruClock());
+  Keydir::touch(e, (lruClock() - std::min(idleSeconds, kLruClockMax)) & kLruClockMax);
   return true;
 }
 

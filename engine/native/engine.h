@@ -111,7 +111,8 @@ class Engine {
   // Seconds since the live key was last written or read with touch (or since it was loaded); -1 when absent.
   int64_t idle(const uint8_t* key, uint32_t len);
   // Counts an access of the live key without reading it; false when absent.
-  bool touch(const uint8_t* key, uint32_t len);
+  // idleSeconds > 0 sets the access clock that far back instead (RESTORE ... IDLETIME).
+  bool touch(const uint8_t* key, uint32_t len, uint32_t idleSeconds = 0);
   // A hint before a batch of lookups (pipelined commands): the n keys laid
   // end to end in keys, lens[i] bytes each. Brings their index entries and
   // records into the cache with overlapping misses; changes nothing.

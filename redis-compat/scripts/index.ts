@@ -2,6 +2,7 @@
 // suite runs them (test/redis-compat.test.ts and redis-compat/run.ts).
 import type { Script } from '../harness';
 import { auth, connection } from './connection';
+import { dump } from './dump';
 import { hashes } from './hashes';
 import { keys } from './keys';
 import { protocol } from './protocol';
@@ -10,4 +11,4 @@ import { strings } from './strings';
 import { bits, counters, lcs } from './strings-more';
 import { transactions } from './transactions';
 
-export const scripts: Script[] = [connection, auth, strings, counters, lcs, bits, hashes, keys, transactions, server, protocol];
+export const scripts: Script[] = [connection, auth, strings, counters, lcs, bits, hashes, dump, keys, transactions, server, protocol];

@@ -16,11 +16,13 @@ import { serverCommands } from './server';
 import { transactionCommands } from './transactions';
 import { shutdownCommands } from './shutdown';
 import { dynCommands } from './dyn';
+import { dumpCommands } from './dump';
 import { hashCommands } from './hashes';
 const families: CommandSpec[][] = [
   // family list:
   stringCommands, counterCommands, rangeCommands, bitCommands,
   hashCommands,
+  dumpCommands,
   keyCommands,
   expireCommands,
   scanCommands,

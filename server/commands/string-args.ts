@@ -1,44 +1,16 @@
 // server/commands/string-args.ts — argument parsing shared by the string and
-// bitmap families, as Redis parses them: string2ll for integers (no '+', no
-// spaces, no leading zeros, int64 range, exact beyond 2^53), options matched
+// bitmap families, as Redis parses them: string2ll for integers
+// (datatypes/int64.ts), options matched
 // like C strings (case-insensitive, an argument ends at its first NUL byte),
 // relative and absolute expire times, and reads that count keyspace hits.
 import { CommandError, ERR, invalidExpireTime } from '../errors';
 import { WRONG_TYPE, type KeyMeta } from '../../cluster/index';
+import { INT64_MAX, INT64_MIN, string2ll } from '../../datatypes/int64';
 import type { CommandContext } from './types';
 
-export const INT64_MAX = 9223372036854775807n;
-export const INT64_MIN = -9223372036854775808n;
-const INT64_MAX_MS_AS_SECONDS = 9223372036854775; // LLONG_MAX / 1000
+export { INT64_MAX, INT64_MIN, string2ll };
 
-/**
- * Redis's string2ll: the int64 written in buf, or null when buf is not one.
- * Values within ±(2^53 - 1) come back as numbers, others as bigints.
- */
-export function string2ll(buf: Buffer): number | bigint | null {
-  const len = buf.length;
-  if (len === 0 || len >= 21) return null;
-  if (len === 1 && buf[0] === 0x30) return 0;
-  let i = 0;
-  const negative = buf[0] === 0x2d; // -
-  if (negative) {
-    if (len === 1) return null;
-    i = 1;
-  }
-  if (buf[i] < 0x31 || buf[i] > 0x39) return null; // first digit 1-9
-  let n = 0;
-  for (let j = i; j < len; j++) {
-    const d = buf[j] - 0x30;
-    if (d < 0 || d > 9) return null;
-    n = n * 10 + d;
-  }
-  // Below 2^53 every step was exact; at or above it the sum can only have
-  // rounded to a value at or above 2^53, so this test is exact.
-  if (n <= Number.MAX_SAFE_INTEGER) return negative ? -n : n;
-  const big = BigInt(buf.toString('latin1', i, len));
-  if (negative) return big > -INT64_MIN ? null : -big;
-  return big > INT64_MAX ? null : big;
-}
+const INT64_MAX_MS_AS_SECONDS = 9223372036854775; // LLONG_MAX / 1000
 
 /** An int64 argument (getLongLongFromObjectOrReply); throws `message` when it is not one. */
 export function int64Arg(buf: Buffer, message: string = ERR.notInteger): number | bigint {
