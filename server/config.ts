@@ -49,6 +49,7 @@ export function defaultConfig(): ServerConfig {
     clusterTombstoneGrace: DEFAULT_TOMBSTONE_GRACE_S,
     clusterScrubRate: DEFAULT_SCRUB_RATE,
     hashListpack: { entries: 512, value: 64 },
+    hllSparseMaxBytes: 3000,
   };
 }
 
@@ -132,6 +133,11 @@ export const settings: Record<string, Setting> = {
   // Redis 7.0's aliases, from the ziplist days.
   'hash-max-ziplist-entries': hashListpackEntries,
   'hash-max-ziplist-value': hashListpackValue,
+  'hll-sparse-max-bytes': {
+    mutable: true,
+    get: (c) => String(c.hllSparseMaxBytes),
+    set: (c, a) => (c.hllSparseMaxBytes = sizeSetting('hll-sparse-max-bytes', one('hll-sparse-max-bytes', a), true)),
+  },
   port: {
     mutable: false,
     get: (c) => String(c.port),

@@ -62,6 +62,8 @@ export interface ServerConfig {
   clusterScrubRate: number;
   /** hash-max-listpack-entries and hash-max-listpack-value: OBJECT ENCODING of hashes (replaced whole by CONFIG SET). */
   hashListpack: { readonly entries: number; readonly value: number };
+  /** hll-sparse-max-bytes: a sparse HyperLogLog longer than this turns dense (Redis's default 3000). */
+  hllSparseMaxBytes: number;
 }
 
 export interface CommandStat {
