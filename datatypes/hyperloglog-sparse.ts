@@ -215,7 +215,7 @@ export function sparseToDense(v: HllValue): boolean {
     } else {
       let runlen = valLen(op);
       const value = valValue(op);
-      if (runlen + idx > HLL_REGISTERS) break;
+      if (runlen + idx > HLL_REGISTERS) return false; // a VAL past the last register
       while (runlen-- > 0) denseSetRegister(dense, HLL_HDR_SIZE, idx++, value);
       at++;
     }
@@ -266,7 +266,7 @@ export function sparseMergeInto(p: Uint8Array, end: number, max: Uint8Array): bo
     } else {
       let runlen = valLen(op);
       const value = valValue(op);
-      if (runlen + i > HLL_REGISTERS) break;
+      if (runlen + i > HLL_REGISTERS) return false; // a VAL past the last register
       while (runlen-- > 0) {
         if (value > max[i]) max[i] = value;
         i++;

@@ -136,6 +136,14 @@ function tau(x: number): number {
   return z / 3;
 }
 
+/** What Redis's llroundl gives for an estimate past int64 (all registers very high): LLONG_MIN, read back as uint64 2^63. */
+export const CARD_OVERFLOW = 2 ** 63;
+
+/** A cardinality as PFCOUNT replies it (Redis's long long). */
+export function cardReply(card: number): number | bigint {
+  return card === CARD_OVERFLOW ? -(2n ** 63n) : card;
+}
+
 /** The cardinality estimate from a register histogram (histo[v] = registers holding v), as hllCount. */
 export function estimate(histo: Int32Array): number {
   const m = HLL_REGISTERS;
@@ -145,7 +153,8 @@ export function estimate(histo: Int32Array): number {
     z *= 0.5;
   }
   z += m * sigma(histo[0] / m);
-  return Math.round((ALPHA_INF * m * m) / z);
+  const e = Math.round((ALPHA_INF * m * m) / z);
+  return e < CARD_OVERFLOW ? e : CARD_OVERFLOW; // Infinity too (z = 0: every register 63)
 }
 
 // ---- the header's cached cardinality ----

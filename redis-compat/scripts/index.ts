@@ -2,7 +2,9 @@
 // suite runs them (test/redis-compat.test.ts and redis-compat/run.ts).
 import type { Script } from '../harness';
 import { auth, connection } from './connection';
+import { bitfield, bitop } from './bitfield';
 import { hashes } from './hashes';
+import { hyperloglog, hyperloglogSparse } from './hyperloglog';
 import { keys } from './keys';
 import { protocol } from './protocol';
 import { server } from './server';
@@ -10,4 +12,4 @@ import { strings } from './strings';
 import { bits, counters, lcs } from './strings-more';
 import { transactions } from './transactions';
 
-export const scripts: Script[] = [connection, auth, strings, counters, lcs, bits, hashes, keys, transactions, server, protocol];
+export const scripts: Script[] = [connection, auth, strings, counters, lcs, bits, bitop, bitfield, hyperloglog, hyperloglogSparse, hashes, keys, transactions, server, protocol];

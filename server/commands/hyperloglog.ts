@@ -6,7 +6,7 @@
 // change the value in place as Redis does, so the TTL stays. PFCOUNT of one
 // key may write (the cache), so in a cluster it runs where the key's writes
 // run.
-import { HLL_DENSE, HLL_ENCODING_AT, HLL_HDR_SIZE, HLL_REGISTERS, HLL_SPARSE, cacheValid, denseGet, denseSet, invalidateCache, isHll, readCache, writeCache } from '../../datatypes/hyperloglog';
+import { HLL_DENSE, HLL_ENCODING_AT, HLL_HDR_SIZE, HLL_REGISTERS, HLL_SPARSE, cacheValid, cardReply, denseGet, denseSet, invalidateCache, isHll, readCache, writeCache } from '../../datatypes/hyperloglog';
 import { hllCount, hllMerge, rawCount } from '../../datatypes/hyperloglog-count';
 import { HllValue, hllAdd, sparseDecode, sparseSet, sparseToDense } from '../../datatypes/hyperloglog-sparse';
 import { hllSelfTest } from '../../datatypes/hyperloglog-selftest';
@@ -56,7 +56,7 @@ function pfcount(ctx: CommandContext, argv: Buffer[]): void {
       if (!isHll(value)) throw new CommandError(HLL_ERR.notHll);
       if (!hllMerge(max, value)) throw new CommandError(HLL_ERR.corrupt);
     }
-    ctx.reply.integer(rawCount(max));
+    ctx.reply.integer(cardReply(rawCount(max)));
     return;
   }
   const db = ctx.client.db;
@@ -77,7 +77,7 @@ function pfcount(ctx: CommandContext, argv: Buffer[]): void {
   if (card < 0) throw new CommandError(HLL_ERR.corrupt);
   writeCache(value, card); // a fresh copy: the cache is written back, as Redis does in place
   ctx.store.set(db, key, value, meta.expireAt);
-  ctx.reply.integer(card);
+  ctx.reply.integer(cardReply(card));
 }
 
 function pfmerge(ctx: CommandContext, argv: Buffer[]): void {
