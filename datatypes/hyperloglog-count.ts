@@ -22,11 +22,11 @@ export function rawCount(max: Uint8Array): number {
   return estimate(histo);
 }
 
-/** max[i] = max(max[i], register i of value); false when a sparse value is corrupt. */
-export function hllMerge(max: Uint8Array, value: Buffer): boolean {
+/** max[i] = max(max[i], register i of value (its first len bytes)); false when a sparse value is corrupt. */
+export function hllMerge(max: Uint8Array, value: Uint8Array, len: number): boolean {
   if (value[HLL_ENCODING_AT] === HLL_DENSE) {
     denseMergeInto(value, max);
     return true;
   }
-  return sparseMergeInto(value, value.length, max);
+  return sparseMergeInto(value, len, max);
 }

@@ -31,11 +31,11 @@ export class HllValue {
     public len: number,
   ) {}
 
-  /** A copy of a stored value with room to grow. */
-  static of(value: Buffer): HllValue {
-    const buf = Buffer.alloc(value.length + (value[HLL_ENCODING_AT] === HLL_SPARSE ? 64 : 1));
-    value.copy(buf, 0);
-    return new HllValue(buf, value.length);
+  /** A copy of a stored value (its first len bytes) with room to grow. */
+  static of(value: Buffer, len: number): HllValue {
+    const buf = Buffer.alloc(len + (value[HLL_ENCODING_AT] === HLL_SPARSE ? 64 : 1));
+    value.copy(buf, 0, 0, len);
+    return new HllValue(buf, len);
   }
 
   /** createHLLObject: sparse, every register zero (XZERO:16384), cached cardinality 0. */

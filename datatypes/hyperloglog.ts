@@ -22,12 +22,12 @@ const SEED = 0xadc83b19;
 const ALPHA_INF = 0.721347520444481703680; // 0.5 / ln(2)
 
 /** isHLLObjectOrReply's test: a string that reads as an HLL (magic, known encoding, a dense one of the exact size). */
-export function isHll(value: Buffer): boolean {
-  if (value.length < HLL_HDR_SIZE) return false;
+export function isHll(value: Uint8Array, len: number): boolean {
+  if (len < HLL_HDR_SIZE) return false;
   if (value[0] !== 0x48 || value[1] !== 0x59 || value[2] !== 0x4c || value[3] !== 0x4c) return false; // HYLL
   const encoding = value[HLL_ENCODING_AT];
   if (encoding > HLL_SPARSE) return false;
-  return encoding !== HLL_DENSE || value.length === HLL_DENSE_SIZE;
+  return encoding !== HLL_DENSE || len === HLL_DENSE_SIZE;
 }
 
 /**

@@ -108,8 +108,8 @@ test('merging HLLs is the register-wise max, whatever the order: the union of th
         }
         return Buffer.from(hll.bytes());
       });
-      for (const v of values) hllMerge(maxes[0], v);
-      for (const v of [...values].reverse()) hllMerge(maxes[1], v);
+      for (const v of values) hllMerge(maxes[0], v, v.length);
+      for (const v of [...values].reverse()) hllMerge(maxes[1], v, v.length);
       sparseToDense(union);
       for (let i = 0; i < HLL_REGISTERS; i++) if (maxes[0][i] !== denseGet(union.buf, HLL_HDR_SIZE, i) || maxes[1][i] !== maxes[0][i]) return false;
       return rawCount(maxes[0]) === hllCount(union.buf, union.len);

@@ -6,28 +6,66 @@
 // change the value in place as Redis does, so the TTL stays. PFCOUNT of one
 // key may write (the cache), so in a cluster it runs where the key's writes
 // run.
-import { HLL_DENSE, HLL_ENCODING_AT, HLL_HDR_SIZE, HLL_REGISTERS, HLL_SPARSE, cacheValid, cardReply, denseGet, denseSet, invalidateCache, isHll, readCache, writeCache } from '../../datatypes/hyperloglog';
+import { HLL_DENSE, HLL_DENSE_SIZE, HLL_ENCODING_AT, HLL_HDR_SIZE, HLL_REGISTERS, HLL_SPARSE, cacheValid, cardReply, denseGet, denseSet, invalidateCache, isHll, readCache, writeCache } from '../../datatypes/hyperloglog';
 import { hllCount, hllMerge, rawCount } from '../../datatypes/hyperloglog-count';
 import { HllValue, hllAdd, sparseDecode, sparseSet, sparseToDense } from '../../datatypes/hyperloglog-sparse';
 import { hllSelfTest } from '../../datatypes/hyperloglog-selftest';
-import { CommandError, HLL_ERR, quoted } from '../errors';
-import { isToken, readValue } from './string-args';
+import { WRONG_TYPE } from '../../cluster/index';
+import { CommandError, ERR, HLL_ERR, quoted } from '../errors';
+import { isToken } from './string-args';
 import type { CommandContext, CommandSpec } from './types';
 
-/** lookupKeyWrite + isHLLObjectOrReply: the key's HLL value and expiry, or null when absent. */
-function hllForWrite(ctx: CommandContext, key: Buffer): { value: Buffer; expireAt: number } | null {
-  const meta = ctx.store.meta(ctx.client.db, key);
-  const value = meta === null ? null : ctx.store.get(ctx.client.db, key); // WRONGTYPE for another type
-  if (meta === null || value === null) return null;
-  if (!isHll(value)) throw new CommandError(HLL_ERR.notHll);
-  return { value, expireAt: meta.expireAt };
+/**
+ * Values are read into one shared scratch buffer (valid until the next
+ * read): a PFADD that changes nothing and a PFCOUNT answered from the cache
+ * allocate nothing, and a value is copied only to be changed or stored.
+ */
+let scratch = Buffer.allocUnsafe(HLL_DENSE_SIZE + 64);
+
+/** The key's string value into scratch: its length, or -1 when absent; WRONGTYPE for another type. */
+function readScratch(ctx: CommandContext, key: Buffer): number {
+  for (;;) {
+    const len = ctx.store.getInto(ctx.client.db, key, scratch, 0);
+    if (len === WRONG_TYPE) throw new CommandError(ERR.wrongType);
+    if (len <= scratch.length) return len;
+    scratch = Buffer.allocUnsafe(len); // a long string that is no HLL: read it whole all the same
+  }
+}
+
+/** lookupKeyRead + isHLLObjectOrReply: the length read into scratch, -1 when absent (counted as a hit or miss). */
+function readHll(ctx: CommandContext, key: Buffer): number {
+  const len = readScratch(ctx, key);
+  if (len < 0) {
+    ctx.server.stats.keyspaceMisses++;
+    return -1;
+  }
+  ctx.server.stats.keyspaceHits++;
+  if (!isHll(scratch, len)) throw new CommandError(HLL_ERR.notHll);
+  return len;
+}
+
+/** lookupKeyWrite + isHLLObjectOrReply: the length read into scratch and the key's expiry, or null when absent. */
+function readHllForWrite(ctx: CommandContext, key: Buffer): { len: number; expireAt: number } | null {
+  const meta = ctx.store.meta(ctx.client.db, key); // before the value: a key expiring in between is absent
+  const len = meta === null ? -1 : readScratch(ctx, key);
+  if (meta === null || len < 0) return null;
+  if (!isHll(scratch, len)) throw new CommandError(HLL_ERR.notHll);
+  return { len, expireAt: meta.expireAt };
+}
+
+/** The stored bytes for a value that may still be the scratch buffer. */
+function bytesOf(hll: HllValue): Buffer {
+  return hll.buf === scratch ? Buffer.from(scratch.subarray(0, hll.len)) : hll.bytes();
 }
 
 function pfadd(ctx: CommandContext, argv: Buffer[]): void {
   const db = ctx.client.db;
   const key = argv[1];
-  const found = hllForWrite(ctx, key);
-  const hll = found === null ? HllValue.empty() : HllValue.of(found.value);
+  const found = readHllForWrite(ctx, key);
+  let hll: HllValue;
+  if (found === null) hll = HllValue.empty();
+  else if (scratch[HLL_ENCODING_AT] === HLL_DENSE) hll = new HllValue(scratch, found.len); // changed in place, copied only to store
+  else hll = HllValue.of(scratch, found.len); // may grow
   const expireAt = found === null ? 0 : found.expireAt;
   const sparseMax = ctx.server.config.hllSparseMaxBytes;
   let updated = found === null ? 1 : 0;
@@ -36,13 +74,13 @@ function pfadd(ctx: CommandContext, argv: Buffer[]): void {
     if (r === 1) updated++;
     else if (r === -1) {
       // Redis has changed its value in place by then: the earlier elements stay added (the cache untouched).
-      if (updated !== 0) ctx.store.set(db, key, hll.bytes(), expireAt);
+      if (updated !== 0) ctx.store.set(db, key, bytesOf(hll), expireAt);
       throw new CommandError(HLL_ERR.corrupt);
     }
   }
   if (updated !== 0) {
     invalidateCache(hll.buf);
-    ctx.store.set(db, key, hll.bytes(), expireAt);
+    ctx.store.set(db, key, bytesOf(hll), expireAt);
   }
   ctx.reply.integer(updated !== 0 ? 1 : 0);
 }
@@ -51,10 +89,9 @@ function pfcount(ctx: CommandContext, argv: Buffer[]): void {
   if (argv.length > 2) {
     const max = new Uint8Array(HLL_REGISTERS);
     for (let j = 1; j < argv.length; j++) {
-      const value = readValue(ctx, argv[j]);
-      if (value === null) continue; // a missing key is an empty HLL
-      if (!isHll(value)) throw new CommandError(HLL_ERR.notHll);
-      if (!hllMerge(max, value)) throw new CommandError(HLL_ERR.corrupt);
+      const len = readHll(ctx, argv[j]);
+      if (len < 0) continue; // a missing key is an empty HLL
+      if (!hllMerge(max, scratch, len)) throw new CommandError(HLL_ERR.corrupt);
     }
     ctx.reply.integer(cardReply(rawCount(max)));
     return;
@@ -62,20 +99,20 @@ function pfcount(ctx: CommandContext, argv: Buffer[]): void {
   const db = ctx.client.db;
   const key = argv[1];
   const meta = ctx.store.meta(db, key);
-  const value = meta === null ? null : readValue(ctx, key);
-  if (meta === null || value === null) {
+  const len = meta === null ? -1 : readHll(ctx, key);
+  if (meta === null || len < 0) {
     if (meta === null) ctx.server.stats.keyspaceMisses++;
     ctx.reply.integer(0);
     return;
   }
-  if (!isHll(value)) throw new CommandError(HLL_ERR.notHll);
-  if (cacheValid(value)) {
-    ctx.reply.integer(readCache(value));
+  if (cacheValid(scratch)) {
+    ctx.reply.integer(readCache(scratch));
     return;
   }
-  const card = hllCount(value, value.length);
+  const card = hllCount(scratch, len);
   if (card < 0) throw new CommandError(HLL_ERR.corrupt);
-  writeCache(value, card); // a fresh copy: the cache is written back, as Redis does in place
+  const value = Buffer.from(scratch.subarray(0, len));
+  writeCache(value, card); // the cache written back, as Redis does in place
   ctx.store.set(db, key, value, meta.expireAt);
   ctx.reply.integer(cardReply(card));
 }
@@ -84,14 +121,13 @@ function pfmerge(ctx: CommandContext, argv: Buffer[]): void {
   const max = new Uint8Array(HLL_REGISTERS);
   let useDense = false;
   for (let j = 1; j < argv.length; j++) {
-    const value = readValue(ctx, argv[j]);
-    if (value === null) continue;
-    if (!isHll(value)) throw new CommandError(HLL_ERR.notHll);
-    if (value[HLL_ENCODING_AT] === HLL_DENSE) useDense = true;
-    if (!hllMerge(max, value)) throw new CommandError(HLL_ERR.corrupt);
+    const len = readHll(ctx, argv[j]);
+    if (len < 0) continue;
+    if (scratch[HLL_ENCODING_AT] === HLL_DENSE) useDense = true;
+    if (!hllMerge(max, scratch, len)) throw new CommandError(HLL_ERR.corrupt);
   }
-  const found = hllForWrite(ctx, argv[1]);
-  const hll = found === null ? HllValue.empty() : HllValue.of(found.value);
+  const found = readHllForWrite(ctx, argv[1]);
+  const hll = found === null ? HllValue.empty() : HllValue.of(scratch, found.len);
   if (useDense && !sparseToDense(hll)) throw new CommandError(HLL_ERR.corrupt);
   const sparseMax = ctx.server.config.hllSparseMaxBytes;
   for (let j = 0; j < HLL_REGISTERS; j++) {
@@ -108,12 +144,12 @@ function pfmerge(ctx: CommandContext, argv: Buffer[]): void {
 function pfdebug(ctx: CommandContext, argv: Buffer[]): void {
   const sub = argv[1];
   const key = argv[2];
-  const found = hllForWrite(ctx, key);
+  const found = readHllForWrite(ctx, key);
   if (found === null) throw new CommandError(HLL_ERR.noKey);
-  const { value, expireAt } = found;
-  const sparse = value[HLL_ENCODING_AT] === HLL_SPARSE;
+  const { len, expireAt } = found;
+  const sparse = scratch[HLL_ENCODING_AT] === HLL_SPARSE;
   if (isToken(sub, 'getreg') || isToken(sub, 'todense')) {
-    const hll = HllValue.of(value);
+    const hll = HllValue.of(scratch, len);
     if (sparse) {
       if (!sparseToDense(hll)) throw new CommandError(HLL_ERR.corrupt);
       ctx.store.set(ctx.client.db, key, hll.bytes(), expireAt);
@@ -126,7 +162,7 @@ function pfdebug(ctx: CommandContext, argv: Buffer[]): void {
     for (let j = 0; j < HLL_REGISTERS; j++) ctx.reply.integer(denseGet(hll.buf, HLL_HDR_SIZE, j));
   } else if (isToken(sub, 'decode')) {
     if (!sparse) throw new CommandError(HLL_ERR.notSparse);
-    ctx.reply.bulk(sparseDecode(value, value.length));
+    ctx.reply.bulk(sparseDecode(scratch, len));
   } else if (isToken(sub, 'encoding')) {
     ctx.reply.simple(sparse ? 'sparse' : 'dense');
   } else {
