@@ -61,27 +61,31 @@ function bytesOf(hll: HllValue): Buffer {
 function pfadd(ctx: CommandContext, argv: Buffer[]): void {
   const db = ctx.client.db;
   const key = argv[1];
-  const found = readHllForWrite(ctx, key);
+  const len = readScratch(ctx, key); // lookupKeyWrite: no hit or miss counted
+  if (len >= 0 && !isHll(scratch, len)) throw new CommandError(HLL_ERR.notHll);
   let hll: HllValue;
-  if (found === null) hll = HllValue.empty();
-  else if (scratch[HLL_ENCODING_AT] === HLL_DENSE) hll = new HllValue(scratch, found.len); // changed in place, copied only to store
-  else hll = HllValue.of(scratch, found.len); // may grow
-  const expireAt = found === null ? 0 : found.expireAt;
+  if (len < 0) hll = HllValue.empty();
+  else if (scratch[HLL_ENCODING_AT] === HLL_DENSE) hll = new HllValue(scratch, len); // changed in place, copied only to store
+  else hll = HllValue.of(scratch, len); // may grow
   const sparseMax = ctx.server.config.hllSparseMaxBytes;
-  let updated = found === null ? 1 : 0;
-  for (let j = 2; j < argv.length; j++) {
+  let updated = len < 0 ? 1 : 0;
+  let corrupt = false;
+  for (let j = 2; j < argv.length && !corrupt; j++) {
     const r = hllAdd(hll, argv[j], sparseMax);
     if (r === 1) updated++;
-    else if (r === -1) {
-      // Redis has changed its value in place by then: the earlier elements stay added (the cache untouched).
-      if (updated !== 0) ctx.store.set(db, key, bytesOf(hll), expireAt);
-      throw new CommandError(HLL_ERR.corrupt);
-    }
+    else if (r === -1) corrupt = true; // Redis has changed its value in place by then: the earlier elements stay added
   }
   if (updated !== 0) {
-    invalidateCache(hll.buf);
-    ctx.store.set(db, key, bytesOf(hll), expireAt);
+    // The expiry, read only for a write (the value was read first: a key that expired in between is absent, and the command runs again).
+    const meta = len < 0 ? null : ctx.store.meta(db, key);
+    if (len >= 0 && meta === null) {
+      pfadd(ctx, argv);
+      return;
+    }
+    if (!corrupt) invalidateCache(hll.buf);
+    ctx.store.set(db, key, bytesOf(hll), meta === null ? 0 : meta.expireAt);
   }
+  if (corrupt) throw new CommandError(HLL_ERR.corrupt);
   ctx.reply.integer(updated !== 0 ? 1 : 0);
 }
 
@@ -98,10 +102,8 @@ function pfcount(ctx: CommandContext, argv: Buffer[]): void {
   }
   const db = ctx.client.db;
   const key = argv[1];
-  const meta = ctx.store.meta(db, key);
-  const len = meta === null ? -1 : readHll(ctx, key);
-  if (meta === null || len < 0) {
-    if (meta === null) ctx.server.stats.keyspaceMisses++;
+  const len = readHll(ctx, key);
+  if (len < 0) {
     ctx.reply.integer(0);
     return;
   }
@@ -112,6 +114,11 @@ function pfcount(ctx: CommandContext, argv: Buffer[]): void {
   const card = hllCount(scratch, len);
   if (card < 0) throw new CommandError(HLL_ERR.corrupt);
   const value = Buffer.from(scratch.subarray(0, len));
+  const meta = ctx.store.meta(db, key); // the expiry, read only to write the cache back
+  if (meta === null) {
+    ctx.reply.integer(0); // expired since the read: absent
+    return;
+  }
   writeCache(value, card); // the cache written back, as Redis does in place
   ctx.store.set(db, key, value, meta.expireAt);
   ctx.reply.integer(cardReply(card));
