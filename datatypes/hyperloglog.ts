@@ -6,7 +6,7 @@
 // register, the run of zeros above them the value) and Ertl's estimator
 // from the register histogram. The sparse encoding is in
 // hyperloglog-sparse.ts. Pure: no I/O.
-import { hashHi, hashLo, murmurHash64A } from './murmur64';
+import { hash64, murmurHash64A } from './murmur64';
 
 export const HLL_P = 14;
 export const HLL_Q = 64 - HLL_P;
@@ -18,7 +18,7 @@ export const HLL_SPARSE = 1;
 /** Byte offset of the encoding in the header, and of the cached cardinality. */
 export const HLL_ENCODING_AT = 4;
 const CARD_AT = 8;
-const SEED = 0xadc83b19;
+const SEED = 0xadc83b19 | 0;
 const ALPHA_INF = 0.721347520444481703680; // 0.5 / ln(2)
 
 /** isHLLObjectOrReply's test: a string that reads as an HLL (magic, known encoding, a dense one of the exact size). */
@@ -37,11 +37,13 @@ export function isHll(value: Uint8Array, len: number): boolean {
  */
 export function patLen(element: Uint8Array): number {
   murmurHash64A(element, 0, element.length, SEED);
-  const index = hashLo & (HLL_REGISTERS - 1);
-  const low = hashLo >>> HLL_P; // 18 bits of the 50
+  const hi = hash64[0];
+  const lo = hash64[1];
+  const index = lo & (HLL_REGISTERS - 1);
+  const low = lo >>> HLL_P; // 18 bits of the 50
   let count: number;
   if (low !== 0) count = 32 - Math.clz32(low & -low);
-  else if (hashHi !== 0) count = 18 + 32 - Math.clz32(hashHi & -hashHi);
+  else if (hi !== 0) count = 18 + 32 - Math.clz32(hi & -hi);
   else count = HLL_Q + 1;
   return (index << 6) | count;
 }
