@@ -50,6 +50,7 @@ export function defaultConfig(): ServerConfig {
     clusterScrubRate: DEFAULT_SCRUB_RATE,
     hashListpack: { entries: 512, value: 64 },
     rdbCompression: true,
+    hllSparseMaxBytes: 3000,
   };
 }
 
@@ -138,6 +139,11 @@ export const settings: Record<string, Setting> = {
     mutable: true,
     get: (c) => (c.rdbCompression ? 'yes' : 'no'),
     set: (c, a) => (c.rdbCompression = yesNo('rdbcompression', one('rdbcompression', a))),
+  },
+  'hll-sparse-max-bytes': {
+    mutable: true,
+    get: (c) => String(c.hllSparseMaxBytes),
+    set: (c, a) => (c.hllSparseMaxBytes = sizeSetting('hll-sparse-max-bytes', one('hll-sparse-max-bytes', a), true)),
   },
   port: {
     mutable: false,

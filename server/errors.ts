@@ -83,3 +83,18 @@ export const STRING_ERR = {
   lcsTooLong: 'ERR String too long for LCS',
   lcsMemory: 'ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len',
 } as const;
+
+// HyperLogLog and bit field families (server/commands/hyperloglog.ts, bitfield.ts, bitop.ts).
+export const HLL_ERR = {
+  notHll: 'WRONGTYPE Key is not a valid HyperLogLog string value.',
+  corrupt: 'INVALIDOBJ Corrupted HLL object detected',
+  noKey: 'ERR The specified key does not exist',
+  notSparse: 'ERR HLL encoding is not sparse',
+} as const;
+
+export const BIT_ERR = {
+  notSingleSource: 'ERR BITOP NOT must be called with a single source key.',
+  overflowType: 'ERR Invalid OVERFLOW type specified',
+  fieldType: 'ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.',
+  readOnly: 'ERR BITFIELD_RO only supports the GET subcommand',
+} as const;

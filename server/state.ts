@@ -64,6 +64,8 @@ export interface ServerConfig {
   hashListpack: { readonly entries: number; readonly value: number };
   /** rdbcompression: DUMP compresses strings longer than 20 bytes with LZF. */
   rdbCompression: boolean;
+  /** hll-sparse-max-bytes: a sparse HyperLogLog longer than this turns dense (Redis's default 3000). */
+  hllSparseMaxBytes: number;
 }
 
 export interface CommandStat {

@@ -3,7 +3,9 @@
 import type { Script } from '../harness';
 import { auth, connection } from './connection';
 import { dump } from './dump';
+import { bitfield, bitop } from './bitfield';
 import { hashes } from './hashes';
+import { hyperloglog, hyperloglogSparse } from './hyperloglog';
 import { keys } from './keys';
 import { protocol } from './protocol';
 import { server } from './server';
@@ -11,4 +13,4 @@ import { strings } from './strings';
 import { bits, counters, lcs } from './strings-more';
 import { transactions } from './transactions';
 
-export const scripts: Script[] = [connection, auth, strings, counters, lcs, bits, hashes, dump, keys, transactions, server, protocol];
+export const scripts: Script[] = [connection, auth, strings, counters, lcs, bits, bitop, bitfield, hyperloglog, hyperloglogSparse, hashes, dump, keys, transactions, server, protocol];

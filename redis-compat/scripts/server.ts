@@ -14,6 +14,7 @@ export const ISSUE_COMMANDS = [
   'del', 'unlink', 'exists', 'type', 'expire', 'pexpire', 'expireat', 'pexpireat', 'ttl', 'pttl', 'expiretime', 'pexpiretime', 'persist', 'keys', 'scan',
   'randomkey', 'rename', 'renamenx', 'copy', 'move', 'touch', 'object',
   'shutdown',
+  'pfadd', 'pfcount', 'pfmerge', 'pfdebug', 'pfselftest', 'bitop', 'bitfield', 'bitfield_ro',
 ];
 
 /** Subcommands of the issue (and OBJECT HELP), per container; CLIENT SETINFO is redis 7.2's (see connection.ts), so not compared. */

@@ -350,6 +350,131 @@ export const commandDocs: Readonly<Record<string, CommandDoc>> = {
       },
     ],
   },
+  bitop: {
+    summary: 'Perform bitwise operations between strings',
+    since: '2.6.0',
+    group: 'bitmap',
+    complexity: 'O(N)',
+    arguments: [
+      { name: 'operation', type: 'string' },
+      { name: 'destkey', type: 'key', keySpecIndex: 0 },
+      { name: 'key', type: 'key', keySpecIndex: 1, flags: ['multiple'] },
+    ],
+  },
+  bitfield: {
+    summary: 'Perform arbitrary bitfield integer operations on strings',
+    since: '3.2.0',
+    group: 'bitmap',
+    complexity: 'O(1) for each subcommand specified',
+    arguments: [
+      { name: 'key', type: 'key', keySpecIndex: 0 },
+      {
+        name: 'operation',
+        type: 'oneof',
+        flags: ['optional', 'multiple'],
+        arguments: [
+          {
+            name: 'encoding_offset',
+            type: 'block',
+            token: 'GET',
+            arguments: [
+              { name: 'encoding', type: 'string' },
+              { name: 'offset', type: 'integer' },
+            ],
+          },
+          {
+            name: 'write',
+            type: 'block',
+            arguments: [
+              {
+                name: 'wrap_sat_fail',
+                type: 'oneof',
+                token: 'OVERFLOW',
+                flags: ['optional'],
+                arguments: [
+                  {
+                    name: 'wrap',
+                    type: 'pure-token',
+                    token: 'WRAP',
+                  },
+                  {
+                    name: 'sat',
+                    type: 'pure-token',
+                    token: 'SAT',
+                  },
+                  {
+                    name: 'fail',
+                    type: 'pure-token',
+                    token: 'FAIL',
+                  },
+                ],
+              },
+              {
+                name: 'write_operation',
+                type: 'oneof',
+                arguments: [
+                  {
+                    name: 'encoding_offset_value',
+                    type: 'block',
+                    token: 'SET',
+                    arguments: [
+                      {
+                        name: 'encoding',
+                        type: 'string',
+                      },
+                      {
+                        name: 'offset',
+                        type: 'integer',
+                      },
+                      {
+                        name: 'value',
+                        type: 'integer',
+                      },
+                    ],
+                  },
+                  {
+                    name: 'encoding_offset_increment',
+                    type: 'block',
+                    token: 'INCRBY',
+                    arguments: [
+                      {
+                        name: 'encoding',
+                        type: 'string',
+                      },
+                      {
+                        name: 'offset',
+                        type: 'integer',
+                      },
+                      {
+                        name: 'increment',
+                        type: 'integer',
+                      },
+                    ],
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  },
+  bitfield_ro: {
+    summary: 'Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD',
+    since: '6.0.0',
+    group: 'bitmap',
+    complexity: 'O(1) for each subcommand specified',
+    arguments: [
+      { name: 'key', type: 'key', keySpecIndex: 0 },
+      {
+        name: 'encoding_offset',
+        type: 'block',
+        token: 'GET',
+        flags: ['optional', 'multiple', 'multiple_token'],
+        arguments: [{ name: 'encoding', type: 'string' }, { name: 'offset', type: 'integer' }],
+      },
+    ],
+  },
   hset: {
     summary: 'Set the string value of a hash field',
     since: '2.0.0',
@@ -548,6 +673,48 @@ export const commandDocs: Readonly<Record<string, CommandDoc>> = {
       { name: 'seconds', type: 'integer', token: 'IDLETIME', since: '5.0.0', flags: ['optional'] },
       { name: 'frequency', type: 'integer', token: 'FREQ', since: '5.0.0', flags: ['optional'] },
     ],
+  },
+  pfadd: {
+    summary: 'Adds the specified elements to the specified HyperLogLog.',
+    since: '2.8.9',
+    group: 'hyperloglog',
+    complexity: 'O(1) to add every element.',
+    arguments: [
+      { name: 'key', type: 'key', keySpecIndex: 0 },
+      { name: 'element', type: 'string', flags: ['optional', 'multiple'] },
+    ],
+  },
+  pfcount: {
+    summary: 'Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).',
+    since: '2.8.9',
+    group: 'hyperloglog',
+    complexity: 'O(1) with a very small average constant time when called with a single key. O(N) with N being the number of keys, and much bigger constant times, when called with multiple keys.',
+    arguments: [{ name: 'key', type: 'key', keySpecIndex: 0, flags: ['multiple'] }],
+  },
+  pfmerge: {
+    summary: 'Merge N different HyperLogLogs into a single one.',
+    since: '2.8.9',
+    group: 'hyperloglog',
+    complexity: 'O(N) to merge N HyperLogLogs, but with high constant times.',
+    arguments: [
+      { name: 'destkey', type: 'key', keySpecIndex: 0 },
+      { name: 'sourcekey', type: 'key', keySpecIndex: 1, flags: ['multiple'] },
+    ],
+  },
+  pfdebug: {
+    summary: 'Internal commands for debugging HyperLogLog values',
+    since: '2.8.9',
+    group: 'hyperloglog',
+    complexity: 'N/A',
+    docFlags: ['syscmd'],
+    arguments: [{ name: 'subcommand', type: 'string' }, { name: 'key', type: 'key', keySpecIndex: 0 }],
+  },
+  pfselftest: {
+    summary: 'An internal command for testing HyperLogLog values',
+    since: '2.8.9',
+    group: 'hyperloglog',
+    complexity: 'N/A',
+    docFlags: ['syscmd'],
   },
   del: {
     summary: 'Delete a key',

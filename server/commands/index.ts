@@ -8,6 +8,8 @@ import { stringCommands } from './strings';
 import { counterCommands } from './counters';
 import { rangeCommands } from './ranges';
 import { bitCommands } from './bitops';
+import { bitopCommands } from './bitop';
+import { bitfieldCommands } from './bitfield';
 import { keyCommands } from './keys';
 import { expireCommands } from './expire';
 import { scanCommands } from './scan';
@@ -18,11 +20,13 @@ import { shutdownCommands } from './shutdown';
 import { dynCommands } from './dyn';
 import { dumpCommands } from './dump';
 import { hashCommands } from './hashes';
+import { hyperloglogCommands } from './hyperloglog';
 const families: CommandSpec[][] = [
   // family list:
-  stringCommands, counterCommands, rangeCommands, bitCommands,
+  stringCommands, counterCommands, rangeCommands, bitCommands, bitopCommands, bitfieldCommands,
   hashCommands,
   dumpCommands,
+  hyperloglogCommands,
   keyCommands,
   expireCommands,
   scanCommands,
