@@ -48,10 +48,10 @@ test('a partition: INCRBY and DECRBY on every side all count once it heals, on e
   // Hinted handoff brings each side's version to the others: 10 + 5 + 7 - 2 + 1.
   for (const [i, r] of clients.entries()) {
     await eventually(t, `${nodes[i].id} holds every side's counter`, async () => (await localValues(r, 'views')).length === 3);
-    const siblings = await localValues(r, 'views');
-    // Raw siblings, one counter per side: each side's own value.
-    t.deepEqual(siblings.map((v) => counterValue(decodeCounter(v))).sort((x, y) => Number(x - y)), [8n, 16n, 17n], nodes[i].id);
     t.is(await r.get('views'), '21', `${nodes[i].id} answers the sum`);
+    // Raw siblings, one counter per side: each side's own value.
+    const siblings = await localValues(r, 'views');
+    t.deepEqual(siblings.map((v) => counterValue(decodeCounter(v))).sort((x, y) => Number(x - y)), [8n, 16n, 17n], nodes[i].id);
     t.is(await r.strlen('views'), 2);
     t.is(await r.type('views'), 'string');
     t.is(await r.call('OBJECT', 'ENCODING', 'views'), 'int');
