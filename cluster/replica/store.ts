@@ -226,8 +226,10 @@ export class ReplicaStore {
     const w = this.where;
     this.locate(db, key, record, 0, record.length);
     if (!this.live()) return null;
-    if (w.type === DataType.counter) return stringRead(this.decode(db, key, record, decodeVersions), this.clock.now());
-    if (w.type !== 0) throw new WrongTypeError();
+    if (w.type !== 0) {
+      if (w.type === DataType.counter) return stringRead(this.decode(db, key, record, decodeVersions), this.clock.now());
+      throw new WrongTypeError();
+    }
     return record.subarray(w.valueOffset, w.valueOffset + w.valueLength);
   }
 
