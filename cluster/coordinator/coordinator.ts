@@ -94,7 +94,7 @@ export interface Coordinator {
   set(db: number, key: Buffer, value: Buffer, expireAt: number): void;
   /** True when a live key was removed. */
   delete(db: number, key: Buffer): boolean;
-  /** INCR's read (versions/counter-read.ts): the key's counter, or a new one over its string (`parse`: its integer, null when none) or over nothing; WrongTypeError for another type. */
+  /** INCR's read (versions/counter-read.ts): the key's counter, or a new one over its string (`parse`: its integer, null when none) or over nothing; WrongTypeError for another type. With N = 1 (no concurrent INCRs) increment() writes the value as a string. */
   counter(db: number, key: Buffer, parse: (value: Buffer) => bigint | null): CounterRead;
   /** INCRBY's write: the counter read, plus `by` from this node, with this expiry (0 = none). */
   increment(db: number, key: Buffer, counter: Counter, by: bigint, expireAt: number): void;
