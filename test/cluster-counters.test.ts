@@ -2,8 +2,9 @@
 // processes (ioredis): on every side of a partition (DYN.FAULT) INCRBY and
 // DECRBY are acknowledged; once it heals every replica holds the counter
 // siblings of each side (DYN.VERSIONS LOCAL shows them raw) and answers their
-// sum, so no acknowledged increment is lost; the next INCR collapses them
-// into one version on every replica.
+// sum, so no acknowledged increment is lost (an EXPIRE on one side keeps
+// its counter); the next INCR collapses them into one version on every
+// replica.
 import test, { type ExecutionContext } from 'ava';
 import Redis from 'ioredis';
 import { counterValue, decodeCounter } from '../datatypes/counter';
@@ -43,6 +44,8 @@ test('a partition: INCRBY and DECRBY on every side all count once it heals, on e
   t.is(await b.incrby('views', 7), 17);
   t.is(await c.decrby('views', 2), 8);
   t.is(await a.incr('views'), 16);
+  // EXPIRE keeps the counter: its increments still merge (a string written by EXPIRE would be a type clash).
+  t.is(await a.expire('views', 1000), 1);
 
   await heal(t, clients);
   // Hinted handoff brings each side's version to the others: 10 + 5 + 7 - 2 + 1.
@@ -55,6 +58,9 @@ test('a partition: INCRBY and DECRBY on every side all count once it heals, on e
     t.is(await r.strlen('views'), 2);
     t.is(await r.type('views'), 'string');
     t.is(await r.call('OBJECT', 'ENCODING', 'views'), 'int');
+    // The latest write was the EXPIRE: its expiry is the key's.
+    const ttl = await r.ttl('views');
+    t.true(ttl > 900 && ttl <= 1000, `${nodes[i].id} TTL ${ttl}`);
   }
 
   // The next INCR reads the join and supersedes every sibling: one version everywhere.
