@@ -8,6 +8,7 @@
 // siblings (DYN.VERSIONS shows them) and the winner order decides reads.
 import { DataType } from './types';
 import { joinHashHeaders } from './hash-header';
+import { joinCounterValues } from './counter';
 
 type Join = (a: Buffer, b: Buffer) => Buffer;
 
@@ -17,6 +18,7 @@ JOINS[DataType.hash] = joinHashHeaders;
 JOINS[DataType.set] = joinHashHeaders;
 JOINS[DataType.zset] = joinHashHeaders;
 JOINS[DataType.list] = joinHashHeaders;
+JOINS[DataType.counter] = joinCounterValues;
 
 export function isMergeable(type: number): boolean {
   return JOINS[type] !== undefined;

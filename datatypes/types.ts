@@ -10,22 +10,29 @@ export const DataType = {
   set: 2,
   zset: 3,
   hash: 4,
+  /** Internal, not a Redis type (tags from 16 up): a PN-counter (counter.ts) that every command sees as a string. */
+  counter: 16,
 } as const;
 
 export type DataType = (typeof DataType)[keyof typeof DataType];
 
 const NAMES: readonly string[] = ['string', 'list', 'set', 'zset', 'hash'];
 
+/** The Redis type a tag's value reads as (redisObject.type): an internal tag's, else the tag. */
+export function redisType(type: number): number {
+  return type === DataType.counter ? DataType.string : type;
+}
+
 /** What TYPE answers for a tag. */
 export function typeName(type: number): string {
-  const name = NAMES[type];
+  const name = NAMES[redisType(type)];
   if (name === undefined) throw new RangeError(`type tag ${type} is not a known data type`);
   return name;
 }
 
 /** A tag this build knows (a record's byte is checked against it). */
 export function isDataType(type: number): type is DataType {
-  return Number.isInteger(type) && type >= 0 && type < NAMES.length;
+  return Number.isInteger(type) && ((type >= 0 && type < NAMES.length) || type === DataType.counter);
 }
 
 /** The types stored as a header plus one element record per element (datatypes/README.md): every type but string. */

@@ -18,13 +18,17 @@ import type { MaintenanceCounters, MaintenanceSettings } from '../anti-entropy/t
 import type { ClusterMember, MemberState } from '../membership/membership';
 import type { KeyVersions, VersionVector } from '../versions/versions';
 import type { HashAccess } from './hash-access';
+import type { Counter } from '../../datatypes/counter';
+import type { CounterRead } from '../versions/counter-read';
 
 export interface KeyMeta {
   /** Absolute expiry in ms since the epoch, 0 = none. */
   expireAt: number;
   length: number;
-  /** The value's type tag (datatypes/types.ts; 0: a string): TYPE, WRONGTYPE. */
+  /** The value's Redis type (datatypes/types.ts; 0: a string, a counter's too): TYPE, WRONGTYPE. */
   type: number;
+  /** The stored tag when it is not the type: DataType.counter (INCR's value). */
+  tag?: number;
 }
 
 /** getInto's answer for a key whose value is not a string. */
@@ -90,6 +94,10 @@ export interface Coordinator {
   set(db: number, key: Buffer, value: Buffer, expireAt: number): void;
   /** True when a live key was removed. */
   delete(db: number, key: Buffer): boolean;
+  /** INCR's read (versions/counter-read.ts): the key's counter, or a new one over its string (`parse`: its integer, null when none) or over nothing; WrongTypeError for another type. With N = 1 (no concurrent INCRs) increment() writes the value as a string. */
+  counter(db: number, key: Buffer, parse: (value: Buffer) => bigint | null): CounterRead;
+  /** INCRBY's write: the counter read, plus `by` from this node, with this expiry (0 = none). */
+  increment(db: number, key: Buffer, counter: Counter, by: bigint, expireAt: number): void;
   /** EXPIRE/PERSIST of a key of any type: its value and type kept, the expiry (0 = none) replaced; false when not live. */
   setExpiry(db: number, key: Buffer, expireAt: number): boolean;
   /** The hash type's operations (hashes.ts). */

@@ -9,6 +9,8 @@
 // siblings it supersedes (encodeLocalWrite).
 // A string read (get, getInto) of a key whose winner is of another type
 // throws WrongTypeError (Redis's checkType); meta() tells the type (TYPE).
+// A counter (INCR's value, datatypes/counter.ts) reads as a string: its
+// decimal, made from the decoded record (only counters take that path).
 //
 // Tombstones and expiry are versions: a DEL is a sibling without a value and
 // an expired sibling stays a sibling, so neither an older sibling nor a stale
@@ -25,6 +27,8 @@ import { Databases } from './databases';
 import { HashReplica } from './hash-replica';
 import { CorruptVersionsError, decodeVersions, encodeVersions } from '../versions/codec';
 import { encodeLocalWrite, locateWinner, type WinnerLocation } from '../versions/fast-path';
+import { stringRead } from '../versions/counter-read';
+import { DataType } from '../../datatypes/types';
 import { afterFlush, oldestWrite } from '../versions/lifetimes';
 import { supersedes } from '../versions/supersedes';
 import { WrongTypeError } from '../versions/wrong-type';
@@ -66,8 +70,10 @@ export interface RecordObserver {
 export interface ReplicaMeta {
   expireAt: number;
   length: number;
-  /** The winner's type tag (0: a string). */
+  /** The winner's Redis type (0: a string, a counter's too). */
   type: number;
+  /** The stored tag when it is not the type: DataType.counter. */
+  tag?: number;
 }
 
 /** The record of a key without versions, for supersedes(). */
@@ -208,7 +214,7 @@ export class ReplicaStore {
     const w = this.where;
     this.locate(db, key, target, offset, offset + len);
     if (!this.live()) return -1;
-    if (w.type !== 0) return WRONG_TYPE;
+    if (w.type !== 0) return this.typedInto(db, key, target, offset, len);
     if (w.valueOffset !== offset) target.copyWithin(offset, w.valueOffset, w.valueOffset + w.valueLength);
     return w.valueLength;
   }
@@ -220,8 +226,23 @@ export class ReplicaStore {
     const w = this.where;
     this.locate(db, key, record, 0, record.length);
     if (!this.live()) return null;
-    if (w.type !== 0) throw new WrongTypeError();
+    if (w.type !== 0) return this.typedRead(db, key, record);
     return record.subarray(w.valueOffset, w.valueOffset + w.valueLength);
+  }
+
+  /** get of a key whose winner is not a string: a counter's decimal (of the join), else WrongTypeError. Apart, so get stays as small as before. */
+  private typedRead(db: number, key: Buffer, record: Buffer): Buffer | null {
+    if (this.where.type !== DataType.counter) throw new WrongTypeError();
+    return stringRead(this.decode(db, key, record, decodeVersions), this.clock.now());
+  }
+
+  /** getInto of a key whose winner is not a string: a counter's decimal read into target over the record at offset, else WRONG_TYPE. */
+  private typedInto(db: number, key: Buffer, target: Buffer, offset: number, len: number): number {
+    if (this.where.type !== DataType.counter) return WRONG_TYPE;
+    const text = stringRead(this.decode(db, key, target.subarray(offset, offset + len), decodeVersions), this.clock.now());
+    if (text === null) return -1;
+    if (text.length <= target.length - offset) text.copy(target, offset);
+    return text.length;
   }
 
   /** Seconds since the key's record was last written or read by a client (Engine.idle); -1 when this replica has none. */
@@ -241,6 +262,10 @@ export class ReplicaStore {
     const w = this.where;
     this.locate(db, key, record, 0, record.length);
     if (!this.live()) return null;
+    if (w.type === DataType.counter) {
+      const text = stringRead(this.decode(db, key, record, decodeVersions), this.clock.now());
+      return text === null ? null : { expireAt: w.expireAt, length: text.length, type: DataType.string, tag: DataType.counter };
+    }
     return { expireAt: w.expireAt, length: w.valueLength, type: w.type };
   }
 

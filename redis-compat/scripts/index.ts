@@ -10,7 +10,7 @@ import { keys } from './keys';
 import { protocol } from './protocol';
 import { server } from './server';
 import { strings } from './strings';
-import { bits, counters, lcs } from './strings-more';
+import { bits, counterStrings, counters, lcs } from './strings-more';
 import { transactions } from './transactions';
 
-export const scripts: Script[] = [connection, auth, strings, counters, lcs, bits, bitop, bitfield, hyperloglog, hyperloglogSparse, hashes, dump, keys, transactions, server, protocol];
+export const scripts: Script[] = [connection, auth, strings, counters, counterStrings, lcs, bits, bitop, bitfield, hyperloglog, hyperloglogSparse, hashes, dump, keys, transactions, server, protocol];

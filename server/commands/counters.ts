@@ -2,32 +2,36 @@
 // t_string.c: INCR, DECR, INCRBY, DECRBY on int64 values (exact beyond 2^53,
 // overflow refused) and INCRBYFLOAT on long doubles (longdouble.ts). All
 // keep the key's TTL, as Redis overwrites the value in place.
+// INCR, DECR, INCRBY and DECRBY write a counter (datatypes/counter.ts): this
+// node's increments on top of the value they found, so increments made on
+// both sides of a partition all count once it heals; every command reads it
+// as the string of its decimal. INCRBYFLOAT writes the sum as a string (a
+// register): long double sums are not associative, so per-node float totals
+// could not give Redis's digits.
 import { CommandError, ERR, STRING_ERR } from '../errors';
+import { counterValue } from '../../datatypes/counter';
 import { addLongDouble, formatLongDouble, parseLongDouble, ZERO } from './longdouble';
 import { INT64_MAX, INT64_MIN, int64Arg, string2ll } from './string-args';
 import type { CommandContext, CommandSpec } from './types';
 
 function incrDecr(ctx: CommandContext, key: Buffer, incr: number | bigint): void {
   const db = ctx.client.db;
-  // meta before get: a key that expires between the two reads counts as absent.
-  const meta = ctx.store.meta(db, key);
-  const old = meta === null ? null : ctx.store.get(db, key);
-  let value: number | bigint = 0;
-  if (old !== null) {
-    const parsed = string2ll(old);
-    if (parsed === null) throw new CommandError(ERR.notInteger);
-    value = parsed;
-  }
-  let result: number | bigint;
-  if (typeof value === 'number' && typeof incr === 'number' && Number.isSafeInteger(value + incr)) {
-    result = value + incr;
-  } else {
-    result = BigInt(value) + BigInt(incr);
-    if (result > INT64_MAX || result < INT64_MIN) throw new CommandError(ERR.overflow);
-  }
-  const text = String(result);
-  ctx.store.set(db, key, Buffer.from(text, 'latin1'), old === null || meta === null ? 0 : meta.expireAt);
+  const { counter, expireAt } = ctx.store.counter(db, key, integerOf);
+  if (counter === null) throw new CommandError(ERR.notInteger);
+  // Increments merged from both sides of a partition may pass int64: that text is no integer to Redis either.
+  const value = counterValue(counter);
+  if (value > INT64_MAX || value < INT64_MIN) throw new CommandError(ERR.notInteger);
+  const by = BigInt(incr);
+  const result = value + by;
+  if (result > INT64_MAX || result < INT64_MIN) throw new CommandError(ERR.overflow);
+  ctx.store.increment(db, key, counter, by, expireAt);
   ctx.reply.integer(result);
+}
+
+/** A string value's integer as INCR reads it (Redis's string2ll), null when it is none. */
+function integerOf(value: Buffer): bigint | null {
+  const n = string2ll(value);
+  return n === null ? null : BigInt(n);
 }
 
 function incr(ctx: CommandContext, argv: Buffer[]): void {

@@ -5,6 +5,7 @@
 // (DYN.PREFLIST, DYN.RING, DYN.NODES). DYN.FAULT cuts and heals links
 // between nodes, for tests, when the node allows it.
 import { decodeContext, encodeContext, InvalidContextError, liveWinner, type VersionVector } from '../../cluster/index';
+import { DataType } from '../../datatypes/types';
 import { binary, CommandError, ERR } from '../errors';
 import { expireAtArg, isToken, string2ll } from './string-args';
 import type { CommandContext, CommandFlag, CommandHandler, CommandSpec } from './types';
@@ -71,6 +72,7 @@ const get: CommandHandler = (ctx, argv) => {
   }
   const top = liveWinner(ctx.store.versions(ctx.client.db, argv[1]), Date.now());
   if (top === null) ctx.reply.nullBulk();
+  else if (top.type === DataType.counter) ctx.reply.bulk(ctx.store.get(ctx.client.db, argv[1], false) as Buffer); // INCR's counter: its decimal
   else ctx.reply.bulk(top.value as Buffer);
 };
 

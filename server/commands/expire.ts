@@ -79,8 +79,8 @@ function expireGeneric(ctx: CommandContext, argv: Buffer[], seconds: boolean, re
     ctx.reply.integer(1);
     return;
   }
-  if (meta.type !== 0) {
-    ctx.reply.integer(ctx.store.setExpiry(db, key, when) ? 1 : 0); // a collection: its header's expiry
+  if (meta.type !== 0 || meta.tag !== undefined) {
+    ctx.reply.integer(ctx.store.setExpiry(db, key, when) ? 1 : 0); // a collection: its header's expiry; a counter stays one
     return;
   }
   const value = ctx.store.get(db, key);
@@ -145,7 +145,7 @@ function persistCommand(ctx: CommandContext, argv: Buffer[]): void {
   const db = ctx.client.db;
   const meta = ctx.store.meta(db, argv[1]);
   if (meta !== null) ctx.store.touch(db, argv[1]); // an access, as Redis's lookupKeyWrite
-  if (meta !== null && meta.type !== 0) {
+  if (meta !== null && (meta.type !== 0 || meta.tag !== undefined)) {
     ctx.reply.integer(meta.expireAt !== 0 && ctx.store.setExpiry(db, argv[1], 0) ? 1 : 0);
     return;
   }
