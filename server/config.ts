@@ -49,6 +49,7 @@ export function defaultConfig(): ServerConfig {
     clusterTombstoneGrace: DEFAULT_TOMBSTONE_GRACE_S,
     clusterScrubRate: DEFAULT_SCRUB_RATE,
     hashListpack: { entries: 512, value: 64 },
+    setMaxIntsetEntries: 512,
   };
 }
 
@@ -132,6 +133,11 @@ export const settings: Record<string, Setting> = {
   // Redis 7.0's aliases, from the ziplist days.
   'hash-max-ziplist-entries': hashListpackEntries,
   'hash-max-ziplist-value': hashListpackValue,
+  'set-max-intset-entries': {
+    mutable: true,
+    get: (c) => String(c.setMaxIntsetEntries),
+    set: (c, a) => (c.setMaxIntsetEntries = sizeSetting('set-max-intset-entries', one('set-max-intset-entries', a), false)),
+  },
   port: {
     mutable: false,
     get: (c) => String(c.port),

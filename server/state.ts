@@ -62,6 +62,8 @@ export interface ServerConfig {
   clusterScrubRate: number;
   /** hash-max-listpack-entries and hash-max-listpack-value: OBJECT ENCODING of hashes (replaced whole by CONFIG SET). */
   hashListpack: { readonly entries: number; readonly value: number };
+  /** set-max-intset-entries: a set of integers is an intset up to this many members. */
+  setMaxIntsetEntries: number;
 }
 
 export interface CommandStat {
