@@ -6,8 +6,9 @@ import { hashes } from './hashes';
 import { keys } from './keys';
 import { protocol } from './protocol';
 import { server } from './server';
+import { sets } from './sets';
 import { strings } from './strings';
 import { bits, counters, lcs } from './strings-more';
 import { transactions } from './transactions';
 
-export const scripts: Script[] = [connection, auth, strings, counters, lcs, bits, hashes, keys, transactions, server, protocol];
+export const scripts: Script[] = [connection, auth, strings, counters, lcs, bits, hashes, sets, keys, transactions, server, protocol];

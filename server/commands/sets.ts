@@ -42,11 +42,14 @@ function scard(ctx: CommandContext, argv: Buffer[]): void {
   ctx.reply.integer(readSet(ctx, argv[1]) ? ctx.store.sets.length(ctx.client.db, argv[1]) : 0);
 }
 
-/** SMOVE source destination member: both keys checked (WRONGTYPE) before anything moves, as Redis. */
+/** SMOVE source destination member: 0 for an absent source, else both keys checked (WRONGTYPE) before anything moves, as Redis. */
 function smove(ctx: CommandContext, argv: Buffer[]): void {
-  const found = isSet(ctx, argv[1]);
+  if (!isSet(ctx, argv[1])) {
+    ctx.reply.integer(0);
+    return;
+  }
   isSet(ctx, argv[2]);
-  ctx.reply.integer(found ? ctx.store.sets.move(ctx.client.db, argv[1], argv[2], argv[3], ctx.server.config.setMaxIntsetEntries) : 0);
+  ctx.reply.integer(ctx.store.sets.move(ctx.client.db, argv[1], argv[2], argv[3], ctx.server.config.setMaxIntsetEntries));
 }
 
 /** SSCAN key cursor [MATCH pattern] [COUNT count], as Redis's sscanCommand and scanGenericCommand (no TYPE: SCAN's alone). */
