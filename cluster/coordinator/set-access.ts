@@ -21,6 +21,8 @@ export interface SetAccess {
   scan(db: number, key: Buffer, cursor: bigint, count: number): { cursor: bigint; members: Buffer[] };
   /** count random members (1 <= count; distinct: each at most once, count below the set's size); none when absent. */
   random(db: number, key: Buffer, count: number, distinct: boolean): Buffer[];
+  /** SPOP: removes count random distinct members (count below the set's size) and answers them; none when absent. */
+  pop(db: number, key: Buffer, count: number): Buffer[];
   /** SMOVE: 1 when the member was in src (then it is in dst, and no longer in src unless src is dst), else 0. */
   move(db: number, src: Buffer, dst: Buffer, member: Buffer, maxIntset: number): number;
   /**

@@ -107,7 +107,22 @@ export class Sets extends Collection implements SetAccess {
   }
 
   random(db: number, key: Buffer, count: number, distinct: boolean): Buffer[] {
-    const size = this.length(db, key);
+    return this.pick(db, key, this.length(db, key), count, distinct);
+  }
+
+  pop(db: number, key: Buffer, count: number): Buffer[] {
+    const summary = this.summary(db, key);
+    if (summary === null) return [];
+    const picks = this.pick(db, key, summary.count, count, true);
+    const now = this.host.clock.now();
+    const synced = this.touch(db, key, summary);
+    for (const member of picks) this.writeElement(db, key, summary, member, null, 0, now, Infinity);
+    this.close(db, key, { summary, synced }, now);
+    return picks;
+  }
+
+  /** count random members of a set of size members (distinct: each at most once). */
+  private pick(db: number, key: Buffer, size: number, count: number, distinct: boolean): Buffer[] {
     if (size === 0) return [];
     const picks: Buffer[] = [];
     if (size <= SMALL_SET || (distinct && count * 3 > size)) {
@@ -141,30 +156,35 @@ export class Sets extends Collection implements SetAccess {
   }
 
   /**
-   * One random member of a big set without listing it: one of the live
-   * members following a random point of the key's slot in the engine's hash
-   * order (the window evens out the gaps between members' hashes).
+   * One random member of a big set without listing it: one of the members
+   * following a random point of the key's slot in the engine's hash order
+   * (the window evens out the gaps between members' hashes); only the one
+   * picked is read (a tombstone is dropped and another picked).
    */
   private sample(db: number, key: Buffer): Buffer | null {
     const replica = this.host.replicas.hashes;
     const base = BigInt(keySlot(key)) << HASH_BITS;
     const start = base | BigInt(Math.floor(Math.random() * HASH_SPAN));
-    const window: Buffer[] = [];
     let cursor = start;
     let wrapped = false;
-    while (window.length < SAMPLE_WINDOW) {
-      const page = replica.page(db, key, cursor, SAMPLE_WINDOW - window.length);
-      for (const { field, versions } of page.fields) if (visibleField(versions) !== null) window.push(field);
+    for (;;) {
+      const page = replica.names(db, key, cursor, SAMPLE_WINDOW);
+      const window = page.names;
+      while (window.length > 0) {
+        const i = randomIndex(window.length);
+        if (replica.field(db, key, window[i]) !== null) return window[i];
+        window[i] = window[window.length - 1];
+        window.pop();
+      }
       if (page.cursor === 0n) {
-        if (wrapped) break;
+        if (wrapped) return null;
         wrapped = true;
         cursor = 0n;
       } else {
+        if (wrapped && page.cursor > start) return null;
         cursor = page.cursor;
-        if (wrapped && cursor > start) break;
       }
     }
-    return window.length === 0 ? null : window[randomIndex(window.length)];
   }
 
   move(db: number, src: Buffer, dst: Buffer, member: Buffer, maxIntset: number): number {

@@ -8,7 +8,7 @@
 // An intset answers in numeric order on both servers; a hashtable's order is
 // redis's dict order, compared as a set (unordered). Random replies (SPOP,
 // SRANDMEMBER) are checked for shape: count, distinctness, membership.
-import { c, unordered, type Arg, type Normalizer, type Script, type Step } from '../harness';
+import { c, fullScan, unordered, type Arg, type Normalizer, type Script, type Step } from '../harness';
 import type { RawClient } from '../raw-client';
 import { render, type Reply } from '../raw-client';
 
@@ -272,6 +272,8 @@ export const sets: Script = {
     ].map((cmd) => c(...cmd)),
     c('TYPE', 'to'),
     c('MGET', 'to', 'str'),
+    fullScan(['TYPE', 'set']),
+    fullScan(['TYPE', 'SET', 'MATCH', 'enc*']),
     c('SET', 'to', 'now a string'),
     c('TYPE', 'to'),
     // SINTER / SUNION / SDIFF over intsets (numeric order), hashtables (as sets), absent keys

@@ -36,9 +36,7 @@ export function spop(ctx: CommandContext, argv: Buffer[]): void {
     ctx.reply.nullBulk();
     return;
   }
-  const [member] = ctx.store.sets.random(db, key, 1, true);
-  ctx.store.sets.remove(db, key, [member], 0);
-  ctx.reply.bulk(member);
+  ctx.reply.bulk(ctx.store.sets.pop(db, key, 1)[0]);
 }
 
 function spopWithCount(ctx: CommandContext, key: Buffer, arg: Buffer): void {
@@ -49,8 +47,11 @@ function spopWithCount(ctx: CommandContext, key: Buffer, arg: Buffer): void {
     ctx.reply.setHeader(0);
     return;
   }
-  const size = ctx.store.sets.length(db, key);
-  const popped = parsed >= size ? wholeSet(ctx, key) : ctx.store.sets.random(db, key, Number(parsed), true);
+  if (parsed < ctx.store.sets.length(db, key)) {
+    replySet(ctx, ctx.store.sets.pop(db, key, Number(parsed)));
+    return;
+  }
+  const popped = wholeSet(ctx, key);
   ctx.store.sets.remove(db, key, popped, 0);
   replySet(ctx, popped);
 }
