@@ -5,9 +5,14 @@
 // properties, which a comparison of replies cannot check (SPOP pops distinct
 // members and removes exactly those, until the set is gone; SRANDMEMBER's
 // counts, distinctness, membership and spread over a big set, removing
-// nothing); members and encodings across a restart.
+// nothing); members and encodings across a restart, each member its own
+// element record holding only its insertion number.
+import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import Redis from 'ioredis';
+import { fieldKey, visibleField } from '../cluster/replica/hash-replica';
+import { decodeVersions } from '../cluster/versions/codec';
+import { Engine } from '../engine/index';
 import { startServer } from './helpers/server';
 
 function client(t: ExecutionContext, port: number): Redis {
@@ -117,7 +122,7 @@ test('SRANDMEMBER: a positive count gives distinct members, a negative one exact
   t.is(await r.scard('small'), 3);
 });
 
-test("a set's members and encoding survive a restart", async (t) => {
+test("a set's members and encoding survive a restart; each member is an element record of its insertion number only", async (t) => {
   const srv = await startServer(t);
   const r = client(t, srv.port);
   await r.sadd('ints', '3', '-1', '2');
@@ -126,6 +131,18 @@ test("a set's members and encoding survive a restart", async (t) => {
   await r.srem('many', ...Array.from({ length: 590 }, (_, i) => String(i + 10)));
   r.disconnect();
   await srv.stop();
+  // Each member is its own element record, whose value is only the member's insertion number.
+  const engine = Engine.open(path.join(srv.dir, 'db0.elements'));
+  try {
+    const record = engine.get(fieldKey(Buffer.from('ints'), Buffer.from('-1')));
+    const versions = record === null ? null : decodeVersions(record);
+    t.is(versions?.siblings.length, 1);
+    const stored = versions === null ? null : visibleField(versions);
+    t.is(stored?.seq, 2, '-1 was the second member added');
+    t.is(stored?.value.length, 0, 'no value bytes');
+  } finally {
+    engine.close();
+  }
   const again = await startServer(t, [], { dir: srv.dir });
   const r2 = client(t, again.port);
   t.deepEqual(await r2.smembers('ints'), ['-1', '2', '3']);
