@@ -1,5 +1,5 @@
 // bench/server.ts — dynkv-server side by side with redis-server (`npm run
-// bench:server`): redis-benchmark against each in turn (SET and GET, 50
+// bench:server`): redis-benchmark against each in turn (SET GET SADD SPOP, 50
 // clients, 100k random keys, 32-byte values, pipeline 1 and 16), requests/s
 // and the ratios dynkv/redis; then resident memory per key after loading 1M
 // keys into fresh servers. dynkv runs with appendfsync everysec; redis-server
@@ -52,6 +52,9 @@ async function ping(port: number): Promise<void> {
   c.close();
 }
 
+/** redis-benchmark's tests compared (its names; each type adds its own). */
+const SERVER_TESTS = ['SET', 'GET', 'SADD', 'SPOP'];
+
 /** redis-server with the durability dynkv runs with: every write in the AOF, fsynced every second. */
 const REDIS_AOF = ['--appendonly', 'yes', '--appendfsync', 'everysec'];
 
@@ -61,7 +64,7 @@ async function throughput(requests: number, rounds: number): Promise<string[]> {
   try {
     for (const pipeline of [1, 16]) {
       const ports = servers.map((s) => s.port);
-      for (const [test, [aof, cache, dynkv]] of interleavedRounds(ports, requests, pipeline, rounds)) {
+      for (const [test, [aof, cache, dynkv]] of interleavedRounds(ports, requests, pipeline, rounds, SERVER_TESTS)) {
         const vsAof = ratios(aof, dynkv);
         const vsCache = ratios(cache, dynkv);
         const rps = (rs: typeof aof): string => pad(formatRate(median(rs.map((r) => r.rps))), 10);
@@ -99,7 +102,7 @@ async function main(): Promise<void> {
   const rounds = numberFlag(argv, '--rounds', 5);
   const version = spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout.trim();
   console.log(`${version}; dynkv appendfsync everysec; redis-server with AOF (appendonly yes, appendfsync everysec) and without persistence (--save '' --appendonly no)`);
-  console.log(`redis-benchmark -t set,get -n ${requests} -c 50 -r 100000 -d 32 -P {1,16}, one server at a time, ${rounds} rounds: medians, ratio ranges in brackets; p50 in ms\n`);
+  console.log(`redis-benchmark -t ${SERVER_TESTS.join(',').toLowerCase()} -n ${requests} -c 50 -r 100000 -d 32 -P {1,16}, one server at a time, ${rounds} rounds: medians, ratio ranges in brackets; p50 in ms\n`);
   console.log('| test | -P  | redis AOF  | redis none | dynkv      | dynkv/redis AOF    | dynkv/redis none   | p50 AOF/dynkv |');
   console.log('|------|-----|------------|------------|------------|--------------------|--------------------|---------------|');
   for (const row of await throughput(requests, rounds)) console.log(row);

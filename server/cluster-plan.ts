@@ -13,7 +13,7 @@
 import type { CommandAccess } from '../cluster/index';
 import type { Client } from './client';
 import type { CommandLookup } from './command-lookup';
-import type { CommandSpec } from './commands/types';
+import type { CommandSpec, KeySpec } from './commands/types';
 
 export interface ClusterPlan {
   keys: Buffer[];
@@ -40,9 +40,22 @@ export function commandKeys(spec: CommandSpec, argv: readonly Buffer[], into: Bu
     if (sub === undefined) return into;
     s = sub;
   }
-  if (s.firstKey <= 0) return into;
+  if (s.firstKey <= 0) return s.keySpecs === undefined ? into : movableKeys(s.keySpecs, argv, into);
   const last = lastKeyIndex(s, argv.length);
   for (let k = s.firstKey; k <= last; k += s.step) into.push(argv[k]);
+  return into;
+}
+
+/** The keys of find_keys keynum specs (SINTERCARD numkeys key ...); none when the count is not a positive number (the handler refuses it). */
+function movableKeys(specs: readonly KeySpec[], argv: readonly Buffer[], into: Buffer[]): Buffer[] {
+  for (const k of specs) {
+    if (k.keynum === undefined) continue;
+    const at = k.index + k.keynum.keynumIdx;
+    const count = at < argv.length ? Number(argv[at].toString('latin1')) : 0;
+    if (!Number.isSafeInteger(count) || count < 1) continue;
+    const first = at + k.keynum.firstKey;
+    for (let i = 0, j = first; i < count && j < argv.length; i++, j += k.keyStep) into.push(argv[j]);
+  }
   return into;
 }
 

@@ -51,6 +51,7 @@ export function defaultConfig(): ServerConfig {
     hashListpack: { entries: 512, value: 64 },
     rdbCompression: true,
     hllSparseMaxBytes: 3000,
+    setMaxIntsetEntries: 512,
   };
 }
 
@@ -144,6 +145,11 @@ export const settings: Record<string, Setting> = {
     mutable: true,
     get: (c) => String(c.hllSparseMaxBytes),
     set: (c, a) => (c.hllSparseMaxBytes = sizeSetting('hll-sparse-max-bytes', one('hll-sparse-max-bytes', a), true)),
+  },
+  'set-max-intset-entries': {
+    mutable: true,
+    get: (c) => String(c.setMaxIntsetEntries),
+    set: (c, a) => (c.setMaxIntsetEntries = sizeSetting('set-max-intset-entries', one('set-max-intset-entries', a), false)),
   },
   port: {
     mutable: false,

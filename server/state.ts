@@ -66,6 +66,8 @@ export interface ServerConfig {
   rdbCompression: boolean;
   /** hll-sparse-max-bytes: a sparse HyperLogLog longer than this turns dense (Redis's default 3000). */
   hllSparseMaxBytes: number;
+  /** set-max-intset-entries: a set of integers is an intset up to this many members. */
+  setMaxIntsetEntries: number;
 }
 
 export interface CommandStat {

@@ -1,7 +1,7 @@
 // server-dump.test.ts — DUMP and RESTORE between a real redis-server 7.0 and
 // dynkv, both ways: strings (integers, short, long and LZF-compressed with
 // rdbcompression on), small (listpack) and big (hashtable) hashes, TTLs and
-// IDLETIME; a payload DUMPed by one restores into the other with the same
+// IDLETIME, sets of both encodings; a payload DUMPed by one restores into the other with the same
 // contents. The byte-for-byte replies (errors, uncompressed payloads) are
 // the compatibility script's (redis-compat/scripts/dump.ts).
 import test, { type ExecutionContext } from 'ava';
@@ -38,6 +38,9 @@ async function fill(r: Redis): Promise<void> {
   const fields: string[] = [];
   for (let i = 0; i < 700; i++) fields.push(`field:${i}`, `value:${i}`.repeat(i % 5 + 1));
   await r.hset('big-hash', ...fields);
+  await r.sadd('intset', '5', '-70000', '3000000000', '1');
+  await r.sadd('strset', 'a', 'b', '17');
+  await r.sadd('bigset', ...Array.from({ length: 600 }, (_, i) => String(i)));
 }
 
 async function contents(r: Redis, prefix: string): Promise<unknown[]> {
@@ -45,10 +48,12 @@ async function contents(r: Redis, prefix: string): Promise<unknown[]> {
     await r.get(`${prefix}int8`), await r.get(`${prefix}int32`), await r.get(`${prefix}big-int`), await r.get(`${prefix}short`),
     await r.get(`${prefix}long`), await r.getBuffer(`${prefix}random`), await r.hgetall(`${prefix}small-hash`), await r.hgetall(`${prefix}big-hash`),
     await r.object('ENCODING', `${prefix}small-hash`), await r.object('ENCODING', `${prefix}big-hash`),
+    await r.smembers(`${prefix}intset`), (await r.smembers(`${prefix}strset`)).sort(), (await r.smembers(`${prefix}bigset`)).sort(),
+    await r.object('ENCODING', `${prefix}intset`), await r.object('ENCODING', `${prefix}strset`), await r.object('ENCODING', `${prefix}bigset`),
   ];
 }
 
-const KEYS = ['int8', 'int32', 'big-int', 'short', 'long', 'random', 'small-hash', 'big-hash'];
+const KEYS = ['int8', 'int32', 'big-int', 'short', 'long', 'random', 'small-hash', 'big-hash', 'intset', 'strset', 'bigset'];
 
 for (const [from, to] of [['redis', 'dynkv'], ['dynkv', 'redis']] as const) {
   test(`a DUMP from ${from} RESTOREs into ${to} with the same contents (rdbcompression yes and no)`, async (t) => {

@@ -20,6 +20,7 @@ import type { KeyVersions, VersionVector } from '../versions/versions';
 import type { HashAccess } from './hash-access';
 import type { Counter } from '../../datatypes/counter';
 import type { CounterRead } from '../versions/counter-read';
+import type { SetAccess } from './set-access';
 
 export interface KeyMeta {
   /** Absolute expiry in ms since the epoch, 0 = none. */
@@ -102,6 +103,8 @@ export interface Coordinator {
   setExpiry(db: number, key: Buffer, expireAt: number): boolean;
   /** The hash type's operations (hashes.ts). */
   readonly hashes: HashAccess;
+  /** The set type's operations (sets.ts). */
+  readonly sets: SetAccess;
   scan(db: number, cursor: bigint, count: number): ScanPage;
   /** Keys of db, expired ones not yet reclaimed included (as Redis's DBSIZE). */
   size(db: number): number;

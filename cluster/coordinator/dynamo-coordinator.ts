@@ -32,6 +32,7 @@ import { quorumRead } from '../quorum/read';
 import { ReplicaService } from './replica-service';
 import { Hashes } from './hashes';
 import { HashSync } from './hash-sync';
+import { Sets } from './sets';
 import { incarnation } from '../replica/incarnation';
 import { ReplicaStore } from '../replica/store';
 import { encodeContext, encodeVersions } from '../versions/codec';
@@ -67,6 +68,7 @@ export class DynamoCoordinator implements Coordinator {
   readonly replicas: ReplicaStore;
   readonly hashSync: HashSync | null;
   readonly hashes: Hashes;
+  readonly sets: Sets;
   readonly membership: Membership;
   /** Tombstone reaping, flush epochs, scrubbing and repair of corrupt records (anti-entropy/maintenance.ts). */
   readonly maintenance: Maintenance;
@@ -118,6 +120,7 @@ export class DynamoCoordinator implements Coordinator {
     this.maintenance = new Maintenance(this, dir, this.single, this.maxSiblings);
     this.hashSync = this.single ? null : new HashSync(this);
     this.hashes = new Hashes(this, this.hashSync);
+    this.sets = new Sets(this, this.hashSync);
     const service = new ReplicaService(this);
     const handlers = {
       onRequest: (from: string, argv: Buffer[]) => service.handle(from, argv),

@@ -182,6 +182,29 @@ export class HashReplica {
     return { cursor: next, fields };
   }
 
+  /**
+   * Up to about `count` element names of the key from cursor (as page), in
+   * engine order, without reading their records (tombstones included): a
+   * set's random pick reads only the one it picks.
+   */
+  names(db: number, key: Buffer, cursor: bigint, count: number): { cursor: bigint; names: Buffer[] } {
+    const e = this.elements.existing(db);
+    if (e === null) return { cursor: 0n, names: [] };
+    const prefix = prefixOf(key, FIELD_KIND, 0);
+    const slot = BigInt(keySlot(key));
+    if (cursor !== 0n && (cursor < slot << SLOT_SHIFT || cursor >= (slot + 1n) << SLOT_SHIFT)) return { cursor: 0n, names: [] };
+    const names: Buffer[] = [];
+    let next = cursor === 0n ? slot << SLOT_SHIFT : cursor;
+    do {
+      const scanned = e.scanRange(next, (slot + 1n) << SLOT_SHIFT, Math.max(count - names.length, 1));
+      for (const elementKey of scanned.keys) {
+        if (elementKey.length >= prefix.length && elementKey.compare(prefix, 0, prefix.length, 0, prefix.length) === 0) names.push(elementKey.subarray(prefix.length));
+      }
+      next = scanned.cursor;
+    } while (next !== 0n && names.length < count);
+    return { cursor: next, names };
+  }
+
   /** Every field record of the hash on this replica (tombstones included), as [field, record, ...]. */
   records(db: number, key: Buffer): Buffer[] {
     const out: Buffer[] = [];

@@ -9,8 +9,9 @@ import { hyperloglog, hyperloglogSparse } from './hyperloglog';
 import { keys } from './keys';
 import { protocol } from './protocol';
 import { server } from './server';
+import { sets } from './sets';
 import { strings } from './strings';
 import { bits, counterStrings, counters, lcs } from './strings-more';
 import { transactions } from './transactions';
 
-export const scripts: Script[] = [connection, auth, strings, counters, counterStrings, lcs, bits, bitop, bitfield, hyperloglog, hyperloglogSparse, hashes, dump, keys, transactions, server, protocol];
+export const scripts: Script[] = [connection, auth, strings, counters, counterStrings, lcs, bits, bitop, bitfield, hyperloglog, hyperloglogSparse, hashes, sets, dump, keys, transactions, server, protocol];

@@ -32,6 +32,7 @@ function valueOf(ctx: CommandContext, key: Buffer): RdbValue | null {
     const pairs = ctx.store.hashes.entries(db, key).flatMap((e) => [e.field, e.value]);
     return { type: 'hash', pairs, compact: ctx.store.hashes.encoding(db, key) === 'listpack' };
   }
+  if (meta.type === DataType.set) return { type: 'set', members: ctx.store.sets.members(db, key), compact: ctx.store.sets.encoding(db, key) === 'intset' };
   if (meta.type !== DataType.string) throw new Error(`DUMP: type tag ${meta.type} has no serialization in this build`);
   const value = ctx.store.get(db, key);
   return value === null ? null : { type: 'string', value };
@@ -67,6 +68,11 @@ function store(ctx: CommandContext, key: Buffer, value: RdbValue, expireAt: numb
       if (expireAt !== 0) ctx.store.setExpiry(db, key, expireAt);
       return;
     }
+    case 'set':
+      // As Redis loads a plain set: a hashtable from the start when longer than set-max-intset-entries, else by the intset rule.
+      ctx.store.sets.store(db, key, value.members, !value.compact && value.members.length > ctx.server.config.setMaxIntsetEntries, ctx.server.config.setMaxIntsetEntries);
+      if (expireAt !== 0) ctx.store.setExpiry(db, key, expireAt);
+      return;
     default:
       throw new CommandError(`ERR DUMP payload holds a ${value.type}, a type this build does not store yet`);
   }

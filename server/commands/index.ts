@@ -21,12 +21,14 @@ import { dynCommands } from './dyn';
 import { dumpCommands } from './dump';
 import { hashCommands } from './hashes';
 import { hyperloglogCommands } from './hyperloglog';
+import { setCommands } from './sets';
 const families: CommandSpec[][] = [
   // family list:
   stringCommands, counterCommands, rangeCommands, bitCommands, bitopCommands, bitfieldCommands,
   hashCommands,
   dumpCommands,
   hyperloglogCommands,
+  setCommands,
   keyCommands,
   expireCommands,
   scanCommands,

@@ -39,7 +39,8 @@ export type CommandFlag =
   | 'may_replicate'
   | 'no_mandatory_keys'
   | 'no_multi'
-  | 'allow_busy';
+  | 'allow_busy'
+  | 'movablekeys';
 
 /** One COMMAND INFO key spec: keys from argument `index`, up to `lastKey` (relative, -1 = last), every `keyStep`. */
 export interface KeySpec {
@@ -48,6 +49,8 @@ export interface KeySpec {
   index: number;
   lastKey: number;
   keyStep: number;
+  /** find_keys keynum instead of range (SINTERCARD numkeys key ...): the count at index + keynumIdx, the first key at index + firstKey, every keyStep. */
+  keynum?: { keynumIdx: number; firstKey: number };
 }
 
 export interface CommandSpec {
