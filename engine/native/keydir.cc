@@ -168,7 +168,7 @@ int64_t Keydir::findPos(const Table& t, const uint8_t* key, uint32_t len, uint64
   return -1;
 }
 
-void Keydir::rebuild(Table& t, uint32_t cap) {
+void Keydir::rebuild(Table& t, uint32_t cap, bool compact) {
   for (;; cap += cap / 8 + 1) {
     uint32_t len = cap + slackFor(cap);
     uint64_t* fresh = static_cast<uint64_t*>(std::calloc(len, sizeof(uint64_t)));
@@ -176,12 +176,16 @@ void Keydir::rebuild(Table& t, uint32_t cap) {
     Table next{fresh, cap, len, t.count};
     int64_t last = -1;
     bool fits = true;
+    uint64_t displaced = 0;
     for (uint32_t i = 0; t.buckets != nullptr && i < t.len; i++) {
       uint64_t b = t.buckets[i];
       if (b == 0) continue;
       int64_t pos = home(next, b);
-      if (pos <= last) pos = last + 1;
-      if (pos >= int64_t(len)) {
+      if (pos <= last) {
+        displaced += uint64_t(last + 1 - pos);
+        pos = last + 1;
+      }
+      if (pos >= int64_t(len) || (compact && displaced > 2 * uint64_t(t.count))) {
         fits = false;
         break;
       }
@@ -290,8 +294,10 @@ void Keydir::removePos(Table& t, uint32_t pos) {
     tableBytes_ -= size_t(t.len) * sizeof(uint64_t);
     std::free(t.buckets);
     t = Table{};
-  } else if (t.cap > kMinCap && t.count < t.cap / 4) {
-    rebuild(t, t.cap / 2 > kMinCap ? t.cap / 2 : kMinCap);
+  } else if (t.cap > kMinCap && t.count < t.cap / 4 && t.count < t.shrinkBelow) {
+    uint32_t before = t.cap;
+    rebuild(t, t.cap / 2 > kMinCap ? t.cap / 2 : kMinCap, true);
+    if (t.cap > before / 2 + before / 4) t.shrinkBelow = t.count / 2;
   }
 }
 

@@ -112,6 +112,12 @@ class Keydir {
     uint32_t cap = 0;             // home positions: top 32 hash bits * cap >> 32
     uint32_t len = 0;             // home positions plus overflow room
     uint32_t count = 0;
+    // A shrink is tried only below this count: after one that could not
+    // shrink (entries bunched at one end of the hash range, as when a scan in
+    // hash order deletes them, need the overflow room of a bigger table), the
+    // next waits until half of the entries are gone, so deletes stay O(1)
+    // amortized instead of one O(count) rebuild each.
+    uint32_t shrinkBelow = UINT32_MAX;
   };
 
   KeyEntry* allocEntry(uint32_t size);
@@ -120,7 +126,8 @@ class Keydir {
   void replaceEntry(Table& t, uint32_t pos, const Location& loc, const uint8_t* value);
   int64_t findPos(const Table& t, const uint8_t* key, uint32_t len, uint64_t h50) const;
   void removePos(Table& t, uint32_t pos);
-  void rebuild(Table& t, uint32_t cap);
+  // compact: a shrink, which also refuses a layout whose entries sit on average more than two places past their home.
+  void rebuild(Table& t, uint32_t cap, bool compact = false);
   uint32_t home(const Table& t, uint64_t bucket) const;
 
   Table tables_[16384];
