@@ -62,6 +62,7 @@ export interface ServerConfig {
   clusterScrubRate: number;
   /** hash-max-listpack-entries and hash-max-listpack-value: OBJECT ENCODING of hashes (replaced whole by CONFIG SET). */
   hashListpack: { readonly entries: number; readonly value: number };
+  zsetListpack: { readonly entries: number; readonly value: number };
 }
 
 export interface CommandStat {

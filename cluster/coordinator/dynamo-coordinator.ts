@@ -32,6 +32,7 @@ import { quorumRead } from '../quorum/read';
 import { ReplicaService } from './replica-service';
 import { Hashes } from './hashes';
 import { HashSync } from './hash-sync';
+import { Zsets } from './zsets';
 import { incarnation } from '../replica/incarnation';
 import { ReplicaStore } from '../replica/store';
 import { encodeContext, encodeVersions } from '../versions/codec';
@@ -71,6 +72,7 @@ export class DynamoCoordinator implements Coordinator {
   readonly replicas: ReplicaStore;
   readonly hashSync: HashSync | null;
   readonly hashes: Hashes;
+  readonly zsets: Zsets;
   readonly membership: Membership;
   /** Tombstone reaping, flush epochs, scrubbing and repair of corrupt records (anti-entropy/maintenance.ts). */
   readonly maintenance: Maintenance;
@@ -122,6 +124,8 @@ export class DynamoCoordinator implements Coordinator {
     this.maintenance = new Maintenance(this, dir, this.single, this.maxSiblings);
     this.hashSync = this.single ? null : new HashSync(this);
     this.hashes = new Hashes(this, this.hashSync);
+    this.zsets = new Zsets(this, this.hashSync);
+    if (this.hashSync !== null) this.hashSync.onElement = (db, key, element) => this.zsets.applied(db, key, element);
     const service = new ReplicaService(this);
     const handlers = {
       onRequest: (from: string, argv: Buffer[]) => service.handle(from, argv),
@@ -391,6 +395,7 @@ export class DynamoCoordinator implements Coordinator {
 
   flush(db: number): void {
     this.expiryCursor[db] = 0n;
+    this.zsets.forget(db);
     if (this.single) {
       this.replicas.flush(db);
       return;

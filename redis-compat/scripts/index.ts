@@ -9,5 +9,6 @@ import { server } from './server';
 import { strings } from './strings';
 import { bits, counters, lcs } from './strings-more';
 import { transactions } from './transactions';
+import { zsets } from './zsets';
 
-export const scripts: Script[] = [connection, auth, strings, counters, lcs, bits, hashes, keys, transactions, server, protocol];
+export const scripts: Script[] = [connection, auth, strings, counters, lcs, bits, hashes, zsets, keys, transactions, server, protocol];

@@ -17,10 +17,12 @@ import { transactionCommands } from './transactions';
 import { shutdownCommands } from './shutdown';
 import { dynCommands } from './dyn';
 import { hashCommands } from './hashes';
+import { zsetCommands } from './zsets';
 const families: CommandSpec[][] = [
   // family list:
   stringCommands, counterCommands, rangeCommands, bitCommands,
   hashCommands,
+  zsetCommands,
   keyCommands,
   expireCommands,
   scanCommands,
