@@ -42,6 +42,9 @@ export class ZsetSkiplist {
   private tail: ZsetNode | null = null;
   private level = 1;
   private readonly nodes = new Map<string, ZsetNode>();
+  /** insert()'s scratch: the last node before the new one at each level, and its rank. */
+  private readonly update: ZsetNode[] = new Array<ZsetNode>(MAX_LEVEL);
+  private readonly ranks: number[] = new Array<number>(MAX_LEVEL).fill(0);
 
   get size(): number {
     return this.nodes.size;
@@ -170,8 +173,7 @@ export class ZsetSkiplist {
   }
 
   private insert(member: string, score: number): ZsetNode {
-    const update: ZsetNode[] = new Array<ZsetNode>(MAX_LEVEL);
-    const rank: number[] = new Array<number>(MAX_LEVEL);
+    const { update, ranks: rank } = this;
     let x = this.head;
     for (let i = this.level - 1; i >= 0; i--) {
       rank[i] = i === this.level - 1 ? 0 : rank[i + 1];

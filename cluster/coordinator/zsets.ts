@@ -41,6 +41,13 @@ export class Zsets extends Collection implements ZsetAccess {
     return this.built(db, key);
   }
 
+  /** A new, empty index for a key just made. */
+  private renew(db: number, key: Buffer): ZsetSkiplist {
+    const index = new ZsetSkiplist();
+    this.indexes.set(indexName(db, key), index);
+    return index;
+  }
+
   /** The key's index, built from its element records when not yet in memory. */
   private built(db: number, key: Buffer): ZsetSkiplist {
     const name = indexName(db, key);
@@ -59,11 +66,11 @@ export class Zsets extends Collection implements ZsetAccess {
   update(db: number, key: Buffer, changes: readonly ZsetChange[], limits: ZsetListpackLimits): void {
     if (changes.length === 0) return;
     const now = this.host.clock.now();
-    const fresh = !this.exists(db, key);
-    if (fresh) this.indexes.delete(indexName(db, key));
     const opened = this.open(db, key, now);
     const { summary } = opened;
-    const index = this.built(db, key);
+    // open() made the key when it had no live member: whatever index it had is stale.
+    const fresh = summary.count === 0;
+    const index = fresh ? this.renew(db, key) : this.built(db, key);
     // zaddGenericCommand: a new key is a skiplist at once when listpacks are off or the first member is too long.
     if (fresh && (limits.entries === 0 || changes[0].member.length > limits.value)) summary.hashtable = true;
     for (const { member, score } of changes) {
@@ -109,8 +116,10 @@ export class Zsets extends Collection implements ZsetAccess {
   /** The key made anew with these members (the STORE commands): listpack when few and short enough, as zsetConvertToListpackIfNeeded. */
   replace(db: number, key: Buffer, entries: readonly ZsetEntry[], limits: ZsetListpackLimits): void {
     this.host.delete(db, key);
-    this.indexes.delete(indexName(db, key));
-    if (entries.length === 0) return;
+    if (entries.length === 0) {
+      this.indexes.delete(indexName(db, key));
+      return;
+    }
     let longest = 0;
     for (const e of entries) longest = Math.max(longest, e.member.length);
     const skiplist = entries.length > limits.entries || longest > limits.value;
@@ -118,8 +127,7 @@ export class Zsets extends Collection implements ZsetAccess {
     const opened = this.open(db, key, now);
     const { summary } = opened;
     summary.hashtable = skiplist;
-    const index = new ZsetSkiplist();
-    this.indexes.set(indexName(db, key), index);
+    const index = this.renew(db, key);
     for (const { member, score } of entries) {
       const stored = !skiplist && score === 0 ? 0 : score;
       this.writeElement(db, key, summary, member, encodeScore(stored), summary.nextSeq++, now, Infinity);

@@ -4,7 +4,6 @@
 // its score as Redis 7.0 does (RESP3 doubles, WITHSCORES pairs), and the
 // command spec shape (every sorted set command runs at the key's first
 // live replica: access 'read-write').
-import { DataType } from '../../datatypes/types';
 import { formatScore } from '../../datatypes/zset';
 import type { ZsetSkiplist } from '../../datatypes/zset-skiplist';
 import { CommandError, ERR } from '../errors';
@@ -20,20 +19,20 @@ export const ZSET_ERR = {
 
 /** lookupKeyWrite + checkType: the key's members, null when absent; WRONGTYPE when another type. */
 export function writeZset(ctx: CommandContext, key: Buffer): ZsetSkiplist | null {
-  const meta = ctx.store.meta(ctx.client.db, key);
-  if (meta === null) return null;
-  if (meta.type !== DataType.zset) throw new CommandError(ERR.wrongType);
-  return ctx.store.zsets.view(ctx.client.db, key);
+  const index = ctx.store.zsets.view(ctx.client.db, key);
+  if (index === null && ctx.store.meta(ctx.client.db, key) !== null) throw new CommandError(ERR.wrongType);
+  return index;
 }
 
 /** lookupKeyRead + checkType: counts the keyspace hit or miss. */
 export function readZset(ctx: CommandContext, key: Buffer): ZsetSkiplist | null {
-  const meta = ctx.store.meta(ctx.client.db, key);
-  countLookup(ctx, meta !== null);
-  if (meta === null) return null;
-  if (meta.type !== DataType.zset) throw new CommandError(ERR.wrongType);
+  const index = ctx.store.zsets.view(ctx.client.db, key);
+  const found = index !== null || ctx.store.meta(ctx.client.db, key) !== null;
+  countLookup(ctx, found);
+  if (!found) return null;
+  if (index === null) throw new CommandError(ERR.wrongType);
   ctx.store.touch(ctx.client.db, key);
-  return ctx.store.zsets.view(ctx.client.db, key);
+  return index;
 }
 
 export function replyScore(ctx: CommandContext, score: number): void {
