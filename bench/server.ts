@@ -1,5 +1,5 @@
 // bench/server.ts — dynkv-server side by side with redis-server (`npm run
-// bench:server`): redis-benchmark against each in turn (SET and GET, 50
+// bench:server`): redis-benchmark against each in turn (SET, GET, ZADD, ZPOPMIN, 50
 // clients, 100k random keys, 32-byte values, pipeline 1 and 16), requests/s
 // and the ratios dynkv/redis; then resident memory per key after loading 1M
 // keys into fresh servers. dynkv runs with appendfsync everysec; redis-server
@@ -52,6 +52,9 @@ async function ping(port: number): Promise<void> {
   c.close();
 }
 
+/** redis-benchmark's tests compared (its own names). */
+const TESTS = ['SET', 'GET', 'ZADD', 'ZPOPMIN'];
+
 /** redis-server with the durability dynkv runs with: every write in the AOF, fsynced every second. */
 const REDIS_AOF = ['--appendonly', 'yes', '--appendfsync', 'everysec'];
 
@@ -61,7 +64,7 @@ async function throughput(requests: number, rounds: number): Promise<string[]> {
   try {
     for (const pipeline of [1, 16]) {
       const ports = servers.map((s) => s.port);
-      for (const [test, [aof, cache, dynkv]] of interleavedRounds(ports, requests, pipeline, rounds)) {
+      for (const [test, [aof, cache, dynkv]] of interleavedRounds(ports, requests, pipeline, rounds, TESTS)) {
         const vsAof = ratios(aof, dynkv);
         const vsCache = ratios(cache, dynkv);
         const rps = (rs: typeof aof): string => pad(formatRate(median(rs.map((r) => r.rps))), 10);
