@@ -11,19 +11,41 @@ import { aboveMin, belowMax, lexAboveMin, lexBelowMax, type LexRange, type Score
 const MAX_LEVEL = 32;
 const P = 0.25;
 
+/**
+ * One member. Level 0 is the forward field (its span is always 1); the
+ * levels above, when the node has any (a quarter of them), are pairs
+ * [next, span] in `up`: most nodes are one small object and no array.
+ */
 export class ZsetNode {
   backward: ZsetNode | null = null;
-  readonly next: (ZsetNode | null)[];
-  /** How many level-0 links next[i] skips (Redis's span). */
-  readonly span: number[];
+  forward: ZsetNode | null = null;
+  /** Levels 1 and up: next node at 2(i-1), span (Redis's: level-0 links it skips) at 2(i-1)+1. */
+  readonly up: (ZsetNode | number | null)[] | null;
   constructor(
     readonly member: string,
     readonly score: number,
     level: number,
   ) {
-    this.next = new Array<ZsetNode | null>(level).fill(null);
-    this.span = new Array<number>(level).fill(0);
+    this.up = level > 1 ? new Array<ZsetNode | number | null>(2 * (level - 1)).fill(null) : null;
+    if (this.up !== null) for (let i = 1; i < this.up.length; i += 2) this.up[i] = 0;
   }
+}
+
+function next(x: ZsetNode, i: number): ZsetNode | null {
+  return i === 0 ? x.forward : ((x.up as (ZsetNode | number | null)[])[2 * i - 2] as ZsetNode | null);
+}
+
+function setNext(x: ZsetNode, i: number, n: ZsetNode | null): void {
+  if (i === 0) x.forward = n;
+  else (x.up as (ZsetNode | number | null)[])[2 * i - 2] = n;
+}
+
+function span(x: ZsetNode, i: number): number {
+  return i === 0 ? 1 : ((x.up as (ZsetNode | number | null)[])[2 * i - 1] as number);
+}
+
+function setSpan(x: ZsetNode, i: number, n: number): void {
+  if (i !== 0) (x.up as (ZsetNode | number | null)[])[2 * i - 1] = n;
 }
 
 /** a before b in the set's order: by score, then member bytes. */
@@ -81,11 +103,11 @@ export class ZsetSkiplist {
     let x = this.head;
     let rank = 0;
     for (let i = this.level - 1; i >= 0; i--) {
-      let n = x.next[i];
+      let n = next(x, i);
       while (n !== null && (before(node.score, node.member, n) || n === node)) {
-        rank += x.span[i];
+        rank += span(x, i);
         x = n;
-        n = x.next[i];
+        n = next(x, i);
       }
       if (x === node) return rank - 1;
     }
@@ -99,11 +121,11 @@ export class ZsetSkiplist {
     let traversed = 0;
     const target = rank + 1;
     for (let i = this.level - 1; i >= 0; i--) {
-      let n = x.next[i];
-      while (n !== null && traversed + x.span[i] <= target) {
-        traversed += x.span[i];
+      let n = next(x, i);
+      while (n !== null && traversed + span(x, i) <= target) {
+        traversed += span(x, i);
         x = n;
-        n = x.next[i];
+        n = next(x, i);
       }
       if (traversed === target) return x;
     }
@@ -111,7 +133,7 @@ export class ZsetSkiplist {
   }
 
   first(): ZsetNode | null {
-    return this.head.next[0];
+    return this.head.forward;
   }
 
   last(): ZsetNode | null {
@@ -122,13 +144,13 @@ export class ZsetSkiplist {
   firstInScore(range: ScoreRange): ZsetNode | null {
     let x = this.head;
     for (let i = this.level - 1; i >= 0; i--) {
-      let n = x.next[i];
+      let n = next(x, i);
       while (n !== null && !aboveMin(range, n.score)) {
         x = n;
-        n = x.next[i];
+        n = next(x, i);
       }
     }
-    const n = x.next[0];
+    const n = x.forward;
     return n !== null && belowMax(range, n.score) ? n : null;
   }
 
@@ -136,10 +158,10 @@ export class ZsetSkiplist {
   lastInScore(range: ScoreRange): ZsetNode | null {
     let x = this.head;
     for (let i = this.level - 1; i >= 0; i--) {
-      let n = x.next[i];
+      let n = next(x, i);
       while (n !== null && belowMax(range, n.score)) {
         x = n;
-        n = x.next[i];
+        n = next(x, i);
       }
     }
     return x !== this.head && aboveMin(range, x.score) ? x : null;
@@ -149,13 +171,13 @@ export class ZsetSkiplist {
     if (range.empty) return null;
     let x = this.head;
     for (let i = this.level - 1; i >= 0; i--) {
-      let n = x.next[i];
+      let n = next(x, i);
       while (n !== null && !lexAboveMin(range, n.member)) {
         x = n;
-        n = x.next[i];
+        n = next(x, i);
       }
     }
-    const n = x.next[0];
+    const n = x.forward;
     return n !== null && lexBelowMax(range, n.member) ? n : null;
   }
 
@@ -163,10 +185,10 @@ export class ZsetSkiplist {
     if (range.empty) return null;
     let x = this.head;
     for (let i = this.level - 1; i >= 0; i--) {
-      let n = x.next[i];
+      let n = next(x, i);
       while (n !== null && lexBelowMax(range, n.member)) {
         x = n;
-        n = x.next[i];
+        n = next(x, i);
       }
     }
     return x !== this.head && lexAboveMin(range, x.member) ? x : null;
@@ -177,11 +199,11 @@ export class ZsetSkiplist {
     let x = this.head;
     for (let i = this.level - 1; i >= 0; i--) {
       rank[i] = i === this.level - 1 ? 0 : rank[i + 1];
-      let n = x.next[i];
+      let n = next(x, i);
       while (n !== null && before(score, member, n)) {
-        rank[i] += x.span[i];
+        rank[i] += span(x, i);
         x = n;
-        n = x.next[i];
+        n = next(x, i);
       }
       update[i] = x;
     }
@@ -190,20 +212,20 @@ export class ZsetSkiplist {
       for (let i = this.level; i < level; i++) {
         rank[i] = 0;
         update[i] = this.head;
-        this.head.span[i] = this.size;
+        setSpan(this.head, i, this.size);
       }
       this.level = level;
     }
     const node = new ZsetNode(member, score, level);
     for (let i = 0; i < level; i++) {
-      node.next[i] = update[i].next[i];
-      update[i].next[i] = node;
-      node.span[i] = update[i].span[i] - (rank[0] - rank[i]);
-      update[i].span[i] = rank[0] - rank[i] + 1;
+      setNext(node, i, next(update[i], i));
+      setNext(update[i], i, node);
+      setSpan(node, i, span(update[i], i) - (rank[0] - rank[i]));
+      setSpan(update[i], i, rank[0] - rank[i] + 1);
     }
-    for (let i = level; i < this.level; i++) update[i].span[i]++;
+    for (let i = level; i < this.level; i++) setSpan(update[i], i, span(update[i], i) + 1);
     node.backward = update[0] === this.head ? null : update[0];
-    if (node.next[0] !== null) node.next[0].backward = node;
+    if (node.forward !== null) node.forward.backward = node;
     else this.tail = node;
     return node;
   }
@@ -211,20 +233,20 @@ export class ZsetSkiplist {
   private unlink(node: ZsetNode): void {
     let x = this.head;
     for (let i = this.level - 1; i >= 0; i--) {
-      let n = x.next[i];
+      let n = next(x, i);
       while (n !== null && n !== node && before(node.score, node.member, n)) {
         x = n;
-        n = x.next[i];
+        n = next(x, i);
       }
-      if (x.next[i] === node) {
-        x.span[i] += node.span[i] - 1;
-        x.next[i] = node.next[i];
+      if (next(x, i) === node) {
+        setSpan(x, i, span(x, i) + span(node, i) - 1);
+        setNext(x, i, next(node, i));
       } else {
-        x.span[i]--;
+        setSpan(x, i, span(x, i) - 1);
       }
     }
-    if (node.next[0] !== null) node.next[0].backward = node.backward;
+    if (node.forward !== null) node.forward.backward = node.backward;
     else this.tail = node.backward;
-    while (this.level > 1 && this.head.next[this.level - 1] === null) this.level--;
+    while (this.level > 1 && next(this.head, this.level - 1) === null) this.level--;
   }
 }

@@ -149,7 +149,7 @@ export class Zsets extends Collection implements ZsetAccess {
     if (index === null) return { cursor: 0n, entries: [], listpack: true };
     if (this.encoding(db, key) === 'listpack') {
       const entries: ZsetEntry[] = [];
-      for (let n = index.first(); n !== null; n = n.next[0]) entries.push({ member: Buffer.from(n.member, 'latin1'), score: n.score });
+      for (let n = index.first(); n !== null; n = n.forward) entries.push({ member: Buffer.from(n.member, 'latin1'), score: n.score });
       return { cursor: 0n, entries, listpack: true };
     }
     const page = this.host.replicas.hashes.page(db, key, cursor, count);

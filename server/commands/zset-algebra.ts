@@ -48,7 +48,7 @@ function compute(op: Op, sources: Source[], how: Aggregate, limit: number): Map<
   if (op === 'inter') {
     if (sorted.some((s) => size(s) === 0)) return out;
     const [first, ...rest] = sorted;
-    for (let n = (first.index as ZsetSkiplist).first(); n !== null; n = n.next[0]) {
+    for (let n = (first.index as ZsetSkiplist).first(); n !== null; n = n.forward) {
       let score = weighted(first.weight, n.score);
       let everywhere = true;
       for (const s of rest) {
@@ -68,7 +68,7 @@ function compute(op: Op, sources: Source[], how: Aggregate, limit: number): Map<
   if (op === 'union') {
     for (const s of sorted) {
       if (s.index === null) continue;
-      for (let n = s.index.first(); n !== null; n = n.next[0]) {
+      for (let n = s.index.first(); n !== null; n = n.forward) {
         const score = weighted(s.weight, n.score);
         const had = out.get(n.member);
         out.set(n.member, had === undefined ? score : aggregate(had, score, how));
@@ -78,7 +78,7 @@ function compute(op: Op, sources: Source[], how: Aggregate, limit: number): Map<
   }
   const [first, ...rest] = sorted;
   if (first.index === null) return out;
-  for (let n = first.index.first(); n !== null; n = n.next[0]) {
+  for (let n = first.index.first(); n !== null; n = n.forward) {
     if (rest.some((s) => s.index?.score(n.member) !== undefined)) continue;
     out.set(n.member, n.score);
   }

@@ -32,7 +32,7 @@ function byRank(index: ZsetSkiplist, startArg: number, endArg: number, reverse: 
   let node = index.at(reverse ? llen - 1 - start : start);
   for (let n = end - start + 1; n > 0 && node !== null; n--) {
     out.push(node);
-    node = reverse ? node.backward : node.next[0];
+    node = reverse ? node.backward : node.forward;
   }
   return out;
 }
@@ -42,10 +42,10 @@ function walk(first: ZsetNode | null, reverse: boolean, inRange: (n: ZsetNode) =
   const out: ZsetNode[] = [];
   if (offset < 0) return out;
   let node = first;
-  for (let skip = offset; node !== null && skip > 0; skip--) node = reverse ? node.backward : node.next[0];
+  for (let skip = offset; node !== null && skip > 0; skip--) node = reverse ? node.backward : node.forward;
   for (let left = limit; node !== null && left !== 0 && inRange(node); left--) {
     out.push(node);
-    node = reverse ? node.backward : node.next[0];
+    node = reverse ? node.backward : node.forward;
   }
   return out;
 }

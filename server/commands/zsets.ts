@@ -148,7 +148,7 @@ function zpop(ctx: CommandContext, keys: readonly Buffer[], max: boolean, count:
   if (index === null) throw new Error('zpop: a sorted set without its index');
   const n = Math.min(count === -1 ? 1 : count, index.size);
   const popped: { member: string; score: number }[] = [];
-  for (let node = max ? index.last() : index.first(); node !== null && popped.length < n; node = max ? node.backward : node.next[0]) popped.push({ member: node.member, score: node.score });
+  for (let node = max ? index.last() : index.first(); node !== null && popped.length < n; node = max ? node.backward : node.forward) popped.push({ member: node.member, score: node.score });
   if (emitKey) {
     ctx.reply.arrayHeader(2);
     ctx.reply.bulk(key);
@@ -260,7 +260,7 @@ function zrandmember(ctx: CommandContext, argv: Buffer[]): void {
   }
   replyMembersHeader(ctx, n, withscores);
   let i = 0;
-  for (let node = index.first(); node !== null; node = node.next[0], i++) if (chosen[i] === 1) replyEntry(ctx, node.member, node.score, withscores);
+  for (let node = index.first(); node !== null; node = node.forward, i++) if (chosen[i] === 1) replyEntry(ctx, node.member, node.score, withscores);
 }
 
 /** ZSCAN key cursor [MATCH pattern] [COUNT count]: scores as text (Redis's scan replies strings). */
