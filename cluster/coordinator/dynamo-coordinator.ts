@@ -289,6 +289,7 @@ export class DynamoCoordinator implements Coordinator {
   delete(db: number, key: Buffer): boolean {
     if (this.meta(db, key) === null) return false;
     this.write(db, key, null, 0, 'local', null);
+    this.zsets.dropIndex(db, key);
     return true;
   }
 

@@ -174,6 +174,11 @@ export class Zsets extends Collection implements ZsetAccess {
     else index.set(name, score);
   }
 
+  /** DEL/UNLINK of the key (any type): its index, if any, goes at once. */
+  dropIndex(db: number, key: Buffer): void {
+    if (this.indexes.size > 0) this.indexes.delete(indexName(db, key));
+  }
+
   /** FLUSHDB: every index of the database goes. */
   forget(db: number): void {
     const prefix = `${db}:`;
