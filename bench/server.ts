@@ -1,5 +1,5 @@
 // bench/server.ts — dynkv-server side by side with redis-server (`npm run
-// bench:server`): redis-benchmark against each in turn (SET GET SADD SPOP, 50
+// bench:server`): redis-benchmark against each in turn (SET GET SADD SPOP ZADD ZPOPMIN, 50
 // clients, 100k random keys, 32-byte values, pipeline 1 and 16), requests/s
 // and the ratios dynkv/redis; then resident memory per key after loading 1M
 // keys into fresh servers. dynkv runs with appendfsync everysec; redis-server
@@ -53,7 +53,7 @@ async function ping(port: number): Promise<void> {
 }
 
 /** redis-benchmark's tests compared (its names; each type adds its own). */
-const SERVER_TESTS = ['SET', 'GET', 'SADD', 'SPOP'];
+const SERVER_TESTS = ['SET', 'GET', 'SADD', 'SPOP', 'ZADD', 'ZPOPMIN'];
 
 /** redis-server with the durability dynkv runs with: every write in the AOF, fsynced every second. */
 const REDIS_AOF = ['--appendonly', 'yes', '--appendfsync', 'everysec'];

@@ -13,6 +13,7 @@ export { DEFAULT_HANDOFF, type HandoffSettings, type HintTargetStats } from './h
 export type { HashAccess } from './coordinator/hash-access';
 export type { HashEntry } from './coordinator/hashes';
 export type { SetAccess } from './coordinator/set-access';
+export type { ZsetAccess, ZsetChange, ZsetEntry } from './coordinator/zset-access';
 export { DEFAULT_PARTITIONS, MAX_WEIGHT } from './ring/ring';
 export { SLOT_COUNT } from './ring/slot';
 export { InvalidContextError, decodeContext, encodeContext } from './versions/codec';

@@ -40,6 +40,10 @@ export function commandKeys(spec: CommandSpec, argv: readonly Buffer[], into: Bu
     if (sub === undefined) return into;
     s = sub;
   }
+  if (s.keys !== undefined) {
+    s.keys(argv, into);
+    return into;
+  }
   if (s.firstKey <= 0) return s.keySpecs === undefined ? into : movableKeys(s.keySpecs, argv, into);
   const last = lastKeyIndex(s, argv.length);
   for (let k = s.firstKey; k <= last; k += s.step) into.push(argv[k]);

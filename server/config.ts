@@ -52,6 +52,7 @@ export function defaultConfig(): ServerConfig {
     rdbCompression: true,
     hllSparseMaxBytes: 3000,
     setMaxIntsetEntries: 512,
+    zsetListpack: { entries: 128, value: 64 },
   };
 }
 
@@ -129,7 +130,23 @@ const hashListpackValue: Setting = {
   set: (c, a) => (c.hashListpack = { ...c.hashListpack, value: sizeSetting('hash-max-listpack-value', one('hash-max-listpack-value', a), true) }),
 };
 
+const zsetListpackEntries: Setting = {
+  mutable: true,
+  get: (c) => String(c.zsetListpack.entries),
+  set: (c, a) => (c.zsetListpack = { ...c.zsetListpack, entries: sizeSetting('zset-max-listpack-entries', one('zset-max-listpack-entries', a), false) }),
+};
+
+const zsetListpackValue: Setting = {
+  mutable: true,
+  get: (c) => String(c.zsetListpack.value),
+  set: (c, a) => (c.zsetListpack = { ...c.zsetListpack, value: sizeSetting('zset-max-listpack-value', one('zset-max-listpack-value', a), true) }),
+};
+
 export const settings: Record<string, Setting> = {
+  'zset-max-listpack-entries': zsetListpackEntries,
+  'zset-max-listpack-value': zsetListpackValue,
+  'zset-max-ziplist-entries': zsetListpackEntries,
+  'zset-max-ziplist-value': zsetListpackValue,
   'hash-max-listpack-entries': hashListpackEntries,
   'hash-max-listpack-value': hashListpackValue,
   // Redis 7.0's aliases, from the ziplist days.

@@ -68,6 +68,7 @@ export interface ServerConfig {
   hllSparseMaxBytes: number;
   /** set-max-intset-entries: a set of integers is an intset up to this many members. */
   setMaxIntsetEntries: number;
+  zsetListpack: { readonly entries: number; readonly value: number };
 }
 
 export interface CommandStat {

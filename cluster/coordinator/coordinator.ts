@@ -21,6 +21,7 @@ import type { HashAccess } from './hash-access';
 import type { Counter } from '../../datatypes/counter';
 import type { CounterRead } from '../versions/counter-read';
 import type { SetAccess } from './set-access';
+import type { ZsetAccess } from './zset-access';
 
 export interface KeyMeta {
   /** Absolute expiry in ms since the epoch, 0 = none. */
@@ -105,6 +106,8 @@ export interface Coordinator {
   readonly hashes: HashAccess;
   /** The set type's operations (sets.ts). */
   readonly sets: SetAccess;
+  /** The sorted set type's operations (zsets.ts). */
+  readonly zsets: ZsetAccess;
   scan(db: number, cursor: bigint, count: number): ScanPage;
   /** Keys of db, expired ones not yet reclaimed included (as Redis's DBSIZE). */
   size(db: number): number;

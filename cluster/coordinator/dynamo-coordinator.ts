@@ -33,6 +33,7 @@ import { ReplicaService } from './replica-service';
 import { Hashes } from './hashes';
 import { HashSync } from './hash-sync';
 import { Sets } from './sets';
+import { Zsets } from './zsets';
 import { incarnation } from '../replica/incarnation';
 import { ReplicaStore } from '../replica/store';
 import { encodeContext, encodeVersions } from '../versions/codec';
@@ -69,6 +70,7 @@ export class DynamoCoordinator implements Coordinator {
   readonly hashSync: HashSync | null;
   readonly hashes: Hashes;
   readonly sets: Sets;
+  readonly zsets: Zsets;
   readonly membership: Membership;
   /** Tombstone reaping, flush epochs, scrubbing and repair of corrupt records (anti-entropy/maintenance.ts). */
   readonly maintenance: Maintenance;
@@ -121,6 +123,8 @@ export class DynamoCoordinator implements Coordinator {
     this.hashSync = this.single ? null : new HashSync(this);
     this.hashes = new Hashes(this, this.hashSync);
     this.sets = new Sets(this, this.hashSync);
+    this.zsets = new Zsets(this, this.hashSync);
+    if (this.hashSync !== null) this.hashSync.onElement = (db, key, element) => this.zsets.applied(db, key, element);
     const service = new ReplicaService(this);
     const handlers = {
       onRequest: (from: string, argv: Buffer[]) => service.handle(from, argv),
@@ -286,6 +290,7 @@ export class DynamoCoordinator implements Coordinator {
   delete(db: number, key: Buffer): boolean {
     if (this.meta(db, key) === null) return false;
     this.write(db, key, null, 0, 'local', null);
+    this.zsets.dropIndex(db, key);
     return true;
   }
 
@@ -413,6 +418,7 @@ export class DynamoCoordinator implements Coordinator {
 
   flush(db: number): void {
     this.expiryCursor[db] = 0n;
+    this.zsets.forget(db);
     if (this.single) {
       this.replicas.flush(db);
       return;

@@ -39,6 +39,9 @@ export interface HashSyncHost {
 const ignore = (): void => undefined;
 
 export class HashSync {
+  /** Told of every element record a peer's write changed here (sorted sets keep their in-memory index in step). */
+  onElement: ((db: number, key: Buffer, element: Buffer) => void) | null = null;
+
   constructor(private readonly host: HashSyncHost) {}
 
   /** The header's clock as the summary keeps it; '' when this replica has no header of the key. */
@@ -92,7 +95,10 @@ export class HashSync {
     if (visible !== null && visible.seq >= summary.nextSeq) summary.nextSeq = visible.seq + 1;
     if (hashtable) summary.hashtable = true;
     replica.writeSummary(db, key, summary);
-    if (applied.changed) this.host.hooks.onWrite(db, key);
+    if (applied.changed) {
+      this.host.hooks.onWrite(db, key);
+      this.onElement?.(db, key, field);
+    }
     return applied.changed;
   }
 

@@ -275,9 +275,11 @@ function listpackOf(r: Reader, what: string): Buffer[] {
   return elements;
 }
 
+/** A score a listpack holds as text, as strtod reads it (inf, -inf, +inf, nan too). */
 function score(text: Buffer): number {
-  const d = Number(text.toString('latin1'));
-  if (Number.isNaN(d) && text.toString('latin1') !== 'nan') throw new BadPayloadError('bad score in a sorted set listpack');
+  const t = text.toString('latin1').toLowerCase();
+  const d = /^[+-]?(inf|infinity)$/.test(t) ? (t.startsWith('-') ? -Infinity : Infinity) : t === 'nan' ? NaN : Number(t);
+  if (Number.isNaN(d) && t !== 'nan') throw new BadPayloadError('bad score in a sorted set listpack');
   return d;
 }
 

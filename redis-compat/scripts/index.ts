@@ -13,5 +13,6 @@ import { sets } from './sets';
 import { strings } from './strings';
 import { bits, counterStrings, counters, lcs } from './strings-more';
 import { transactions } from './transactions';
+import { zsets } from './zsets';
 
-export const scripts: Script[] = [connection, auth, strings, counters, counterStrings, lcs, bits, bitop, bitfield, hyperloglog, hyperloglogSparse, hashes, sets, dump, keys, transactions, server, protocol];
+export const scripts: Script[] = [connection, auth, strings, counters, counterStrings, lcs, bits, bitop, bitfield, hyperloglog, hyperloglogSparse, hashes, sets, zsets, dump, keys, transactions, server, protocol];

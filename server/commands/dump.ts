@@ -33,6 +33,11 @@ function valueOf(ctx: CommandContext, key: Buffer): RdbValue | null {
     return { type: 'hash', pairs, compact: ctx.store.hashes.encoding(db, key) === 'listpack' };
   }
   if (meta.type === DataType.set) return { type: 'set', members: ctx.store.sets.members(db, key), compact: ctx.store.sets.encoding(db, key) === 'intset' };
+  if (meta.type === DataType.zset) {
+    const entries: { member: Buffer; score: number }[] = [];
+    for (let n = ctx.store.zsets.view(db, key)?.first() ?? null; n !== null; n = n.forward) entries.push({ member: Buffer.from(n.member, 'latin1'), score: n.score });
+    return { type: 'zset', entries, compact: ctx.store.zsets.encoding(db, key) === 'listpack' };
+  }
   if (meta.type !== DataType.string) throw new Error(`DUMP: type tag ${meta.type} has no serialization in this build`);
   const value = ctx.store.get(db, key);
   return value === null ? null : { type: 'string', value };
@@ -71,6 +76,10 @@ function store(ctx: CommandContext, key: Buffer, value: RdbValue, expireAt: numb
     case 'set':
       // As Redis loads a plain set: a hashtable from the start when longer than set-max-intset-entries, else by the intset rule.
       ctx.store.sets.store(db, key, value.members, !value.compact && value.members.length > ctx.server.config.setMaxIntsetEntries, ctx.server.config.setMaxIntsetEntries);
+      if (expireAt !== 0) ctx.store.setExpiry(db, key, expireAt);
+      return;
+    case 'zset':
+      ctx.store.zsets.replace(db, key, value.entries, ctx.server.config.zsetListpack);
       if (expireAt !== 0) ctx.store.setExpiry(db, key, expireAt);
       return;
     default:

@@ -22,6 +22,7 @@ import { dumpCommands } from './dump';
 import { hashCommands } from './hashes';
 import { hyperloglogCommands } from './hyperloglog';
 import { setCommands } from './sets';
+import { zsetCommands } from './zsets';
 const families: CommandSpec[][] = [
   // family list:
   stringCommands, counterCommands, rangeCommands, bitCommands, bitopCommands, bitfieldCommands,
@@ -29,6 +30,7 @@ const families: CommandSpec[][] = [
   dumpCommands,
   hyperloglogCommands,
   setCommands,
+  zsetCommands,
   keyCommands,
   expireCommands,
   scanCommands,

@@ -70,6 +70,8 @@ export interface CommandSpec {
   keySpecFlags?: readonly string[];
   /** Key specs spelled out, where the derived one does not say it all (several specs, notes). */
   keySpecs?: readonly KeySpec[];
+  /** The keys, for commands that name them by a count (numkeys) rather than by positions; replaces firstKey/lastKey/step. */
+  keys?: (argv: readonly Buffer[], into: Buffer[]) => void;
   subcommands?: readonly CommandSpec[];
   /**
    * How the command meets the cluster, where its flags and key positions do
