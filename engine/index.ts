@@ -40,6 +40,8 @@ export interface EngineStats {
   segments: number;
   pendingBytes: number;
   keydirBytes: number;
+  /** Index slots written by deletes' shifts and table rebuilds since the open: the key index's upkeep work. */
+  keydirMoves: number;
   merges: number;
   writeError: string | null;
   /** Data-file fsyncs made by the syncer (appendfsync always: at least one per group of acknowledged writes). */

@@ -110,5 +110,5 @@ export class Databases {
 }
 
 function emptyStats(): EngineStats {
-  return { keys: 0, expiring: 0, liveBytes: 0, deadBytes: 0, segments: 0, pendingBytes: 0, keydirBytes: 0, merges: 0, writeError: null, fsyncs: 0, merging: false, lastMergeFailed: false, openedFromHints: 0, openedByScan: 0 };
+  return { keys: 0, expiring: 0, liveBytes: 0, deadBytes: 0, segments: 0, pendingBytes: 0, keydirBytes: 0, keydirMoves: 0, merges: 0, writeError: null, fsyncs: 0, merging: false, lastMergeFailed: false, openedFromHints: 0, openedByScan: 0 };
 }

@@ -308,6 +308,7 @@ class EngineWrap : public Napi::ObjectWrap<EngineWrap> {
     o.Set("merges", double(st.merges));
     o.Set("writeError", st.writeError.empty() ? env.Null() : Napi::String::New(env, st.writeError));
     o.Set("fsyncs", double(st.fsyncs));
+    o.Set("keydirMoves", double(st.keydirMoves));
     o.Set("merging", Napi::Boolean::New(env, st.merging));
     o.Set("lastMergeFailed", Napi::Boolean::New(env, st.lastMergeFailed));
     o.Set("openedFromHints", double(st.openedFromHints));

@@ -451,6 +451,7 @@ EngineStats Engine::stats() {
   std::lock_guard<std::mutex> lk(mu_);
   EngineStats st{keydir_.size(), keydir_.expiring(), 0, 0, 0, pendingBytes_, keydir_.memoryBytes(), merges_, errorMessage_};
   st.fsyncs = fsyncs_;
+  st.keydirMoves = keydir_.moves();
   st.merging = merging_;
   st.lastMergeFailed = lastMergeFailed_;
   st.openedFromHints = openedFromHints_;

@@ -42,6 +42,8 @@ struct EngineStats {
   // fsyncs of data files by the syncer; data files the open loaded from
   // their hint file, and those it scanned record by record.
   uint64_t fsyncs = 0, openedFromHints = 0, openedByScan = 0;
+  // The key index's upkeep (Keydir::moves).
+  uint64_t keydirMoves = 0;
   // A merge is running now; the last merge that ran failed (cleared by one that succeeds).
   bool merging = false, lastMergeFailed = false;
 };

@@ -191,6 +191,7 @@ void Keydir::rebuild(Table& t, uint32_t cap, bool compact) {
       }
       fresh[pos] = b;
       last = pos;
+      moves_++;
     }
     if (!fits) {
       std::free(fresh);
@@ -286,6 +287,7 @@ void Keydir::removePos(Table& t, uint32_t pos) {
   while (q < t.len && t.buckets[q] != 0 && home(t, t.buckets[q]) < q) {
     t.buckets[q - 1] = t.buckets[q];
     q++;
+    moves_++;
   }
   t.buckets[q - 1] = 0;
   t.count--;

@@ -105,6 +105,8 @@ class Keydir {
   size_t size() const { return count_; }
   size_t expiring() const { return expiring_; }  // entries with an expire-at
   size_t memoryBytes() const;
+  // Index slots written by deletes' backward shifts and by table rebuilds, since the open: the index's upkeep work.
+  uint64_t moves() const { return moves_; }
 
  private:
   struct Table {
@@ -134,6 +136,7 @@ class Keydir {
   size_t count_ = 0;
   size_t expiring_ = 0;
   size_t tableBytes_ = 0;
+  uint64_t moves_ = 0;
 
   // Slabs: size classes of 4 bytes up to kMaxSlab (entries are packed and
   // read unaligned: 8-byte classes cost 4 bytes more per key on average);
