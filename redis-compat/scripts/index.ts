@@ -5,6 +5,7 @@ import { auth, connection } from './connection';
 import { dump } from './dump';
 import { bitfield, bitop } from './bitfield';
 import { hashes } from './hashes';
+import { keyTransfer } from './key-transfer';
 import { hyperloglog, hyperloglogSparse } from './hyperloglog';
 import { keys } from './keys';
 import { protocol } from './protocol';
@@ -15,4 +16,4 @@ import { bits, counterStrings, counters, lcs } from './strings-more';
 import { transactions } from './transactions';
 import { zsets } from './zsets';
 
-export const scripts: Script[] = [connection, auth, strings, counters, counterStrings, lcs, bits, bitop, bitfield, hyperloglog, hyperloglogSparse, hashes, sets, zsets, dump, keys, transactions, server, protocol];
+export const scripts: Script[] = [connection, auth, strings, counters, counterStrings, lcs, bits, bitop, bitfield, hyperloglog, hyperloglogSparse, hashes, sets, zsets, dump, keyTransfer, keys, transactions, server, protocol];

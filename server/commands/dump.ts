@@ -8,11 +8,11 @@
 // effect, as in Redis without an LFU maxmemory-policy (dynkv has none).
 // Both run at a replica of the key in a cluster (a hash's fields are there).
 import { BadPayloadError, dumpPayload, readPayload, verifyPayload, type RdbValue } from '../../datatypes/rdb/payload';
-import { DataType } from '../../datatypes/types';
 import { CommandError, ERR } from '../errors';
 import { countLookup } from './keys';
 import { isToken, string2ll } from './string-args';
 import type { CommandContext, CommandSpec } from './types';
+import { readValue, writeValue } from './values';
 
 const DUMP_ERR = {
   busyKey: 'BUSYKEY Target key name already exists.',
@@ -23,28 +23,8 @@ const DUMP_ERR = {
   badFormat: 'ERR Bad data format',
 } as const;
 
-/** The key's value as DUMP serializes it; null when absent. */
-function valueOf(ctx: CommandContext, key: Buffer): RdbValue | null {
-  const db = ctx.client.db;
-  const meta = ctx.store.meta(db, key);
-  if (meta === null) return null;
-  if (meta.type === DataType.hash) {
-    const pairs = ctx.store.hashes.entries(db, key).flatMap((e) => [e.field, e.value]);
-    return { type: 'hash', pairs, compact: ctx.store.hashes.encoding(db, key) === 'listpack' };
-  }
-  if (meta.type === DataType.set) return { type: 'set', members: ctx.store.sets.members(db, key), compact: ctx.store.sets.encoding(db, key) === 'intset' };
-  if (meta.type === DataType.zset) {
-    const entries: { member: Buffer; score: number }[] = [];
-    for (let n = ctx.store.zsets.view(db, key)?.first() ?? null; n !== null; n = n.forward) entries.push({ member: Buffer.from(n.member, 'latin1'), score: n.score });
-    return { type: 'zset', entries, compact: ctx.store.zsets.encoding(db, key) === 'listpack' };
-  }
-  if (meta.type !== DataType.string) throw new Error(`DUMP: type tag ${meta.type} has no serialization in this build`);
-  const value = ctx.store.get(db, key);
-  return value === null ? null : { type: 'string', value };
-}
-
 function dump(ctx: CommandContext, argv: Buffer[]): void {
-  const value = valueOf(ctx, argv[1]);
+  const value = readValue(ctx, ctx.client.db, argv[1]);
   countLookup(ctx, value !== null);
   if (value === null) {
     ctx.reply.nullBulk();
@@ -58,33 +38,6 @@ function integerArg(arg: Buffer): number {
   const n = string2ll(arg);
   if (n === null) throw new CommandError(ERR.notInteger);
   return Number(n);
-}
-
-/** Writes the loaded value under key (absent now) with this expiry (0: none). */
-function store(ctx: CommandContext, key: Buffer, value: RdbValue, expireAt: number): void {
-  const db = ctx.client.db;
-  switch (value.type) {
-    case 'string':
-      ctx.store.set(db, key, value.value, expireAt);
-      return;
-    case 'hash': {
-      const argv = [key, key, ...value.pairs];
-      ctx.store.hashes.set(db, key, argv, 2, ctx.server.config.hashListpack);
-      if (expireAt !== 0) ctx.store.setExpiry(db, key, expireAt);
-      return;
-    }
-    case 'set':
-      // As Redis loads a plain set: a hashtable from the start when longer than set-max-intset-entries, else by the intset rule.
-      ctx.store.sets.store(db, key, value.members, !value.compact && value.members.length > ctx.server.config.setMaxIntsetEntries, ctx.server.config.setMaxIntsetEntries);
-      if (expireAt !== 0) ctx.store.setExpiry(db, key, expireAt);
-      return;
-    case 'zset':
-      ctx.store.zsets.replace(db, key, value.entries, ctx.server.config.zsetListpack);
-      if (expireAt !== 0) ctx.store.setExpiry(db, key, expireAt);
-      return;
-    default:
-      throw new CommandError(`ERR DUMP payload holds a ${value.type}, a type this build does not store yet`);
-  }
 }
 
 function restore(ctx: CommandContext, argv: Buffer[]): void {
@@ -125,7 +78,7 @@ function restore(ctx: CommandContext, argv: Buffer[]): void {
     ctx.reply.ok();
     return;
   }
-  store(ctx, key, value, ttl);
+  writeValue(ctx, db, key, value, ttl);
   if (idle > 0) ctx.store.touch(db, key, idle);
   ctx.reply.ok();
 }

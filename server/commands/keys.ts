@@ -3,13 +3,17 @@
 // COPY, MOVE, OBJECT; plus two helpers the key family shares (expire.ts,
 // scan.ts). Integers and option tokens parse as the string family's
 // (string-args.ts). TYPE answers from the value's type tag
-// (datatypes/types.ts); RENAME, COPY and MOVE keep the expiry, as Redis. Keyspace hits and misses are counted
+// (datatypes/types.ts); RENAME, COPY and MOVE keep the expiry, as Redis, and take
+// collections whole (values.ts). Keyspace hits and misses are counted
 // where Redis counts them (read lookups).
+import type { KeyMeta } from '../../cluster/index';
+import type { RdbValue } from '../../datatypes/rdb/payload';
 import { DataType, typeName } from '../../datatypes/types';
 import { CommandError, ERR, KEY_ERR } from '../errors';
 import { isToken, string2ll } from './string-args';
 import { container } from './subcommands';
 import type { CommandContext, CommandSpec } from './types';
+import { readValue, writeValue } from './values';
 
 // ---- shared argument helpers -------------------------------------------
 
@@ -67,12 +71,28 @@ function touchCommand(ctx: CommandContext, argv: Buffer[]): void {
   ctx.reply.integer(found);
 }
 
+/** The source's value, for RENAME, COPY and MOVE: a string's bytes, or a collection whole (values.ts); null when absent. */
+function sourceOf(ctx: CommandContext, db: number, key: Buffer, meta: KeyMeta | null): Buffer | RdbValue | null {
+  if (meta === null) return null;
+  return meta.type === DataType.string ? ctx.store.get(db, key) : readValue(ctx, db, key);
+}
+
+/** Writes a source's value under dst (replacing what is there) with this expiry. */
+function writeSource(ctx: CommandContext, db: number, dst: Buffer, value: Buffer | RdbValue, expireAt: number): void {
+  if (Buffer.isBuffer(value)) {
+    ctx.store.set(db, dst, value, expireAt);
+    return;
+  }
+  ctx.store.delete(db, dst);
+  writeValue(ctx, db, dst, value, expireAt);
+}
+
 function renameGeneric(ctx: CommandContext, argv: Buffer[], nx: boolean): void {
   const db = ctx.client.db;
   const src = argv[1];
   const dst = argv[2];
   const meta = ctx.store.meta(db, src);
-  const value = meta === null ? null : ctx.store.get(db, src);
+  const value = sourceOf(ctx, db, src, meta);
   if (meta === null || value === null) throw new CommandError(ERR.noSuchKey);
   if (src.equals(dst)) {
     if (nx) ctx.reply.integer(0);
@@ -83,8 +103,9 @@ function renameGeneric(ctx: CommandContext, argv: Buffer[], nx: boolean): void {
     ctx.reply.integer(0);
     return;
   }
-  ctx.store.set(db, dst, value, meta.expireAt);
+  // The source goes first: a collection's new elements must not meet its old ones.
   ctx.store.delete(db, src);
+  writeSource(ctx, db, dst, value, meta.expireAt);
   if (nx) ctx.reply.integer(1);
   else ctx.reply.ok();
 }
@@ -115,13 +136,13 @@ function copyCommand(ctx: CommandContext, argv: Buffer[]): void {
   const dst = argv[2];
   if (dstDb === db && src.equals(dst)) throw new CommandError(KEY_ERR.sameObject);
   const meta = ctx.store.meta(db, src);
-  const value = meta === null ? null : ctx.store.get(db, src);
+  const value = sourceOf(ctx, db, src, meta);
   countLookup(ctx, value !== null);
   if (meta === null || value === null || (!replace && ctx.store.meta(dstDb, dst) !== null)) {
     ctx.reply.integer(0);
     return;
   }
-  ctx.store.set(dstDb, dst, value, meta.expireAt);
+  writeSource(ctx, dstDb, dst, value, meta.expireAt);
   ctx.reply.integer(1);
 }
 
@@ -132,13 +153,13 @@ function moveCommand(ctx: CommandContext, argv: Buffer[]): void {
   if (dstDb === db) throw new CommandError(KEY_ERR.sameObject);
   const key = argv[1];
   const meta = ctx.store.meta(db, key);
-  const value = meta === null ? null : ctx.store.get(db, key);
+  const value = sourceOf(ctx, db, key, meta);
   if (meta === null || value === null || ctx.store.meta(dstDb, key) !== null) {
     ctx.reply.integer(0);
     return;
   }
-  ctx.store.set(dstDb, key, value, meta.expireAt);
   ctx.store.delete(db, key);
+  writeSource(ctx, dstDb, key, value, meta.expireAt);
   ctx.reply.integer(1);
 }
 
