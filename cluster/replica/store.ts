@@ -257,7 +257,7 @@ export class ReplicaStore {
 
   /** The winner's expiry and length when it reads as a value (not an access of the key). */
   meta(db: number, key: Buffer): ReplicaMeta | null {
-    const record = this.scratchRecord(db, key, true); // no copy: a 12 KB HLL's meta read cost more than the HLL's work
+    const record = this.record(db, key);
     if (record === null) return null;
     const w = this.where;
     this.locate(db, key, record, 0, record.length);
