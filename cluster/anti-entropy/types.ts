@@ -22,6 +22,8 @@ export interface ExchangeMeter {
   bytesReceived: number;
   /** Keys a pull changed here. */
   keysRepaired: number;
+  /** Collections' element records a pull changed here. */
+  elementsRepaired: number;
 }
 
 /** Anti-entropy's state and figures, for INFO. */

@@ -36,6 +36,7 @@ function antiEntropyLines(ae: AntiEntropyStatus | null): string[] {
     `dynamo_ae_exchanges_equal:${ae.exchangesEqual}`,
     `dynamo_ae_exchange_failures:${ae.exchangeFailures}`,
     `dynamo_ae_keys_repaired:${ae.keysRepaired}`,
+    `dynamo_ae_elements_repaired:${ae.elementsRepaired}`,
     `dynamo_ae_bytes_sent:${ae.bytesSent}`,
     `dynamo_ae_bytes_received:${ae.bytesReceived}`,
     ...ae.peers.map((p, i) => `dynamo_ae_peer${i}:id=${p.id},exchanges=${p.exchanges},last_exchange_ms=${p.lastExchangeAt}`),
