@@ -55,6 +55,8 @@ export const DEFAULT_SCRUB_RATE = 1024 * 1024;
 export interface MaintenanceCounters {
   /** Dead records (tombstones, expired versions) this replica reclaimed. */
   tombstonesReaped: number;
+  /** Element records of collections whose header is gone, reclaimed here (element-reclaim.ts). */
+  elementsReclaimed: number;
   /** Dead records sent to a replica that still held a live version, before reaping. */
   tombstonesPushed: number;
   /** Flush epochs learned from a peer (a flush this node missed). */

@@ -123,11 +123,12 @@ export class DynamoCoordinator implements Coordinator {
       (message) => console.error(`dynkv: ${message}`),
     );
     this.antiEntropy = this.n > 1 ? new AntiEntropy(this, dir, this.membership.ring, this.n, options.antiEntropy ?? DEFAULT_ANTI_ENTROPY) : null;
-    this.maintenance = new Maintenance(this, dir, this.single, this.maxSiblings);
     this.hashSync = this.single ? null : new HashSync(this);
     this.elementSync = new ElementSync(this.replicas);
     const hashSync = this.hashSync;
     if (hashSync !== null) this.elementSync.register(FIELD_KIND, (db, key, field, record, converted) => hashSync.apply(db, key, field, record, converted));
+    // After the element sync: resuming an unfinished flush purge puts element records back through it.
+    this.maintenance = new Maintenance(this, dir, this.single, this.maxSiblings);
     this.hashes = new Hashes(this, this.hashSync);
     const service = new ReplicaService(this);
     const handlers = {

@@ -207,6 +207,7 @@ function hintLines(targets: readonly HintTargetStats[]): string[] {
 function maintenanceLines(m: MaintenanceCounters): string[] {
   return [
     `dynamo_tombstones_reaped:${m.tombstonesReaped}`,
+    `dynamo_elements_reclaimed:${m.elementsReclaimed}`,
     `dynamo_tombstones_pushed:${m.tombstonesPushed}`,
     `dynamo_flushes_learned:${m.flushesLearned}`,
     `dynamo_scrubbed_bytes:${m.scrubbedBytes}`,
