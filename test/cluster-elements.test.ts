@@ -6,10 +6,12 @@
 // anti-entropy (hints dropped); HDEL's field tombstones are reaped after
 // cluster-tombstone-grace and the elements of a deleted or expired hash are
 // reclaimed on every node. DYN.ELEMENTS reads a node's element records as
-// they are (no quorum, no catch-up). Serial: each runs thousands of writes.
+// they are (no quorum, no catch-up); on a single node the elements of a
+// deleted or expired hash go at once. Serial: each runs thousands of writes.
 import test, { type ExecutionContext } from 'ava';
-import type Redis from 'ioredis';
+import Redis from 'ioredis';
 import { client, eventually, startCluster } from './helpers/cluster';
+import { startServer } from './helpers/server';
 
 /** How long a recovery may take on a busy 2-core machine. */
 const BOUND_MS = 120_000;
@@ -172,4 +174,31 @@ test.serial("HDEL's field tombstones are reaped after the grace period, and the 
   t.deepEqual(await clients[1].hgetall('deleted'), { new: '1' });
   t.is(await a.hset('kept', 'f0', 'again'), 1);
   t.is(await clients[2].hlen('kept'), 61);
+});
+
+test.serial('a single node reclaims the elements of a deleted and of an expired hash in the background, with no new HSET of the key', async (t) => {
+  const srv = await startServer(t);
+  const r = new Redis({ port: srv.port, host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => null });
+  t.teardown(() => r.disconnect());
+  const pairs = Array.from({ length: 300 }, (_, i) => [`f${i}`, `v${i}`]).flat();
+  t.is(await r.hset('gone', ...pairs), 300);
+  t.is(await r.hset('brief', ...pairs), 300);
+  t.is(await r.hset('kept', ...pairs), 300);
+  t.is(await r.del('gone'), 1);
+  t.is(await r.pexpire('brief', 100), 1);
+  const before = (await elementsOf(r, 'gone')).records.length;
+  await eventually(t, 'the deleted and the expired hash left no element record and no summary', async () => {
+    for (const key of ['gone', 'brief']) {
+      const e = await elementsOf(r, key);
+      if (e.records.length !== 0 || e.count !== null) return false;
+    }
+    return true;
+  }, BOUND_MS);
+  t.log(`${before} element records of the deleted hash right after DEL; none once reclaimed`);
+  const kept = await elementsOf(r, 'kept');
+  t.is(kept.records.length, 300, 'a live hash keeps every field');
+  t.is(kept.count, 300);
+  t.is(await r.hlen('kept'), 300);
+  t.is(await r.hset('gone', 'new', '1'), 1);
+  t.deepEqual(await r.hgetall('gone'), { new: '1' });
 });
