@@ -6,11 +6,14 @@
 // anti-entropy (hints dropped); HDEL's field tombstones are reaped after
 // cluster-tombstone-grace and the elements of a deleted or expired hash are
 // reclaimed on every node. DYN.ELEMENTS reads a node's element records as
-// they are (no quorum, no catch-up); on a single node the elements of a
+// they are (no quorum, no catch-up); a field record corrupted on disk is
+// found by the scrubber and rebuilt from the others; on a single node the elements of a
 // deleted or expired hash go at once. Serial: each runs thousands of writes.
+import fs from 'node:fs';
+import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import Redis from 'ioredis';
-import { client, eventually, startCluster } from './helpers/cluster';
+import { client, eventually, startCluster, type ClusterTestNode } from './helpers/cluster';
 import { startServer } from './helpers/server';
 
 /** How long a recovery may take on a busy 2-core machine. */
@@ -201,4 +204,44 @@ test.serial('a single node reclaims the elements of a deleted and of an expired 
   t.is(await r.hlen('kept'), 300);
   t.is(await r.hset('gone', 'new', '1'), 1);
   t.deepEqual(await r.hgetall('gone'), { new: '1' });
+});
+
+/** Flips 8 bytes in the middle of every copy of the value in the node's db0.elements data files; how many copies. */
+function corruptElementValue(node: ClusterTestNode, value: string): number {
+  const dir = path.join(node.dir, 'db0.elements');
+  let copies = 0;
+  for (const name of fs.readdirSync(dir).filter((f) => f.endsWith('.data'))) {
+    const file = path.join(dir, name);
+    const bytes = fs.readFileSync(file);
+    for (let pos = bytes.indexOf(value); pos >= 0; pos = bytes.indexOf(value, pos + 1)) {
+      for (let i = 0; i < 8; i++) bytes[pos + Math.floor(value.length / 2) + i] ^= 0xff;
+      copies++;
+    }
+    fs.writeFileSync(file, bytes);
+  }
+  return copies;
+}
+
+test.serial("a field record corrupted on one replica's disk is found (reading it: anti-entropy's tree build at start; the scrubber) and rebuilt from the others, its hash's count kept", async (t) => {
+  const { nodes } = await startCluster(t, { nodes: 3, n: 3, w: 2, args: TIMEOUT });
+  const [a, , c] = nodes.map((n) => client(t, n));
+  const value = 'scrub-me:'.padEnd(4000, 'x');
+  t.is(await a.hset('damaged', 'scrub-me', value, ...Array.from({ length: 20 }, (_, i) => [`f${i}`, `v${i}`]).flat()), 21);
+  const same = async (): Promise<boolean> => JSON.stringify(await elementsOf(c, 'damaged')) === JSON.stringify(await elementsOf(a, 'damaged'));
+  await eventually(t, 'c holds the 21 field records', async () => (await elementsOf(c, 'damaged')).records.length === 21 && (await same()));
+
+  await nodes[2].stop();
+  t.true(corruptElementValue(nodes[2], value) >= 1);
+  await nodes[2].restart(['--cluster-scrub-rate', '50mb']);
+  const c2 = client(t, nodes[2]);
+  // The tree build at start read it first and sent it to the repair: the scrubber's run may hold no live record by then.
+  await eventually(t, 'the scrubber named the bad run of the elements engine', async () => /scrubber: corrupt record in \S+db0\.elements\S+ at offset \d+ \(\d+ bytes; \d+ live element record/.test(nodes[2].output()), BOUND_MS);
+  await eventually(t, 'c holds the same 21 field records as a again', async () => {
+    const mine = await elementsOf(c2, 'damaged');
+    return mine.records.length === 21 && mine.count === 21 && JSON.stringify(mine) === JSON.stringify(await elementsOf(a, 'damaged'));
+  }, BOUND_MS);
+  const info = await clusterInfo(c2);
+  t.true(info.dynamo_corrupt_records >= 1 && info.dynamo_corrupt_repaired >= 1, `${info.dynamo_corrupt_records} corrupt, ${info.dynamo_corrupt_repaired} repaired`);
+  t.is(await c2.hget('damaged', 'scrub-me'), value);
+  t.is(await c2.hlen('damaged'), 21);
 });

@@ -39,6 +39,7 @@ export class Maintenance {
       const repair = new CorruptRepair(host, this.counters, maxSiblings);
       this.repair = repair;
       host.replicas.onCorrupt = (db, key) => repair.report(db, key, false);
+      host.replicas.elementRecords.onCorrupt = (db, elementKey) => repair.report(db, elementKey, false, true);
     }
     this.scrubber = new Scrubber(host, this.settings, this.counters, this.repair);
     this.reclaim = new ElementReclaim(host, this.settings, this.counters);

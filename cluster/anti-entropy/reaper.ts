@@ -193,7 +193,7 @@ export class Reaper {
   /** This replica's versions of the key (or element key); 'corrupt' for a record that fails its checksum (left to reads and the scrubber to report). */
   private readChecked(db: number, key: Buffer, element: boolean): KeyVersions | null | 'corrupt' {
     try {
-      const record = element ? this.host.replicas.elementRecords.record(db, key, false) : this.host.replicas.checkedRecord(db, key, false);
+      const record = element ? this.host.replicas.elementRecords.checkedRecord(db, key, false) : this.host.replicas.checkedRecord(db, key, false);
       return record === null ? null : decodeVersions(record);
     } catch (err) {
       if (isCorruption(err)) return 'corrupt';
@@ -203,13 +203,7 @@ export class Reaper {
 
   /** The stored record of the key (or element key), null when absent or unreadable. */
   private raw(db: number, key: Buffer, element: boolean): Buffer | null {
-    if (!element) return this.host.replicas.record(db, key);
-    try {
-      return this.host.replicas.elementRecords.record(db, key, false);
-    } catch (err) {
-      if (isCorruption(err)) return null;
-      throw err;
-    }
+    return element ? this.host.replicas.elementRecords.record(db, key, false) : this.host.replicas.record(db, key);
   }
 
   /** REPLICA.REAP db key context ... (REPLICA.EREAP for element keys): drops each record still dead and no newer than its context; how many it dropped. */

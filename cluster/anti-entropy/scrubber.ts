@@ -7,9 +7,8 @@
 // reported). Steps of about 1 MiB, spaced so the average rate is the
 // setting; at rate 0 it only looks every second whether it was turned on.
 // Each database's elements engine (collections' element records) is
-// scrubbed after its keyspace; its bad runs are logged and counted (their
-// element records are not rebuilt here: the records stay unreadable, and a
-// pull from the other replicas skips them).
+// scrubbed after its keyspace; the element records in its bad runs are
+// rebuilt the same way.
 import type { ScrubCursor } from '../../engine/index';
 import type { TimerHandle } from '../clock';
 import type { CorruptRepair } from './corrupt-repair';
@@ -81,7 +80,7 @@ export class Scrubber {
       this.cursor = step.cursor;
       this.counters.scrubbedBytes += step.bytes;
       for (const f of step.found) {
-        if (!element) for (const key of f.keys) this.repair?.report(db, key, true);
+        for (const key of f.keys) this.repair?.report(db, key, true, element);
         const id = `${f.file}:${f.offset}`;
         if (this.reported.has(id)) continue;
         this.reported.add(id);

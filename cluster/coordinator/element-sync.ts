@@ -7,7 +7,6 @@
 // next insertion number, encoding) right. Each collection type registers its
 // kinds; the failure half (handoff/, anti-entropy/) knows element records
 // only as element keys and versions records.
-import { EngineError } from '../../engine/index';
 import { parseElementKey, SUMMARY_KIND } from '../replica/element-records';
 import type { ReplicaStore } from '../replica/store';
 
@@ -36,17 +35,9 @@ export class ElementSync {
   /**
    * REPLICA.ELEMENTS db elementKey...: this replica's record of each (nil
    * when it has none, or when it fails its checksum: the puller has nothing
-   * to take from it, and the scrubber reports it).
+   * to take from it, and it goes to the repair).
    */
   records(db: number, elementKeys: readonly Buffer[]): (Buffer | null)[] {
-    return elementKeys.map((elementKey) => {
-      if (parseElementKey(elementKey)?.kind === SUMMARY_KIND) return null;
-      try {
-        return this.replicas.elementRecords.record(db, elementKey);
-      } catch (err) {
-        if (err instanceof EngineError && err.code === 'ECORRUPT') return null;
-        throw err;
-      }
-    });
+    return elementKeys.map((elementKey) => (parseElementKey(elementKey)?.kind === SUMMARY_KIND ? null : this.replicas.elementRecords.record(db, elementKey)));
   }
 }

@@ -12,7 +12,7 @@
 // partitions and hashes into Merkle leaves exactly as its parent does).
 // SUMMARY_KIND records are per replica and never replicated; every other
 // kind is an element record.
-import type { ScrubCursor, ScrubStep } from '../../engine/index';
+import { EngineError, type ScrubCursor, type ScrubStep } from '../../engine/index';
 import { ByteCursor } from '../../datatypes/varint';
 import type { Databases } from './databases';
 import { keySlot } from '../ring/slot';
@@ -96,8 +96,25 @@ export class ElementRecords {
     return to === undefined ? e.scan(cursor, count) : e.scanRange(cursor, to, count);
   }
 
-  /** The element's record; null when absent. Throws EngineError ECORRUPT when it fails its checksum. `cache` false: a background pass. */
+  /**
+   * Told of an element record that fails its checksum when record() meets
+   * it (the corrupt records' repair, kept mode); record() then answers null.
+   */
+  onCorrupt: ((db: number, elementKey: Buffer) => void) | null = null;
+
+  /** The element's record; null when absent, or when it fails its checksum (onCorrupt is told). `cache` false: a background pass. */
   record(db: number, elementKey: Buffer, cache = true): Buffer | null {
+    try {
+      return this.checkedRecord(db, elementKey, cache);
+    } catch (err) {
+      if (!(err instanceof EngineError) || err.code !== 'ECORRUPT') throw err;
+      this.onCorrupt?.(db, elementKey);
+      return null;
+    }
+  }
+
+  /** record() that throws EngineError ECORRUPT on a record failing its checksum, for what must not take it as missing. */
+  checkedRecord(db: number, elementKey: Buffer, cache = true): Buffer | null {
     return this.elements.existing(db)?.get(elementKey, false, cache) ?? null;
   }
 
@@ -155,6 +172,17 @@ export class ElementRecords {
       cursor = page.cursor;
     } while (cursor !== 0n);
     return out;
+  }
+
+  /**
+   * Writes the element's record over whatever it held (one rebuilt from the
+   * other replicas after a checksum failure), as ReplicaStore.replace does
+   * for a key: anti-entropy's trees are not told (the lost record's
+   * contribution cannot be read; a rebuilt record equal to it leaves the
+   * tree right). The collection's summary is the caller's to recount.
+   */
+  replace(db: number, elementKey: Buffer, record: Buffer): void {
+    this.elements.wrote(db, this.elements.open(db).put(elementKey, record));
   }
 
   /** One scrubber step over db's elements engine; null when it holds nothing. */

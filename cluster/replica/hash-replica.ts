@@ -15,7 +15,7 @@
 // datatypes/hash.ts's insertion number + bytes, HDEL a tombstone). Of
 // concurrent siblings a value wins over a tombstone (add-wins), then the
 // winner order. Reap mode (N = 1): a field's tombstone deletes the record.
-import { decodeFieldValue, decodeHashSummary, encodeFieldValue, encodeHashSummary, type FieldValue, type HashSummary } from '../../datatypes/hash';
+import { decodeFieldValue, decodeHashSummary, encodeFieldValue, encodeHashSummary, newHashSummary, type FieldValue, type HashSummary } from '../../datatypes/hash';
 import type { Databases } from './databases';
 import { FIELD_KIND, SUMMARY_KIND, type ElementHooks } from './element-records';
 import { crc16, keySlot, SLOT_COUNT } from '../ring/slot';
@@ -111,6 +111,15 @@ export class HashReplica {
     const summary = this.summary(db, key);
     if (summary === null || n === 0) return;
     summary.count = Math.max(0, summary.count - n);
+    this.writeSummary(db, key, summary);
+  }
+
+  /** The summary counted again from the fields (after a field record was rebuilt: whether the lost one was live is unknown). */
+  recount(db: number, key: Buffer): void {
+    const summary = this.summary(db, key) ?? newHashSummary();
+    const live = this.entries(db, key);
+    summary.count = live.length;
+    for (const { seq } of live) if (seq >= summary.nextSeq) summary.nextSeq = seq + 1;
     this.writeSummary(db, key, summary);
   }
 
