@@ -107,12 +107,15 @@ export class Reaper {
   async step(): Promise<void> {
     const { replicas, clock } = this.host;
     const { db, element } = this;
+    const whole = this.cursor === 0n;
     const page = element ? replicas.elementRecords.scan(db, this.cursor, KEYS_PER_STEP) : replicas.scanRecords(db, this.cursor, KEYS_PER_STEP);
     this.cursor = page.cursor;
     if (page.cursor === 0n) {
       if (element) this.db = (db + 1) % this.host.databases;
       this.element = !element;
     }
+    // A database without element records costs the keyspace's pace no step.
+    if (element && whole && page.cursor === 0n && page.keys.length === 0) return this.step();
     const horizon = clock.now() - this.settings.tombstoneGraceMs;
     const groups = new Map<string, { list: readonly string[]; keys: Candidate[] }>();
     for (const key of page.keys) {

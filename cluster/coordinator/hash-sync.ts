@@ -2,9 +2,10 @@
 // replicas of its key (N > 1). The field record a write makes here goes to
 // the key's other replicas (REPLICA.ELEMENT under its element key, W acks,
 // as a key's record goes by REPLICA.APPLY: same preference list and sloppy
-// quorum, its element key in the same slot and partition; a replica down or
-// failing gets a hint, element-sync.ts and handoff/). Fields written where this node could not see them (both
-// sides of a partition, or while another replica coordinated) are caught up
+// quorum, its element key in the same slot and partition; a replica down
+// or failing gets a hint, element-sync.ts and handoff/). Fields written
+// where this node could not see them (both sides of a partition, or while
+// another replica coordinated) are caught up
 // before a hash command runs here: every field write also writes the header
 // (a new dot in its clock), and the summary remembers the header clock its
 // fields are complete for; once the quorum read of the header brings a
