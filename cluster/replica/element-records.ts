@@ -73,10 +73,6 @@ export class ElementRecords {
     private readonly hooks: ElementHooks,
   ) {}
 
-  get databases(): number {
-    return this.elements.count;
-  }
-
   /**
    * Element keys of db (summaries left out) with cursor <= ring hash < to
    * (the whole ring when absent), from cursor; cursor 0n back when done. A
