@@ -207,3 +207,28 @@ test('the head is saved while hints are still in flight: a restart mid-delivery 
   t.is(log.queued, 4);
   t.deepEqual(drain(new HintQueue(log), 3000), ['key:2', 'key:3', 'key:4', 'key:5']);
 });
+
+test("an element record's hint keeps its flags across a reopen, and a key's hint has none", (t) => {
+  const dir = tmpDir(t);
+  const first = open(t, dir);
+  t.true(first.log.append(1000, 15, Buffer.from('{ab}\x01\x01hfield'), Buffer.from('field record'), BIG, { converted: true }));
+  t.true(first.log.append(1000, 3, Buffer.from('{ab}\x01\x01hother'), Buffer.from('other record'), BIG, { converted: false }));
+  t.true(first.log.append(1000, 7, Buffer.from('plain'), Buffer.from('key record'), BIG));
+  first.log.close();
+  const { log } = open(t, dir);
+  const hints: Hint[] = [];
+  for (let offset = HEADER_LENGTH; ; ) {
+    const found = log.read(offset);
+    if (found.kind !== 'hint') break;
+    hints.push(found.hint);
+    offset = found.hint.end;
+  }
+  t.deepEqual(
+    hints.map((h) => [h.db, h.element, h.key.toString('latin1'), h.record.toString()]),
+    [
+      [15, { converted: true }, '{ab}\x01\x01hfield', 'field record'],
+      [3, { converted: false }, '{ab}\x01\x01hother', 'other record'],
+      [7, null, 'plain', 'key record'],
+    ],
+  );
+});

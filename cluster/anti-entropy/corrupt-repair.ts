@@ -5,9 +5,13 @@
 // replica answers that it has no record either, the lost one is dropped.
 // Until then a read here takes the key as missing (ReplicaStore.onCorrupt)
 // and the quorum answers from the others. A key no other replica answered
-// for is tried again later.
+// for is tried again later. A collection's element record found corrupt by
+// the scrubber is rebuilt the same way (REPLICA.ELEMENTS from each other
+// replica), written over the lost one, and its collection's summary counted
+// again (whether the lost record was live is unknown).
 import type { TimerHandle } from '../clock';
-import { decodeVersions } from '../versions/codec';
+import { parseElementKey } from '../replica/element-records';
+import { decodeVersions, encodeVersions } from '../versions/codec';
 import { merge, type KeyVersions } from '../versions/versions';
 import type { MaintenanceHost } from './host';
 import type { MaintenanceCounters } from './types';
@@ -16,8 +20,8 @@ import { isCorruption } from './reaper';
 const RETRY_MS = 1000;
 
 export class CorruptRepair {
-  /** Keys waiting for repair, by db:key (latin1). */
-  private readonly queue = new Map<string, { db: number; key: Buffer }>();
+  /** Keys (and element keys) waiting for repair, by db:key (latin1), or e db:key. */
+  private readonly queue = new Map<string, { db: number; key: Buffer; element: boolean }>();
   private running = false;
   private timer: TimerHandle | null = null;
   private stopped = false;
@@ -28,12 +32,12 @@ export class CorruptRepair {
     private readonly maxSiblings: number,
   ) {}
 
-  /** A key whose record failed its checksum here; `counted`: the finding was counted already (the scrubber counts runs of bad bytes). */
-  report(db: number, key: Buffer, counted: boolean): void {
-    const id = `${db}:${key.toString('latin1')}`;
+  /** A key (element: an element key) whose record failed its checksum here; `counted`: the finding was counted already (the scrubber counts runs of bad bytes). */
+  report(db: number, key: Buffer, counted: boolean, element = false): void {
+    const id = `${element ? 'e ' : ''}${db}:${key.toString('latin1')}`;
     if (this.queue.has(id)) return;
     if (!counted) this.counters.corruptRecords++;
-    this.queue.set(id, { db, key: Buffer.from(key) });
+    this.queue.set(id, { db, key: Buffer.from(key), element });
     this.kick(0);
   }
 
@@ -58,23 +62,27 @@ export class CorruptRepair {
   }
 
   private async run(): Promise<void> {
-    for (const [id, { db, key }] of [...this.queue]) {
+    for (const [id, { db, key, element }] of [...this.queue]) {
       if (this.stopped) return;
-      if (await this.repair(db, key)) this.queue.delete(id);
+      if (await this.repair(db, key, element)) this.queue.delete(id);
     }
   }
 
   /** True when the key is settled: repaired here, or found readable again (a write or read repair replaced it). */
-  private async repair(db: number, key: Buffer): Promise<boolean> {
-    if (this.readable(db, key)) {
+  private async repair(db: number, key: Buffer, element: boolean): Promise<boolean> {
+    if (this.readable(db, key, element)) {
       this.counters.corruptRepaired++;
       return true;
     }
     const others = this.host.preferenceList(key).filter((id) => id !== this.host.selfId);
+    const request = element ? ['REPLICA.ELEMENTS', String(db), key] : ['REPLICA.READ', String(db), key];
     const replies = await Promise.all(
       others.map((node) =>
-        this.host.request(node, ['REPLICA.READ', String(db), key]).then(
-          (reply) => ({ ok: true as const, record: Buffer.isBuffer(reply) ? reply : null }),
+        this.host.request(node, request).then(
+          (reply) => {
+            const record = element && Array.isArray(reply) ? reply[0] : reply;
+            return { ok: true as const, record: Buffer.isBuffer(record) ? record : null };
+          },
           () => ({ ok: false as const, record: null }),
         ),
       ),
@@ -93,26 +101,36 @@ export class CorruptRepair {
       merged = merged === null ? versions : merge(merged, versions, this.maxSiblings).versions;
     }
     // Nothing awaited from here on: the record is checked and replaced in one go.
-    if (this.readable(db, key)) {
+    if (this.readable(db, key, element)) {
       this.counters.corruptRepaired++;
       return true;
     }
-    if (merged === null) {
+    if (merged === null && replies.some((r) => !r.ok)) {
       // Not every replica answered: one that did not may hold the key.
-      if (replies.some((r) => !r.ok)) return false;
-      this.host.replicas.drop(db, key);
-    } else {
-      this.host.replicas.replace(db, key, merged);
+      return false;
     }
+    if (element) this.replaceElement(db, key, merged);
+    else if (merged === null) this.host.replicas.drop(db, key);
+    else this.host.replicas.replace(db, key, merged);
     this.counters.corruptRepaired++;
     console.log(`dynkv: repaired a corrupt record of db ${db} from ${replies.filter((r) => r.ok).length} other replica(s)`);
     return true;
   }
 
-  /** Whether the key's record now reads (or is gone): someone wrote it since. */
-  private readable(db: number, key: Buffer): boolean {
+  /** An element record rebuilt (or dropped: no other replica holds it), then its collection's summary counted again (hashes: the only type yet). */
+  private replaceElement(db: number, elementKey: Buffer, merged: KeyVersions | null): void {
+    const records = this.host.replicas.elementRecords;
+    if (merged === null) records.drop(db, elementKey, null);
+    else records.replace(db, elementKey, encodeVersions(merged));
+    const parsed = parseElementKey(elementKey);
+    if (parsed !== null) this.host.replicas.hashes.recount(db, parsed.key);
+  }
+
+  /** Whether the key's (or element's) record now reads (or is gone): someone wrote it since. */
+  private readable(db: number, key: Buffer, element: boolean): boolean {
     try {
-      this.host.replicas.checkedRecord(db, key);
+      if (element) this.host.replicas.elementRecords.checkedRecord(db, key);
+      else this.host.replicas.checkedRecord(db, key);
       return true;
     } catch (err) {
       if (isCorruption(err)) return false;

@@ -9,7 +9,12 @@
 //   3. REPLICA.LEAF p leaf...: the keys of the differing leaves with their
 //      hashes; keys the peer holds and we lack or hold otherwise are read
 //      (REPLICA.READS db key..., REPLICA.READ for many keys at once) and
-//      merged here (applyRecord: the normal version merge).
+//      merged here (applyRecord: the normal version merge). A leaf holds
+//      collections' element records too (partition-trees.ts; db -1-d on
+//      the wire for an element record of database d): those differing are
+//      read with REPLICA.ELEMENTS db elementKey... and merged through the
+//      collection's own apply (applyElement: the path REPLICA.ELEMENT takes,
+//      which keeps the per-replica summary right).
 // Pulling only: each replica repairs itself from the others, at a pace it
 // sets (a returning node is never flooded), and a replica that exchanged
 // with every other one holds everything they held then. The peer's side of
@@ -26,6 +31,8 @@ export interface ExchangeHost {
   request(node: string, argv: readonly (Buffer | string)[]): Promise<BusReply>;
   /** Merges a peer's record into the local replica; true when that changed it. */
   applyRecord(db: number, key: Buffer, record: Buffer): boolean;
+  /** Merges a peer's element record into the local replica (its collection's summary kept); true when that changed it. */
+  applyElement(db: number, elementKey: Buffer, record: Buffer, converted: boolean): boolean;
 }
 
 /** Leaves per REPLICA.LEAF request, keys per REPLICA.READS request, and READS requests in flight at once. */
@@ -33,9 +40,10 @@ const LEAVES_PER_REQUEST = 64;
 const KEYS_PER_READ = 64;
 const READS_AT_ONCE = 4;
 
-/** A key to read from the peer. */
+/** A key (or element key) to read from the peer. */
 interface KeyRef {
   db: number;
+  element: boolean;
   key: Buffer;
 }
 
@@ -92,22 +100,32 @@ export class Exchange {
     }
   }
 
-  /** Reads these keys' records from the peer (REPLICA.READS db key..., one request per database) and merges each here. */
+  /**
+   * Reads these records from the peer, one request per database and space
+   * (REPLICA.READS db key... for keys, REPLICA.ELEMENTS db elementKey... for
+   * element records), and merges each here.
+   */
   private async repairKeys(refs: readonly KeyRef[]): Promise<void> {
-    const byDb = new Map<number, Buffer[]>();
-    for (const { db, key } of refs) {
-      let keys = byDb.get(db);
-      if (keys === undefined) byDb.set(db, (keys = []));
+    const groups = new Map<number, Buffer[]>();
+    for (const { db, element, key } of refs) {
+      const id = element ? -1 - db : db;
+      let keys = groups.get(id);
+      if (keys === undefined) groups.set(id, (keys = []));
       keys.push(key);
     }
-    for (const [db, keys] of byDb) {
-      const records = await this.ask(['REPLICA.READS', String(db), ...keys]);
-      if (!Array.isArray(records) || records.length !== keys.length) throw new Error(`${this.peer} answered REPLICA.READS of ${keys.length} keys with something else than ${keys.length} records`);
+    for (const [id, keys] of groups) {
+      const element = id < 0;
+      const db = element ? -1 - id : id;
+      const name = element ? 'REPLICA.ELEMENTS' : 'REPLICA.READS';
+      const records = await this.ask([name, String(db), ...keys]);
+      if (!Array.isArray(records) || records.length !== keys.length) throw new Error(`${this.peer} answered ${name} of ${keys.length} keys with something else than ${keys.length} records`);
       keys.forEach((key, i) => {
         const record = records[i];
         if (record === null) return;
-        if (!Buffer.isBuffer(record)) throw new Error(`${this.peer} answered REPLICA.READS with ${typeof record} for a record`);
-        if (this.host.applyRecord(db, key, record)) this.meter.keysRepaired++;
+        if (!Buffer.isBuffer(record)) throw new Error(`${this.peer} answered ${name} with ${typeof record} for a record`);
+        if (!element) {
+          if (this.host.applyRecord(db, key, record)) this.meter.keysRepaired++;
+        } else if (this.host.applyElement(db, key, record, false)) this.meter.elementsRepaired++;
       });
     }
   }
@@ -161,7 +179,7 @@ export function answer(trees: PartitionTrees, argv: readonly Buffer[], syncing: 
   if (name === 'REPLICA.TREE') return tree.children(index(argv[2]), argv.slice(3).map(index));
   if (name !== 'REPLICA.LEAF') throw new Error(`unknown anti-entropy request '${name}'`);
   const reply: BusReply[] = [];
-  for (const e of trees.leafEntries(index(argv[1]), argv.slice(2).map(index))) reply.push(e.db, e.key, e.hash);
+  for (const e of trees.leafEntries(index(argv[1]), argv.slice(2).map(index))) reply.push(e.element ? -1 - e.db : e.db, e.key, e.hash);
   return reply;
 }
 
@@ -172,7 +190,7 @@ function index(arg: Buffer): number {
 }
 
 function entryName(e: KeyRef): string {
-  return `${e.db} ${e.key.toString('latin1')}`;
+  return `${e.element ? -1 - e.db : e.db} ${e.key.toString('latin1')}`;
 }
 
 /** A bulk reply of `length` bytes (-1: any length, a whole number of node hashes). */
@@ -188,8 +206,8 @@ function leafEntries(reply: BusReply): LeafEntry[] {
   const entries: LeafEntry[] = [];
   for (let i = 0; i < reply.length; i += 3) {
     const [db, key, hash] = [reply[i], reply[i + 1], reply[i + 2]];
-    if (typeof db !== 'number' || !Buffer.isBuffer(key) || !Buffer.isBuffer(hash) || hash.length !== NODE_BYTES) throw new Error('the peer answered REPLICA.LEAF with a malformed entry');
-    entries.push({ db, key, hash });
+    if (typeof db !== 'number' || !Number.isInteger(db) || !Buffer.isBuffer(key) || !Buffer.isBuffer(hash) || hash.length !== NODE_BYTES) throw new Error('the peer answered REPLICA.LEAF with a malformed entry');
+    entries.push(db < 0 ? { db: -1 - db, element: true, key, hash } : { db, element: false, key, hash });
   }
   return entries;
 }

@@ -21,9 +21,14 @@
 //
 // The file also says, per database, whether the purge of its latest epoch
 // finished, so a crash in between purges again at the next start.
+//
+// A purge covers collections' element records (dir/dbN.elements) as it
+// covers keys: the elements written from `at` on are kept and put back
+// through their collection's apply, which rebuilds its summary.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ReplicaStore } from '../replica/store';
+import { decodeVersions, encodeVersions } from '../versions/codec';
 import { afterFlush } from '../versions/lifetimes';
 import type { KeyVersions } from '../versions/versions';
 
@@ -52,6 +57,12 @@ export function parseEpoch(value: unknown): FlushEpoch {
     throw new Error(`not a flush epoch: ${JSON.stringify(value)}`);
   }
   return { counter: e.counter, at: e.at, actor: e.actor };
+}
+
+/** What a purge works on: the replica store, and the element apply that keeps collections' summaries (the coordinator). */
+export interface PurgeTarget {
+  readonly replicas: ReplicaStore;
+  applyElement(db: number, elementKey: Buffer, record: Buffer, converted: boolean): boolean;
 }
 
 interface Entry {
@@ -99,30 +110,31 @@ export class FlushEpochs {
    * known: saved first (unpurged), then purged, then saved as purged. True
    * when it was newer.
    */
-  adopt(db: number, epoch: FlushEpoch, replicas: ReplicaStore): boolean {
+  adopt(db: number, epoch: FlushEpoch, target: PurgeTarget): boolean {
     if (compareEpochs(epoch, this.get(db)) <= 0) return false;
+    const { replicas } = target;
     // A database without records has nothing to purge: one save (FLUSHALL touches every database).
-    const empty = replicas.scanRecords(db, 0n, 1).keys.length === 0;
+    const empty = replicas.scanRecords(db, 0n, 1).keys.length === 0 && replicas.elementRecords.scanAll(db, 0n, 1).keys.length === 0;
     this.entries[db] = { epoch, purged: empty };
     this.save();
     if (empty) replicas.flushFloor[db] = Math.max(replicas.flushFloor[db], epoch.at);
-    else this.purge(db, replicas);
+    else this.purge(db, target);
     return true;
   }
 
   /** At start: every database whose latest purge did not finish is purged again; the replicas learn each flush's floor. */
-  resume(replicas: ReplicaStore): void {
+  resume(target: PurgeTarget): void {
     for (let db = 0; db < this.databases; db++) {
       const entry = this.entries[db];
       if (entry === null) continue;
-      replicas.flushFloor[db] = entry.epoch.at;
-      if (!entry.purged) this.purge(db, replicas);
+      target.replicas.flushFloor[db] = entry.epoch.at;
+      if (!entry.purged) this.purge(db, target);
     }
   }
 
-  private purge(db: number, replicas: ReplicaStore): void {
+  private purge(db: number, target: PurgeTarget): void {
     const entry = this.entries[db] as Entry;
-    purgeBefore(replicas, db, entry.epoch.at);
+    purgeBefore(target, db, entry.epoch.at);
     entry.purged = true;
     this.save();
   }
@@ -149,12 +161,14 @@ export class FlushEpochs {
 
 /**
  * Drops from db every sibling written before `at`: the database's records
- * are read once, the few that hold a sibling from `at` on (a write that
- * raced the flush here) are kept in memory, the directory is dropped
- * whole, and they are written back. From then on the store drops such
- * siblings as they arrive (flushFloor).
+ * (keys and element records) are read once, the few that hold a sibling
+ * from `at` on (a write that raced the flush here) are kept in memory, the
+ * directories are dropped whole, and they are written back (element records
+ * through their collection, so its summary counts them). From then on the
+ * store drops such siblings as they arrive (flushFloor).
  */
-export function purgeBefore(replicas: ReplicaStore, db: number, at: number): void {
+export function purgeBefore(target: PurgeTarget, db: number, at: number): void {
+  const { replicas } = target;
   replicas.flushFloor[db] = Math.max(replicas.flushFloor[db], at);
   const survivors: [Buffer, KeyVersions][] = [];
   let cursor = 0n;
@@ -168,6 +182,18 @@ export function purgeBefore(replicas: ReplicaStore, db: number, at: number): voi
     }
     cursor = page.cursor;
   } while (cursor !== 0n);
+  const elements: [Buffer, Buffer][] = [];
+  do {
+    const page = replicas.elementRecords.scan(db, cursor, 1000);
+    for (const elementKey of page.keys) {
+      const record = replicas.elementRecords.record(db, elementKey, false);
+      if (record === null) continue;
+      const kept = afterFlush(decodeVersions(record), at);
+      if (kept.siblings.length > 0) elements.push([elementKey, encodeVersions(kept)]);
+    }
+    cursor = page.cursor;
+  } while (cursor !== 0n);
   replicas.flush(db);
   for (const [key, versions] of survivors) replicas.replace(db, key, versions);
+  for (const [elementKey, record] of elements) target.applyElement(db, elementKey, record, false);
 }

@@ -88,7 +88,7 @@ export class FlushSync {
   }
 
   private adopt(db: number, epoch: FlushEpoch): boolean {
-    return this.epochs.adopt(db, epoch, this.host.replicas);
+    return this.epochs.adopt(db, epoch, this.host);
   }
 
   /**

@@ -21,6 +21,8 @@ export interface MaintenanceHost {
   isUp(node: string): boolean;
   /** A bus request to a member; rejects when it fails or times out. */
   request(node: string, argv: readonly (Buffer | string)[]): Promise<BusReply>;
+  /** Merges a peer's element record into this node's replica through its collection type (its summary kept). */
+  applyElement(db: number, elementKey: Buffer, record: Buffer, converted: boolean): boolean;
   /** Merges versions into this node's replica (WATCH sees the change). */
   applyHere(db: number, key: Buffer, versions: KeyVersions): boolean;
 }

@@ -5,6 +5,12 @@
 // every database at once; then kept up to date by the replica store, which
 // tells them of every record it writes (RecordObserver). Answers what a
 // peer's exchange asks of them: roots, children, the keys of some leaves.
+// Collections' element records (replica/element-records.ts) are in the
+// trees too, beside the keys: an element key is in its parent's slot, so in
+// the same partition and leaf range; its contribution is seeded apart
+// (ELEMENT_SPACE), so an element and a user key of the same bytes never
+// cancel out. Per-replica summaries are left out. Equal replicas still
+// compare one root per partition, whatever they hold.
 import type { RecordObserver } from '../replica/store';
 import { keySlot, SLOT_COUNT } from '../ring/slot';
 import { contribution, keySeeds, MerkleTree, NODE_BYTES } from './merkle-tree';
@@ -15,11 +21,18 @@ export interface RecordSource {
   /** Keys of db with from <= ring hash < to (engine scanRange), tombstones included; cursor 0n when done. */
   scanRecords(db: number, from: bigint, count: number, to: bigint): { cursor: bigint; keys: Buffer[] };
   record(db: number, key: Buffer): Buffer | null;
+  /** The element records (summaries left out), in the same order. */
+  readonly elementRecords: {
+    scan(db: number, from: bigint, count: number, to: bigint): { cursor: bigint; keys: Buffer[] };
+    record(db: number, elementKey: Buffer): Buffer | null;
+  };
 }
 
 /** One key of a leaf, as the exchange compares them. */
 export interface LeafEntry {
   db: number;
+  /** An element record (the elements engine), not a key. */
+  element: boolean;
   key: Buffer;
   /** Its contribution, NODE_BYTES bytes. */
   hash: Buffer;
@@ -29,6 +42,8 @@ export interface LeafEntry {
 const MIN_LEAVES = 1024;
 const SLOT_SHIFT = 50n;
 const SCAN_PAGE = 1000;
+/** Added to the database of an element record's seeds: hash(db, key) of the keyspace and of the elements never meet. */
+const ELEMENT_SPACE = 0x40000000;
 
 export class PartitionTrees implements RecordObserver {
   readonly slotsPerPartition: number;
@@ -64,25 +79,45 @@ export class PartitionTrees implements RecordObserver {
     const from = BigInt(p * this.slotsPerPartition) << SLOT_SHIFT;
     const to = BigInt((p + 1) * this.slotsPerPartition) << SLOT_SHIFT;
     for (let db = 0; db < this.source.databases; db++) {
-      let cursor = from;
-      do {
-        const page = this.source.scanRecords(db, cursor, SCAN_PAGE, to);
-        for (const key of page.keys) {
-          const record = this.source.record(db, key);
-          if (record === null) continue;
-          this.add(tree, this.leafOf(keySlot(key), keySeeds(db, key, this.seeds)), record);
-        }
-        cursor = page.cursor;
-      } while (cursor !== 0n);
+      for (const element of [false, true]) {
+        let cursor = from;
+        do {
+          const page = this.scan(element, db, cursor, to);
+          for (const key of page.keys) {
+            const record = this.read(element, db, key);
+            if (record === null) continue;
+            this.add(tree, this.leafOf(keySlot(key), keySeeds(element ? db + ELEMENT_SPACE : db, key, this.seeds)), record);
+          }
+          cursor = page.cursor;
+        } while (cursor !== 0n);
+      }
     }
+  }
+
+  private scan(element: boolean, db: number, from: bigint, to: bigint): { cursor: bigint; keys: Buffer[] } {
+    return element ? this.source.elementRecords.scan(db, from, SCAN_PAGE, to) : this.source.scanRecords(db, from, SCAN_PAGE, to);
+  }
+
+  private read(element: boolean, db: number, key: Buffer): Buffer | null {
+    return element ? this.source.elementRecords.record(db, key) : this.source.record(db, key);
   }
 
   /** RecordObserver: a record of the store was replaced (old null: it had none; record null: deleted). */
   stored(db: number, key: Buffer, old: Buffer | null, record: Buffer | null): void {
+    this.toggle(db, key, old, record);
+  }
+
+  /** RecordObserver: an element record was replaced. */
+  storedElement(db: number, elementKey: Buffer, old: Buffer | null, record: Buffer | null): void {
+    this.toggle(db + ELEMENT_SPACE, elementKey, old, record);
+  }
+
+  /** Takes the old record's contribution out of its leaf and puts the new one's in (seedDb: the database, or ELEMENT_SPACE above it). */
+  private toggle(seedDb: number, key: Buffer, old: Buffer | null, record: Buffer | null): void {
     const slot = keySlot(key);
     const tree = this.trees[Math.floor(slot / this.slotsPerPartition)];
     if (tree === null) return;
-    const leaf = this.leafOf(slot, keySeeds(db, key, this.seeds));
+    const leaf = this.leafOf(slot, keySeeds(seedDb, key, this.seeds));
     if (old !== null) this.add(tree, leaf, old);
     if (record !== null) this.add(tree, leaf, record);
   }
@@ -118,7 +153,7 @@ export class PartitionTrees implements RecordObserver {
     return out;
   }
 
-  /** The keys of these leaves of partition p, every database, with their contributions. */
+  /** The keys and element keys of these leaves of partition p, every database, with their contributions. */
   leafEntries(p: number, leaves: readonly number[]): LeafEntry[] {
     const tree = this.tree(p);
     const wanted = new Set<number>();
@@ -131,22 +166,24 @@ export class PartitionTrees implements RecordObserver {
     const entries: LeafEntry[] = [];
     for (const slot of slots) {
       for (let db = 0; db < this.source.databases; db++) {
-        let cursor = BigInt(slot) << SLOT_SHIFT;
-        const to = BigInt(slot + 1) << SLOT_SHIFT;
-        do {
-          const page = this.source.scanRecords(db, cursor, SCAN_PAGE, to);
-          for (const key of page.keys) {
-            if (!wanted.has(this.leafOf(slot, keySeeds(db, key, this.seeds)))) continue;
-            const record = this.source.record(db, key);
-            if (record === null) continue;
-            contribution(this.seeds, record, this.lanes);
-            const hash = Buffer.allocUnsafe(NODE_BYTES);
-            hash.writeUInt32BE(this.lanes[0], 0);
-            hash.writeUInt32BE(this.lanes[1], 4);
-            entries.push({ db, key, hash });
-          }
-          cursor = page.cursor;
-        } while (cursor !== 0n);
+        for (const element of [false, true]) {
+          let cursor = BigInt(slot) << SLOT_SHIFT;
+          const to = BigInt(slot + 1) << SLOT_SHIFT;
+          do {
+            const page = this.scan(element, db, cursor, to);
+            for (const key of page.keys) {
+              if (!wanted.has(this.leafOf(slot, keySeeds(element ? db + ELEMENT_SPACE : db, key, this.seeds)))) continue;
+              const record = this.read(element, db, key);
+              if (record === null) continue;
+              contribution(this.seeds, record, this.lanes);
+              const hash = Buffer.allocUnsafe(NODE_BYTES);
+              hash.writeUInt32BE(this.lanes[0], 0);
+              hash.writeUInt32BE(this.lanes[1], 4);
+              entries.push({ db, element, key, hash });
+            }
+            cursor = page.cursor;
+          } while (cursor !== 0n);
+        }
       }
     }
     return entries;

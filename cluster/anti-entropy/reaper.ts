@@ -38,6 +38,14 @@
 // every replica keeps the highest counter of its own actor in any record it
 // reaped (reaped-counter.ts) and starts a key it has no record of above it.
 // Incarnations keep covering the wiped-node case as before.
+//
+// Collections' element records (a hash field's HDEL tombstone) are reaped
+// the same way, in their own pass over each database's elements engine
+// (replica/element-records.ts): REPLICA.EDEAD / REPLICA.EREAP ask and reap
+// by element key, a replica still holding the element live gets the
+// tombstone by REPLICA.ELEMENT, and element writes start above the same
+// reaped counter. A dead element does not count in its collection's summary,
+// so dropping it leaves the summary as it is.
 import type { TimerHandle } from '../clock';
 import { EngineError } from '../../engine/index';
 import { CorruptVersionsError, decodeContext, decodeVersions, encodeContext } from '../versions/codec';
@@ -58,6 +66,8 @@ interface Candidate {
 
 export class Reaper {
   private db = 0;
+  /** The pass over db's elements engine, after its keyspace. */
+  private element = false;
   private cursor = 0n;
   private timer: TimerHandle | null = null;
   private stopped = false;
@@ -93,17 +103,23 @@ export class Reaper {
     });
   }
 
-  /** One step of the pass: the next keys of the current database, their dead records past grace reaped where every replica agrees. */
+  /** One step of the pass: the next keys (or element keys) of the current database, their dead records past grace reaped where every replica agrees. */
   async step(): Promise<void> {
     const { replicas, clock } = this.host;
-    const db = this.db;
-    const page = replicas.scanRecords(db, this.cursor, KEYS_PER_STEP);
+    const { db, element } = this;
+    const whole = this.cursor === 0n;
+    const page = element ? replicas.elementRecords.scan(db, this.cursor, KEYS_PER_STEP) : replicas.scanRecords(db, this.cursor, KEYS_PER_STEP);
     this.cursor = page.cursor;
-    if (page.cursor === 0n) this.db = (db + 1) % this.host.databases;
+    if (page.cursor === 0n) {
+      if (element) this.db = (db + 1) % this.host.databases;
+      this.element = !element;
+    }
+    // A database without element records costs the keyspace's pace no step.
+    if (element && whole && page.cursor === 0n && page.keys.length === 0) return this.step();
     const horizon = clock.now() - this.settings.tombstoneGraceMs;
     const groups = new Map<string, { list: readonly string[]; keys: Candidate[] }>();
     for (const key of page.keys) {
-      const versions = this.readChecked(db, key);
+      const versions = this.readChecked(db, key, element);
       if (versions === null || versions === 'corrupt') continue;
       const since = deadSince(versions, clock.now());
       if (since < 0 || since > horizon) continue;
@@ -114,16 +130,16 @@ export class Reaper {
       if (group === undefined) groups.set(id, (group = { list, keys: [] }));
       group.keys.push({ key, versions });
     }
-    for (const { list, keys } of groups.values()) await this.reap(db, list, keys);
+    for (const { list, keys } of groups.values()) await this.reap(db, element, list, keys);
   }
 
-  /** The check round, then the reap round, for keys sharing one preference list. */
-  private async reap(db: number, list: readonly string[], candidates: Candidate[]): Promise<void> {
+  /** The check round, then the reap round, for keys (or element keys) sharing one preference list. */
+  private async reap(db: number, element: boolean, list: readonly string[], candidates: Candidate[]): Promise<void> {
     const others = list.filter((id) => id !== this.host.selfId);
     const dbText = String(db);
     const answers = await Promise.all(
       others.map((node) =>
-        this.host.request(node, ['REPLICA.DEAD', dbText, ...candidates.map((c) => c.key)]).then(
+        this.host.request(node, [element ? 'REPLICA.EDEAD' : 'REPLICA.DEAD', dbText, ...candidates.map((c) => c.key)]).then(
           (reply) => (Array.isArray(reply) && reply.length === candidates.length ? (reply as number[]) : null),
           () => null,
         ),
@@ -134,51 +150,53 @@ export class Reaper {
     candidates.forEach((c, i) => {
       const holding = others.filter((_, n) => (answers[n] as number[])[i] !== 1);
       if (holding.length === 0) agreed.push(c);
-      for (const node of holding) this.push(db, node, c);
+      for (const node of holding) this.push(db, element, node, c);
     });
     if (agreed.length === 0) return;
-    const argv: (Buffer | string)[] = ['REPLICA.REAP', dbText];
+    const argv: (Buffer | string)[] = [element ? 'REPLICA.EREAP' : 'REPLICA.REAP', dbText];
     for (const c of agreed) argv.push(c.key, encodeContext(c.versions.clock));
     const acks = await Promise.all(others.map((node) => this.host.request(node, argv).then(() => true, () => false)));
     if (acks.includes(false)) return;
-    for (const c of agreed) this.reapHere(db, c.key, c.versions.clock);
+    for (const c of agreed) this.reapHere(db, c.key, c.versions.clock, element);
   }
 
   /** A replica that still holds a live version gets this node's dead record; the key is checked again next pass. */
-  private push(db: number, node: string, c: Candidate): void {
-    const record = this.host.replicas.record(db, c.key);
+  private push(db: number, element: boolean, node: string, c: Candidate): void {
+    const record = this.raw(db, c.key, element);
     if (record === null) return;
     this.counters.tombstonesPushed++;
-    this.host.request(node, ['REPLICA.APPLY', String(db), c.key, record]).catch((err: Error) => {
+    const argv = element ? ['REPLICA.ELEMENT', String(db), c.key, record, '0'] : ['REPLICA.APPLY', String(db), c.key, record];
+    this.host.request(node, argv).catch((err: Error) => {
       console.error(`dynkv: sending a tombstone to ${node} failed: ${err.message}`);
     });
   }
 
-  /** Drops this replica's record of the key when it is still dead and no newer than `checked`; true when it did. */
-  reapHere(db: number, key: Buffer, checked: VersionVector): boolean {
-    const current = this.readChecked(db, key);
+  /** Drops this replica's record of the key (element: of the element key) when it is still dead and no newer than `checked`; true when it did. */
+  reapHere(db: number, key: Buffer, checked: VersionVector, element = false): boolean {
+    const current = this.readChecked(db, key, element);
     if (current === null || current === 'corrupt' || !holdsNothingLive(current, this.host.clock.now()) || !descends(checked, current.clock)) return false;
     // Saved before the record goes: a crash in between leaves the record, never a floor too low.
     this.reapedCounter.raise(current.clock.get(this.host.actor) ?? 0);
-    this.host.replicas.drop(db, key);
+    if (element) this.host.replicas.elementRecords.drop(db, key, this.raw(db, key, true));
+    else this.host.replicas.drop(db, key);
     this.counters.tombstonesReaped++;
     return true;
   }
 
-  /** REPLICA.DEAD db key...: per key, 1 when this replica holds nothing live for it (no record, or only dead siblings). */
-  answerDead(db: number, keys: Buffer[]): number[] {
+  /** REPLICA.DEAD db key... (REPLICA.EDEAD db elementKey...): per key, 1 when this replica holds nothing live for it (no record, or only dead siblings). */
+  answerDead(db: number, keys: Buffer[], element = false): number[] {
     const now = this.host.clock.now();
     return keys.map((key) => {
       // A record that fails its checksum may hold anything: not dead.
-      const versions = this.readChecked(db, key);
+      const versions = this.readChecked(db, key, element);
       return versions !== 'corrupt' && holdsNothingLive(versions, now) ? 1 : 0;
     });
   }
 
-  /** This replica's versions of the key; 'corrupt' for a record that fails its checksum (left to reads and the scrubber to report). */
-  private readChecked(db: number, key: Buffer): KeyVersions | null | 'corrupt' {
+  /** This replica's versions of the key (or element key); 'corrupt' for a record that fails its checksum (left to reads and the scrubber to report). */
+  private readChecked(db: number, key: Buffer, element: boolean): KeyVersions | null | 'corrupt' {
     try {
-      const record = this.host.replicas.checkedRecord(db, key, false);
+      const record = element ? this.host.replicas.elementRecords.checkedRecord(db, key, false) : this.host.replicas.checkedRecord(db, key, false);
       return record === null ? null : decodeVersions(record);
     } catch (err) {
       if (isCorruption(err)) return 'corrupt';
@@ -186,11 +204,16 @@ export class Reaper {
     }
   }
 
-  /** REPLICA.REAP db key context ...: drops each record still dead and no newer than its context; how many it dropped. */
-  answerReap(db: number, args: Buffer[]): number {
+  /** The stored record of the key (or element key), null when absent or unreadable. */
+  private raw(db: number, key: Buffer, element: boolean): Buffer | null {
+    return element ? this.host.replicas.elementRecords.record(db, key, false) : this.host.replicas.record(db, key);
+  }
+
+  /** REPLICA.REAP db key context ... (REPLICA.EREAP for element keys): drops each record still dead and no newer than its context; how many it dropped. */
+  answerReap(db: number, args: Buffer[], element = false): number {
     if (args.length % 2 !== 0) throw new Error('REPLICA.REAP takes key context pairs');
     let dropped = 0;
-    for (let i = 0; i < args.length; i += 2) if (this.reapHere(db, args[i], decodeContext(args[i + 1]))) dropped++;
+    for (let i = 0; i < args.length; i += 2) if (this.reapHere(db, args[i], decodeContext(args[i + 1]), element)) dropped++;
     return dropped;
   }
 }

@@ -39,7 +39,7 @@ interface PeerState {
 export class AntiEntropy {
   readonly trees: PartitionTrees;
   private readonly sync: SyncState;
-  private readonly meter: ExchangeMeter = { bytesSent: 0, bytesReceived: 0, keysRepaired: 0 };
+  private readonly meter: ExchangeMeter = { bytesSent: 0, bytesReceived: 0, keysRepaired: 0, elementsRepaired: 0 };
   private exchanges = 0;
   private exchangesEqual = 0;
   private exchangeFailures = 0;

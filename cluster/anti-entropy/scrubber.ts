@@ -6,6 +6,9 @@
 // from the other replicas (on a cluster of one nothing can: they are
 // reported). Steps of about 1 MiB, spaced so the average rate is the
 // setting; at rate 0 it only looks every second whether it was turned on.
+// Each database's elements engine (collections' element records) is
+// scrubbed after its keyspace; the element records in its bad runs are
+// rebuilt the same way.
 import type { ScrubCursor } from '../../engine/index';
 import type { TimerHandle } from '../clock';
 import type { CorruptRepair } from './corrupt-repair';
@@ -17,6 +20,8 @@ const IDLE_MS = 1000;
 
 export class Scrubber {
   private db = 0;
+  /** Scrubbing db's elements engine (after its keyspace). */
+  private element = false;
   private cursor: ScrubCursor = { segment: 0, offset: 0 };
   private timer: TimerHandle | null = null;
   /** Bad runs already logged and counted (file:offset): each pass meets them again until a merge rewrites the file. */
@@ -60,24 +65,27 @@ export class Scrubber {
     const rate = this.settings.scrubBytesPerSecond;
     if (rate <= 0) return IDLE_MS;
     for (let tried = 0; tried < this.host.databases; ) {
-      const db = this.db;
-      const step = this.host.replicas.scrub(db, this.cursor, STEP_BYTES);
+      const { db, element } = this;
+      const step = element ? this.host.replicas.elementRecords.scrub(db, this.cursor, STEP_BYTES) : this.host.replicas.scrub(db, this.cursor, STEP_BYTES);
       if (step === null || (step.bytes === 0 && step.cursor.segment === 0)) {
-        // This database is done (or holds nothing): the next one.
+        // This engine is done (or holds nothing): the elements of this database, or the next one.
         this.cursor = { segment: 0, offset: 0 };
-        this.db = (db + 1) % this.host.databases;
-        tried++;
+        this.element = !element;
+        if (element) {
+          this.db = (db + 1) % this.host.databases;
+          tried++;
+        }
         continue;
       }
       this.cursor = step.cursor;
       this.counters.scrubbedBytes += step.bytes;
       for (const f of step.found) {
-        for (const key of f.keys) this.repair?.report(db, key, true);
+        for (const key of f.keys) this.repair?.report(db, key, true, element);
         const id = `${f.file}:${f.offset}`;
         if (this.reported.has(id)) continue;
         this.reported.add(id);
         this.counters.corruptRecords++;
-        console.error(`dynkv: scrubber: corrupt record in ${f.file} at offset ${f.offset} (${f.length} bytes; ${f.keys.length} live key(s) of db ${db} in it)`);
+        console.error(`dynkv: scrubber: corrupt record in ${f.file} at offset ${f.offset} (${f.length} bytes; ${f.keys.length} live ${element ? 'element record(s)' : 'key(s)'} of db ${db} in it)`);
       }
       if (step.bytes > 0) return Math.max(1, (step.bytes / rate) * 1000);
     }

@@ -22,6 +22,8 @@ export interface ExchangeMeter {
   bytesReceived: number;
   /** Keys a pull changed here. */
   keysRepaired: number;
+  /** Collections' element records a pull changed here. */
+  elementsRepaired: number;
 }
 
 /** Anti-entropy's state and figures, for INFO. */
@@ -53,6 +55,8 @@ export const DEFAULT_SCRUB_RATE = 1024 * 1024;
 export interface MaintenanceCounters {
   /** Dead records (tombstones, expired versions) this replica reclaimed. */
   tombstonesReaped: number;
+  /** Element records of collections whose header is gone, reclaimed here (element-reclaim.ts). */
+  elementsReclaimed: number;
   /** Dead records sent to a replica that still held a live version, before reaping. */
   tombstonesPushed: number;
   /** Flush epochs learned from a peer (a flush this node missed). */

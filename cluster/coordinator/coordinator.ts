@@ -122,6 +122,8 @@ export interface Coordinator {
   setFsync(mode: FsyncMode): void;
   stats(): EngineStats[];
 
+  /** DYN.ELEMENTS: this replica's element records of a collection (tombstones included, any type), and its summary's count (null: no summary). */
+  localElements(db: number, key: Buffer): { count: number | null; records: { member: Buffer; kind: number; versions: KeyVersions }[] };
   /** Every version of the key the handler can see (DYN.VERSIONS): prepared, or this replica's. */
   versions(db: number, key: Buffer): KeyVersions;
   /** DYN.SET / DYN.DEL: a write that resolves the siblings `context` covers; value null writes a tombstone. w overrides W. */

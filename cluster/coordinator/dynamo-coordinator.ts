@@ -34,9 +34,11 @@ import { Hashes } from './hashes';
 import { HashSync } from './hash-sync';
 import { Sets } from './sets';
 import { Zsets } from './zsets';
+import { ElementSync } from './element-sync';
+import { FIELD_KIND, SUMMARY_KIND } from '../replica/element-records';
 import { incarnation } from '../replica/incarnation';
 import { ReplicaStore } from '../replica/store';
-import { encodeContext, encodeVersions } from '../versions/codec';
+import { decodeVersions, encodeContext, encodeVersions } from '../versions/codec';
 import { afterFlush } from '../versions/lifetimes';
 import { DEFAULT_MAX_SIBLINGS, EMPTY_VERSIONS, actorId, joinedWinner, liveWinner, type Actor, type KeyVersions, type VersionVector, type VersionWrite } from '../versions/versions';
 import { counterRead, stringRead, type CounterRead } from '../versions/counter-read';
@@ -68,6 +70,8 @@ export class DynamoCoordinator implements Coordinator {
   onForward: ((db: number, resp: number, argv: Buffer[], from: string) => Promise<Buffer>) | null = null;
   readonly replicas: ReplicaStore;
   readonly hashSync: HashSync | null;
+  /** Collections' element records from the other replicas, merged through their types (element-sync.ts). */
+  readonly elementSync: ElementSync;
   readonly hashes: Hashes;
   readonly sets: Sets;
   readonly zsets: Zsets;
@@ -119,8 +123,12 @@ export class DynamoCoordinator implements Coordinator {
       (message) => console.error(`dynkv: ${message}`),
     );
     this.antiEntropy = this.n > 1 ? new AntiEntropy(this, dir, this.membership.ring, this.n, options.antiEntropy ?? DEFAULT_ANTI_ENTROPY) : null;
-    this.maintenance = new Maintenance(this, dir, this.single, this.maxSiblings);
     this.hashSync = this.single ? null : new HashSync(this);
+    this.elementSync = new ElementSync(this.replicas);
+    const hashSync = this.hashSync;
+    if (hashSync !== null) this.elementSync.register(FIELD_KIND, (db, key, field, record, converted) => hashSync.apply(db, key, field, record, converted));
+    // After the element sync: resuming an unfinished flush purge puts element records back through it.
+    this.maintenance = new Maintenance(this, dir, this.single, this.maxSiblings);
     this.hashes = new Hashes(this, this.hashSync);
     this.sets = new Sets(this, this.hashSync);
     this.zsets = new Zsets(this, this.hashSync);
@@ -241,6 +249,15 @@ export class DynamoCoordinator implements Coordinator {
   /** Reap mode (N = 1): a miss may be an expired key, reclaimed now as Redis does on access. */
   private expireOnAccess(db: number, key: Buffer): void {
     if (this.replicas.reap && this.replicas.expireIfDue(db, key)) this.hooks.onExpire(db, key);
+  }
+
+  localElements(db: number, key: Buffer): { count: number | null; records: { member: Buffer; kind: number; versions: KeyVersions }[] } {
+    const records: { member: Buffer; kind: number; versions: KeyVersions }[] = [];
+    for (const { elementKey, kind, member } of this.replicas.elementRecords.collection(db, key)) {
+      const record = kind === SUMMARY_KIND ? null : this.replicas.elementRecords.record(db, elementKey);
+      if (record !== null) records.push({ member, kind, versions: decodeVersions(record) });
+    }
+    return { count: this.replicas.hashes.summary(db, key)?.count ?? null, records };
   }
 
   versions(db: number, key: Buffer): KeyVersions {
@@ -374,7 +391,15 @@ export class DynamoCoordinator implements Coordinator {
   replicate(db: number, key: Buffer, record: Buffer, list: readonly string[], w: number): Promise<string | null> {
     const origin = this.origin !== null && this.origin !== this.selfId && list.includes(this.origin) ? this.origin : null;
     const fallbacks = this.membership.fallbacks(key);
-    return replicateSloppy(this, { db, key, record, primaries: list, fallbacks, w: Math.min(w, list.length), deadline: this.clock.now() + this.timeoutMs, origin });
+    return replicateSloppy(this, { db, key, record, element: null, primaries: list, fallbacks, w: Math.min(w, list.length), deadline: this.clock.now() + this.timeoutMs, origin });
+  }
+
+  /** replicate() of a collection's element record made here: the same sloppy quorum and hints, under its element key (its parent's preference list). */
+  replicateElement(db: number, elementKey: Buffer, record: Buffer, converted: boolean): Promise<string | null> {
+    const list = this.membership.preferenceList(elementKey);
+    const origin = this.origin !== null && this.origin !== this.selfId && list.includes(this.origin) ? this.origin : null;
+    const fallbacks = this.membership.fallbacks(elementKey);
+    return replicateSloppy(this, { db, key: elementKey, record, element: { converted }, primaries: list, fallbacks, w: Math.min(this.w, list.length), deadline: this.clock.now() + this.timeoutMs, origin });
   }
 
   handoffStats(): HintTargetStats[] {
@@ -519,6 +544,11 @@ export class DynamoCoordinator implements Coordinator {
     this.counters.siblingsPruned += pruned;
     if (changed) this.hooks.onWrite(db, key);
     return changed;
+  }
+
+  /** Merges a peer's element record into the local replica, through its collection type (anti-entropy's pulls, flush purges). */
+  applyElement(db: number, elementKey: Buffer, record: Buffer, converted: boolean): boolean {
+    return this.elementSync.apply(db, elementKey, record, converted);
   }
 
   /** Merges versions into the local replica. */

@@ -1,9 +1,11 @@
 // cluster/coordinator/hash-sync.ts — a hash's field records between the
 // replicas of its key (N > 1). The field record a write makes here goes to
-// the key's other replicas (REPLICA.HFIELD, W acks, as a key's record goes
-// by REPLICA.APPLY: same preference list, its element key in the same slot
-// and partition). Fields written where this node could not see them (both
-// sides of a partition, or while another replica coordinated) are caught up
+// the key's other replicas (REPLICA.ELEMENT under its element key, W acks,
+// as a key's record goes by REPLICA.APPLY: same preference list and sloppy
+// quorum, its element key in the same slot and partition; a replica down
+// or failing gets a hint, element-sync.ts and handoff/). Fields written
+// where this node could not see them (both sides of a partition, or while
+// another replica coordinated) are caught up
 // before a hash command runs here: every field write also writes the header
 // (a new dot in its clock), and the summary remembers the header clock its
 // fields are complete for; once the quorum read of the header brings a
@@ -15,8 +17,7 @@
 import { newHashSummary } from '../../datatypes/hash';
 import { isCollection } from '../../datatypes/types';
 import type { BusReply } from '../bus/bus';
-import type { Clock } from '../clock';
-import { WriteRound } from '../quorum/rounds';
+import { fieldKey } from '../replica/hash-replica';
 import type { ReplicaStore } from '../replica/store';
 import { encodeContext } from '../versions/codec';
 import type { ClusterCounters } from './coordinator';
@@ -24,16 +25,15 @@ import type { ClusterCounters } from './coordinator';
 /** What the sync needs of the coordinator. */
 export interface HashSyncHost {
   readonly selfId: string;
-  readonly clock: Clock;
-  readonly timeoutMs: number;
   readonly maxSiblings: number;
-  readonly w: number;
   readonly counters: ClusterCounters;
   readonly replicas: ReplicaStore;
   /** Every key a write changed on this replica (WATCH's invalidation). */
   readonly hooks: { onWrite(db: number, key: Buffer): void };
   preferenceList(key: Buffer): readonly string[];
   send(node: string, argv: readonly (Buffer | string)[], onReply: (reply: BusReply) => void, onError: (err: Error) => void): void;
+  /** Sends an element record made here to the key's other replicas (sloppy quorum, hints); resolves with an error reply, or null once W acked. */
+  replicateElement(db: number, elementKey: Buffer, record: Buffer, converted: boolean): Promise<string | null>;
 }
 
 const ignore = (): void => undefined;
@@ -52,39 +52,10 @@ export class HashSync {
 
   /** Sends a field record made here to the key's other replicas; resolves with an error reply, or null once W acked. */
   replicate(db: number, key: Buffer, field: Buffer, record: Buffer, hashtable: boolean): Promise<string | null> {
-    const { host } = this;
-    const list = host.preferenceList(key);
-    const round = new WriteRound(list, Math.min(host.w, list.length), host.clock.now() + host.timeoutMs);
-    round.ack(host.selfId);
-    const argv = ['REPLICA.HFIELD', String(db), key, field, record, hashtable ? '1' : '0'];
-    return new Promise((resolve) => {
-      let resolved = false;
-      const check = (): void => {
-        if (resolved || round.state === 'pending') return;
-        resolved = true;
-        if (round.state === 'unavailable') host.counters.unavailable++;
-        resolve(round.error);
-      };
-      for (const node of list) {
-        if (node === host.selfId) continue;
-        host.send(
-          node,
-          argv,
-          () => {
-            round.ack(node);
-            check();
-          },
-          (err) => {
-            round.fail(node, err.message);
-            check();
-          },
-        );
-      }
-      check();
-    });
+    return this.host.replicateElement(db, fieldKey(key, field), record, hashtable);
   }
 
-  /** A peer's field record (REPLICA.HFIELD, or the repair of a catch-up): merged in, the summary kept. */
+  /** A peer's field record (REPLICA.ELEMENT: replication, a hint, a catch-up's repair, anti-entropy): merged in, the summary kept. */
   apply(db: number, key: Buffer, field: Buffer, record: Buffer, hashtable: boolean): boolean {
     const replica = this.host.replicas.hashes;
     const applied = replica.applyField(db, key, field, record, this.host.maxSiblings);
@@ -176,7 +147,7 @@ export class HashSync {
         const theirs = records.get(merged[i].toString('latin1'));
         if (theirs !== undefined && theirs.equals(merged[i + 1])) continue;
         this.host.counters.readRepairs++;
-        const argv = ['REPLICA.HFIELD', String(db), key, merged[i], merged[i + 1], hashtable ? '1' : '0'];
+        const argv = ['REPLICA.ELEMENT', String(db), fieldKey(key, merged[i]), merged[i + 1], hashtable ? '1' : '0'];
         repairs.push(new Promise((resolve) => this.host.send(node, argv, () => resolve(), () => {
           this.host.counters.readRepairsFailed++;
           resolve();

@@ -6,12 +6,17 @@
 //   REPLICA.APPLY db key record    -> merge the versions in (replication, read repair), +OK
 //   REPLICA.PUT db key expireAt context w [value]
 //                                  -> coordinate a plain write (no value: a DEL) here, +OK once W acked
-//   REPLICA.HINT db key record owner
+//   REPLICA.HINT db key record owner [ELEMENT converted]
 //                                  -> keep the record as a hint for owner, a primary of the key
-//                                     this fallback stands in for (handoff/), +OK
+//                                     this fallback stands in for (handoff/), +OK; ELEMENT: key is
+//                                     an element key, the record a collection's element record
 //   REPLICA.FWD db resp argv...    -> run a client's command here, its raw reply as a bulk
-//   REPLICA.HFIELD db key field record hashtable
-//                                  -> merge a hash field's record in (hash-sync.ts), +OK
+//   REPLICA.ELEMENT db elementKey record converted
+//                                  -> merge a collection's element record in through its type
+//                                     (element-sync.ts; converted: the collection left its compact
+//                                     encoding), +OK
+//   REPLICA.ELEMENTS db elementKey...
+//                                  -> an array of this replica's element records (anti-entropy's pulls)
 //   REPLICA.HFIELDS db key         -> every field record of the hash here, [field, record, ...]
 //   REPLICA.PING                   -> +PONG
 //   REPLICA.ROOTS, REPLICA.TREE p level node..., REPLICA.LEAF p leaf...
@@ -35,6 +40,7 @@ import type { ClusterCounters } from './coordinator';
 import { SYNCING_ERROR } from '../anti-entropy/exchange';
 import type { AntiEntropy } from '../anti-entropy/scheduler';
 import type { HashSync } from './hash-sync';
+import type { ElementSync } from './element-sync';
 
 /** What the replica service needs of the coordinator (DynamoCoordinator). */
 export interface ReplicaHost {
@@ -57,6 +63,8 @@ export interface ReplicaHost {
   applyRecord(db: number, key: Buffer, record: Buffer): boolean;
   /** Hash field records between replicas; null on a cluster of one. */
   readonly hashSync: HashSync | null;
+  /** Element records of every collection type between replicas. */
+  readonly elementSync: ElementSync;
   durable(): Promise<void> | null;
   /** Anti-entropy, when there are other replicas. */
   readonly antiEntropy: AntiEntropy | null;
@@ -98,11 +106,14 @@ export class ReplicaService {
         return this.put(argv);
       case 'REPLICA.FWD':
         return this.forwarded(from, argv);
-      case 'REPLICA.HFIELD': {
-        this.arity(argv, 6);
-        this.hashSync().apply(this.db(argv[1]), argv[2], argv[3], argv[4], argv[5].toString('latin1') === '1');
+      case 'REPLICA.ELEMENT': {
+        this.arity(argv, 5);
+        this.coordinator.elementSync.apply(this.db(argv[1]), argv[2], argv[3], argv[4].toString('latin1') === '1');
         return this.acked();
       }
+      case 'REPLICA.ELEMENTS':
+        if (argv.length < 3) throw new Error('wrong number of arguments for REPLICA.ELEMENTS');
+        return this.coordinator.elementSync.records(this.db(argv[1]), argv.slice(2));
       case 'REPLICA.HFIELDS':
         this.arity(argv, 3);
         return this.hashSync().records(this.db(argv[1]), argv[2]);
@@ -134,11 +145,12 @@ export class ReplicaService {
   }
 
   private hint(argv: Buffer[]): BusReply | Promise<BusReply> {
-    this.arity(argv, 5);
+    if (argv.length !== 5 && !(argv.length === 7 && argv[5].toString('latin1').toUpperCase() === 'ELEMENT')) throw new Error('wrong number of arguments for REPLICA.HINT');
     const db = this.db(argv[1]);
     const owner = argv[4].toString('latin1');
+    const element = argv.length === 7 ? { converted: argv[6].toString('latin1') === '1' } : null;
     if (!this.coordinator.preferenceList(argv[2]).includes(owner)) throw new Error(`${owner} is not a replica of this key`);
-    if (!this.coordinator.handoff.add(owner, db, argv[2], argv[3])) throw new Error(`the hint log for ${owner} is full`);
+    if (!this.coordinator.handoff.add(owner, db, argv[2], argv[3], element)) throw new Error(`the hint log for ${owner} is full`);
     return this.coordinator.handoff.durable()?.then(() => 'OK') ?? 'OK';
   }
 

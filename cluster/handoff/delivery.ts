@@ -3,7 +3,8 @@
 // takes hints in (a fallback standing in for a down primary, or this
 // coordinator for a primary that did not ack), and their delivery: each
 // tick, and at each ack, a queue whose target membership says is up sends
-// its next hints as REPLICA.APPLY, at most `window` in flight and about
+// its next hints as REPLICA.APPLY (REPLICA.ELEMENT for a collection's
+// element record, applied through its collection), at most `window` in flight and about
 // `rateBytes` per second over all targets (a token bucket), so a returning
 // node is not flooded; a failure backs the queue off and it resends from the
 // first unacked hint. Hints become durable as the engine's writes do:
@@ -14,7 +15,7 @@ import path from 'node:path';
 import type { BusReply } from '../bus/bus';
 import type { Clock, TimerHandle } from '../clock';
 import type { FsyncMode } from '../../engine/index';
-import { HintLog } from './hint-log';
+import { HintLog, type ElementFlags, type Hint } from './hint-log';
 import { HintQueue } from './hint-queue';
 
 const TICK_MS = 100;
@@ -105,9 +106,9 @@ export class HintedHandoff {
     this.tickLater();
   }
 
-  /** Keeps a hint for the target; false when its log is full (the hint is dropped and counted). */
-  add(target: string, db: number, key: Buffer, record: Buffer): boolean {
-    return this.queue(target).add(this.host.clock.now(), db, key, record, this.settings.maxBytes);
+  /** Keeps a hint for the target (element: a collection's element record, under its element key); false when its log is full (the hint is dropped and counted). */
+  add(target: string, db: number, key: Buffer, record: Buffer, element: ElementFlags | null = null): boolean {
+    return this.queue(target).add(this.host.clock.now(), db, key, record, this.settings.maxBytes, element);
   }
 
   /** Resolves once every hint added so far is on disk under appendfsync always (one fsync per log for all waiters); null otherwise. */
@@ -182,7 +183,7 @@ export class HintedHandoff {
       this.tokens -= hint.record.length + hint.key.length;
       this.host.send(
         queue.target,
-        ['REPLICA.APPLY', String(hint.db), hint.key, hint.record],
+        deliveryOf(hint),
         () => {
           queue.acked(hint);
           this.pump(queue);
@@ -211,6 +212,12 @@ export class HintedHandoff {
   private syncAll(): void {
     for (const q of this.queues.values()) q.log.sync();
   }
+}
+
+/** The request that delivers a hint: REPLICA.APPLY of a key's record, REPLICA.ELEMENT of an element record. */
+function deliveryOf(hint: Hint): (Buffer | string)[] {
+  if (hint.element === null) return ['REPLICA.APPLY', String(hint.db), hint.key, hint.record];
+  return ['REPLICA.ELEMENT', String(hint.db), hint.key, hint.record, hint.element.converted ? '1' : '0'];
 }
 
 /** The target a log file is named for (targetFileName's inverse); null for a name it cannot have made. */

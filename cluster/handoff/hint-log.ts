@@ -10,6 +10,10 @@
 //   header  "DKHINT1\n" (8 bytes), generation (8 random bytes)
 //   record  bodyLength u32, crc32(body) u32,
 //           body: createdAt f64 (ms), db u32, keyLength u32, key, versions record
+// db's top bits flag a collection's element record (bit 31: the key is an
+// element key, replica/element-records.ts; bit 30: the collection has left
+// its compact encoding), delivered by REPLICA.ELEMENT instead of
+// REPLICA.APPLY; a log written before them has both clear.
 // The head file holds "<generation hex> <offset>": an offset of another
 // generation (the log was rewritten since) counts as the log's start, so a
 // stale head can only make hints be sent twice (an APPLY is idempotent),
@@ -29,13 +33,24 @@ const MAX_BODY = 640 * 1024 * 1024;
 /** A rewrite to drop acked hints while others are left waits until this many acked bytes lead the log. */
 const COMPACT_MIN = 1024 * 1024;
 
-/** One hint: a replica's versions record of a key for the target, and where it sits in the log. */
+const ELEMENT_BIT = 0x80000000;
+const CONVERTED_BIT = 0x40000000;
+const DB_MASK = 0x3fffffff;
+
+/** A hint of a collection's element record: whether its collection left its compact encoding (Redis converts once). */
+export interface ElementFlags {
+  readonly converted: boolean;
+}
+
+/** One hint: a replica's versions record of a key (or element key) for the target, and where it sits in the log. */
 export interface Hint {
   readonly offset: number;
   /** The offset of the next record. */
   readonly end: number;
   readonly createdAt: number;
   readonly db: number;
+  /** Null for a key's record; else the key is an element key. */
+  readonly element: ElementFlags | null;
   readonly key: Buffer;
   readonly record: Buffer;
 }
@@ -134,14 +149,14 @@ export class HintLog {
   }
 
   /** Appends a hint; false, with nothing written, when it would take the log's unacked bytes past maxBytes. */
-  append(createdAt: number, db: number, key: Buffer, record: Buffer, maxBytes: number): boolean {
+  append(createdAt: number, db: number, key: Buffer, record: Buffer, maxBytes: number, element: ElementFlags | null = null): boolean {
     const bodyLength = BODY_FIXED + key.length + record.length;
     const length = RECORD_HEADER + bodyLength;
     if (this.bytes + length > maxBytes) return false;
     const buf = Buffer.allocUnsafe(length);
     buf.writeUInt32LE(bodyLength, 0);
     buf.writeDoubleLE(createdAt, 8);
-    buf.writeUInt32LE(db, 16);
+    buf.writeUInt32LE((db | (element === null ? 0 : ELEMENT_BIT) | (element?.converted === true ? CONVERTED_BIT : 0)) >>> 0, 16);
     buf.writeUInt32LE(key.length, 20);
     key.copy(buf, 24);
     record.copy(buf, 24 + key.length);
@@ -172,11 +187,13 @@ export class HintLog {
       if (!this.knownCorrupt.has(offset)) this.warn(`hint log ${this.file}: corrupt record at offset ${offset} (checksum mismatch); skipped`);
       return { kind: 'corrupt', offset, end };
     }
+    const dbField = body.readUInt32LE(8);
     const hint: Hint = {
       offset,
       end,
       createdAt: body.readDoubleLE(0),
-      db: body.readUInt32LE(8),
+      db: dbField & DB_MASK,
+      element: (dbField & ELEMENT_BIT) === 0 ? null : { converted: (dbField & CONVERTED_BIT) !== 0 },
       key: body.subarray(BODY_FIXED, BODY_FIXED + keyLength),
       record: body.subarray(BODY_FIXED + keyLength),
     };

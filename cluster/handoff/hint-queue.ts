@@ -6,7 +6,7 @@
 // flight it rewinds to that hint and waits until retryAt. Hints older than
 // the age bound, or that fail their checksum, are dropped and counted. No
 // timers or sockets here: delivery.ts drives it.
-import type { Hint, HintLog } from './hint-log';
+import type { ElementFlags, Hint, HintLog } from './hint-log';
 
 /** One record of the window, in log order: a hint in flight, or one acked/dropped waiting for those before it. */
 interface Slot {
@@ -52,8 +52,8 @@ export class HintQueue {
   }
 
   /** Appends a hint; false (counted as dropped) when the log is at its size bound. */
-  add(now: number, db: number, key: Buffer, record: Buffer, maxBytes: number): boolean {
-    if (this.log.append(now, db, key, record, maxBytes)) return true;
+  add(now: number, db: number, key: Buffer, record: Buffer, maxBytes: number, element: ElementFlags | null = null): boolean {
+    if (this.log.append(now, db, key, record, maxBytes, element)) return true;
     this.dropped++;
     return false;
   }

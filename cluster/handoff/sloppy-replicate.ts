@@ -2,13 +2,16 @@
 // other replicas as quorum/sloppy-write.ts says: REPLICA.APPLY to the
 // primaries, REPLICA.HINT to a fallback standing in for one that is down or
 // failed, and a hint kept here (delivery.ts) for a primary nothing else
-// covers. Resolves once W acked (the local write is one) and the command's
+// covers. A collection's element record goes the same way (REPLICA.ELEMENT
+// to the primaries, REPLICA.HINT ... ELEMENT to a fallback): its element key
+// is in its parent's slot, so it has the parent's preference list. Resolves once W acked (the local write is one) and the command's
 // origin, when one of the primaries, answered; the error reply when W can
 // no longer be met.
 import type { BusReply } from '../bus/bus';
 import type { ClusterCounters } from '../coordinator/coordinator';
 import { SloppyWrite, type WriteStep } from '../quorum/sloppy-write';
 import type { HintedHandoff } from './delivery';
+import type { ElementFlags } from './hint-log';
 
 /** What a sloppy write needs of the coordinator. */
 export interface ReplicateHost {
@@ -24,6 +27,8 @@ export interface ReplicateRequest {
   readonly db: number;
   readonly key: Buffer;
   readonly record: Buffer;
+  /** Null for a key's record; else `key` is an element key and record its element record. */
+  readonly element: ElementFlags | null;
   readonly primaries: readonly string[];
   readonly fallbacks: readonly string[];
   readonly w: number;
@@ -33,10 +38,11 @@ export interface ReplicateRequest {
 }
 
 export function replicateSloppy(host: ReplicateHost, request: ReplicateRequest): Promise<string | null> {
-  const { db, key, record, origin } = request;
+  const { db, key, record, origin, element } = request;
   const write = new SloppyWrite(request.primaries, request.fallbacks, request.w, request.deadline, host.selfId, host.isUp);
   const round = write.round;
   const dbText = String(db);
+  const applyArgv = element === null ? ['REPLICA.APPLY', dbText, key, record] : ['REPLICA.ELEMENT', dbText, key, record, element.converted ? '1' : '0'];
   let originAnswered = origin === null;
   return new Promise((resolve) => {
     let resolved = false;
@@ -49,7 +55,7 @@ export function replicateSloppy(host: ReplicateHost, request: ReplicateRequest):
     const apply = (node: string): void => {
       host.send(
         node,
-        ['REPLICA.APPLY', dbText, key, record],
+        applyArgv,
         () => {
           write.applied(node);
           if (node === origin) originAnswered = true;
@@ -64,13 +70,13 @@ export function replicateSloppy(host: ReplicateHost, request: ReplicateRequest):
     };
     const run = (step: WriteStep): void => {
       if (step.kind === 'keep') {
-        host.handoff.add(step.owner, db, key, record);
+        host.handoff.add(step.owner, db, key, record, element);
         return;
       }
       const owner = step.owner;
       host.send(
         step.node,
-        ['REPLICA.HINT', dbText, key, record, owner],
+        element === null ? ['REPLICA.HINT', dbText, key, record, owner] : ['REPLICA.HINT', dbText, key, record, owner, 'ELEMENT', element.converted ? '1' : '0'],
         () => {
           write.hinted(owner);
           check();

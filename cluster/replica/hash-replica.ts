@@ -15,15 +15,15 @@
 // datatypes/hash.ts's insertion number + bytes, HDEL a tombstone). Of
 // concurrent siblings a value wins over a tombstone (add-wins), then the
 // winner order. Reap mode (N = 1): a field's tombstone deletes the record.
-import { decodeFieldValue, decodeHashSummary, encodeFieldValue, encodeHashSummary, type FieldValue, type HashSummary } from '../../datatypes/hash';
+import { decodeFieldValue, decodeHashSummary, encodeFieldValue, encodeHashSummary, newHashSummary, type FieldValue, type HashSummary } from '../../datatypes/hash';
 import type { Databases } from './databases';
+import { FIELD_KIND, SUMMARY_KIND, type ElementHooks } from './element-records';
 import { crc16, keySlot, SLOT_COUNT } from '../ring/slot';
 import { varintSize, writeVarint } from '../versions/codec-reader';
 import { decodeVersions, encodeVersions } from '../versions/codec';
+import { afterFlush } from '../versions/lifetimes';
 import { EMPTY_VERSIONS, merge, update, type Actor, type KeyVersions } from '../versions/versions';
 
-const FIELD_KIND = 1;
-const SUMMARY_KIND = 2;
 const SLOT_SHIFT = 50n;
 const SCAN_PAGE = 256;
 
@@ -91,6 +91,8 @@ export class HashReplica {
   constructor(
     private readonly elements: Databases,
     private readonly reap: boolean,
+    /** The store's floors and observer (element-records.ts). */
+    private readonly hooks: ElementHooks,
   ) {}
 
   /** The hash's summary on this replica; null when it holds no element of the key. */
@@ -102,6 +104,23 @@ export class HashReplica {
   writeSummary(db: number, key: Buffer, summary: HashSummary): void {
     const e = this.elements.open(db);
     this.elements.wrote(db, e.put(prefixOf(key, SUMMARY_KIND, 0), encodeHashSummary(summary)));
+  }
+
+  /** n live fields of the hash went from this replica without an HDEL (element-records.ts's reclaim): its count follows. */
+  uncount(db: number, key: Buffer, n: number): void {
+    const summary = this.summary(db, key);
+    if (summary === null || n === 0) return;
+    summary.count = Math.max(0, summary.count - n);
+    this.writeSummary(db, key, summary);
+  }
+
+  /** The summary counted again from the fields (after a field record was rebuilt: whether the lost one was live is unknown). */
+  recount(db: number, key: Buffer): void {
+    const summary = this.summary(db, key) ?? newHashSummary();
+    const live = this.entries(db, key);
+    summary.count = live.length;
+    for (const { seq } of live) if (seq >= summary.nextSeq) summary.nextSeq = seq + 1;
+    this.writeSummary(db, key, summary);
   }
 
   /** The field's versions on this replica; null when it has none. */
@@ -125,12 +144,13 @@ export class HashReplica {
   writeField(db: number, key: Buffer, field: Buffer, value: Buffer | null, nextSeq: number, actor: Actor, timestamp: number, maxSiblings: number): FieldWrite {
     const elementKey = fieldKey(key, field);
     const stored = this.elements.existing(db)?.get(elementKey) ?? null;
-    const current = stored === null ? EMPTY_VERSIONS : decodeVersions(stored);
+    // Above every reaped dot (KV679), and no older than a flush this replica knows.
+    const current = stored === null ? this.hooks.floorVersions(actor) : decodeVersions(stored);
     const before = visibleField(current);
     const bytes = value === null ? null : encodeFieldValue(before === null ? nextSeq : before.seq, value);
-    const { versions } = update(current, current.clock, actor, { value: bytes, timestamp, expireAt: 0 }, maxSiblings);
+    const { versions } = update(current, current.clock, actor, { value: bytes, timestamp: Math.max(timestamp, this.hooks.flushFloor[db]), expireAt: 0 }, maxSiblings);
     const record = encodeVersions(versions);
-    this.storeField(db, elementKey, record, value !== null);
+    this.storeField(db, elementKey, stored, record, value !== null);
     return { record, wasLive: before !== null, isLive: value !== null };
   }
 
@@ -139,21 +159,26 @@ export class HashReplica {
     const elementKey = fieldKey(key, field);
     const stored = this.elements.existing(db)?.get(elementKey) ?? null;
     const current = stored === null ? EMPTY_VERSIONS : decodeVersions(stored);
-    const { versions } = merge(current, decodeVersions(record), maxSiblings);
+    const floor = this.hooks.flushFloor[db];
+    // Siblings written before a flush this replica knows are dropped on arrival (a stale peer's copy).
+    const incoming = floor === 0 ? decodeVersions(record) : afterFlush(decodeVersions(record), floor);
+    const { versions } = merge(current, incoming, maxSiblings);
     const wasLive = visibleField(current) !== null;
     const isLive = visibleField(versions) !== null;
-    const changed = stored === null || !encodeVersions(versions).equals(stored);
-    if (changed) this.storeField(db, elementKey, encodeVersions(versions), isLive);
+    const merged = encodeVersions(versions);
+    const changed = stored === null || !merged.equals(stored);
+    if (changed) this.storeField(db, elementKey, stored, merged, isLive);
     return { wasLive, isLive, changed };
   }
 
-  private storeField(db: number, elementKey: Buffer, record: Buffer, live: boolean): void {
+  private storeField(db: number, elementKey: Buffer, old: Buffer | null, record: Buffer, live: boolean): void {
     if (this.reap && !live) {
       const e = this.elements.existing(db);
       if (e !== null && e.delete(elementKey)) this.elements.wrote(db, e.lastSeq);
       return;
     }
     this.elements.wrote(db, this.elements.open(db).put(elementKey, record));
+    if (!this.reap) this.hooks.storedElement(db, elementKey, old, record);
   }
 
   /**
@@ -246,7 +271,7 @@ export class HashReplica {
       const page = this.page(db, key, cursor, SCAN_PAGE);
       for (const { field, versions } of page.fields) {
         if (this.reap) {
-          this.storeField(db, fieldKey(key, field), Buffer.alloc(0), false);
+          this.storeField(db, fieldKey(key, field), null, Buffer.alloc(0), false);
         } else if (visibleField(versions) !== null) {
           written.push({ field, record: this.writeField(db, key, field, null, 0, actor, timestamp, maxSiblings).record });
         }

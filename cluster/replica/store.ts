@@ -24,6 +24,7 @@ import { EngineError, type EngineOptions, type EngineStats, type ExpirySweep, ty
 import { realClock, type Clock } from '../clock';
 import { WRONG_TYPE, type ScanPage } from '../coordinator/coordinator';
 import { Databases } from './databases';
+import { ElementRecords, type ElementHooks } from './element-records';
 import { HashReplica } from './hash-replica';
 import { CorruptVersionsError, decodeVersions, encodeVersions } from '../versions/codec';
 import { encodeLocalWrite, locateWinner, type WinnerLocation } from '../versions/fast-path';
@@ -62,6 +63,8 @@ function quotedKey(key: Buffer): string {
 export interface RecordObserver {
   /** The key's record was replaced: old null when it had none, record null when it was deleted. */
   stored(db: number, key: Buffer, old: Buffer | null, record: Buffer | null): void;
+  /** The same for a collection's element record (element-records.ts) in the elements engine. */
+  storedElement(db: number, elementKey: Buffer, old: Buffer | null, record: Buffer | null): void;
   /** A database was dropped whole. */
   flushed(db: number): void;
 }
@@ -90,12 +93,14 @@ const enum WinnerKind {
 /** The largest record kept in the scratch buffer between rewrites. */
 const SCRATCH_MAX = 64 * 1024;
 
-export class ReplicaStore {
+export class ReplicaStore implements ElementHooks {
   readonly databases: number;
   private readonly dbs: Databases;
   /** Collections' element records (dir/dbN.elements), apart from the keyspace. */
   private readonly elements: Databases;
   readonly hashes: HashReplica;
+  /** The element records of every collection type, for the failure half (handoff, anti-entropy, reaping, flushes, scrubbing). */
+  readonly elementRecords: ElementRecords;
   private readonly where: WinnerLocation = { valueOffset: 0, valueLength: -1, expireAt: 0, siblings: 0, type: 0 };
   /** Where localWrite reads the record it rewrites. */
   private scratch = Buffer.allocUnsafe(4096);
@@ -146,10 +151,11 @@ export class ReplicaStore {
     this.databases = databases;
     this.dbs = new Databases(dir, options, databases);
     this.elements = new Databases(dir, options, databases, '.elements');
-    this.hashes = new HashReplica(this.elements, reap);
+    this.flushFloor = new Array<number>(databases).fill(0);
+    this.hashes = new HashReplica(this.elements, reap, this);
+    this.elementRecords = new ElementRecords(this.elements, this);
     this.tombstones = new Array<number | null>(databases).fill(null);
     this.expiringCount = new Array<number | null>(databases).fill(null);
-    this.flushFloor = new Array<number>(databases).fill(0);
   }
 
   /** This replica's versions of the key, tombstones and expired siblings included; null when it has none. */
@@ -283,8 +289,8 @@ export class ReplicaStore {
     return record;
   }
 
-  /** The versions a key without a record starts from: no sibling, and this actor's counter at counterFloor. */
-  private floorVersions(actor: Actor): KeyVersions {
+  /** The versions a key (or element) without a record starts from: no sibling, and this actor's counter at counterFloor. */
+  floorVersions(actor: Actor): KeyVersions {
     return this.counterFloor === 0 ? EMPTY_VERSIONS : { clock: new Map([[actor, this.counterFloor]]), siblings: [] };
   }
 
@@ -545,6 +551,11 @@ export class ReplicaStore {
 
   prefetch(db: number, keys: Buffer, lens: Uint32Array, count: number): void {
     this.dbs.existing(db)?.prefetch(keys, lens, count);
+  }
+
+  /** ElementHooks: an element record was written (kept mode): anti-entropy's trees follow it. */
+  storedElement(db: number, elementKey: Buffer, old: Buffer | null, record: Buffer | null): void {
+    this.observer?.storedElement(db, elementKey, old, record);
   }
 
   /** Drops db's whole engine directory (FLUSHDB on this replica). */

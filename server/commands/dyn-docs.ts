@@ -14,6 +14,13 @@ export const dynDocs: Readonly<Record<string, CommandDoc>> = {
     complexity: 'O(S) where S is the number of siblings',
     arguments: [key, { name: 'local', type: 'pure-token', token: 'LOCAL', flags: ['optional'] }],
   },
+  'dyn.elements': {
+    summary: "Returns this node's element records of a collection (a hash's fields, tombstones included) with their causal contexts and siblings, and its summary's count; no quorum read",
+    since: '0.1.0',
+    group: 'dynamo',
+    complexity: 'O(E) where E is the number of element records in the key\'s slot',
+    arguments: [key],
+  },
   'dyn.get': {
     summary: "Returns the value of a key (the winning version) after a quorum read of R replicas",
     since: '0.1.0',

@@ -2,7 +2,8 @@
 // for: a key's versions and siblings with their causal context
 // (DYN.VERSIONS), writes that resolve siblings (DYN.SET, DYN.DEL), reads
 // and writes with their own quorum (DYN.GET R n, DYN.SET W n), and the ring
-// (DYN.PREFLIST, DYN.RING, DYN.NODES). DYN.FAULT cuts and heals links
+// (DYN.PREFLIST, DYN.RING, DYN.NODES). DYN.ELEMENTS shows this node's
+// element records of a collection as they are (no quorum, no catch-up). DYN.FAULT cuts and heals links
 // between nodes, for tests, when the node allows it.
 import { decodeContext, encodeContext, InvalidContextError, liveWinner, type VersionVector } from '../../cluster/index';
 import { DataType } from '../../datatypes/types';
@@ -60,6 +61,30 @@ const versions: CommandHandler = (ctx, argv) => {
     else r.bulk(s.value);
     r.integer(s.timestamp);
     r.bulk(s.node);
+  }
+};
+
+/** DYN.ELEMENTS key: [summary count or nil, [[member, kind, context, [[value|nil, timestamp, node]...]]...]], in engine order. */
+const elements: CommandHandler = (ctx, argv) => {
+  const { count, records } = ctx.store.localElements(ctx.client.db, argv[1]);
+  const r = ctx.reply;
+  r.arrayHeader(2);
+  if (count === null) r.nullBulk();
+  else r.integer(count);
+  r.arrayHeader(records.length);
+  for (const { member, kind, versions: v } of records) {
+    r.arrayHeader(4);
+    r.bulk(member);
+    r.integer(kind);
+    r.bulk(encodeContext(v.clock));
+    r.arrayHeader(v.siblings.length);
+    for (const s of v.siblings) {
+      r.arrayHeader(3);
+      if (s.value === null) r.nullBulk();
+      else r.bulk(s.value);
+      r.integer(s.timestamp);
+      r.bulk(s.node);
+    }
   }
 };
 
@@ -147,6 +172,7 @@ const local = (): 'local' => 'local';
 
 export const dynCommands: CommandSpec[] = [
   spec('dyn.versions', -2, ['readonly', 'fast'], versions, [1, 1, 1], (argv) => (argv.length === 3 ? 'local' : {})),
+  spec('dyn.elements', 2, ['readonly'], elements, [1, 1, 1], local),
   spec('dyn.get', -2, ['readonly', 'fast'], get, [1, 1, 1], readQuorum),
   spec('dyn.set', -5, ['write', 'denyoom'], (ctx, argv) => contextWrite(ctx, argv, argv[2], 3), [1, 1, 1]),
   spec('dyn.del', -2, ['write'], (ctx, argv) => contextWrite(ctx, argv, null, 2), [1, 1, 1]),

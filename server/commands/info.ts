@@ -36,6 +36,7 @@ function antiEntropyLines(ae: AntiEntropyStatus | null): string[] {
     `dynamo_ae_exchanges_equal:${ae.exchangesEqual}`,
     `dynamo_ae_exchange_failures:${ae.exchangeFailures}`,
     `dynamo_ae_keys_repaired:${ae.keysRepaired}`,
+    `dynamo_ae_elements_repaired:${ae.elementsRepaired}`,
     `dynamo_ae_bytes_sent:${ae.bytesSent}`,
     `dynamo_ae_bytes_received:${ae.bytesReceived}`,
     ...ae.peers.map((p, i) => `dynamo_ae_peer${i}:id=${p.id},exchanges=${p.exchanges},last_exchange_ms=${p.lastExchangeAt}`),
@@ -206,6 +207,7 @@ function hintLines(targets: readonly HintTargetStats[]): string[] {
 function maintenanceLines(m: MaintenanceCounters): string[] {
   return [
     `dynamo_tombstones_reaped:${m.tombstonesReaped}`,
+    `dynamo_elements_reclaimed:${m.elementsReclaimed}`,
     `dynamo_tombstones_pushed:${m.tombstonesPushed}`,
     `dynamo_flushes_learned:${m.flushesLearned}`,
     `dynamo_scrubbed_bytes:${m.scrubbedBytes}`,

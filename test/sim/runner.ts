@@ -14,6 +14,7 @@ import { check, type CheckOptions, type CheckResult, type Command, type FinalKey
 import { CRASHED, SimCluster, SIM_EPOCH, showReply } from './sim-cluster';
 import { describeStep, makeSchedule, showStep, type Schedule, type SimConfig, type Step } from './schedule';
 import { prng } from '../helpers/random';
+import { encodeVersions } from '../../cluster/versions/codec';
 import type { Dot, KeyVersions } from '../../cluster/versions/versions';
 
 export interface RunResult extends CheckResult {
@@ -91,6 +92,7 @@ export async function runSchedule(seed: number, schedule: Schedule, rand: () => 
     for (const h of history) if (h.op === 'SET' && h.value !== undefined) h.dots = c.dotsOf(h.key, h.value);
     const finals = await finalState(c, history, thrown);
     const result = check(history, finals, checks);
+    if (checks.convergence) result.violations.push(...differingElements(c, history));
     result.violations.unshift(...thrown, ...logged);
     for (const v of result.violations) say(`VIOLATION ${v}`);
     const hash = createHash('sha256').update(trace.join('\n')).update(c.network.digest()).digest('hex');
@@ -135,7 +137,7 @@ async function play(c: SimCluster, step: Step, history: Command[], say: (line: s
       const keys = step.key2 === undefined ? [step.key] : [step.key, step.key2];
       const commands = keys.map((key): Command => ({ id, node: step.node, op: step.op === 'MSET' ? 'SET' : step.op, key, value: step.value, sentAt, endAt: Infinity, outcome: undefined, dot: null }));
       history.push(...commands);
-      const args = step.value === undefined ? [step.key] : keys.flatMap((key) => [key, step.value as string]);
+      const args = step.field !== undefined ? [step.key, step.field, ...(step.value === undefined ? [] : [step.value])] : step.value === undefined ? [step.key] : keys.flatMap((key) => [key, step.value as string]);
       c.command(step.node, step.op, ...args).then(
         (outcome) => {
           for (const command of commands) command.outcome = outcome;
@@ -205,6 +207,21 @@ async function finalState(c: SimCluster, history: readonly Command[], failures: 
     finals.set(key, { versions, replicas: copies.records, replicaNodes: copies.nodes });
   }
   return finals;
+}
+
+/** The hashes whose element records differ between their replicas once converged (each field's record, tombstones included). */
+function differingElements(c: SimCluster, history: readonly Command[]): string[] {
+  const out: string[] = [];
+  for (const key of [...new Set(history.filter((h) => h.op === 'HSET' || h.op === 'HDEL').map((h) => h.key))].sort()) {
+    const k = Buffer.from(key);
+    const copies = c.coordinator(0).preferenceList(k).map((id) => {
+      const { records } = c.coordinator(c.ids.indexOf(id)).localElements(0, k);
+      return `n${c.ids.indexOf(id) + 1}: ${records.map((r) => `${r.member.toString('latin1')}=${encodeVersions(r.versions).toString('hex')}`).sort().join(' ')}`;
+    });
+    const bare = copies.map((copy) => copy.slice(copy.indexOf(':')));
+    if (bare.some((b) => b !== bare[0])) out.push(`element records of ${key} differ after convergence: ${copies.join(' | ')}`);
+  }
+  return out;
 }
 
 /** A failed run as text: the seed, how to rerun it, the schedule and the violations (the full trace goes to a file). */

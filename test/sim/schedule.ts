@@ -33,6 +33,8 @@ export interface SimConfig {
   mset: boolean;
   /** Per-node clock offsets drawn in ±maxSkewMs. */
   maxSkewMs: number;
+  /** Some commands are HSET/HDEL of a few fields of a few hashes (their element records must converge too). */
+  hashes: boolean;
 }
 
 export const DEFAULT_CONFIG: SimConfig = {
@@ -50,12 +52,17 @@ export const DEFAULT_CONFIG: SimConfig = {
   reorder: true,
   mset: true,
   maxSkewMs: 300,
+  hashes: true,
 };
 
-export type SimOp = 'SET' | 'MSET' | 'GET' | 'DEL' | 'DYN.VERSIONS';
+/** Hashes and fields the hash commands spread over. */
+const HASH_KEYS = 2;
+const HASH_FIELDS = 4;
+
+export type SimOp = 'SET' | 'MSET' | 'GET' | 'DEL' | 'DYN.VERSIONS' | 'HSET' | 'HDEL';
 
 export type Step =
-  | { at: number; kind: 'op'; node: number; op: SimOp; key: string; value?: string; /** MSET's second key (the same value). */ key2?: string }
+  | { at: number; kind: 'op'; node: number; op: SimOp; key: string; value?: string; /** MSET's second key (the same value). */ key2?: string; /** HSET's and HDEL's field. */ field?: string }
   | { at: number; kind: 'crash'; node: number; how: CrashKind }
   | { at: number; kind: 'restart'; node: number }
   | { at: number; kind: 'wipe'; node: number }
@@ -116,6 +123,13 @@ export function makeSchedule(rand: () => number, config: SimConfig): Schedule {
     } else {
       op++;
       const node = pick(up);
+      if (config.hashes && rand() < 0.2) {
+        const key = `h${Math.floor(rand() * HASH_KEYS)}`;
+        const field = `f${Math.floor(rand() * HASH_FIELDS)}`;
+        if (rand() < 0.7) steps.push({ at, kind: 'op', node, op: 'HSET', key, field, value: `v${++written}` });
+        else steps.push({ at, kind: 'op', node, op: 'HDEL', key, field });
+        continue;
+      }
       const key = `k${Math.floor(rand() * config.keys)}`;
       const kind = rand();
       if (kind < 0.45 && config.mset && rand() < 0.5) {
@@ -139,7 +153,7 @@ export function showStep(step: Step): string {
 export function describeStep(step: Step): string {
   switch (step.kind) {
     case 'op':
-      return `n${step.node + 1} ${step.op} ${step.key}${step.value === undefined ? '' : ` ${step.value}`}${step.key2 === undefined ? '' : ` ${step.key2} ${step.value}`}`;
+      return `n${step.node + 1} ${step.op} ${step.key}${step.field === undefined ? '' : ` ${step.field}`}${step.value === undefined ? '' : ` ${step.value}`}${step.key2 === undefined ? '' : ` ${step.key2} ${step.value}`}`;
     case 'crash':
       return `crash n${step.node + 1} (${step.how})`;
     case 'restart':

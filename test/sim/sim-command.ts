@@ -4,7 +4,8 @@
 // route -> forward (again while the target is down) -> prepare (quorum read,
 // not for blind writes) -> begin -> handler -> end (the writes' W acks). The
 // handlers are the coordinator calls the string commands make: SET and
-// MSET -> set(), GET -> get(), DEL -> delete(), DYN.VERSIONS -> versions(). A
+// MSET -> set(), GET -> get(), DEL -> delete(), DYN.VERSIONS -> versions(),
+// and HSET / HDEL of one field -> hashes.set() / hashes.delete(). A
 // forwarded command runs here the same way for the node that sent it, its
 // reply as RESP bytes.
 import { DynUnavailableError, type DynamoCoordinator } from '../../cluster/index';
@@ -15,13 +16,15 @@ import { clusterPlan } from '../../server/cluster-plan';
 import { CommandLookup } from '../../server/command-lookup';
 import { commandTable } from '../../server/commands/index';
 
-export type SimCommand = 'SET' | 'MSET' | 'GET' | 'DEL' | 'DYN.VERSIONS';
+export type SimCommand = 'SET' | 'MSET' | 'GET' | 'DEL' | 'DYN.VERSIONS' | 'HSET' | 'HDEL';
 
 /** What a command answered: a reply, or for DYN.VERSIONS the versions the coordinator saw. */
 export type SimReply = ReplyValue | KeyVersions;
 
 const lookup = new CommandLookup(commandTable);
 const DB = 0;
+/** Redis's default hash-max-listpack-entries and -value. */
+const LISTPACK = { entries: 128, value: 64 };
 
 /** Runs argv on coordinator c for a client of its own (origin null) or one another node forwarded (origin: that node). */
 export async function runCommand(c: DynamoCoordinator, argv: Buffer[], origin: string | null): Promise<SimReply> {
@@ -46,7 +49,15 @@ export async function runCommand(c: DynamoCoordinator, argv: Buffer[], origin: s
     return new ReplyError(`ERR ${(err as Error).message}`);
   }
   c.begin(view, origin);
-  const reply = handle(c, spec.name, argv);
+  let reply: SimReply;
+  try {
+    reply = handle(c, spec.name, argv);
+  } catch (err) {
+    // A hash command that reached a node holding no replica of its key (every replica down).
+    c.end();
+    if (err instanceof DynUnavailableError) return new ReplyError(err.message);
+    throw err;
+  }
   const acked = c.end();
   const error = acked === null ? null : await acked;
   return error === null ? reply : new ReplyError(error);
@@ -67,6 +78,10 @@ function handle(c: DynamoCoordinator, name: string, argv: Buffer[]): SimReply {
       return c.delete(DB, key) ? 1 : 0;
     case 'dyn.versions':
       return c.versions(DB, key);
+    case 'hset':
+      return c.hashes.set(DB, key, argv, 2, LISTPACK);
+    case 'hdel':
+      return c.hashes.delete(DB, key, argv, 2);
     default:
       throw new Error(`sim: no handler for ${name}`);
   }
