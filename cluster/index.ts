@@ -12,6 +12,7 @@ export { DEFAULT_HEARTBEAT_MS, DEFAULT_PHI_THRESHOLD, type ClusterMember, type C
 export { DEFAULT_HANDOFF, type HandoffSettings, type HintTargetStats } from './handoff/delivery';
 export type { HashAccess } from './coordinator/hash-access';
 export type { HashEntry } from './coordinator/hashes';
+export type { ListAccess } from './coordinator/list-access';
 export { DEFAULT_PARTITIONS, MAX_WEIGHT } from './ring/ring';
 export { SLOT_COUNT } from './ring/slot';
 export { InvalidContextError, decodeContext, encodeContext } from './versions/codec';

@@ -51,7 +51,7 @@ export function clusterPlan(spec: CommandSpec, argv: readonly Buffer[], client: 
   if (spec.cluster !== undefined) {
     const own = spec.cluster(argv);
     if (own === 'local') return null;
-    return { keys: commandKeys(spec, argv), access: own.access ?? accessOf(spec, argv), r: own.r ?? null };
+    return { keys: own.keys ?? commandKeys(spec, argv), access: own.access ?? accessOf(spec, argv), r: own.r ?? null };
   }
   if (spec.name === 'exec') {
     const keys: Buffer[] = [];

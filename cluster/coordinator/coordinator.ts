@@ -18,6 +18,7 @@ import type { MaintenanceCounters, MaintenanceSettings } from '../anti-entropy/t
 import type { ClusterMember, MemberState } from '../membership/membership';
 import type { KeyVersions, VersionVector } from '../versions/versions';
 import type { HashAccess } from './hash-access';
+import type { ListAccess } from './list-access';
 
 export interface KeyMeta {
   /** Absolute expiry in ms since the epoch, 0 = none. */
@@ -94,6 +95,8 @@ export interface Coordinator {
   setExpiry(db: number, key: Buffer, expireAt: number): boolean;
   /** The hash type's operations (hashes.ts). */
   readonly hashes: HashAccess;
+  /** The list type's operations (lists.ts). */
+  readonly lists: ListAccess;
   scan(db: number, cursor: bigint, count: number): ScanPage;
   /** Keys of db, expired ones not yet reclaimed included (as Redis's DBSIZE). */
   size(db: number): number;

@@ -32,6 +32,7 @@ import { quorumRead } from '../quorum/read';
 import { ReplicaService } from './replica-service';
 import { Hashes } from './hashes';
 import { HashSync } from './hash-sync';
+import { Lists } from './lists';
 import { incarnation } from '../replica/incarnation';
 import { ReplicaStore } from '../replica/store';
 import { encodeContext, encodeVersions } from '../versions/codec';
@@ -71,6 +72,7 @@ export class DynamoCoordinator implements Coordinator {
   readonly replicas: ReplicaStore;
   readonly hashSync: HashSync | null;
   readonly hashes: Hashes;
+  readonly lists: Lists;
   readonly membership: Membership;
   /** Tombstone reaping, flush epochs, scrubbing and repair of corrupt records (anti-entropy/maintenance.ts). */
   readonly maintenance: Maintenance;
@@ -122,6 +124,8 @@ export class DynamoCoordinator implements Coordinator {
     this.maintenance = new Maintenance(this, dir, this.single, this.maxSiblings);
     this.hashSync = this.single ? null : new HashSync(this);
     this.hashes = new Hashes(this, this.hashSync);
+    this.lists = new Lists(this, this.hashSync, databases);
+    if (this.hashSync !== null) this.hashSync.onElement = (db, key, element, wasLive, isLive) => this.lists.elementChanged(db, key, element, wasLive, isLive);
     const service = new ReplicaService(this);
     const handlers = {
       onRequest: (from: string, argv: Buffer[]) => service.handle(from, argv),
@@ -284,6 +288,7 @@ export class DynamoCoordinator implements Coordinator {
 
   delete(db: number, key: Buffer): boolean {
     if (this.meta(db, key) === null) return false;
+    this.lists.forget(db, key);
     this.write(db, key, null, 0, 'local', null);
     return true;
   }
@@ -391,6 +396,7 @@ export class DynamoCoordinator implements Coordinator {
 
   flush(db: number): void {
     this.expiryCursor[db] = 0n;
+    this.lists.forgetDatabase(db);
     if (this.single) {
       this.replicas.flush(db);
       return;

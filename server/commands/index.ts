@@ -17,10 +17,12 @@ import { transactionCommands } from './transactions';
 import { shutdownCommands } from './shutdown';
 import { dynCommands } from './dyn';
 import { hashCommands } from './hashes';
+import { listCommands } from './lists';
 const families: CommandSpec[][] = [
   // family list:
   stringCommands, counterCommands, rangeCommands, bitCommands,
   hashCommands,
+  listCommands,
   keyCommands,
   expireCommands,
   scanCommands,

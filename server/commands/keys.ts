@@ -169,6 +169,7 @@ function objectEncoding(ctx: CommandContext, argv: Buffer[]): void {
   const meta = objectLookup(ctx, argv[2]);
   if (meta === null) return;
   if (meta.type === DataType.hash) ctx.reply.bulk(ctx.store.hashes.encoding(ctx.client.db, argv[2]));
+  else if (meta.type === DataType.list) ctx.reply.bulk(ctx.store.lists.encoding(ctx.client.db, argv[2]));
   else if (intEncoded(ctx, argv[2], meta.length) !== null) ctx.reply.bulk('int');
   else ctx.reply.bulk(meta.length <= EMBSTR_SIZE_LIMIT ? 'embstr' : 'raw');
 }

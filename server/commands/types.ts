@@ -73,7 +73,7 @@ export interface CommandSpec {
    * not say it (cluster-plan.ts): 'local' runs it at once on this node (no
    * quorum read); otherwise the access and R it asks for.
    */
-  cluster?: (argv: readonly Buffer[]) => 'local' | { access?: CommandAccess; r?: number | null };
+  cluster?: (argv: readonly Buffer[]) => 'local' | { access?: CommandAccess; r?: number | null; keys?: Buffer[] };
   handler: CommandHandler;
 }
 

@@ -1,0 +1,165 @@
+// cluster/coordinator/list-index.ts — the in-memory order of one list on this
+// replica: its live items' position ids (datatypes/list-position.ts) sorted,
+// in chunks of at most CHUNK ids, with a Fenwick tree over the chunk sizes.
+// The item at an index and the index of an id cost O(log n); a push or pop
+// at either end touches one chunk. The ids are latin1 strings (compared by
+// byte order). Built from the element records at a list's first use
+// (lists.ts), kept by this replica's writes and its peers' (the element
+// hook of hash-sync.ts); it holds no values.
+
+const CHUNK = 512;
+
+export class ListIndex {
+  private chunks: string[][] = [];
+  /** Fenwick tree over chunks[i].length (1-based). */
+  private tree: number[] = [0];
+  size = 0;
+
+  /** generation: the summary's stamp this index was built for (lists.ts checks it before each use). */
+  constructor(
+    readonly generation: number,
+    sortedIds: readonly string[] = [],
+  ) {
+    for (let i = 0; i < sortedIds.length; i += CHUNK / 2) this.chunks.push(sortedIds.slice(i, i + CHUNK / 2));
+    this.size = sortedIds.length;
+    this.rebuild();
+  }
+
+  first(): string | null {
+    return this.size === 0 ? null : this.chunks[0][0];
+  }
+
+  last(): string | null {
+    if (this.size === 0) return null;
+    const chunk = this.chunks[this.chunks.length - 1];
+    return chunk[chunk.length - 1];
+  }
+
+  /** The id at index i (0 <= i < size). */
+  at(i: number): string {
+    const [c, offset] = this.locate(i);
+    return this.chunks[c][offset];
+  }
+
+  /** The ids from index `from` to `to` inclusive (0 <= from <= to < size). */
+  slice(from: number, to: number): string[] {
+    const out: string[] = [];
+    let [c, offset] = this.locate(from);
+    for (let n = to - from + 1; n > 0; c++, offset = 0) {
+      const chunk = this.chunks[c];
+      const take = Math.min(n, chunk.length - offset);
+      for (let k = 0; k < take; k++) out.push(chunk[offset + k]);
+      n -= take;
+    }
+    return out;
+  }
+
+  /** Inserts id (absent) in order; its index. */
+  insert(id: string): number {
+    if (this.chunks.length === 0) {
+      this.chunks.push([id]);
+      this.size = 1;
+      this.rebuild();
+      return 0;
+    }
+    const c = this.chunkFor(id);
+    const chunk = this.chunks[c];
+    const offset = lowerBound(chunk, id);
+    chunk.splice(offset, 0, id);
+    this.size++;
+    const index = this.before(c) + offset;
+    if (chunk.length > CHUNK) {
+      this.chunks.splice(c + 1, 0, chunk.splice(CHUNK / 2));
+      this.rebuild();
+    } else {
+      this.add(c, 1);
+    }
+    return index;
+  }
+
+  /** Removes id; false when absent. */
+  remove(id: string): boolean {
+    if (this.size === 0) return false;
+    const c = this.chunkFor(id);
+    const chunk = this.chunks[c];
+    const offset = lowerBound(chunk, id);
+    if (chunk[offset] !== id) return false;
+    chunk.splice(offset, 1);
+    this.size--;
+    if (chunk.length === 0) {
+      this.chunks.splice(c, 1);
+      this.rebuild();
+    } else {
+      this.add(c, -1);
+    }
+    return true;
+  }
+
+  /** The first chunk whose last id >= id (the last chunk when none). */
+  private chunkFor(id: string): number {
+    let lo = 0;
+    let hi = this.chunks.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const chunk = this.chunks[mid];
+      if (chunk[chunk.length - 1] < id) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** [chunk, offset] of index i. */
+  private locate(i: number): [number, number] {
+    if (i < 0 || i >= this.size) throw new RangeError(`list index ${i} outside 0..${this.size - 1}`);
+    // Fenwick descent: the last chunk position whose prefix sum is <= i.
+    let pos = 0;
+    let rest = i;
+    for (let step = highestBit(this.chunks.length); step > 0; step >>= 1) {
+      const next = pos + step;
+      if (next <= this.chunks.length && this.tree[next] <= rest) {
+        pos = next;
+        rest -= this.tree[next];
+      }
+    }
+    return [pos, rest];
+  }
+
+  /** Ids in the chunks before chunk c. */
+  private before(c: number): number {
+    let sum = 0;
+    for (let i = c; i > 0; i -= i & -i) sum += this.tree[i];
+    return sum;
+  }
+
+  private add(c: number, delta: number): void {
+    for (let i = c + 1; i <= this.chunks.length; i += i & -i) this.tree[i] += delta;
+  }
+
+  private rebuild(): void {
+    const n = this.chunks.length;
+    const tree = new Array<number>(n + 1).fill(0);
+    for (let i = 1; i <= n; i++) {
+      tree[i] += this.chunks[i - 1].length;
+      const parent = i + (i & -i);
+      if (parent <= n) tree[parent] += tree[i];
+    }
+    this.tree = tree;
+  }
+}
+
+function lowerBound(chunk: readonly string[], id: string): number {
+  let lo = 0;
+  let hi = chunk.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (chunk[mid] < id) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function highestBit(n: number): number {
+  let bit = 1;
+  while (bit * 2 <= n) bit *= 2;
+  return n === 0 ? 0 : bit;
+}
