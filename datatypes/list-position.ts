@@ -46,8 +46,12 @@ export function encodeInteger(v: number): string {
     const n = byteLength(v);
     return String.fromCharCode(HEADER_ZERO + n) + bigEndian(v, n);
   }
+  // Negative: the magnitude's bytes complemented (256^n - 1 - |v|, exact past 2^53), so a larger magnitude sorts first.
   const n = byteLength(-v);
-  return String.fromCharCode(HEADER_ZERO - n) + bigEndian(256 ** n - 1 + v, n);
+  let out = String.fromCharCode(HEADER_ZERO - n);
+  const magnitude = bigEndian(-v, n);
+  for (let i = 0; i < n; i++) out += String.fromCharCode(255 - magnitude.charCodeAt(i));
+  return out;
 }
 
 /** Bytes of the integer at the start of id. */
@@ -60,9 +64,10 @@ export function decodeInteger(id: string): number {
   const header = id.charCodeAt(0);
   const n = Math.abs(header - HEADER_ZERO);
   if (id.length < 1 + n + SUFFIX_BYTES || n > 7) throw new RangeError('list position: not a position identifier');
+  const negative = header < HEADER_ZERO;
   let v = 0;
-  for (let i = 1; i <= n; i++) v = v * 256 + id.charCodeAt(i);
-  return header >= HEADER_ZERO ? v : v - (256 ** n - 1);
+  for (let i = 1; i <= n; i++) v = v * 256 + (negative ? 255 - id.charCodeAt(i) : id.charCodeAt(i));
+  return negative ? -v : v;
 }
 
 /**
@@ -70,19 +75,17 @@ export function decodeInteger(id: string): number {
  * hi: so r + any suffix stays strictly between lo and hi. Needs lo < hi.
  */
 export function fractionBetween(lo: string, hi: string | null): string {
+  // Digits of base 256; lo reads as padded with zeros. The last byte is always
+  // above lo's (padded) byte there, so never 0: the next insert before it
+  // finds room at that position again.
   let out = '';
   let high = hi;
   for (let i = 0; ; i++) {
-    const dl = i < lo.length ? lo.charCodeAt(i) : -1;
     if (high !== null && i >= high.length) throw new RangeError('list position: no identifier between these two');
+    const dl = i < lo.length ? lo.charCodeAt(i) : 0;
     const dh = high === null ? 256 : high.charCodeAt(i);
     if (dh - dl > 1) return out + String.fromCharCode((dl + dh) >> 1);
-    if (dl === -1) {
-      // lo ended and hi's byte is 0: no room at this position.
-      out += '\0';
-      continue;
-    }
-    out += lo[i];
+    out += String.fromCharCode(dl);
     if (dh - dl === 1) high = null;
   }
 }
