@@ -15,7 +15,7 @@
 import { spawnSync } from 'node:child_process';
 import { RawClient, encodeCommand } from '../redis-compat/raw-client';
 import { rssBytes, startDynkv, startRedis, type ServerProcess } from '../redis-compat/servers';
-import { interleavedRounds, median, pad, ratios } from './redis-benchmark';
+import { DEFAULT_TESTS, interleavedRounds, median, pad, ratios } from './redis-benchmark';
 import { formatRate, numberFlag } from './util';
 
 /** Writes `count` keys ("key:" + 12 digits, 32-byte values) in pipelined batches; returns the seconds taken. */
@@ -52,6 +52,9 @@ async function ping(port: number): Promise<void> {
   c.close();
 }
 
+/** redis-benchmark's tests run here (its default list, as the types arrive). */
+const TESTS = [...DEFAULT_TESTS, 'LPUSH', 'RPUSH', 'LPOP', 'RPOP', 'LRANGE_100', 'LRANGE_300', 'LRANGE_500', 'LRANGE_600'];
+
 /** redis-server with the durability dynkv runs with: every write in the AOF, fsynced every second. */
 const REDIS_AOF = ['--appendonly', 'yes', '--appendfsync', 'everysec'];
 
@@ -61,7 +64,7 @@ async function throughput(requests: number, rounds: number): Promise<string[]> {
   try {
     for (const pipeline of [1, 16]) {
       const ports = servers.map((s) => s.port);
-      for (const [test, [aof, cache, dynkv]] of interleavedRounds(ports, requests, pipeline, rounds)) {
+      for (const [test, [aof, cache, dynkv]] of interleavedRounds(ports, requests, pipeline, rounds, TESTS)) {
         const vsAof = ratios(aof, dynkv);
         const vsCache = ratios(cache, dynkv);
         const rps = (rs: typeof aof): string => pad(formatRate(median(rs.map((r) => r.rps))), 10);

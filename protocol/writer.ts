@@ -90,6 +90,14 @@ export class ReplyWriter {
     this.crlf();
   }
 
+  /** A bulk string of a latin1 string's bytes (one byte per char, as the lists keep values in memory). */
+  bulkLatin1(value: string): void {
+    this.header(0x24, value.length);
+    this.ensure(value.length + 2);
+    this.pos += this.slab.write(value, this.pos, 'latin1');
+    this.crlf();
+  }
+
   /**
    * A bulk string read straight into the reply, with no Buffer in between:
    * read(slab, offset, room) puts the value at offset and returns its

@@ -109,7 +109,7 @@ test('ids made by inserting again and again right after one item grow slowly', (
   t.true(next.length <= 1 + 200 + SUFFIX_BYTES, `${next.length} bytes`);
 });
 
-test('the chunked index answers as a sorted array: insert, remove, at, slice, first, last', (t) => {
+test('the chunked index answers as a sorted array: insert, remove, at, valueAt, slice, first, last', (t) => {
   const cmd = fc.oneof(
     fc.record({ op: fc.constant('insert' as const), v: fc.string({ maxLength: 4 }) }),
     fc.record({ op: fc.constant('remove' as const), v: fc.string({ maxLength: 4 }) }),
@@ -118,11 +118,11 @@ test('the chunked index answers as a sorted array: insert, remove, at, slice, fi
   fc.assert(
     fc.property(fc.array(cmd, { maxLength: 200 }), fc.array(fc.string({ maxLength: 3 }), { maxLength: 1500 }), (cmds, initial) => {
       let model = [...new Set(initial)].sort();
-      let index = new ListIndex(7, model);
+      let index = new ListIndex(7, model.map((id): [string, string] => [id, `v${id}`]));
       for (const c of cmds) {
         if (c.op === 'insert') {
           if (model.includes(c.v)) continue;
-          const at = index.insert(c.v);
+          const at = index.insert(c.v, `v${c.v}`);
           model.push(c.v);
           model.sort();
           if (model[at] !== c.v) return false;
@@ -134,15 +134,16 @@ test('the chunked index answers as a sorted array: insert, remove, at, slice, fi
           for (let i = 0; i < c.v; i++) {
             const id = `~${String(i).padStart(5, '0')}`;
             if (model.includes(id)) break;
-            index.insert(id);
+            index.insert(id, `v${id}`);
             model.push(id);
           }
           model.sort();
         }
         if (index.size !== model.length || index.first() !== (model[0] ?? null) || index.last() !== (model[model.length - 1] ?? null)) return false;
       }
-      for (let i = 0; i < model.length; i += 17) if (index.at(i) !== model[i]) return false;
-      if (model.length > 0 && index.slice(0, model.length - 1).join('|') !== model.join('|')) return false;
+      for (let i = 0; i < model.length; i += 17) if (index.at(i) !== model[i] || index.valueAt(i) !== `v${model[i]}`) return false;
+      if (model.length > 0 && index.ids(0, model.length - 1).join('|') !== model.join('|')) return false;
+      if (model.length > 0 && index.slice(0, model.length - 1, true).join('|') !== model.map((id) => `v${id}`).join('|')) return false;
       index = new ListIndex(8);
       return index.size === 0;
     }),

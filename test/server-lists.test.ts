@@ -34,7 +34,7 @@ type Cmd =
   | { op: 'lrange'; start: number; stop: number }
   | { op: 'lmove'; fromLeft: boolean; toLeft: boolean };
 
-const value = fc.constantFrom('a', 'b', 'c', 'd', '', 'long-'.repeat(20));
+const value = fc.constantFrom('a', 'b', 'c', 'd', '', 'long-'.repeat(20), 'kept-on-disk-only-'.repeat(20));
 const small = fc.integer({ min: -12, max: 12 });
 const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ op: fc.constantFrom('lpush' as const, 'rpush' as const), values: fc.array(value, { minLength: 1, maxLength: 4 }) }) },

@@ -39,7 +39,7 @@ export interface HashSyncHost {
 const ignore = (): void => undefined;
 
 export class HashSync {
-  /** Told of every element a peer's record turned live or dead here (the lists' in-memory indexes follow it). */
+  /** Told of every element a peer's record changed here (the lists' in-memory indexes follow it). */
   onElement: ((db: number, key: Buffer, element: Buffer, wasLive: boolean, isLive: boolean) => void) | null = null;
 
   constructor(private readonly host: HashSyncHost) {}
@@ -88,7 +88,7 @@ export class HashSync {
   apply(db: number, key: Buffer, field: Buffer, record: Buffer, hashtable: boolean): boolean {
     const replica = this.host.replicas.hashes;
     const applied = replica.applyField(db, key, field, record, this.host.maxSiblings);
-    if (applied.wasLive !== applied.isLive) this.onElement?.(db, key, field, applied.wasLive, applied.isLive);
+    if (applied.changed) this.onElement?.(db, key, field, applied.wasLive, applied.isLive);
     if (!applied.changed && !hashtable) return false;
     const summary = replica.summary(db, key) ?? newHashSummary();
     if (applied.wasLive !== applied.isLive) summary.count += applied.isLive ? 1 : -1;

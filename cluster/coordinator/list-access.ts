@@ -3,7 +3,8 @@
 // implementation (lists.ts), so that coordinator.ts imports nothing that
 // imports it back. Indexes are 0-based from the head and already checked by
 // the caller unless said otherwise; keys are lists or absent (the commands
-// check WRONGTYPE first).
+// check WRONGTYPE first). Items come back as latin1 strings (one char per
+// byte, as the lists keep them in memory; ReplyWriter.bulkLatin1 writes them).
 
 /** The list operations of the Coordinator (coordinator.ts). */
 export interface ListAccess {
@@ -12,11 +13,11 @@ export interface ListAccess {
   /** LPUSH (left) or RPUSH of argv[from...], in argument order; makes the list when absent; the new length. */
   push(db: number, key: Buffer, argv: readonly Buffer[], from: number, left: boolean): number;
   /** Up to count items from the head (left) or the tail, removed; the key goes with its last item. */
-  pop(db: number, key: Buffer, left: boolean, count: number): Buffer[];
+  pop(db: number, key: Buffer, left: boolean, count: number): string[];
   /** The items from index `from` to `to`, inclusive (0 <= from <= to < length). */
-  range(db: number, key: Buffer, from: number, to: number): Buffer[];
+  range(db: number, key: Buffer, from: number, to: number): string[];
   /** The item at index i (negative: from the tail, as LINDEX); null when out of range or absent. */
-  item(db: number, key: Buffer, i: number): Buffer | null;
+  item(db: number, key: Buffer, i: number): string | null;
   /** LSET of index i (negative: from the tail); false when out of range. */
   set(db: number, key: Buffer, i: number, value: Buffer): boolean;
   /** LINSERT: value after (or before) the first item equal to pivot; the new length, or -1 when no item equals pivot. */

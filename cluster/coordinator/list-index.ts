@@ -1,27 +1,36 @@
 // cluster/coordinator/list-index.ts — the in-memory order of one list on this
 // replica: its live items' position ids (datatypes/list-position.ts) sorted,
-// in chunks of at most CHUNK ids, with a Fenwick tree over the chunk sizes.
-// The item at an index and the index of an id cost O(log n); a push or pop
-// at either end touches one chunk. The ids are latin1 strings (compared by
-// byte order). Built from the element records at a list's first use
-// (lists.ts), kept by this replica's writes and its peers' (the element
-// hook of hash-sync.ts); it holds no values.
+// in chunks of at most CHUNK ids, with a Fenwick tree over the chunk sizes,
+// and beside each id the item's value when it is small (lists.ts decides;
+// null: read it from the element record). The item at an index and the
+// index of an id cost O(log n); a push or pop at either end touches one
+// chunk. Ids and values are latin1 strings (one char per byte: ids compare
+// in byte order, and a string costs far less memory than a Buffer). Built
+// from the element records at a list's first use (lists.ts), kept by this
+// replica's writes and its peers' (the element hook of hash-sync.ts).
 
 const CHUNK = 512;
 
 export class ListIndex {
   private chunks: string[][] = [];
+  /** values[c][k]: the value of chunks[c][k], or null when not kept here. */
+  private values: (string | null)[][] = [];
   /** Fenwick tree over chunks[i].length (1-based). */
   private tree: number[] = [0];
   size = 0;
 
   /** generation: the summary's stamp this index was built for (lists.ts checks it before each use). */
+  /** sorted: [id, value] pairs in id order. */
   constructor(
     readonly generation: number,
-    sortedIds: readonly string[] = [],
+    sorted: readonly (readonly [string, string | null])[] = [],
   ) {
-    for (let i = 0; i < sortedIds.length; i += CHUNK / 2) this.chunks.push(sortedIds.slice(i, i + CHUNK / 2));
-    this.size = sortedIds.length;
+    for (let i = 0; i < sorted.length; i += CHUNK / 2) {
+      const part = sorted.slice(i, i + CHUNK / 2);
+      this.chunks.push(part.map((e) => e[0]));
+      this.values.push(part.map((e) => e[1]));
+    }
+    this.size = sorted.length;
     this.rebuild();
   }
 
@@ -41,12 +50,18 @@ export class ListIndex {
     return this.chunks[c][offset];
   }
 
-  /** The ids from index `from` to `to` inclusive (0 <= from <= to < size). */
-  slice(from: number, to: number): string[] {
-    const out: string[] = [];
+  /** The kept value at index i (0 <= i < size); null when not kept. */
+  valueAt(i: number): string | null {
+    const [c, offset] = this.locate(i);
+    return this.values[c][offset];
+  }
+
+  /** The ids (or kept values) from index `from` to `to` inclusive (0 <= from <= to < size). */
+  slice(from: number, to: number, values = false): (string | null)[] {
+    const out: (string | null)[] = [];
     let [c, offset] = this.locate(from);
     for (let n = to - from + 1; n > 0; c++, offset = 0) {
-      const chunk = this.chunks[c];
+      const chunk = values ? this.values[c] : this.chunks[c];
       const take = Math.min(n, chunk.length - offset);
       for (let k = 0; k < take; k++) out.push(chunk[offset + k]);
       n -= take;
@@ -54,10 +69,26 @@ export class ListIndex {
     return out;
   }
 
-  /** Inserts id (absent) in order; its index. */
-  insert(id: string): number {
+  /** The ids from index `from` to `to` inclusive. */
+  ids(from: number, to: number): string[] {
+    return this.slice(from, to) as string[];
+  }
+
+  /** Replaces the kept value of id (present); false when absent. */
+  setValue(id: string, value: string | null): boolean {
+    if (this.size === 0) return false;
+    const c = this.chunkFor(id);
+    const offset = lowerBound(this.chunks[c], id);
+    if (this.chunks[c][offset] !== id) return false;
+    this.values[c][offset] = value;
+    return true;
+  }
+
+  /** Inserts id (absent) in order, with its kept value; its index. */
+  insert(id: string, value: string | null): number {
     if (this.chunks.length === 0) {
       this.chunks.push([id]);
+      this.values.push([value]);
       this.size = 1;
       this.rebuild();
       return 0;
@@ -66,10 +97,12 @@ export class ListIndex {
     const chunk = this.chunks[c];
     const offset = lowerBound(chunk, id);
     chunk.splice(offset, 0, id);
+    this.values[c].splice(offset, 0, value);
     this.size++;
     const index = this.before(c) + offset;
     if (chunk.length > CHUNK) {
       this.chunks.splice(c + 1, 0, chunk.splice(CHUNK / 2));
+      this.values.splice(c + 1, 0, this.values[c].splice(CHUNK / 2));
       this.rebuild();
     } else {
       this.add(c, 1);
@@ -85,9 +118,11 @@ export class ListIndex {
     const offset = lowerBound(chunk, id);
     if (chunk[offset] !== id) return false;
     chunk.splice(offset, 1);
+    this.values[c].splice(offset, 1);
     this.size--;
     if (chunk.length === 0) {
       this.chunks.splice(c, 1);
+      this.values.splice(c, 1);
       this.rebuild();
     } else {
       this.add(c, -1);

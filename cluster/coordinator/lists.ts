@@ -6,22 +6,26 @@
 // item's value. A push writes one element record, a pop one tombstone:
 // LPUSH into a list of a million items appends about one item to the log.
 //
-// The order lives in an in-memory index per list (list-index.ts): built
-// from the element records at the list's first use here, kept by this
-// replica's writes and by its peers' (elementChanged, called by hash-sync's
-// apply), dropped with the key. Each index carries the generation stamped
+// The order lives in an in-memory index per list (list-index.ts), with the
+// values of items up to INLINE_BYTES (bigger ones are read from their
+// element record when asked for): built from the element records at the
+// list's first use here, kept by this replica's writes and by its peers'
+// (elementChanged, called by hash-sync's apply), dropped with the key. Each index carries the generation stamped
 // in the list's summary when it was made or first indexed here (the
 // summary's insertion-number field, which lists do not use otherwise): a
 // summary made anew (the key deleted and made again, FLUSHDB, a peer's
 // first element) carries another stamp, so a stale index is never used.
 import { randomBytes, randomInt } from 'node:crypto';
-import type { HashSummary } from '../../datatypes/hash';
+import { newHashSummary, type HashSummary } from '../../datatypes/hash';
 import { PositionWriter, WRITER_BYTES } from '../../datatypes/list-position';
 import { DataType } from '../../datatypes/types';
 import { Collection, type CollectionHost, type Opened } from './collection';
 import type { HashSync } from './hash-sync';
 import type { ListAccess } from './list-access';
 import { ListIndex } from './list-index';
+
+/** Values up to this many bytes are kept in the index (LRANGE reads memory); bigger ones stay on disk only. */
+export const INLINE_BYTES = 256;
 
 /** Summaries made by hash code paths start their insertion number at 1; stamps are larger. */
 const UNSTAMPED = 1;
@@ -56,34 +60,37 @@ export class Lists extends Collection implements ListAccess {
     return index.size;
   }
 
-  pop(db: number, key: Buffer, left: boolean, count: number): Buffer[] {
+  pop(db: number, key: Buffer, left: boolean, count: number): string[] {
     const summary = this.summary(db, key);
     if (summary === null) return [];
     const index = this.indexOf(db, key, summary);
     const now = this.host.clock.now();
-    const out: Buffer[] = [];
+    const out: string[] = [];
     const opened = { summary, synced: this.touch(db, key, summary) };
     for (let n = Math.min(count, index.size); n > 0; n--) {
-      const id = (left ? index.first() : index.last()) as string;
-      out.push(this.value(db, key, id));
-      this.writeItem(db, key, opened, index, id, null, now);
+      const at = left ? 0 : index.size - 1;
+      out.push(this.value(db, key, index, at));
+      this.writeItem(db, key, opened, index, index.at(at), null, now);
     }
     this.finish(db, key, opened, now);
     return out;
   }
 
-  range(db: number, key: Buffer, from: number, to: number): Buffer[] {
+  range(db: number, key: Buffer, from: number, to: number): string[] {
     const summary = this.summary(db, key);
     if (summary === null) return [];
-    return this.indexOf(db, key, summary).slice(from, to).map((id) => this.value(db, key, id));
+    const index = this.indexOf(db, key, summary);
+    const values = index.slice(from, to, true);
+    for (let k = 0; k < values.length; k++) if (values[k] === null) values[k] = this.value(db, key, index, from + k);
+    return values as string[];
   }
 
-  item(db: number, key: Buffer, i: number): Buffer | null {
+  item(db: number, key: Buffer, i: number): string | null {
     const summary = this.summary(db, key);
     if (summary === null) return null;
     const index = this.indexOf(db, key, summary);
     const at = i < 0 ? index.size + i : i;
-    return at < 0 || at >= index.size ? null : this.value(db, key, index.at(at));
+    return at < 0 || at >= index.size ? null : this.value(db, key, index, at);
   }
 
   set(db: number, key: Buffer, i: number, value: Buffer): boolean {
@@ -103,7 +110,7 @@ export class Lists extends Collection implements ListAccess {
     const summary = this.summary(db, key);
     if (summary === null) return 0;
     const index = this.indexOf(db, key, summary);
-    const at = this.find(db, key, index, pivot);
+    const at = this.find(db, key, index, pivot.toString('latin1'));
     if (at === -1) return -1;
     const lo = after ? index.at(at) : at > 0 ? index.at(at - 1) : null;
     const hi = !after ? index.at(at) : at + 1 < index.size ? index.at(at + 1) : null;
@@ -119,13 +126,12 @@ export class Lists extends Collection implements ListAccess {
     const summary = this.summary(db, key);
     if (summary === null) return 0;
     const index = this.indexOf(db, key, summary);
-    const ids = index.size === 0 ? [] : index.slice(0, index.size - 1);
-    if (count < 0) ids.reverse();
+    const wanted = value.toString('latin1');
     const limit = count === 0 ? Infinity : Math.abs(count);
     const hits: string[] = [];
-    for (const id of ids) {
-      if (hits.length >= limit) break;
-      if (this.value(db, key, id).equals(value)) hits.push(id);
+    for (let k = 0; k < index.size && hits.length < limit; k++) {
+      const at = count < 0 ? index.size - 1 - k : k;
+      if (this.value(db, key, index, at) === wanted) hits.push(index.at(at));
     }
     this.removeIds(db, key, summary, index, hits);
     return hits.length;
@@ -151,8 +157,8 @@ export class Lists extends Collection implements ListAccess {
       right = llen - to - 1;
     }
     const hits: string[] = [];
-    if (left > 0) hits.push(...index.slice(0, left - 1));
-    if (right > 0 && left < llen) hits.push(...index.slice(llen - right, llen - 1));
+    if (left > 0) hits.push(...index.ids(0, left - 1));
+    if (right > 0 && left < llen) hits.push(...index.ids(llen - right, llen - 1));
     this.removeIds(db, key, summary, index, hits);
   }
 
@@ -160,6 +166,7 @@ export class Lists extends Collection implements ListAccess {
     const summary = this.summary(db, key);
     if (summary === null) return [];
     const index = this.indexOf(db, key, summary);
+    const wanted = element.toString('latin1');
     const llen = index.size;
     const fromHead = rank > 0;
     const skip = Math.abs(rank);
@@ -167,7 +174,7 @@ export class Lists extends Collection implements ListAccess {
     let matches = 0;
     for (let scanned = 0; scanned < llen && (maxlen === 0 || scanned < maxlen); scanned++) {
       const at = fromHead ? scanned : llen - scanned - 1;
-      if (!this.value(db, key, index.at(at)).equals(element)) continue;
+      if (this.value(db, key, index, at) !== wanted) continue;
       matches++;
       if (matches < skip) continue;
       out.push(at);
@@ -179,15 +186,20 @@ export class Lists extends Collection implements ListAccess {
   /**
    * A peer's element write merged here (hash-sync.ts's apply): the index of
    * the key, when this replica keeps one, follows the item that turned live
-   * or dead. Elements of other types never reach a list's index: no index
-   * exists for their keys, or a stale one that the generation check drops.
+   * or dead, or got another value. Elements of other types never reach a
+   * list's index: no index exists for their keys, or a stale one that the
+   * generation check drops.
    */
   elementChanged(db: number, key: Buffer, element: Buffer, wasLive: boolean, isLive: boolean): void {
-    if (wasLive === isLive) return;
     const index = this.indexes[db]?.get(key.toString('latin1'));
     if (index === undefined) return;
-    if (isLive) index.insert(element.toString('latin1'));
-    else index.remove(element.toString('latin1'));
+    const id = element.toString('latin1');
+    if (!isLive) {
+      if (wasLive) index.remove(id);
+      return;
+    }
+    const value = inline(this.host.replicas.hashes.field(db, key, element)?.value ?? null);
+    if (!wasLive || !index.setValue(id, value)) index.insert(id, value);
   }
 
   /** DEL / UNLINK of the key: its index goes (a list made again later gets a new one). */
@@ -201,8 +213,8 @@ export class Lists extends Collection implements ListAccess {
   }
 
   /** The first index of an item equal to value, from the head; -1 when none. */
-  private find(db: number, key: Buffer, index: ListIndex, value: Buffer): number {
-    for (let i = 0; i < index.size; i++) if (this.value(db, key, index.at(i)).equals(value)) return i;
+  private find(db: number, key: Buffer, index: ListIndex, value: string): number {
+    for (let i = 0; i < index.size; i++) if (this.value(db, key, index, i) === value) return i;
     return -1;
   }
 
@@ -216,9 +228,12 @@ export class Lists extends Collection implements ListAccess {
 
   /** Opens the list for a push, making it when absent (a new index, a new stamp). */
   private openForWrite(db: number, key: Buffer, now: number): { opened: Opened; index: ListIndex } {
-    const existed = this.exists(db, key);
+    if (this.exists(db, key)) {
+      // What open() does for an existing collection, without looking the key up again.
+      const summary = this.host.replicas.hashes.summary(db, key) ?? newHashSummary();
+      return { opened: { summary, synced: this.touch(db, key, summary) }, index: this.indexOf(db, key, summary) };
+    }
     const opened = this.open(db, key, now);
-    if (existed) return { opened, index: this.indexOf(db, key, opened.summary) };
     opened.summary.nextSeq = nextGeneration();
     const index = new ListIndex(opened.summary.nextSeq);
     this.indexes[db].set(key.toString('latin1'), index);
@@ -228,9 +243,9 @@ export class Lists extends Collection implements ListAccess {
   /** One item's element record written (value null: removed), the index following. */
   private writeItem(db: number, key: Buffer, opened: Opened, index: ListIndex, id: string, value: Buffer | null, now: number): void {
     const write = this.writeElement(db, key, opened.summary, Buffer.from(id, 'latin1'), value, 0, now, Infinity);
-    if (write.wasLive === write.isLive) return;
-    if (write.isLive) index.insert(id);
-    else index.remove(id);
+    if (!write.isLive) index.remove(id);
+    else if (write.wasLive) index.setValue(id, inline(value));
+    else index.insert(id, inline(value));
   }
 
   /** After writes: the summary kept, or (the last item gone) the key and its index. */
@@ -249,17 +264,24 @@ export class Lists extends Collection implements ListAccess {
     }
     const cached = this.indexes[db].get(name);
     if (cached !== undefined && cached.generation === summary.nextSeq) return cached;
-    const ids = replica.entries(db, key).map((e) => e.field.toString('latin1'));
-    ids.sort();
-    const index = new ListIndex(summary.nextSeq, ids);
+    const items = replica.entries(db, key).map((e): [string, string | null] => [e.field.toString('latin1'), inline(e.value)]);
+    items.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+    const index = new ListIndex(summary.nextSeq, items);
     this.indexes[db].set(name, index);
     return index;
   }
 
-  /** An indexed item's value. */
-  private value(db: number, key: Buffer, id: string): Buffer {
-    const field = this.host.replicas.hashes.field(db, key, Buffer.from(id, 'latin1'));
+  /** The value of the item at index `at`: kept in the index, or read from its element record. */
+  private value(db: number, key: Buffer, index: ListIndex, at: number): string {
+    const kept = index.valueAt(at);
+    if (kept !== null) return kept;
+    const field = this.host.replicas.hashes.field(db, key, Buffer.from(index.at(at), 'latin1'));
     if (field === null) throw new Error(`list ${key.toString('latin1')}: an indexed item has no live element record`);
-    return field.value;
+    return field.value.toString('latin1');
   }
+}
+
+/** What the index keeps of a value: the value when small, else null. */
+function inline(value: Buffer | null): string | null {
+  return value === null || value.length > INLINE_BYTES ? null : value.toString('latin1');
 }

@@ -64,6 +64,12 @@ function rangeArg(arg: Buffer, min: number, message: string): number {
   return clampToSafe(v);
 }
 
+/** An array of items (latin1 strings, as the store gives them). */
+function replyItems(ctx: CommandContext, items: readonly string[]): void {
+  ctx.reply.arrayHeader(items.length);
+  for (const item of items) ctx.reply.bulkLatin1(item);
+}
+
 function push(ctx: CommandContext, argv: Buffer[], left: boolean, onlyExisting: boolean): void {
   const found = isList(ctx, argv[1]);
   if (onlyExisting && !found) {
@@ -83,8 +89,8 @@ function pop(ctx: CommandContext, argv: Buffer[], left: boolean): void {
     return;
   }
   const items = count === 0 ? [] : ctx.store.lists.pop(ctx.client.db, argv[1], left, count);
-  if (hasCount) ctx.reply.bulkArray(items);
-  else ctx.reply.bulk(items[0]);
+  if (hasCount) replyItems(ctx, items);
+  else ctx.reply.bulkLatin1(items[0]);
 }
 
 function llen(ctx: CommandContext, argv: Buffer[]): void {
@@ -108,7 +114,7 @@ function lrange(ctx: CommandContext, argv: Buffer[]): void {
     return;
   }
   if (end >= llen) end = llen - 1;
-  ctx.reply.bulkArray(ctx.store.lists.range(db, argv[1], start, end));
+  replyItems(ctx, ctx.store.lists.range(db, argv[1], start, end));
 }
 
 function lindex(ctx: CommandContext, argv: Buffer[]): void {
@@ -116,7 +122,9 @@ function lindex(ctx: CommandContext, argv: Buffer[]): void {
     ctx.reply.nullBulk();
     return;
   }
-  ctx.reply.bulk(ctx.store.lists.item(ctx.client.db, argv[1], longArg(argv[2])));
+  const item = ctx.store.lists.item(ctx.client.db, argv[1], longArg(argv[2]));
+  if (item === null) ctx.reply.nullBulk();
+  else ctx.reply.bulkLatin1(item);
 }
 
 function lset(ctx: CommandContext, argv: Buffer[]): void {
@@ -201,8 +209,8 @@ function move(ctx: CommandContext, source: Buffer, destination: Buffer, fromLeft
   isList(ctx, destination);
   const db = ctx.client.db;
   const [value] = ctx.store.lists.pop(db, source, fromLeft, 1);
-  ctx.store.lists.push(db, destination, [value], 0, toLeft);
-  ctx.reply.bulk(value);
+  ctx.store.lists.push(db, destination, [Buffer.from(value, 'latin1')], 0, toLeft);
+  ctx.reply.bulkLatin1(value);
 }
 
 function lmpop(ctx: CommandContext, argv: Buffer[]): void {
@@ -220,7 +228,7 @@ function lmpop(ctx: CommandContext, argv: Buffer[]): void {
     const items = ctx.store.lists.pop(ctx.client.db, argv[k], left, count === -1 ? 1 : count);
     ctx.reply.arrayHeader(2);
     ctx.reply.bulk(argv[k]);
-    ctx.reply.bulkArray(items);
+    replyItems(ctx, items);
     return;
   }
   ctx.reply.nullArray();
