@@ -92,9 +92,18 @@ export class ReplyWriter {
 
   /** A bulk string of a latin1 string's bytes (one byte per char, as the lists keep values in memory). */
   bulkLatin1(value: string): void {
-    this.header(0x24, value.length);
-    this.ensure(value.length + 2);
-    this.pos += this.slab.write(value, this.pos, 'latin1');
+    const len = value.length;
+    this.header(0x24, len);
+    this.ensure(len + 2);
+    if (len <= 64) {
+      // Short values: a loop costs less than a call into the buffer binding.
+      const slab = this.slab;
+      let pos = this.pos;
+      for (let i = 0; i < len; i++) slab[pos++] = value.charCodeAt(i);
+      this.pos = pos;
+    } else {
+      this.pos += this.slab.write(value, this.pos, 'latin1');
+    }
     this.crlf();
   }
 

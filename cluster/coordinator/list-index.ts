@@ -96,13 +96,20 @@ export class ListIndex {
     const c = this.chunkFor(id);
     const chunk = this.chunks[c];
     const offset = lowerBound(chunk, id);
-    chunk.splice(offset, 0, id);
-    this.values[c].splice(offset, 0, value);
+    if (offset === chunk.length) {
+      chunk.push(id);
+      this.values[c].push(value);
+    } else {
+      chunk.splice(offset, 0, id);
+      this.values[c].splice(offset, 0, value);
+    }
     this.size++;
     const index = this.before(c) + offset;
     if (chunk.length > CHUNK) {
-      this.chunks.splice(c + 1, 0, chunk.splice(CHUNK / 2));
-      this.values.splice(c + 1, 0, this.values[c].splice(CHUNK / 2));
+      // A push at either end of the list starts a chunk of its own (pushes there then move few ids); elsewhere halves.
+      const at = offset === 0 ? 1 : offset === CHUNK ? CHUNK : CHUNK / 2;
+      this.chunks.splice(c + 1, 0, chunk.splice(at));
+      this.values.splice(c + 1, 0, this.values[c].splice(at));
       this.rebuild();
     } else {
       this.add(c, 1);
@@ -117,8 +124,17 @@ export class ListIndex {
     const chunk = this.chunks[c];
     const offset = lowerBound(chunk, id);
     if (chunk[offset] !== id) return false;
-    chunk.splice(offset, 1);
-    this.values[c].splice(offset, 1);
+    // The ends of a chunk (pops): shift and pop, which V8 does without moving the rest.
+    if (offset === 0) {
+      chunk.shift();
+      this.values[c].shift();
+    } else if (offset === chunk.length - 1) {
+      chunk.pop();
+      this.values[c].pop();
+    } else {
+      chunk.splice(offset, 1);
+      this.values[c].splice(offset, 1);
+    }
     this.size--;
     if (chunk.length === 0) {
       this.chunks.splice(c, 1);
