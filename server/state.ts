@@ -62,6 +62,13 @@ export interface ServerConfig {
   clusterScrubRate: number;
   /** hash-max-listpack-entries and hash-max-listpack-value: OBJECT ENCODING of hashes (replaced whole by CONFIG SET). */
   hashListpack: { readonly entries: number; readonly value: number };
+  /**
+   * list-max-listpack-size and list-compress-depth: accepted and shown as Redis
+   * 7.0 does; no reply depends on them (OBJECT ENCODING of a list is quicklist
+   * whatever they say; in Redis they size and compress quicklist nodes).
+   */
+  listMaxListpackSize: number;
+  listCompressDepth: number;
 }
 
 export interface CommandStat {

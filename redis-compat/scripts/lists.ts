@@ -5,8 +5,10 @@
 // WRONGTYPE both ways, OBJECT ENCODING (quicklist in 7.0 whatever the size),
 // DEL/EXISTS/EXPIRE of a whole list, the empty list deleting its key, and
 // COMMAND INFO/DOCS of the family (LMPOP's COMMAND INFO aside: its keynum
-// key spec is not one dynkv's COMMAND INFO writes).
-import { c, type Script, type Step } from '../harness';
+// key spec is not one dynkv's COMMAND INFO writes); list-max-listpack-size
+// (and its alias list-max-ziplist-size) and list-compress-depth: CONFIG GET/
+// SET, their errors, and no effect on OBJECT ENCODING.
+import { c, unorderedPairs, type Script, type Step } from '../harness';
 
 const BIG = 300;
 const bigArgs: string[] = [];
@@ -260,6 +262,24 @@ export const lists: Script = {
     c('SET', 'l', 'overwritten'),
     c('TYPE', 'l'),
     c('LPUSH', 'l', 'x'),
+    // The list settings: accepted as Redis 7.0 accepts them; OBJECT ENCODING stays quicklist
+    { cmd: ['CONFIG', 'GET', 'list-*'], norm: unorderedPairs },
+    c('CONFIG', 'SET', 'list-max-listpack-size', '1'),
+    c('CONFIG', 'GET', 'list-max-listpack-size'),
+    c('CONFIG', 'GET', 'list-max-ziplist-size'),
+    c('CONFIG', 'SET', 'list-max-ziplist-size', '-5'),
+    c('CONFIG', 'SET', 'list-max-ziplist-size', 'abc'),
+    c('CONFIG', 'SET', 'list-max-listpack-size', '99999999999'),
+    c('CONFIG', 'SET', 'list-max-listpack-size', '-2147483648'),
+    c('CONFIG', 'SET', 'list-compress-depth', '3'),
+    c('CONFIG', 'SET', 'list-compress-depth', '-1'),
+    c('CONFIG', 'SET', 'list-compress-depth', '1.5'),
+    { cmd: ['CONFIG', 'GET', 'list-*'], norm: unorderedPairs },
+    c('RPUSH', 'cfg', 'a', 'b', 'c', 'd'),
+    c('OBJECT', 'ENCODING', 'cfg'),
+    c('LRANGE', 'cfg', 0, -1),
+    c('CONFIG', 'SET', 'list-max-listpack-size', '-2'),
+    c('CONFIG', 'SET', 'list-compress-depth', '0'),
     ...commandSteps(),
   ],
 };
