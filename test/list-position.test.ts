@@ -40,28 +40,36 @@ test('fractionBetween is strictly between and no prefix of hi', (t) => {
   t.pass();
 });
 
-type Op = { kind: 'head' | 'tail' | 'between'; at: number; writer: number };
-const opArb: fc.Arbitrary<Op> = fc.record({ kind: fc.constantFrom('head', 'tail', 'between'), at: fc.nat(), writer: fc.nat({ max: 3 }) }) as fc.Arbitrary<Op>;
+type Op = { kind: 'head' | 'tail' | 'between' | 'popHead' | 'popTail'; at: number; writer: number };
+const opArb: fc.Arbitrary<Op> = fc.record({ kind: fc.constantFrom('head', 'tail', 'between', 'popHead', 'popTail'), at: fc.nat(), writer: fc.nat({ max: 3 }) }) as fc.Arbitrary<Op>;
 
-test('random pushes and inserts by several writers: each id strictly between its neighbours, all distinct, sorted ids = the intended order', (t) => {
+test('random pushes, inserts and pops by several writers: each id strictly between its neighbours, never one made before (pops included), sorted ids = the intended order', (t) => {
   fc.assert(
     fc.property(fc.array(opArb, { minLength: 1, maxLength: 300 }), (ops) => {
       const writers = [writer(1), writer(2), writer(3), writer(4)];
       const list: string[] = [];
+      const made = new Set<string>();
+      const make = (id: string): string => {
+        if (made.has(id)) throw new Error(`id made twice: ${Buffer.from(id, 'latin1').toString('hex')}`);
+        made.add(id);
+        return id;
+      };
       for (const op of ops) {
         const w = writers[op.writer];
-        if (list.length === 0) list.push(w.first());
-        else if (op.kind === 'head') list.unshift(w.before(list[0]));
-        else if (op.kind === 'tail') list.push(w.after(list[list.length - 1]));
+        if (op.kind === 'popHead') list.shift();
+        else if (op.kind === 'popTail') list.pop();
+        else if (list.length === 0) list.push(make(w.first()));
+        else if (op.kind === 'head') list.unshift(make(w.before(list[0])));
+        else if (op.kind === 'tail') list.push(make(w.after(list[list.length - 1])));
         else if (list.length >= 2) {
           const i = op.at % (list.length - 1);
-          const id = w.between(list[i], list[i + 1]);
+          const id = make(w.between(list[i], list[i + 1]));
           if (!(list[i] < id && id < list[i + 1])) return false;
           list.splice(i + 1, 0, id);
         }
       }
       const sorted = [...list].sort();
-      return new Set(list).size === list.length && sorted.every((id, i) => id === list[i]);
+      return sorted.every((id, i) => id === list[i]);
     }),
     { numRuns: 400 },
   );
