@@ -284,8 +284,9 @@ export const listCommands: CommandSpec[] = [
     lastKey: 2, keySpecFlags: undefined, keySpecs: MOVE_KEY_SPECS,
   },
   {
-    ...spec('lmpop', -4, ['write'], false, [], lmpop),
-    firstKey: 0, lastKey: 0, step: 0, keySpecFlags: undefined, keySpecs: [],
+    ...spec('lmpop', -4, ['write', 'movablekeys'], false, [], lmpop),
+    firstKey: 0, lastKey: 0, step: 0, keySpecFlags: undefined,
+    keySpecs: [{ flags: ['RW', 'access', 'delete'], index: 1, lastKey: 0, keyStep: 0, keynum: { keynumIdx: 0, firstKey: 1, keyStep: 1 } }],
     cluster: (argv) => ({ access: 'read-write', keys: lmpopKeys(argv) }),
   },
 ];

@@ -145,6 +145,18 @@ function writeCommandInfo(r: ReplyWriter, s: CommandSpec): void {
     r.bulk('find_keys');
     r.mapHeader(2);
     r.bulk('type');
+    if (k.keynum !== undefined) {
+      r.bulk('keynum');
+      r.bulk('spec');
+      r.mapHeader(3);
+      r.bulk('keynumidx');
+      r.integer(k.keynum.keynumIdx);
+      r.bulk('firstkey');
+      r.integer(k.keynum.firstKey);
+      r.bulk('keystep');
+      r.integer(k.keynum.keyStep);
+      continue;
+    }
     r.bulk('range');
     r.bulk('spec');
     r.mapHeader(3);

@@ -39,15 +39,22 @@ export type CommandFlag =
   | 'may_replicate'
   | 'no_mandatory_keys'
   | 'no_multi'
-  | 'allow_busy';
+  | 'allow_busy'
+  | 'movablekeys';
 
-/** One COMMAND INFO key spec: keys from argument `index`, up to `lastKey` (relative, -1 = last), every `keyStep`. */
+/**
+ * One COMMAND INFO key spec: keys from argument `index`, up to `lastKey`
+ * (relative, -1 = last), every `keyStep`; or, with `keynum`, as many keys as
+ * the argument keynumIdx (relative to index) says, from firstKey, every
+ * keyStep (LMPOP's numkeys).
+ */
 export interface KeySpec {
   notes?: string;
   flags: readonly string[];
   index: number;
   lastKey: number;
   keyStep: number;
+  keynum?: { keynumIdx: number; firstKey: number; keyStep: number };
 }
 
 export interface CommandSpec {
