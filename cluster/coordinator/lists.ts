@@ -263,7 +263,8 @@ export class Lists extends Collection implements ListAccess {
       replica.writeSummary(db, key, summary);
     }
     const cached = this.indexes[db].get(name);
-    if (cached !== undefined && cached.generation === summary.nextSeq) return cached;
+    // The count check is a guard: an element record changed by a path that did not tell the index (none known) shows as a count the index does not have.
+    if (cached !== undefined && cached.generation === summary.nextSeq && cached.size === summary.count) return cached;
     const items = replica.entries(db, key).map((e): [string, string | null] => [e.field.toString('latin1'), inline(e.value)]);
     items.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     const index = new ListIndex(summary.nextSeq, items);
