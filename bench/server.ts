@@ -53,7 +53,7 @@ async function ping(port: number): Promise<void> {
 }
 
 /** redis-benchmark's tests compared (its names; each type adds its own). */
-const SERVER_TESTS = ['SET', 'GET', 'SADD', 'SPOP', 'ZADD', 'ZPOPMIN'];
+const SERVER_TESTS = ['SET', 'GET', 'SADD', 'SPOP', 'ZADD', 'ZPOPMIN', 'LPUSH', 'RPUSH', 'LPOP', 'RPOP', 'LRANGE_100', 'LRANGE_300', 'LRANGE_500', 'LRANGE_600'];
 
 /** redis-server with the durability dynkv runs with: every write in the AOF, fsynced every second. */
 const REDIS_AOF = ['--appendonly', 'yes', '--appendfsync', 'everysec'];

@@ -14,6 +14,7 @@ export type { HashAccess } from './coordinator/hash-access';
 export type { HashEntry } from './coordinator/hashes';
 export type { SetAccess } from './coordinator/set-access';
 export type { ZsetAccess, ZsetChange, ZsetEntry } from './coordinator/zset-access';
+export type { ListAccess } from './coordinator/list-access';
 export { DEFAULT_PARTITIONS, MAX_WEIGHT } from './ring/ring';
 export { SLOT_COUNT } from './ring/slot';
 export { InvalidContextError, decodeContext, encodeContext } from './versions/codec';

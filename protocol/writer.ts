@@ -90,6 +90,23 @@ export class ReplyWriter {
     this.crlf();
   }
 
+  /** A bulk string of a latin1 string's bytes (one byte per char, as the lists keep values in memory). */
+  bulkLatin1(value: string): void {
+    const len = value.length;
+    this.header(0x24, len);
+    this.ensure(len + 2);
+    if (len <= 64) {
+      // Short values: a loop costs less than a call into the buffer binding.
+      const slab = this.slab;
+      let pos = this.pos;
+      for (let i = 0; i < len; i++) slab[pos++] = value.charCodeAt(i);
+      this.pos = pos;
+    } else {
+      this.pos += this.slab.write(value, this.pos, 'latin1');
+    }
+    this.crlf();
+  }
+
   /**
    * A bulk string read straight into the reply, with no Buffer in between:
    * read(slab, offset, room) puts the value at offset and returns its

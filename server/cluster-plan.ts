@@ -58,7 +58,7 @@ function movableKeys(specs: readonly KeySpec[], argv: readonly Buffer[], into: B
     const count = at < argv.length ? Number(argv[at].toString('latin1')) : 0;
     if (!Number.isSafeInteger(count) || count < 1) continue;
     const first = at + k.keynum.firstKey;
-    for (let i = 0, j = first; i < count && j < argv.length; i++, j += k.keyStep) into.push(argv[j]);
+    for (let i = 0, j = first; i < count && j < argv.length; i++, j += k.keynum.keyStep) into.push(argv[j]);
   }
   return into;
 }
@@ -68,7 +68,7 @@ export function clusterPlan(spec: CommandSpec, argv: readonly Buffer[], client: 
   if (spec.cluster !== undefined) {
     const own = spec.cluster(argv);
     if (own === 'local') return null;
-    return { keys: commandKeys(spec, argv), access: own.access ?? accessOf(spec, argv), r: own.r ?? null };
+    return { keys: own.keys ?? commandKeys(spec, argv), access: own.access ?? accessOf(spec, argv), r: own.r ?? null };
   }
   if (spec.name === 'exec') {
     const keys: Buffer[] = [];

@@ -53,6 +53,8 @@ export function defaultConfig(): ServerConfig {
     hllSparseMaxBytes: 3000,
     setMaxIntsetEntries: 512,
     zsetListpack: { entries: 128, value: 64 },
+    listMaxListpackSize: -2,
+    listCompressDepth: 0,
   };
 }
 
@@ -142,11 +144,26 @@ const zsetListpackValue: Setting = {
   set: (c, a) => (c.zsetListpack = { ...c.zsetListpack, value: sizeSetting('zset-max-listpack-value', one('zset-max-listpack-value', a), true) }),
 };
 
+const INT_MIN = -2147483648;
+const INT_MAX = 2147483647;
+
+/** list-max-listpack-size (or its 7.0 alias, named as given in errors): an int, as Redis's createIntConfig. */
+function listMaxListpackSize(name: string): Setting {
+  return { mutable: true, get: (c) => String(c.listMaxListpackSize), set: (c, a) => (c.listMaxListpackSize = integer(name, one(name, a), INT_MIN, INT_MAX)) };
+}
+
 export const settings: Record<string, Setting> = {
   'zset-max-listpack-entries': zsetListpackEntries,
   'zset-max-listpack-value': zsetListpackValue,
   'zset-max-ziplist-entries': zsetListpackEntries,
   'zset-max-ziplist-value': zsetListpackValue,
+  'list-max-listpack-size': listMaxListpackSize('list-max-listpack-size'),
+  'list-max-ziplist-size': listMaxListpackSize('list-max-ziplist-size'),
+  'list-compress-depth': {
+    mutable: true,
+    get: (c) => String(c.listCompressDepth),
+    set: (c, a) => (c.listCompressDepth = integer('list-compress-depth', one('list-compress-depth', a), 0, INT_MAX)),
+  },
   'hash-max-listpack-entries': hashListpackEntries,
   'hash-max-listpack-value': hashListpackValue,
   // Redis 7.0's aliases, from the ziplist days.

@@ -69,6 +69,13 @@ export interface ServerConfig {
   /** set-max-intset-entries: a set of integers is an intset up to this many members. */
   setMaxIntsetEntries: number;
   zsetListpack: { readonly entries: number; readonly value: number };
+  /**
+   * list-max-listpack-size and list-compress-depth: accepted and shown as Redis
+   * 7.0 does; no reply depends on them (OBJECT ENCODING of a list is quicklist
+   * whatever they say; in Redis they size and compress quicklist nodes).
+   */
+  listMaxListpackSize: number;
+  listCompressDepth: number;
 }
 
 export interface CommandStat {

@@ -1,7 +1,7 @@
 // server-dump.test.ts — DUMP and RESTORE between a real redis-server 7.0 and
 // dynkv, both ways: strings (integers, short, long and LZF-compressed with
 // rdbcompression on), small (listpack) and big (hashtable) hashes, TTLs and
-// IDLETIME, sets and sorted sets of both encodings; a payload DUMPed by one restores into the other with the same
+// IDLETIME, lists, sets and sorted sets of both encodings; a payload DUMPed by one restores into the other with the same
 // contents. The byte-for-byte replies (errors, uncompressed payloads) are
 // the compatibility script's (redis-compat/scripts/dump.ts).
 import test, { type ExecutionContext } from 'ava';
@@ -42,6 +42,8 @@ async function fill(r: Redis): Promise<void> {
   await r.sadd('strset', 'a', 'b', '17');
   await r.sadd('bigset', ...Array.from({ length: 600 }, (_, i) => String(i)));
   await r.zadd('zsmall', '1', 'a', '1.5', 'b', '0.1', 'c', '-inf', 'd', '1e+20', 'e');
+  await r.rpush('lsmall', 'a', '1', '-70000', 'x'.repeat(100));
+  await r.rpush('lbig', ...Array.from({ length: 1000 }, (_, i) => `item:${i}`.repeat(i % 7 + 1)));
   await r.zadd('zbig', ...Array.from({ length: 300 }, (_, i) => [String(i / 3), `member:${i}`]).flat());
 }
 
@@ -54,10 +56,11 @@ async function contents(r: Redis, prefix: string): Promise<unknown[]> {
     await r.object('ENCODING', `${prefix}intset`), await r.object('ENCODING', `${prefix}strset`), await r.object('ENCODING', `${prefix}bigset`),
     await r.zrange(`${prefix}zsmall`, 0, -1, 'WITHSCORES'), await r.zrange(`${prefix}zbig`, 0, -1, 'WITHSCORES'),
     await r.object('ENCODING', `${prefix}zsmall`), await r.object('ENCODING', `${prefix}zbig`),
+    await r.lrange(`${prefix}lsmall`, 0, -1), await r.lrange(`${prefix}lbig`, 0, -1),
   ];
 }
 
-const KEYS = ['int8', 'int32', 'big-int', 'short', 'long', 'random', 'small-hash', 'big-hash', 'intset', 'strset', 'bigset', 'zsmall', 'zbig'];
+const KEYS = ['int8', 'int32', 'big-int', 'short', 'long', 'random', 'small-hash', 'big-hash', 'intset', 'strset', 'bigset', 'zsmall', 'zbig', 'lsmall', 'lbig'];
 
 for (const [from, to] of [['redis', 'dynkv'], ['dynkv', 'redis']] as const) {
   test(`a DUMP from ${from} RESTOREs into ${to} with the same contents (rdbcompression yes and no)`, async (t) => {

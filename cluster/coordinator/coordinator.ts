@@ -22,6 +22,7 @@ import type { Counter } from '../../datatypes/counter';
 import type { CounterRead } from '../versions/counter-read';
 import type { SetAccess } from './set-access';
 import type { ZsetAccess } from './zset-access';
+import type { ListAccess } from './list-access';
 
 export interface KeyMeta {
   /** Absolute expiry in ms since the epoch, 0 = none. */
@@ -108,6 +109,8 @@ export interface Coordinator {
   readonly sets: SetAccess;
   /** The sorted set type's operations (zsets.ts). */
   readonly zsets: ZsetAccess;
+  /** The list type's operations (lists.ts). */
+  readonly lists: ListAccess;
   scan(db: number, cursor: bigint, count: number): ScanPage;
   /** Keys of db, expired ones not yet reclaimed included (as Redis's DBSIZE). */
   size(db: number): number;

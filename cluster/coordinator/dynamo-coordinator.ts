@@ -36,6 +36,7 @@ import { Sets } from './sets';
 import { Zsets } from './zsets';
 import { ElementSync } from './element-sync';
 import { FIELD_KIND, SUMMARY_KIND } from '../replica/element-records';
+import { Lists } from './lists';
 import { incarnation } from '../replica/incarnation';
 import { ReplicaStore } from '../replica/store';
 import { decodeVersions, encodeContext, encodeVersions } from '../versions/codec';
@@ -75,6 +76,7 @@ export class DynamoCoordinator implements Coordinator {
   readonly hashes: Hashes;
   readonly sets: Sets;
   readonly zsets: Zsets;
+  readonly lists: Lists;
   readonly membership: Membership;
   /** Tombstone reaping, flush epochs, scrubbing and repair of corrupt records (anti-entropy/maintenance.ts). */
   readonly maintenance: Maintenance;
@@ -132,7 +134,14 @@ export class DynamoCoordinator implements Coordinator {
     this.hashes = new Hashes(this, this.hashSync);
     this.sets = new Sets(this, this.hashSync);
     this.zsets = new Zsets(this, this.hashSync);
-    if (this.hashSync !== null) this.hashSync.onElement = (db, key, element) => this.zsets.applied(db, key, element);
+    this.lists = new Lists(this, this.hashSync, databases);
+    // Each keeps an index only of its own type's keys: the one that has one for the key follows the change.
+    if (this.hashSync !== null) {
+      this.hashSync.onElement = (db, key, element, wasLive, isLive) => {
+        this.zsets.applied(db, key, element);
+        this.lists.elementChanged(db, key, element, wasLive, isLive);
+      };
+    }
     const service = new ReplicaService(this);
     const handlers = {
       onRequest: (from: string, argv: Buffer[]) => service.handle(from, argv),
@@ -306,6 +315,7 @@ export class DynamoCoordinator implements Coordinator {
 
   delete(db: number, key: Buffer): boolean {
     if (this.meta(db, key) === null) return false;
+    this.lists.forget(db, key);
     this.write(db, key, null, 0, 'local', null);
     this.zsets.dropIndex(db, key);
     return true;
@@ -444,6 +454,7 @@ export class DynamoCoordinator implements Coordinator {
   flush(db: number): void {
     this.expiryCursor[db] = 0n;
     this.zsets.forget(db);
+    this.lists.forgetDatabase(db);
     if (this.single) {
       this.replicas.flush(db);
       return;

@@ -39,8 +39,8 @@ export interface HashSyncHost {
 const ignore = (): void => undefined;
 
 export class HashSync {
-  /** Told of every element record a peer's write changed here (sorted sets keep their in-memory index in step). */
-  onElement: ((db: number, key: Buffer, element: Buffer) => void) | null = null;
+  /** Told of every element a peer's record changed here (sorted sets' and lists' in-memory indexes follow it). */
+  onElement: ((db: number, key: Buffer, element: Buffer, wasLive: boolean, isLive: boolean) => void) | null = null;
 
   constructor(private readonly host: HashSyncHost) {}
 
@@ -68,7 +68,7 @@ export class HashSync {
     replica.writeSummary(db, key, summary);
     if (applied.changed) {
       this.host.hooks.onWrite(db, key);
-      this.onElement?.(db, key, field);
+      this.onElement?.(db, key, field, applied.wasLive, applied.isLive);
     }
     return applied.changed;
   }

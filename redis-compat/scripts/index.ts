@@ -8,6 +8,7 @@ import { hashes } from './hashes';
 import { keyTransfer } from './key-transfer';
 import { hyperloglog, hyperloglogSparse } from './hyperloglog';
 import { keys } from './keys';
+import { lists } from './lists';
 import { protocol } from './protocol';
 import { server } from './server';
 import { sets } from './sets';
@@ -16,4 +17,4 @@ import { bits, counterStrings, counters, lcs } from './strings-more';
 import { transactions } from './transactions';
 import { zsets } from './zsets';
 
-export const scripts: Script[] = [connection, auth, strings, counters, counterStrings, lcs, bits, bitop, bitfield, hyperloglog, hyperloglogSparse, hashes, sets, zsets, dump, keyTransfer, keys, transactions, server, protocol];
+export const scripts: Script[] = [connection, auth, strings, counters, counterStrings, lcs, bits, bitop, bitfield, hyperloglog, hyperloglogSparse, hashes, sets, zsets, lists, dump, keyTransfer, keys, transactions, server, protocol];

@@ -1,5 +1,5 @@
 // redis-compat/scripts/key-transfer.ts — RENAME, RENAMENX, COPY and MOVE of
-// every type but strings (hashes, sets, sorted sets, of both encodings):
+// every type but strings (hashes, lists, sets, sorted sets, of both encodings):
 // the destination gets the value, the encoding and the expiry, replacing a
 // key of another type; the source goes (RENAME, MOVE) or stays (COPY).
 import { c, type Script } from '../harness';
@@ -48,6 +48,13 @@ export const keyTransfer: Script = {
     c('ZADD', 'z2', '7', 'd'),
     c('ZCARD', 'z2'),
     c('SELECT', '0'),
+    c('RPUSH', 'l', 'a', 'b', 'c'),
+    c('RENAME', 'l', 'l2'),
+    c('LRANGE', 'l2', '0', '-1'),
+    c('COPY', 'l2', 'l3'),
+    c('LPUSH', 'l3', 'z'),
+    c('LRANGE', 'l3', '0', '-1'),
+    c('LRANGE', 'l2', '0', '-1'),
     c('SADD', 'gone', 'a'),
     c('RENAME', 'gone', 'gone'),
     c('SMEMBERS', 'gone'),

@@ -200,8 +200,9 @@ export const strings: Script = {
     { cmd: ['TTL', 'srt'], norm: near(100, 1) },
     // Unknown commands and commands of other types
     c('NOSUCHCOMMAND', 'a', 'b'),
-    // Families not built yet are unknown commands in dynkv; a hash command on a string is WRONGTYPE.
-    { cmd: ['LPUSH', 'list', 'a'], dynkv: "-ERR unknown command 'LPUSH', with args beginning with: 'list' 'a' ", why: 'dynkv has no lists yet' },
+    // A list or hash command on a string is WRONGTYPE.
+    c('LPUSH', 'k', 'a'),
+    c('LPUSH', 'list', 'a'),
     c('HSET', 'k', 'f', 'v'),
   ],
 };

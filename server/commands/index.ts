@@ -23,6 +23,7 @@ import { hashCommands } from './hashes';
 import { hyperloglogCommands } from './hyperloglog';
 import { setCommands } from './sets';
 import { zsetCommands } from './zsets';
+import { listCommands } from './lists';
 const families: CommandSpec[][] = [
   // family list:
   stringCommands, counterCommands, rangeCommands, bitCommands, bitopCommands, bitfieldCommands,
@@ -31,6 +32,7 @@ const families: CommandSpec[][] = [
   hyperloglogCommands,
   setCommands,
   zsetCommands,
+  listCommands,
   keyCommands,
   expireCommands,
   scanCommands,

@@ -192,6 +192,7 @@ function objectEncoding(ctx: CommandContext, argv: Buffer[]): void {
   if (meta.type === DataType.hash) ctx.reply.bulk(ctx.store.hashes.encoding(ctx.client.db, argv[2]));
   else if (meta.type === DataType.set) ctx.reply.bulk(ctx.store.sets.encoding(ctx.client.db, argv[2]));
   else if (meta.type === DataType.zset) ctx.reply.bulk(ctx.store.zsets.encoding(ctx.client.db, argv[2]));
+  else if (meta.type === DataType.list) ctx.reply.bulk(ctx.store.lists.encoding(ctx.client.db, argv[2]));
   else if (intEncoded(ctx, argv[2], meta.length) !== null) ctx.reply.bulk('int');
   else ctx.reply.bulk(meta.length <= EMBSTR_SIZE_LIMIT ? 'embstr' : 'raw');
 }

@@ -154,7 +154,7 @@ function writeCommandInfo(r: ReplyWriter, s: CommandSpec): void {
       r.bulk('firstkey');
       r.integer(k.keynum.firstKey);
       r.bulk('keystep');
-      r.integer(k.keyStep);
+      r.integer(k.keynum.keyStep);
       continue;
     }
     r.bulk('range');

@@ -123,7 +123,7 @@ export const setCommands: CommandSpec[] = [
   spec('sinterstore', -3, ['write', 'denyoom'], false, setAlgebraStore('inter'), { lastKey: -1, keySpecs: [one(['RW', 'update'], 1), rest(2)] }),
   spec('sintercard', -3, ['readonly', 'movablekeys'], false, sintercard, {
     firstKey: 0,
-    keySpecs: [{ flags: ['RO', 'access'], index: 1, lastKey: 0, keyStep: 1, keynum: { keynumIdx: 0, firstKey: 1 } }],
+    keySpecs: [{ flags: ['RO', 'access'], index: 1, lastKey: 0, keyStep: 0, keynum: { keynumIdx: 0, firstKey: 1, keyStep: 1 } }],
   }),
   spec('sunion', -2, ['readonly'], false, setAlgebra('union'), { lastKey: -1, keySpecFlags: ['RO', 'access'], tips: ORDER }),
   spec('sunionstore', -3, ['write', 'denyoom'], false, setAlgebraStore('union'), { lastKey: -1, keySpecs: [one(['OW', 'update'], 1), rest(2)] }),

@@ -42,15 +42,19 @@ export type CommandFlag =
   | 'allow_busy'
   | 'movablekeys';
 
-/** One COMMAND INFO key spec: keys from argument `index`, up to `lastKey` (relative, -1 = last), every `keyStep`. */
+/**
+ * One COMMAND INFO key spec: keys from argument `index`, up to `lastKey`
+ * (relative, -1 = last), every `keyStep`; or, with `keynum`, as many keys as
+ * the argument keynumIdx (relative to index) says, from firstKey, every
+ * keyStep (LMPOP's numkeys).
+ */
 export interface KeySpec {
   notes?: string;
   flags: readonly string[];
   index: number;
   lastKey: number;
   keyStep: number;
-  /** find_keys keynum instead of range (SINTERCARD numkeys key ...): the count at index + keynumIdx, the first key at index + firstKey, every keyStep. */
-  keynum?: { keynumIdx: number; firstKey: number };
+  keynum?: { keynumIdx: number; firstKey: number; keyStep: number };
 }
 
 export interface CommandSpec {
@@ -78,7 +82,7 @@ export interface CommandSpec {
    * not say it (cluster-plan.ts): 'local' runs it at once on this node (no
    * quorum read); otherwise the access and R it asks for.
    */
-  cluster?: (argv: readonly Buffer[]) => 'local' | { access?: CommandAccess; r?: number | null };
+  cluster?: (argv: readonly Buffer[]) => 'local' | { access?: CommandAccess; r?: number | null; keys?: Buffer[] };
   handler: CommandHandler;
 }
 

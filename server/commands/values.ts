@@ -6,7 +6,6 @@
 // as DUMP/RESTORE are in Redis (Redis's RENAME is O(1): it moves a pointer).
 import type { RdbValue } from '../../datatypes/rdb/payload';
 import { DataType } from '../../datatypes/types';
-import { CommandError } from '../errors';
 import type { CommandContext } from './types';
 
 /** The key's value, whole (DUMP's, RENAME's, COPY's and MOVE's source); null when absent. Not a lookup of the key: callers count it. */
@@ -23,6 +22,7 @@ export function readValue(ctx: CommandContext, db: number, key: Buffer): RdbValu
     for (let n = ctx.store.zsets.view(db, key)?.first() ?? null; n !== null; n = n.forward) entries.push({ member: Buffer.from(n.member, 'latin1'), score: n.score });
     return { type: 'zset', entries, compact: ctx.store.zsets.encoding(db, key) === 'listpack' };
   }
+  if (meta.type === DataType.list) return { type: 'list', items: ctx.store.lists.range(db, key, 0, ctx.store.lists.length(db, key) - 1).map((item) => Buffer.from(item, 'latin1')) };
   if (meta.type !== DataType.string) throw new Error(`DUMP: type tag ${meta.type} has no serialization in this build`);
   const value = ctx.store.get(db, key);
   return value === null ? null : { type: 'string', value };
@@ -49,8 +49,10 @@ export function writeValue(ctx: CommandContext, db: number, key: Buffer, value: 
       ctx.store.zsets.replace(db, key, value.entries, ctx.server.config.zsetListpack);
       if (expireAt !== 0) ctx.store.setExpiry(db, key, expireAt);
       return;
-    default:
-      throw new CommandError(`ERR DUMP payload holds a ${value.type}, a type this build does not store yet`);
+    case 'list':
+      ctx.store.lists.push(db, key, [key, ...value.items], 1, false);
+      if (expireAt !== 0) ctx.store.setExpiry(db, key, expireAt);
+      return;
   }
 }
 
