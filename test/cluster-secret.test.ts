@@ -6,20 +6,14 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import Redis from 'ioredis';
 import { SERVER_SCRIPT, exited, nodeArgs, planLocalCluster, spawnNode, waitUntilAnswering } from '../bin/cluster-launch';
 import { reservePorts } from '../redis-compat/ports';
 import { killOnExit } from '../redis-compat/servers';
 import { startCluster } from './helpers/cluster';
-import { startServer } from './helpers/server';
+import { serverClient, startServer } from './helpers/server';
 import { tmpDir } from './helpers/tmpdir';
-
-function client(t: ExecutionContext, port: number): Redis {
-  const r = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => null });
-  t.teardown(() => r.disconnect());
-  return r;
-}
 
 async function configGet(r: Redis, pattern: string): Promise<Map<string, string>> {
   const flat = (await r.call('CONFIG', 'GET', pattern)) as string[];
@@ -35,7 +29,7 @@ async function pidOf(r: Redis): Promise<number> {
 test('the secret is not in CONFIG GET, by name or pattern, nor on the command line of a node', async (t) => {
   const cluster = await startCluster(t, { nodes: 2 });
   for (const node of cluster.nodes) {
-    const r = client(t, node.port);
+    const r = serverClient(t, node.port);
     t.deepEqual(await configGet(r, 'cluster-secret'), new Map());
     t.deepEqual(await configGet(r, 'CLUSTER-SECRET'), new Map());
     for (const pattern of ['*', 'cluster-*', '*secret*', 'cluster-secre?']) {
@@ -51,7 +45,7 @@ test('the secret is not in CONFIG GET, by name or pattern, nor on the command li
     t.is(fs.statSync(file).mode & 0o777, 0o600);
   }
   // The nodes did authenticate each other with it: a write needs both (N=2, W=2).
-  t.is(await client(t, cluster.nodes[0].port).set('k', 'v'), 'OK');
+  t.is(await serverClient(t, cluster.nodes[0].port).set('k', 'v'), 'OK');
 });
 
 test('cluster-secret in a config file works; CONFIG GET does not show it', async (t) => {
@@ -73,11 +67,11 @@ test('cluster-secret in a config file works; CONFIG GET does not show it', async
     await Promise.all(children.map((c) => exited(c)));
   });
   t.is(await waitUntilAnswering(cluster.members, children, 30_000), null);
-  const r = client(t, ports[0]);
+  const r = serverClient(t, ports[0]);
   t.is((await configGet(r, 'cluster-secret-file')).get('cluster-secret-file'), '');
   t.false([...(await configGet(r, '*')).values()].some((v) => v.includes('secret from the file')));
   t.is(await r.set('k', 'v'), 'OK', 'W=2: node 1 accepted node 0\'s secret');
-  t.is(await client(t, ports[1]).get('k'), 'v');
+  t.is(await serverClient(t, ports[1]).get('k'), 'v');
 });
 
 test('a secret file that cannot be read stops the start, naming it; one others may read is warned about', async (t) => {

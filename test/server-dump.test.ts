@@ -7,13 +7,7 @@
 import test, { type ExecutionContext } from 'ava';
 import Redis from 'ioredis';
 import { redisServerAvailable, startRedis } from '../redis-compat/servers';
-import { startServer } from './helpers/server';
-
-function client(t: ExecutionContext, port: number): Redis {
-  const r = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => null });
-  t.teardown(() => r.disconnect());
-  return r;
-}
+import { serverClient, startServer } from './helpers/server';
 
 async function both(t: ExecutionContext): Promise<{ redis: Redis; dynkv: Redis }> {
   if (!redisServerAvailable()) throw new Error('redis-server is not on PATH');
@@ -22,7 +16,7 @@ async function both(t: ExecutionContext): Promise<{ redis: Redis; dynkv: Redis }
     await real.stop();
   });
   const srv = await startServer(t);
-  return { redis: client(t, real.port), dynkv: client(t, srv.port) };
+  return { redis: serverClient(t, real.port), dynkv: serverClient(t, srv.port) };
 }
 
 /** Fills a server with the same keys: strings of every encoding, a small and a big hash. */

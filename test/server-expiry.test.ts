@@ -3,17 +3,11 @@
 // INFO's expired_keys grows), also in a database where few keys expire and
 // in other databases; TTLs survive a restart (SIGTERM or SIGKILL) and an
 // expired key stays gone; INFO keyspace avg_ttl estimated from the TTLs.
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import Redis from 'ioredis';
-import { startServer } from './helpers/server';
+import { serverClient, startServer } from './helpers/server';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-function client(t: ExecutionContext, port: number): Redis {
-  const r = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => null });
-  t.teardown(() => r.disconnect());
-  return r;
-}
 
 async function expiredKeys(r: Redis): Promise<number> {
   const m = /expired_keys:(\d+)/.exec(await r.info('stats'));
@@ -33,7 +27,7 @@ async function eventually(check: () => Promise<boolean>, ms: number): Promise<bo
 
 test('keys that are never read are reclaimed: DBSIZE drops, expired_keys grows', async (t) => {
   const srv = await startServer(t);
-  const r = client(t, srv.port);
+  const r = serverClient(t, srv.port);
   const before = await expiredKeys(r);
   const pipe = r.pipeline();
   for (let i = 0; i < 300; i++) pipe.set(`short:${i}`, 'v', 'PX', 100 + (i % 50));
@@ -50,7 +44,7 @@ test('keys that are never read are reclaimed: DBSIZE drops, expired_keys grows',
 
 test('active expiry finds the few expiring keys among many, in every database', async (t) => {
   const srv = await startServer(t);
-  const r = client(t, srv.port);
+  const r = serverClient(t, srv.port);
   const fill = r.pipeline();
   for (let i = 0; i < 20_000; i++) fill.set(`persistent:${i}`, 'v');
   await fill.exec();
@@ -72,7 +66,7 @@ test('active expiry finds the few expiring keys among many, in every database', 
 
 test("INFO keyspace avg_ttl is active expiry's estimate of the TTLs left, 0 without expiring keys", async (t) => {
   const srv = await startServer(t);
-  const r = client(t, srv.port);
+  const r = serverClient(t, srv.port);
   const avgTtl = async (db: number): Promise<number | null> => {
     const m = new RegExp(`^db${db}:keys=\\d+,expires=\\d+,avg_ttl=(\\d+)`, 'm').exec(await r.info('keyspace'));
     return m === null ? null : Number(m[1]);
@@ -96,7 +90,7 @@ test("INFO keyspace avg_ttl is active expiry's estimate of the TTLs left, 0 with
 
 test('TTLs survive a restart; an expired key stays gone', async (t) => {
   const srv = await startServer(t);
-  const r = client(t, srv.port);
+  const r = serverClient(t, srv.port);
   await r.set('long', 'v', 'EX', 100);
   await r.set('short', 'v', 'PX', 300);
   await r.set('persist', 'v');
@@ -114,7 +108,7 @@ test('TTLs survive a restart; an expired key stays gone', async (t) => {
   await sleep(400); // 'short' expires while the server is down
 
   const again = await startServer(t, [], { dir: srv.dir });
-  const r2 = client(t, again.port);
+  const r2 = serverClient(t, again.port);
   const ttl = (await r2.ttl('long')) as number;
   t.true(ttl > 90 && ttl <= 100, `TTL after restart: ${ttl}`);
   t.is(await r2.exists('short'), 0);
@@ -132,7 +126,7 @@ test('TTLs survive a restart; an expired key stays gone', async (t) => {
 
 test('with appendfsync always, TTLs and expiries survive SIGKILL', async (t) => {
   const srv = await startServer(t, ['--appendfsync', 'always']);
-  const r = client(t, srv.port);
+  const r = serverClient(t, srv.port);
   for (let round = 0; round < 3; round++) {
     await r.set(`long:${round}`, 'v', 'EX', 100);
     await r.set(`short:${round}`, 'v', 'PX', 200);
@@ -145,7 +139,7 @@ test('with appendfsync always, TTLs and expiries survive SIGKILL', async (t) => 
   await srv.kill();
   await sleep(300);
   const again = await startServer(t, ['--appendfsync', 'always'], { dir: srv.dir });
-  const r2 = client(t, again.port);
+  const r2 = serverClient(t, again.port);
   for (let round = 0; round < 3; round++) {
     const ttl = (await r2.ttl(`long:${round}`)) as number;
     t.true(ttl > 90 && ttl <= 100, `long:${round} TTL ${ttl}`);

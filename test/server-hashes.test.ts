@@ -4,26 +4,13 @@
 // bytes before and after), fields surviving a restart, FLUSHDB and FLUSHALL
 // taking the element records too, WATCH of a hash, and a hash's fields
 // gone with its key's expiry, DEL and a restart in between.
-import test, { type ExecutionContext } from 'ava';
-import Redis from 'ioredis';
-import { startServer } from './helpers/server';
-
-function client(t: ExecutionContext, port: number): Redis {
-  const r = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => null });
-  t.teardown(() => r.disconnect());
-  return r;
-}
-
-async function logBytes(r: Redis): Promise<number> {
-  const info = await r.info('persistence');
-  const field = (name: string): number => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1]);
-  return field('log_live_bytes') + field('log_dead_bytes');
-}
+import test from 'ava';
+import { logBytes, serverClient, startServer } from './helpers/server';
 
 test('HSET into a hash of a million fields appends about one field to the log', async (t) => {
   t.timeout(600_000);
   const srv = await startServer(t, ['--appendfsync', 'no']);
-  const r = client(t, srv.port);
+  const r = serverClient(t, srv.port);
   const FIELDS = 1_000_000;
   const PER = 1000;
   for (let start = 0; start < FIELDS; start += PER * 50) {
@@ -51,7 +38,7 @@ test('HSET into a hash of a million fields appends about one field to the log', 
 
 test("a hash's fields, order and encoding survive a restart", async (t) => {
   const srv = await startServer(t);
-  const r = client(t, srv.port);
+  const r = serverClient(t, srv.port);
   await r.hset('h', 'z', '1', 'a', '2', 'm', '3');
   const args: string[] = [];
   for (let i = 0; i < 600; i++) args.push(`f${i}`, `v${i}`);
@@ -59,7 +46,7 @@ test("a hash's fields, order and encoding survive a restart", async (t) => {
   r.disconnect();
   await srv.stop();
   const again = await startServer(t, [], { dir: srv.dir });
-  const r2 = client(t, again.port);
+  const r2 = serverClient(t, again.port);
   t.deepEqual(await r2.hgetall('h'), { z: '1', a: '2', m: '3' });
   t.deepEqual(await r2.hkeys('h'), ['z', 'a', 'm']);
   t.is(await r2.type('h'), 'hash');
@@ -71,7 +58,7 @@ test("a hash's fields, order and encoding survive a restart", async (t) => {
 
 test('FLUSHDB and FLUSHALL take the fields too: a new hash of the same key starts empty', async (t) => {
   const srv = await startServer(t);
-  const r = client(t, srv.port);
+  const r = serverClient(t, srv.port);
   await r.hset('h', 'a', '1', 'b', '2');
   await r.flushdb();
   t.is(await r.dbsize(), 0);
@@ -86,7 +73,7 @@ test('FLUSHDB and FLUSHALL take the fields too: a new hash of the same key start
 
 test("a hash's expiry takes its fields: after it, and across a restart, a new hash of the key holds only new fields", async (t) => {
   const srv = await startServer(t);
-  const r = client(t, srv.port);
+  const r = serverClient(t, srv.port);
   await r.hset('h', 'a', '1', 'b', '2');
   await r.pexpire('h', 200);
   const deadline = Date.now() + 30_000;
@@ -96,7 +83,7 @@ test("a hash's expiry takes its fields: after it, and across a restart, a new ha
   r.disconnect();
   await srv.stop();
   const again = await startServer(t, [], { dir: srv.dir });
-  const r2 = client(t, again.port);
+  const r2 = serverClient(t, again.port);
   t.is(await r2.hlen('h'), 0);
   t.is(await r2.hset('h', 'c', '3'), 1);
   t.deepEqual(await r2.hgetall('h'), { c: '3' });
@@ -105,8 +92,8 @@ test("a hash's expiry takes its fields: after it, and across a restart, a new ha
 
 test('WATCH of a hash: an HSET, HDEL or HINCRBY by another client of an existing hash fails the EXEC', async (t) => {
   const srv = await startServer(t);
-  const r = client(t, srv.port);
-  const other = client(t, srv.port);
+  const r = serverClient(t, srv.port);
+  const other = serverClient(t, srv.port);
   await r.hset('w', 'a', '1', 'b', '2');
   for (const change of [() => other.hset('w', 'c', '3'), () => other.hdel('w', 'a'), () => other.hincrby('w', 'b', 1)]) {
     await r.watch('w');

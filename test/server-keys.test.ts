@@ -6,18 +6,12 @@
 // 7.0.15), plus the glob matcher on its own.
 import test, { type ExecutionContext } from 'ava';
 import Redis from 'ioredis';
-import { startServer } from './helpers/server';
+import { serverClient, startServer } from './helpers/server';
 import { globMatch } from '../server/glob';
-
-function client(t: ExecutionContext, port: number): Redis {
-  const r = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => null });
-  t.teardown(() => r.disconnect());
-  return r;
-}
 
 async function setup(t: ExecutionContext): Promise<Redis> {
   const srv = await startServer(t);
-  return client(t, srv.port);
+  return serverClient(t, srv.port);
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -445,8 +439,8 @@ test('MOVE takes the key and its TTL to another database unless it is there', as
 
 test('WATCH fails only when a key command really changes the key, as Redis', async (t) => {
   const srv = await startServer(t);
-  const a = client(t, srv.port);
-  const b = client(t, srv.port);
+  const a = serverClient(t, srv.port);
+  const b = serverClient(t, srv.port);
   /** WATCH key on a, `command` on b (its reply, or its error's message, must be `reply`), then whether a's transaction ran. */
   const attempt = async (key: string, reply: unknown, ...command: string[]): Promise<boolean> => {
     await a.watch(key);
@@ -530,7 +524,7 @@ test('OBJECT ENCODING, REFCOUNT, IDLETIME, FREQ, HELP as Redis reports them for 
 test('OBJECT IDLETIME counts seconds since the last write or read: GET, SET, TOUCH reset it; TYPE, TTL, EXISTS, OBJECT do not; a restart starts it again', async (t) => {
   t.timeout(60_000);
   const srv = await startServer(t);
-  const r = client(t, srv.port);
+  const r = serverClient(t, srv.port);
   const idle = async (key: string): Promise<number> => (await r.call('object', 'IDLETIME', key)) as number;
   /** Polls until `key` has been idle at least `seconds` (the clock ticks in whole seconds). */
   const idleFor = async (key: string, seconds: number): Promise<number> => {
@@ -565,13 +559,13 @@ test('OBJECT IDLETIME counts seconds since the last write or read: GET, SET, TOU
   r.disconnect();
   await srv.stop();
   const again = await startServer(t, [], { dir: srv.dir });
-  const r2 = client(t, again.port);
+  const r2 = serverClient(t, again.port);
   t.true(((await r2.call('object', 'IDLETIME', 'still')) as number) < 3);
 });
 
 test('DBSIZE, FLUSHDB, FLUSHALL [ASYNC|SYNC]; a flush lasts across a restart', async (t) => {
   const srv = await startServer(t);
-  const r = client(t, srv.port);
+  const r = serverClient(t, srv.port);
   await r.mset('a', '1', 'b', '2', 'c', '3');
   await r.select(5);
   await r.mset('x', '1', 'y', '2');
@@ -600,7 +594,7 @@ test('DBSIZE, FLUSHDB, FLUSHALL [ASYNC|SYNC]; a flush lasts across a restart', a
   r.disconnect();
   await srv.stop();
   const again = await startServer(t, [], { dir: srv.dir });
-  const r2 = client(t, again.port);
+  const r2 = serverClient(t, again.port);
   t.deepEqual(await r2.keys('*'), ['after']);
   await r2.select(5);
   t.is(await r2.dbsize(), 0);

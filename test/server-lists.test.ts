@@ -6,22 +6,10 @@
 // order surviving a restart (the index rebuilt from the element records),
 // and a list deleted, flushed or expired leaving nothing the next list of
 // that key shows.
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import fc from 'fast-check';
 import Redis from 'ioredis';
-import { startServer } from './helpers/server';
-
-function client(t: ExecutionContext, port: number): Redis {
-  const r = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => null });
-  t.teardown(() => r.disconnect());
-  return r;
-}
-
-async function logBytes(r: Redis): Promise<number> {
-  const info = await r.info('persistence');
-  const field = (name: string): number => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1]);
-  return field('log_live_bytes') + field('log_dead_bytes');
-}
+import { logBytes, serverClient, startServer } from './helpers/server';
 
 type Cmd =
   | { op: 'lpush' | 'rpush'; values: string[] }
@@ -153,7 +141,7 @@ async function run(r: Redis, key: string, cmd: Cmd): Promise<unknown> {
 test('random list command sequences answer as a model array does, reply by reply and LRANGE after each', async (t) => {
   t.timeout(300_000);
   const srv = await startServer(t, ['--appendfsync', 'no']);
-  const r = client(t, srv.port);
+  const r = serverClient(t, srv.port);
   let round = 0;
   await fc.assert(
     fc.asyncProperty(fc.array(cmdArb, { minLength: 1, maxLength: 60 }), async (cmds) => {
@@ -180,7 +168,7 @@ test('random list command sequences answer as a model array does, reply by reply
 test('LPUSH, RPUSH, LPOP and RPOP on a list of a million items append about one item to the log', async (t) => {
   t.timeout(600_000);
   const srv = await startServer(t, ['--appendfsync', 'no']);
-  const r = client(t, srv.port);
+  const r = serverClient(t, srv.port);
   const ITEMS = 1_000_000;
   const PER = 1000;
   for (let start = 0; start < ITEMS; start += PER * 50) {
@@ -216,7 +204,7 @@ test('LPUSH, RPUSH, LPOP and RPOP on a list of a million items append about one 
 test("a list's order survives a restart; DEL, FLUSHALL and expiry leave nothing the next list of the key shows", async (t) => {
   t.timeout(120_000);
   const srv = await startServer(t, ['--appendfsync', 'always']);
-  const r = client(t, srv.port);
+  const r = serverClient(t, srv.port);
   await r.rpush('l', 'b', 'c');
   await r.lpush('l', 'a');
   await r.linsert('l', 'AFTER', 'b', 'b2');
@@ -227,7 +215,7 @@ test("a list's order survives a restart; DEL, FLUSHALL and expiry leave nothing 
   r.disconnect();
   t.is(await srv.stop(), 0);
   const again = await startServer(t, ['--appendfsync', 'always'], { dir: srv.dir });
-  const r2 = client(t, again.port);
+  const r2 = serverClient(t, again.port);
   t.deepEqual(await r2.lrange('l', 0, -1), ['a', 'b', 'b2', 'c']);
   t.deepEqual(await r2.lrange('gone', 0, -1), ['3']);
   await r2.rpush('l', 'd');

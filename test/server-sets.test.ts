@@ -8,24 +8,12 @@
 // nothing); members and encodings across a restart, each member its own
 // element record holding only its insertion number.
 import path from 'node:path';
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import Redis from 'ioredis';
 import { fieldKey, visibleField } from '../cluster/replica/hash-replica';
 import { decodeVersions } from '../cluster/versions/codec';
 import { Engine } from '../engine/index';
-import { startServer } from './helpers/server';
-
-function client(t: ExecutionContext, port: number): Redis {
-  const r = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => null });
-  t.teardown(() => r.disconnect());
-  return r;
-}
-
-async function logBytes(r: Redis): Promise<number> {
-  const info = await r.info('persistence');
-  const field = (name: string): number => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1]);
-  return field('log_live_bytes') + field('log_dead_bytes');
-}
+import { logBytes, serverClient, startServer } from './helpers/server';
 
 /** SADD of count members prefix0 ... in pipelined batches. */
 async function fill(r: Redis, key: string, count: number, prefix: string): Promise<string[]> {
@@ -47,7 +35,7 @@ async function fill(r: Redis, key: string, count: number, prefix: string): Promi
 test('SADD into a set of a million members appends about one member to the log; SCARD answers from the summary', async (t) => {
   t.timeout(600_000);
   const srv = await startServer(t, ['--appendfsync', 'no']);
-  const r = client(t, srv.port);
+  const r = serverClient(t, srv.port);
   const MEMBERS = 1_000_000;
   await fill(r, 'big', MEMBERS, 'member:');
   t.is(await r.scard('big'), MEMBERS);
@@ -69,7 +57,7 @@ test('SADD into a set of a million members appends about one member to the log; 
 
 test('SPOP pops distinct members of the set and removes exactly those, until the set is gone', async (t) => {
   const srv = await startServer(t);
-  const r = client(t, srv.port);
+  const r = serverClient(t, srv.port);
   for (const size of [50, 1000]) {
     const key = `pop${size}`;
     const members = new Set(await fill(r, key, size, 'm'));
@@ -96,7 +84,7 @@ test('SPOP pops distinct members of the set and removes exactly those, until the
 
 test('SRANDMEMBER: a positive count gives distinct members, a negative one exactly that many with repeats, spread over the whole set; nothing is removed', async (t) => {
   const srv = await startServer(t);
-  const r = client(t, srv.port);
+  const r = serverClient(t, srv.port);
   const members = new Set(await fill(r, 'big', 1000, 'm'));
   await r.sadd('small', 'a', 'b', 'c');
   for (const [key, count] of [['big', 10], ['big', 300], ['big', 400], ['big', 999], ['small', 2]] as const) {
@@ -124,7 +112,7 @@ test('SRANDMEMBER: a positive count gives distinct members, a negative one exact
 
 test("a set's members and encoding survive a restart; each member is an element record of its insertion number only", async (t) => {
   const srv = await startServer(t);
-  const r = client(t, srv.port);
+  const r = serverClient(t, srv.port);
   await r.sadd('ints', '3', '-1', '2');
   await r.sadd('words', 'x', 'y');
   await fill(r, 'many', 600, '');
@@ -144,7 +132,7 @@ test("a set's members and encoding survive a restart; each member is an element 
     engine.close();
   }
   const again = await startServer(t, [], { dir: srv.dir });
-  const r2 = client(t, again.port);
+  const r2 = serverClient(t, again.port);
   t.deepEqual(await r2.smembers('ints'), ['-1', '2', '3']);
   t.is(await r2.object('ENCODING', 'ints'), 'intset');
   t.deepEqual((await r2.smembers('words')).sort(), ['x', 'y']);

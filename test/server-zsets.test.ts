@@ -9,19 +9,7 @@
 import test, { type ExecutionContext } from 'ava';
 import fc from 'fast-check';
 import Redis from 'ioredis';
-import { startServer } from './helpers/server';
-
-function client(t: ExecutionContext, port: number): Redis {
-  const r = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => null });
-  t.teardown(() => r.disconnect());
-  return r;
-}
-
-async function logBytes(r: Redis): Promise<number> {
-  const info = await r.info('persistence');
-  const field = (name: string): number => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1]);
-  return field('log_live_bytes') + field('log_dead_bytes');
-}
+import { logBytes, serverClient, startServer } from './helpers/server';
 
 type Model = Map<string, number>;
 
@@ -168,7 +156,7 @@ async function checkReads(t: ExecutionContext, r: Redis, key: string, model: Mod
 test('the index agrees with a model under random ZADD/ZINCRBY/ZREM/ZPOP/ZREMRANGEBY* sequences, across the listpack -> skiplist conversion and a restart', async (t) => {
   t.timeout(600_000);
   const srv = await startServer(t, ['--appendfsync', 'no']);
-  const r = client(t, srv.port);
+  const r = serverClient(t, srv.port);
   // A small listpack limit: the sequences cross the conversion (and 20-byte members cross a 16-byte value limit).
   await r.config('SET', 'zset-max-listpack-entries', '8');
   await r.config('SET', 'zset-max-listpack-value', '16');
@@ -197,7 +185,7 @@ test('the index agrees with a model under random ZADD/ZINCRBY/ZREM/ZPOP/ZREMRANG
   r.disconnect();
   await srv.stop();
   const again = await startServer(t, ['--appendfsync', 'no'], { dir: srv.dir });
-  const r2 = client(t, again.port);
+  const r2 = serverClient(t, again.port);
   for (const [key, model] of models) {
     t.deepEqual(await members(r2, key), ordered(model), key);
     if (model.size > 0) t.true(await checkReads(t, r2, key, model, ordered(model)[0][0], -3, 3), key);
@@ -206,7 +194,7 @@ test('the index agrees with a model under random ZADD/ZINCRBY/ZREM/ZPOP/ZREMRANG
 
 test('ZRANDMEMBER: count, distinctness, membership and scores by the sign of count, in listpack and skiplist sets; every member can come out', async (t) => {
   const srv = await startServer(t);
-  const r = client(t, srv.port);
+  const r = serverClient(t, srv.port);
   for (const size of [1, 5, 40, 200]) {
     const key = `r${size}`;
     const set = new Map<string, string>();
@@ -234,7 +222,7 @@ test('ZRANDMEMBER: count, distinctness, membership and scores by the sign of cou
 test('ZADD into a sorted set of a million members appends about one member to the log', async (t) => {
   t.timeout(900_000);
   const srv = await startServer(t, ['--appendfsync', 'no']);
-  const r = client(t, srv.port);
+  const r = serverClient(t, srv.port);
   const MEMBERS = 1_000_000;
   const PER = 1000;
   for (let start = 0; start < MEMBERS; start += PER * 50) {

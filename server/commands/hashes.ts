@@ -8,11 +8,11 @@
 // element records are on its replicas): access 'read-write'.
 import { DataType } from '../../datatypes/types';
 import { CommandError, ERR, wrongArity } from '../errors';
-import { globMatch, matchesEverything } from '../glob';
+import { globMatch } from '../glob';
 import type { HashEntry } from '../../cluster/index';
 import { countLookup } from './keys';
 import { addLongDouble, formatLongDouble, parseLongDouble, ZERO } from './longdouble';
-import { parseCursor } from './scan';
+import { parseCursor, replyEmptyScan, scanOptions } from './scan';
 import { INT64_MAX, INT64_MIN, int64Arg, isToken, string2ll } from './string-args';
 import type { CommandContext, CommandFlag, CommandHandler, CommandSpec } from './types';
 
@@ -24,7 +24,6 @@ const HASH_ERR = {
 } as const;
 
 /** Engine scan counts are 32-bit; a bigger COUNT only means "all". */
-const MAX_COUNT = 1 << 30;
 const LONG_MAX = 9223372036854775807n;
 
 /** Whether the key holds a hash: false when absent, WRONGTYPE when another type (Redis's checkType). */
@@ -217,26 +216,10 @@ function hrandfield(ctx: CommandContext, argv: Buffer[]): void {
 function hscan(ctx: CommandContext, argv: Buffer[]): void {
   const cursor = parseCursor(argv[2]);
   if (!readHash(ctx, argv[1])) {
-    ctx.reply.arrayHeader(2);
-    ctx.reply.bulk('0');
-    ctx.reply.arrayHeader(0);
+    replyEmptyScan(ctx);
     return;
   }
-  let count = 10;
-  let pattern: Buffer | null = null;
-  for (let i = 3; i < argv.length; i += 2) {
-    const more = i + 1 < argv.length;
-    if (more && isToken(argv[i], 'count')) {
-      const n = string2ll(argv[i + 1]);
-      if (n === null) throw new CommandError(ERR.notInteger);
-      if (n < 1) throw new CommandError(ERR.syntax);
-      count = n > MAX_COUNT ? MAX_COUNT : Number(n);
-    } else if (more && isToken(argv[i], 'match')) {
-      pattern = matchesEverything(argv[i + 1]) ? null : argv[i + 1];
-    } else {
-      throw new CommandError(ERR.syntax);
-    }
-  }
+  const { count, pattern } = scanOptions(argv, 3, false);
   const page = ctx.store.hashes.scan(ctx.client.db, argv[1], cursor, count);
   const p = pattern;
   const entries = p === null ? page.entries : page.entries.filter((e) => globMatch(p, e.field));

@@ -57,13 +57,12 @@ export function parseCursor(arg: Buffer): bigint {
   return neg && value !== 0n ? TWO_64 - value : value;
 }
 
-/** SCAN cursor [MATCH pattern] [COUNT count] [TYPE type] */
-function scanCommand(ctx: CommandContext, argv: Buffer[]): void {
-  const cursor = parseCursor(argv[1]);
+/** The options of the SCAN family from argv[from] on, as Redis's scanGenericCommand: COUNT, MATCH (null: every name) and, for SCAN alone, TYPE. */
+export function scanOptions(argv: readonly Buffer[], from: number, withType: boolean): { count: number; pattern: Buffer | null; type: Buffer | null } {
   let count = 10;
   let pattern: Buffer | null = null;
   let type: Buffer | null = null;
-  for (let i = 2; i < argv.length; i += 2) {
+  for (let i = from; i < argv.length; i += 2) {
     const more = i + 1 < argv.length;
     if (more && isToken(argv[i], 'count')) {
       const n = string2ll(argv[i + 1]);
@@ -72,12 +71,26 @@ function scanCommand(ctx: CommandContext, argv: Buffer[]): void {
       count = n > MAX_COUNT ? MAX_COUNT : Number(n);
     } else if (more && isToken(argv[i], 'match')) {
       pattern = matchesEverything(argv[i + 1]) ? null : argv[i + 1];
-    } else if (more && isToken(argv[i], 'type')) {
+    } else if (more && withType && isToken(argv[i], 'type')) {
       type = argv[i + 1];
     } else {
       throw new CommandError(ERR.syntax);
     }
   }
+  return { count, pattern, type };
+}
+
+/** HSCAN's, SSCAN's and ZSCAN's reply for an absent key: cursor 0, nothing. */
+export function replyEmptyScan(ctx: CommandContext): void {
+  ctx.reply.arrayHeader(2);
+  ctx.reply.bulk('0');
+  ctx.reply.arrayHeader(0);
+}
+
+/** SCAN cursor [MATCH pattern] [COUNT count] [TYPE type] */
+function scanCommand(ctx: CommandContext, argv: Buffer[]): void {
+  const cursor = parseCursor(argv[1]);
+  const { count, pattern, type } = scanOptions(argv, 2, true);
   const db = ctx.client.db;
   const page = ctx.store.scan(db, cursor, count);
   let keys = page.keys;

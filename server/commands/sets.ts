@@ -7,17 +7,14 @@
 // argument parsing, the type check (WRONGTYPE) and replies, in Redis's
 // order. Every set command runs at the key's first live replica in a
 // cluster (the element records are on its replicas): access 'read-write'.
-import { CommandError, ERR } from '../errors';
-import { globMatch, matchesEverything } from '../glob';
-import { parseCursor } from './scan';
+import { globMatch } from '../glob';
+import { parseCursor, replyEmptyScan, scanOptions } from './scan';
 import { setAlgebra, setAlgebraStore, sintercard } from './set-algebra';
 import { isSet, readSet } from './set-lookup';
 import { spop, srandmember } from './set-random';
-import { isToken, string2ll } from './string-args';
 import type { CommandContext, CommandFlag, CommandHandler, CommandSpec, KeySpec } from './types';
 
 /** Engine scan counts are 32-bit; a bigger COUNT only means "all". */
-const MAX_COUNT = 1 << 30;
 
 function sadd(ctx: CommandContext, argv: Buffer[]): void {
   isSet(ctx, argv[1]);
@@ -56,26 +53,10 @@ function smove(ctx: CommandContext, argv: Buffer[]): void {
 function sscan(ctx: CommandContext, argv: Buffer[]): void {
   const cursor = parseCursor(argv[2]);
   if (!readSet(ctx, argv[1])) {
-    ctx.reply.arrayHeader(2);
-    ctx.reply.bulk('0');
-    ctx.reply.arrayHeader(0);
+    replyEmptyScan(ctx);
     return;
   }
-  let count = 10;
-  let pattern: Buffer | null = null;
-  for (let i = 3; i < argv.length; i += 2) {
-    const more = i + 1 < argv.length;
-    if (more && isToken(argv[i], 'count')) {
-      const n = string2ll(argv[i + 1]);
-      if (n === null) throw new CommandError(ERR.notInteger);
-      if (n < 1) throw new CommandError(ERR.syntax);
-      count = n > MAX_COUNT ? MAX_COUNT : Number(n);
-    } else if (more && isToken(argv[i], 'match')) {
-      pattern = matchesEverything(argv[i + 1]) ? null : argv[i + 1];
-    } else {
-      throw new CommandError(ERR.syntax);
-    }
-  }
+  const { count, pattern } = scanOptions(argv, 3, false);
   const page = ctx.store.sets.scan(ctx.client.db, argv[1], cursor, count);
   const p = pattern;
   const members = p === null ? page.members : page.members.filter((m) => globMatch(p, m));

@@ -9,8 +9,8 @@
 import { formatScore, listpackScoreText, parseScore } from '../../datatypes/zset';
 import type { ZsetChange } from '../../cluster/index';
 import { CommandError, ERR } from '../errors';
-import { globMatch, matchesEverything } from '../glob';
-import { parseCursor } from './scan';
+import { globMatch } from '../glob';
+import { parseCursor, replyEmptyScan, scanOptions } from './scan';
 import { clampToSafe, int64Arg, isToken, string2ll } from './string-args';
 import type { CommandContext } from './types';
 import { zsetAlgebraCommands } from './zset-algebra';
@@ -19,7 +19,6 @@ import { zsetRangeCommands } from './zset-ranges';
 
 const LONG_MAX = 9223372036854775807n;
 /** Engine scan counts are 32-bit; a bigger COUNT only means "all". */
-const MAX_COUNT = 1 << 30;
 
 /** ZADD and ZINCRBY (zaddGenericCommand): options, pairs, every score parsed before anything is written. */
 function zadd(ctx: CommandContext, argv: Buffer[], incrOnly: boolean): void {
@@ -267,26 +266,10 @@ function zrandmember(ctx: CommandContext, argv: Buffer[]): void {
 function zscan(ctx: CommandContext, argv: Buffer[]): void {
   const cursor = parseCursor(argv[2]);
   if (readZset(ctx, argv[1]) === null) {
-    ctx.reply.arrayHeader(2);
-    ctx.reply.bulk('0');
-    ctx.reply.arrayHeader(0);
+    replyEmptyScan(ctx);
     return;
   }
-  let count = 10;
-  let pattern: Buffer | null = null;
-  for (let i = 3; i < argv.length; i += 2) {
-    const more = i + 1 < argv.length;
-    if (more && isToken(argv[i], 'count')) {
-      const n = string2ll(argv[i + 1]);
-      if (n === null) throw new CommandError(ERR.notInteger);
-      if (n < 1) throw new CommandError(ERR.syntax);
-      count = n > MAX_COUNT ? MAX_COUNT : Number(n);
-    } else if (more && isToken(argv[i], 'match')) {
-      pattern = matchesEverything(argv[i + 1]) ? null : argv[i + 1];
-    } else {
-      throw new CommandError(ERR.syntax);
-    }
-  }
+  const { count, pattern } = scanOptions(argv, 3, false);
   const page = ctx.store.zsets.scan(ctx.client.db, argv[1], cursor, count);
   const p = pattern;
   const entries = p === null ? page.entries : page.entries.filter((e) => globMatch(p, e.member));

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { ExecutionContext } from 'ava';
+import Redis from 'ioredis';
 import { reservePort } from '../../redis-compat/ports';
 import { PortTakenError, bindFailed, killOnExit, retryOnPortTaken } from '../../redis-compat/servers';
 import { tmpDir } from './tmpdir';
@@ -80,4 +81,18 @@ async function startOn(t: ExecutionContext, port: number, dir: string, args: str
       await done;
     },
   };
+}
+
+/** An ioredis client of a test server that fails at once instead of retrying, closed at teardown. */
+export function serverClient(t: ExecutionContext, port: number): Redis {
+  const r = new Redis({ port, host: '127.0.0.1', maxRetriesPerRequest: 0, retryStrategy: () => null });
+  t.teardown(() => r.disconnect());
+  return r;
+}
+
+/** Bytes of the server's log, live and dead (INFO persistence): what writes appended. */
+export async function logBytes(r: Redis): Promise<number> {
+  const info = await r.info('persistence');
+  const field = (name: string): number => Number(new RegExp(`^${name}:(\\d+)`, 'm').exec(info)?.[1]);
+  return field('log_live_bytes') + field('log_dead_bytes');
 }
