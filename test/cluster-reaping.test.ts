@@ -50,9 +50,13 @@ async function convergeMissedDeletes(replica: Redis, keys: string[]): Promise<vo
 
 test('a replica that missed 1,000 deletes: after convergence its KEYS shows none of them, and tombstones (and expired versions) are reclaimed on every node (disk space too)', async (t) => {
   t.timeout(240_000);
-  // Hints go at 1 byte/s and anti-entropy waits an hour: the missed deletes come by the reads of convergeMissedDeletes,
-  // not by hinted handoff or an exchange before c is looked at. Hints must age out before grace ends.
-  const { nodes } = await startCluster(t, { nodes: 3, args: ['--cluster-tombstone-grace', '3600', '--cluster-hint-max-age', '1800', '--cluster-hint-rate', '1', '--cluster-anti-entropy-interval-ms', '3600000'] });
+  // Hints go at 1 byte/s and anti-entropy at 1 key/s (its first round runs as c starts; then hourly): the missed
+  // deletes come by the reads of convergeMissedDeletes, not by hinted handoff or an exchange before c is looked at.
+  // Hints must age out before grace ends.
+  const { nodes } = await startCluster(t, {
+    nodes: 3,
+    args: ['--cluster-tombstone-grace', '3600', '--cluster-hint-max-age', '1800', '--cluster-hint-rate', '1', '--cluster-anti-entropy-interval-ms', '3600000', '--cluster-anti-entropy-keys-per-sec', '1'],
+  });
   const [a, b, c] = nodes.map((n) => client(t, n));
   const keys = Array.from({ length: 1000 }, (_, i) => `gone:${i}`);
   const value = 'v'.repeat(1000);
@@ -70,7 +74,9 @@ test('a replica that missed 1,000 deletes: after convergence its KEYS shows none
   for (const [err, n] of (await deletes.exec()) as [Error | null, number][]) t.true(err === null && n === 1);
   await nodes[2].restart();
   const c2 = client(t, nodes[2]);
-  t.true((await c2.keys('gone:*')).length >= 990, 'c missed the deletes: it still lists (nearly) every key');
+  const listed = (await c2.keys('gone:*')).length;
+  if (listed < 900) t.log(`c lists ${listed} of the deleted keys; its INFO cluster:\n${await c2.info('cluster')}`);
+  t.true(listed >= 900, `c missed the deletes: it still lists nearly every key (${listed})`);
 
   await convergeMissedDeletes(c2, keys);
   t.deepEqual(await c2.keys('*'), ['kept'], 'KEYS on c shows none of the deleted keys');
