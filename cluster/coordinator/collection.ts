@@ -121,6 +121,24 @@ export class Collection {
     return write;
   }
 
+  /** HDEL, SREM: removes the elements named argv[from...] that are there; how many; the key goes with its last one. */
+  protected removeElements(db: number, key: Buffer, argv: readonly Buffer[], from: number): number {
+    const summary = this.summary(db, key);
+    if (summary === null) return 0;
+    const replica = this.host.replicas.hashes;
+    const now = this.host.clock.now();
+    let removed = 0;
+    let synced = false;
+    for (let j = from; j < argv.length; j++) {
+      if (replica.field(db, key, argv[j]) === null) continue;
+      if (removed === 0) synced = this.touch(db, key, summary);
+      this.writeElement(db, key, summary, argv[j], null, 0, now, Infinity);
+      removed++;
+    }
+    if (removed > 0) this.close(db, key, { summary, synced }, now);
+    return removed;
+  }
+
   /** After element writes: the summary kept, or the key deleted with its last element. */
   protected close(db: number, key: Buffer, opened: Opened, now: number): void {
     const { host } = this;

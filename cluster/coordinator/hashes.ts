@@ -45,20 +45,7 @@ export class Hashes extends Collection implements HashAccess {
   }
 
   delete(db: number, key: Buffer, argv: readonly Buffer[], from: number): number {
-    const summary = this.summary(db, key);
-    if (summary === null) return 0;
-    const replica = this.host.replicas.hashes;
-    const now = this.host.clock.now();
-    let removed = 0;
-    let synced = false;
-    for (let j = from; j < argv.length; j++) {
-      if (replica.field(db, key, argv[j]) === null) continue;
-      if (removed === 0) synced = this.touch(db, key, summary);
-      this.writeElement(db, key, summary, argv[j], null, 0, now, Infinity);
-      removed++;
-    }
-    if (removed > 0) this.close(db, key, { summary, synced }, now);
-    return removed;
+    return this.removeElements(db, key, argv, from);
   }
 
   entries(db: number, key: Buffer): HashEntry[] {
