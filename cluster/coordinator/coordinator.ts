@@ -119,6 +119,10 @@ export interface Coordinator {
   flush(db: number): void;
   /** Writes tombstones for up to `limit` expired keys of db (visited from where the last call stopped): how many, and the TTLs it saw. */
   reclaimExpired(db: number, limit: number): ExpirySweep;
+  /** Frees the in-memory indexes (sorted sets, lists) of up to `limit` keys gone since their last command (expired): how many. */
+  sweepIndexes(limit: number): number;
+  /** How many keys have an in-memory index (sorted sets, lists) built: INFO memory's collection_indexes. */
+  indexCount(): number;
   /** Resolves once every write made so far is durable under the fsync policy; null when already. */
   durable(): Promise<void> | null;
   /** CONFIG SET appendfsync: the new policy for every database. */

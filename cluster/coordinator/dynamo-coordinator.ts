@@ -134,7 +134,7 @@ export class DynamoCoordinator implements Coordinator {
     this.hashes = new Hashes(this, this.hashSync);
     this.sets = new Sets(this, this.hashSync);
     this.zsets = new Zsets(this, this.hashSync);
-    this.lists = new Lists(this, this.hashSync, databases);
+    this.lists = new Lists(this, this.hashSync);
     // Each keeps an index only of its own type's keys: the one that has one for the key follows the change.
     if (this.hashSync !== null) {
       this.hashSync.onElement = (db, key, element, wasLive, isLive) => {
@@ -295,6 +295,14 @@ export class DynamoCoordinator implements Coordinator {
     return sweep;
   }
 
+  sweepIndexes(limit: number): number {
+    return this.zsets.sweepIndexes(limit) + this.lists.sweepIndexes(limit);
+  }
+
+  indexCount(): number {
+    return this.zsets.indexCount() + this.lists.indexCount();
+  }
+
   durable(): Promise<void> | null {
     return this.replicas.durable();
   }
@@ -315,7 +323,7 @@ export class DynamoCoordinator implements Coordinator {
 
   delete(db: number, key: Buffer): boolean {
     if (this.meta(db, key) === null) return false;
-    this.lists.forget(db, key);
+    this.lists.dropIndex(db, key);
     this.write(db, key, null, 0, 'local', null);
     this.zsets.dropIndex(db, key);
     return true;
@@ -453,8 +461,8 @@ export class DynamoCoordinator implements Coordinator {
 
   flush(db: number): void {
     this.expiryCursor[db] = 0n;
-    this.zsets.forget(db);
-    this.lists.forgetDatabase(db);
+    this.zsets.dropIndexes(db);
+    this.lists.dropIndexes(db);
     if (this.single) {
       this.replicas.flush(db);
       return;

@@ -90,6 +90,7 @@ const SECTIONS: Record<string, Section> = {
       `used_memory_rss:${m.rss}`,
       `used_memory_rss_human:${human(m.rss)}`,
       `keydir_memory:${keydir}`,
+      `collection_indexes:${ctx.store.indexCount()}`,
       `total_system_memory:${os.totalmem()}`,
       `total_system_memory_human:${human(os.totalmem())}`,
       'maxmemory:0',
