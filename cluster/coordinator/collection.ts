@@ -48,10 +48,10 @@ export interface CollectionHost {
 /** A new collection's header: an empty clear clock. */
 const NEW_HEADER = encodeHashHeader(EMPTY_CLEAR_CLOCK);
 
-/** A collection command that reached a node without a replica of its key (EXEC of keys held elsewhere). */
+/** A collection command run at a node without a replica of one of its keys: no node held them all, or EXEC of keys held elsewhere. */
 export class NotAReplicaError extends DynUnavailableError {
   constructor() {
-    super('DYNUNAVAILABLE collection commands run at a replica of the key; this node holds none (send the command to a replica)');
+    super('DYNUNAVAILABLE collection commands run at a node holding replicas of every key they name, and this node does not (a transaction runs where it was sent; keys of one slot, with a hash tag such as {tag}a {tag}b, are held together)');
     this.name = 'NotAReplicaError';
   }
 }
