@@ -504,22 +504,26 @@ export class DynamoCoordinator implements Coordinator {
     if (target === this.selfId || !this.membership.isUp(target)) return null;
     for (let i = 1; i < keys.length; i++) {
       const other = this.membership.preferenceList(keys[i]);
-      if (other !== list && !(access === 'blind-write' ? other.includes(target) : this.membership.firstUp(other) === target)) return this.holderOfAll(keys);
+      if (other === list) continue;
+      if (access === 'blind-write' ? !other.includes(target) : this.membership.firstUp(other) !== target) return access === 'read-write' ? this.holderOfAll(keys) : null;
     }
     return target;
   }
 
   /**
-   * Keys whose coordinators differ (SUNIONSTORE, LMOVE ... across
-   * partitions): the command runs where replicas of every key are, so a
-   * collection's elements can be read and written there: this node if it
-   * holds them all, else the first up node that does; here when none does
-   * (strings still work through quorums; a collection answers NotAReplicaError).
+   * A read-write command whose keys have different coordinators
+   * (SUNIONSTORE, LMOVE ... across partitions): it runs where replicas of
+   * every key are, so a collection's elements can be read and written
+   * there: this node if it holds them all, else the first up node that
+   * does; here when none does (strings still work through quorums; a
+   * collection answers NotAReplicaError). Blind writes (MSET) run where
+   * they were sent, as before: each key's write goes to its replicas.
    */
   private holderOfAll(keys: readonly Buffer[]): string | null {
     const lists = keys.map((key) => this.membership.preferenceList(key));
     if (lists.every((list) => list.includes(this.selfId))) return null;
-    for (const node of lists[0]) if (node !== this.selfId && this.membership.isUp(node) && lists.every((list) => list.includes(node))) return node;
+    // Up, not suspect: a forward that failed makes its target suspect, and the caller asks again (no loop on it).
+    for (const node of lists[0]) if (node !== this.selfId && this.membership.state(node) === 'up' && lists.every((list) => list.includes(node))) return node;
     return null;
   }
 
