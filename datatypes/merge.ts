@@ -9,6 +9,7 @@
 import { DataType } from './types';
 import { joinHashHeaders } from './hash-header';
 import { joinCounterValues } from './counter';
+import { joinFieldCounterValues } from './hash-counter';
 
 type Join = (a: Buffer, b: Buffer) => Buffer;
 
@@ -19,6 +20,7 @@ JOINS[DataType.set] = joinHashHeaders;
 JOINS[DataType.zset] = joinHashHeaders;
 JOINS[DataType.list] = joinHashHeaders;
 JOINS[DataType.counter] = joinCounterValues;
+JOINS[DataType.fieldCounter] = joinFieldCounterValues;
 
 export function isMergeable(type: number): boolean {
   return JOINS[type] !== undefined;

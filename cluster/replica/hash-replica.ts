@@ -16,7 +16,9 @@
 // concurrent siblings a value wins over a tombstone (add-wins), then the
 // winner order. Reap mode (N = 1): a field's tombstone deletes the record.
 import { decodeFieldValue, decodeHashSummary, encodeFieldValue, encodeHashSummary, newHashSummary, type FieldValue, type HashSummary } from '../../datatypes/hash';
+import { DataType } from '../../datatypes/types';
 import type { Databases } from './databases';
+import { visibleFieldCounter } from './field-counter-read';
 import { FIELD_KIND, SUMMARY_KIND, type ElementHooks } from './element-records';
 import { crc16, keySlot, SLOT_COUNT } from '../ring/slot';
 import { varintSize, writeVarint } from '../versions/codec-reader';
@@ -83,7 +85,11 @@ export function fieldKey(key: Buffer, field: Buffer): Buffer {
 
 /** The value a field's versions show: the first live value in winner order (a value wins over a concurrent HDEL); null when none. */
 export function visibleField(versions: KeyVersions): FieldValue | null {
-  for (const s of versions.siblings) if (s.value !== null) return decodeFieldValue(s.value);
+  const { siblings } = versions;
+  for (let i = 0; i < siblings.length; i++) {
+    const s = siblings[i];
+    if (s.value !== null) return s.type === DataType.fieldCounter ? visibleFieldCounter(versions, i) : decodeFieldValue(s.value);
+  }
   return null;
 }
 
@@ -141,14 +147,14 @@ export class HashReplica {
    * its insertion number; a new one takes nextSeq. The summary's count is
    * the caller's.
    */
-  writeField(db: number, key: Buffer, field: Buffer, value: Buffer | null, nextSeq: number, actor: Actor, timestamp: number, maxSiblings: number): FieldWrite {
+  writeField(db: number, key: Buffer, field: Buffer, value: Buffer | null, nextSeq: number, actor: Actor, timestamp: number, maxSiblings: number, type: number = DataType.string): FieldWrite {
     const elementKey = fieldKey(key, field);
     const stored = this.elements.existing(db)?.get(elementKey) ?? null;
     // Above every reaped dot (KV679), and no older than a flush this replica knows.
     const current = stored === null ? this.hooks.floorVersions(actor) : decodeVersions(stored);
     const before = visibleField(current);
     const bytes = value === null ? null : encodeFieldValue(before === null ? nextSeq : before.seq, value);
-    const { versions } = update(current, current.clock, actor, { value: bytes, timestamp: Math.max(timestamp, this.hooks.flushFloor[db]), expireAt: 0 }, maxSiblings);
+    const { versions } = update(current, current.clock, actor, { value: bytes, timestamp: Math.max(timestamp, this.hooks.flushFloor[db]), expireAt: 0, type }, maxSiblings);
     const record = encodeVersions(versions);
     this.storeField(db, elementKey, stored, record, value !== null);
     return { record, wasLive: before !== null, isLive: value !== null };
