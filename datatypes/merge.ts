@@ -10,6 +10,7 @@ import { DataType } from './types';
 import { joinHashHeaders } from './hash-header';
 import { joinCounterValues } from './counter';
 import { joinFieldCounterValues } from './hash-counter';
+import { joinHllValues } from './hyperloglog-join';
 
 type Join = (a: Buffer, b: Buffer) => Buffer;
 
@@ -21,6 +22,7 @@ JOINS[DataType.zset] = joinHashHeaders;
 JOINS[DataType.list] = joinHashHeaders;
 JOINS[DataType.counter] = joinCounterValues;
 JOINS[DataType.fieldCounter] = joinFieldCounterValues;
+JOINS[DataType.hll] = joinHllValues;
 
 export function isMergeable(type: number): boolean {
   return JOINS[type] !== undefined;

@@ -238,7 +238,7 @@ export class DynamoCoordinator implements Coordinator {
     if (viewed !== undefined) {
       const top = liveWinner(viewed, this.clock.now());
       if (top === null) return null;
-      if (top.type === DataType.counter) return { expireAt: top.expireAt, length: (stringRead(viewed, this.clock.now()) as Buffer).length, type: DataType.string, tag: DataType.counter };
+      if (top.type === DataType.counter || top.type === DataType.hll) return { expireAt: top.expireAt, length: (stringRead(viewed, this.clock.now()) as Buffer).length, type: DataType.string, tag: top.type };
       return { expireAt: top.expireAt, length: (top.value as Buffer).length, type: top.type ?? 0 };
     }
     const meta = this.replicas.meta(db, key);
@@ -348,6 +348,12 @@ export class DynamoCoordinator implements Coordinator {
     // A write coordinated by another node (REPLICA.PUT) carries no tag: from here, the value as a string.
     if (this.n > 1 && this.holdsReplica(key)) this.write(db, key, encodeCounter(next), expireAt, 'local', null, DataType.counter);
     else this.write(db, key, Buffer.from(String(counterValue(next)), 'latin1'), expireAt, 'local', null);
+  }
+
+  /** With N = 1 (no concurrent PFADDs) a plain string, as INCR's counters (increment above). */
+  writeHll(db: number, key: Buffer, value: Buffer, expireAt: number): void {
+    if (this.n > 1 && this.holdsReplica(key)) this.write(db, key, value, expireAt, 'local', null, DataType.hll);
+    else this.write(db, key, value, expireAt, 'local', null);
   }
 
   setExpiry(db: number, key: Buffer, expireAt: number): boolean {

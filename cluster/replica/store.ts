@@ -29,7 +29,7 @@ import { HashReplica } from './hash-replica';
 import { CorruptVersionsError, decodeVersions, encodeVersions } from '../versions/codec';
 import { encodeLocalWrite, locateWinner, type WinnerLocation } from '../versions/fast-path';
 import { stringRead } from '../versions/counter-read';
-import { DataType } from '../../datatypes/types';
+import { DataType, redisType } from '../../datatypes/types';
 import { afterFlush, oldestWrite } from '../versions/lifetimes';
 import { supersedes } from '../versions/supersedes';
 import { WrongTypeError } from '../versions/wrong-type';
@@ -75,7 +75,7 @@ export interface ReplicaMeta {
   length: number;
   /** The winner's Redis type (0: a string, a counter's too). */
   type: number;
-  /** The stored tag when it is not the type: DataType.counter. */
+  /** The stored tag when it is not the type: DataType.counter or DataType.hll. */
   tag?: number;
 }
 
@@ -236,15 +236,15 @@ export class ReplicaStore implements ElementHooks {
     return record.subarray(w.valueOffset, w.valueOffset + w.valueLength);
   }
 
-  /** get of a key whose winner is not a string: a counter's decimal (of the join), else WrongTypeError. Apart, so get stays as small as before. */
+  /** get of a key whose winner is not a string: a counter's decimal (of the join), a HyperLogLog's joined bytes, else WrongTypeError. Apart, so get stays as small as before. */
   private typedRead(db: number, key: Buffer, record: Buffer): Buffer | null {
-    if (this.where.type !== DataType.counter) throw new WrongTypeError();
+    if (redisType(this.where.type) !== DataType.string) throw new WrongTypeError();
     return stringRead(this.decode(db, key, record, decodeVersions), this.clock.now());
   }
 
-  /** getInto of a key whose winner is not a string: a counter's decimal read into target over the record at offset, else WRONG_TYPE. */
+  /** getInto of a key whose winner is not a string: a counter's decimal (a HyperLogLog's joined bytes) read into target over the record at offset, else WRONG_TYPE. */
   private typedInto(db: number, key: Buffer, target: Buffer, offset: number, len: number): number {
-    if (this.where.type !== DataType.counter) return WRONG_TYPE;
+    if (redisType(this.where.type) !== DataType.string) return WRONG_TYPE;
     const text = stringRead(this.decode(db, key, target.subarray(offset, offset + len), decodeVersions), this.clock.now());
     if (text === null) return -1;
     if (text.length <= target.length - offset) text.copy(target, offset);
@@ -268,9 +268,9 @@ export class ReplicaStore implements ElementHooks {
     const w = this.where;
     this.locate(db, key, record, 0, record.length);
     if (!this.live()) return null;
-    if (w.type === DataType.counter) {
+    if (w.type === DataType.counter || w.type === DataType.hll) {
       const text = stringRead(this.decode(db, key, record, decodeVersions), this.clock.now());
-      return text === null ? null : { expireAt: w.expireAt, length: text.length, type: DataType.string, tag: DataType.counter };
+      return text === null ? null : { expireAt: w.expireAt, length: text.length, type: DataType.string, tag: w.type };
     }
     return { expireAt: w.expireAt, length: w.valueLength, type: w.type };
   }
