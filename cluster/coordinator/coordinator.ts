@@ -69,6 +69,8 @@ export interface ClusterCounters {
   forwardsServed: number;
   /** Requests answered -DYNUNAVAILABLE. */
   unavailable: number;
+  /** Merges here that left a key or an element with live values of two types (cluster/versions/type-clash.ts). */
+  typeClashes: number;
 }
 
 export interface ClusterNodeState extends ClusterMember {

@@ -67,7 +67,7 @@ export class DynamoCoordinator implements Coordinator {
   readonly w: number;
   readonly actor: Actor;
   readonly maxSiblings = DEFAULT_MAX_SIBLINGS;
-  readonly counters: ClusterCounters = { readRepairs: 0, readRepairsFailed: 0, siblingsPruned: 0, forwarded: 0, forwardsServed: 0, unavailable: 0 };
+  readonly counters: ClusterCounters = { readRepairs: 0, readRepairsFailed: 0, siblingsPruned: 0, forwarded: 0, forwardsServed: 0, unavailable: 0, typeClashes: 0 };
   onForward: ((db: number, resp: number, argv: Buffer[], from: string) => Promise<Buffer>) | null = null;
   readonly replicas: ReplicaStore;
   readonly hashSync: HashSync | null;
@@ -557,8 +557,9 @@ export class DynamoCoordinator implements Coordinator {
 
   /** Merges a peer's record into the local replica (replication, read repair). */
   applyRecord(db: number, key: Buffer, record: Buffer): boolean {
-    const { changed, pruned } = this.replicas.applyRecord(db, key, record, this.maxSiblings);
+    const { changed, pruned, clashed } = this.replicas.applyRecord(db, key, record, this.maxSiblings);
     this.counters.siblingsPruned += pruned;
+    if (clashed) this.counters.typeClashes++;
     if (changed) this.hooks.onWrite(db, key);
     return changed;
   }
@@ -570,8 +571,9 @@ export class DynamoCoordinator implements Coordinator {
 
   /** Merges versions into the local replica. */
   applyHere(db: number, key: Buffer, versions: KeyVersions): boolean {
-    const { changed, pruned } = this.replicas.apply(db, key, versions, this.maxSiblings);
+    const { changed, pruned, clashed } = this.replicas.apply(db, key, versions, this.maxSiblings);
     this.counters.siblingsPruned += pruned;
+    if (clashed) this.counters.typeClashes++;
     if (changed) this.hooks.onWrite(db, key);
     return changed;
   }

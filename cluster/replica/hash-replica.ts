@@ -23,6 +23,7 @@ import { FIELD_KIND, SUMMARY_KIND, type ElementHooks } from './element-records';
 import { crc16, keySlot, SLOT_COUNT } from '../ring/slot';
 import { varintSize, writeVarint } from '../versions/codec-reader';
 import { decodeVersions, encodeVersions } from '../versions/codec';
+import { madeTypeClash } from '../versions/type-clash';
 import { afterFlush } from '../versions/lifetimes';
 import { EMPTY_VERSIONS, merge, update, type Actor, type KeyVersions } from '../versions/versions';
 
@@ -161,7 +162,7 @@ export class HashReplica {
   }
 
   /** A peer's record of the field (replication): merged in; whether the field was live before and is now. */
-  applyField(db: number, key: Buffer, field: Buffer, record: Buffer, maxSiblings: number): { wasLive: boolean; isLive: boolean; changed: boolean } {
+  applyField(db: number, key: Buffer, field: Buffer, record: Buffer, maxSiblings: number): { wasLive: boolean; isLive: boolean; changed: boolean; clashed: boolean } {
     const elementKey = fieldKey(key, field);
     const stored = this.elements.existing(db)?.get(elementKey) ?? null;
     const current = stored === null ? EMPTY_VERSIONS : decodeVersions(stored);
@@ -174,7 +175,7 @@ export class HashReplica {
     const merged = encodeVersions(versions);
     const changed = stored === null || !merged.equals(stored);
     if (changed) this.storeField(db, elementKey, stored, merged, isLive);
-    return { wasLive, isLive, changed };
+    return { wasLive, isLive, changed, clashed: changed && madeTypeClash(current, versions) };
   }
 
   private storeField(db: number, elementKey: Buffer, old: Buffer | null, record: Buffer, live: boolean): void {

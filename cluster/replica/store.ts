@@ -28,6 +28,7 @@ import { ElementRecords, type ElementHooks } from './element-records';
 import { HashReplica } from './hash-replica';
 import { CorruptVersionsError, decodeVersions, encodeVersions } from '../versions/codec';
 import { encodeLocalWrite, locateWinner, type WinnerLocation } from '../versions/fast-path';
+import { madeTypeClash } from '../versions/type-clash';
 import { stringRead } from '../versions/counter-read';
 import { DataType, redisType } from '../../datatypes/types';
 import { afterFlush, oldestWrite } from '../versions/lifetimes';
@@ -45,6 +46,8 @@ export interface CoordinatedWrite {
 export interface AppliedVersions extends CoordinatedWrite {
   /** False when this replica already had everything incoming brings: nothing was written. */
   changed: boolean;
+  /** Whether this merge made a type clash (type-clash.ts): INFO's dynamo_type_clashes. */
+  clashed: boolean;
 }
 
 /** A key for an error message, as redis-cli quotes it: printable ASCII as is, other bytes as \xNN, long keys cut. */
@@ -343,7 +346,7 @@ export class ReplicaStore implements ElementHooks {
     const { versions, pruned } = merge(current, incoming, maxSiblings);
     const changed = !equalVersions(versions, current);
     if (changed) this.store(db, key, old, current, versions);
-    return { versions, changed, pruned };
+    return { versions, changed, pruned, clashed: changed && madeTypeClash(current, versions) };
   }
 
   /**
@@ -353,24 +356,24 @@ export class ReplicaStore implements ElementHooks {
    * decoding either; otherwise the versions are merged. A record that does
    * not decode throws CorruptVersionsError.
    */
-  applyRecord(db: number, key: Buffer, record: Buffer, maxSiblings: number): { changed: boolean; pruned: number } {
+  applyRecord(db: number, key: Buffer, record: Buffer, maxSiblings: number): { changed: boolean; pruned: number; clashed: boolean } {
     if (this.flushFloor[db] !== 0 && oldestWrite(record) < this.flushFloor[db]) {
-      const { changed, pruned } = this.apply(db, key, decodeVersions(record), maxSiblings);
-      return { changed, pruned };
+      const { changed, pruned, clashed } = this.apply(db, key, decodeVersions(record), maxSiblings);
+      return { changed, pruned, clashed };
     }
     const stored = this.scratchRecord(db, key, true);
-    if (stored !== null && stored.equals(record)) return { changed: false, pruned: 0 };
+    if (stored !== null && stored.equals(record)) return { changed: false, pruned: 0, clashed: false };
     if (!this.reap && supersedes(record, stored ?? EMPTY_RECORD, maxSiblings)) {
       const before = this.kind(db, key, stored);
       this.storeRecord(db, key, stored, record, this.kind(db, key, record), before, 0);
-      return { changed: true, pruned: 0 };
+      return { changed: true, pruned: 0, clashed: false };
     }
     const incoming = decodeVersions(record);
     const current = this.read(db, key) ?? EMPTY_VERSIONS;
     const { versions, pruned } = merge(current, incoming, maxSiblings);
     const changed = !equalVersions(versions, current);
     if (changed) this.store(db, key, stored, current, versions, pruned === 0 && equalVersions(versions, incoming) ? record : null);
-    return { changed, pruned };
+    return { changed, pruned, clashed: changed && madeTypeClash(current, versions) };
   }
 
   /** Stores versions (encoded, unless `record` already holds them) over the record `old`, keeping the key counts. */
