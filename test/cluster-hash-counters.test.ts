@@ -4,7 +4,8 @@
 // sum (HGET, HGETALL, HVALS, HSTRLEN, HRANDFIELD, HSCAN, DUMP), every replica
 // holds one counter sibling per side (DYN.ELEMENTS) and, read from its own
 // engine after the cluster stops, the same sum; HSET then replaces the
-// counter with its value.
+// counter with its value. On a single node (N = 1) HINCRBY keeps writing the
+// plain decimal.
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import Redis from 'ioredis';
@@ -14,6 +15,7 @@ import { decodeFieldCounter } from '../datatypes/hash-counter';
 import { fieldKey, visibleField } from '../cluster/replica/hash-replica';
 import { decodeVersions } from '../cluster/versions/codec';
 import { client, eventually, startCluster, type ClusterTestNode } from './helpers/cluster';
+import { serverClient, startServer } from './helpers/server';
 
 /** Cuts every link between the nodes, both ways. */
 async function isolate(clients: Redis[], nodes: ClusterTestNode[]): Promise<void> {
@@ -113,4 +115,13 @@ test('a partition: HINCRBYs of one field on every side all count once it heals, 
     t.is(storedField(node, 'stats', 'views'), '22', `${node.id} views`);
     t.is(storedField(node, 'stats', 'likes'), 'many', `${node.id} likes`);
   }
+});
+
+test('a single node (N = 1): HINCRBY writes the plain decimal, no counter', async (t) => {
+  const server = await startServer(t);
+  const r = serverClient(t, server.port);
+  t.is(await r.hincrby('stats', 'views', 5), 5);
+  t.is(await r.hincrby('stats', 'views', 7), 12);
+  t.deepEqual(await localSiblings(r, 'stats', 'views'), [Buffer.concat([Buffer.from([1]), Buffer.from('12')])], 'insertion number 1, then the decimal');
+  t.is(await r.hget('stats', 'views'), '12');
 });
