@@ -4,7 +4,9 @@
 // sum (HGET, HGETALL, HVALS, HSTRLEN, HRANDFIELD, HSCAN, DUMP), every replica
 // holds one counter sibling per side (DYN.ELEMENTS) and, read from its own
 // engine after the cluster stops, the same sum; HSET then replaces the
-// counter with its value. On a single node (N = 1) HINCRBY keeps writing the
+// counter with its value; an HSET concurrent with an HINCRBY of the field is
+// a type clash the later write wins everywhere, counted in INFO's
+// dynamo_type_clashes. On a single node (N = 1) HINCRBY keeps writing the
 // plain decimal.
 import path from 'node:path';
 import test, { type ExecutionContext } from 'ava';
@@ -115,6 +117,37 @@ test('a partition: HINCRBYs of one field on every side all count once it heals, 
     t.is(storedField(node, 'stats', 'views'), '22', `${node.id} views`);
     t.is(storedField(node, 'stats', 'likes'), 'many', `${node.id} likes`);
   }
+});
+
+/** Resolves once the wall clock is past the current millisecond (the processes share it): the winner order's first key. */
+async function laterMillisecond(): Promise<void> {
+  const now = Date.now();
+  while (Date.now() <= now) await new Promise((resolve) => setTimeout(resolve, 1));
+}
+
+async function typeClashes(r: Redis): Promise<number> {
+  const m = /dynamo_type_clashes:(\d+)/.exec(await r.info('cluster'));
+  if (m === null) throw new Error('INFO cluster has no dynamo_type_clashes');
+  return Number(m[1]);
+}
+
+test('a partition: HSET of a field on one side, HINCRBY of it on the other: the later write shows on every replica, and the field clash is counted', async (t) => {
+  const cluster = await startCluster(t, { nodes: 3, n: 3, r: 1, w: 1 });
+  const { nodes } = cluster;
+  const clients = nodes.map((n) => client(t, n));
+  const [a, b] = clients;
+  await isolate(clients, nodes);
+  t.is(await a.hset('form', 'n', 'text'), 1);
+  await laterMillisecond();
+  t.is(await b.hincrby('form', 'n', 5), 5);
+  t.deepEqual(await Promise.all(clients.map(typeClashes)), [0, 0, 0]);
+  await heal(t, clients);
+  for (const [i, r] of clients.entries()) {
+    await eventually(t, `${nodes[i].id} holds both writes of the field`, async () => (await localSiblings(r, 'form', 'n')).length === 2);
+  }
+  for (const [i, r] of clients.entries()) t.is(await r.hget('form', 'n'), '5', `${nodes[i].id}: the later write (the counter)`);
+  const counted = (await Promise.all(clients.map(typeClashes))).reduce((x, y) => x + y, 0);
+  t.true(counted >= 1, `merges counted ${counted} field type clashes`);
 });
 
 test('a single node (N = 1): HINCRBY writes the plain decimal, no counter', async (t) => {
