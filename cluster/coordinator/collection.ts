@@ -17,7 +17,7 @@
 // them to the key's first live replica).
 import { EMPTY_CLEAR_CLOCK, encodeHashHeader } from '../../datatypes/hash-header';
 import { newHashSummary, type HashSummary } from '../../datatypes/hash';
-import type { DataType } from '../../datatypes/types';
+import { DataType } from '../../datatypes/types';
 import type { Clock } from '../clock';
 import type { FieldWrite } from '../replica/hash-replica';
 import type { ReplicaStore } from '../replica/store';
@@ -111,10 +111,11 @@ export class Collection {
    * the key's other replicas; the summary's count follows, and past
    * maxEntries its big-encoding bit (Redis's one-way conversion by size).
    * Whether the element was live before and is now is in the result.
+   * `type`: the element sibling's tag (a hash field's counter: fieldCounter).
    */
-  protected writeElement(db: number, key: Buffer, summary: HashSummary, element: Buffer, value: Buffer | null, seq: number, now: number, maxEntries: number): FieldWrite {
+  protected writeElement(db: number, key: Buffer, summary: HashSummary, element: Buffer, value: Buffer | null, seq: number, now: number, maxEntries: number, type: number = DataType.string): FieldWrite {
     const { host } = this;
-    const write = host.replicas.hashes.writeField(db, key, element, value, seq, host.actor, now, host.maxSiblings);
+    const write = host.replicas.hashes.writeField(db, key, element, value, seq, host.actor, now, host.maxSiblings, type);
     if (write.wasLive !== write.isLive) summary.count += write.isLive ? 1 : -1;
     if (summary.count > maxEntries) summary.hashtable = true;
     if (this.sync !== null) host.pend(this.sync.replicate(db, key, element, write.record, summary.hashtable));

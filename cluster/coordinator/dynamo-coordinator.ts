@@ -67,7 +67,7 @@ export class DynamoCoordinator implements Coordinator {
   readonly w: number;
   readonly actor: Actor;
   readonly maxSiblings = DEFAULT_MAX_SIBLINGS;
-  readonly counters: ClusterCounters = { readRepairs: 0, readRepairsFailed: 0, siblingsPruned: 0, forwarded: 0, forwardsServed: 0, unavailable: 0 };
+  readonly counters: ClusterCounters = { readRepairs: 0, readRepairsFailed: 0, siblingsPruned: 0, forwarded: 0, forwardsServed: 0, unavailable: 0, typeClashes: 0 };
   onForward: ((db: number, resp: number, argv: Buffer[], from: string) => Promise<Buffer>) | null = null;
   readonly replicas: ReplicaStore;
   readonly hashSync: HashSync | null;
@@ -238,7 +238,7 @@ export class DynamoCoordinator implements Coordinator {
     if (viewed !== undefined) {
       const top = liveWinner(viewed, this.clock.now());
       if (top === null) return null;
-      if (top.type === DataType.counter) return { expireAt: top.expireAt, length: (stringRead(viewed, this.clock.now()) as Buffer).length, type: DataType.string, tag: DataType.counter };
+      if (top.type === DataType.counter || top.type === DataType.hll) return { expireAt: top.expireAt, length: (stringRead(viewed, this.clock.now()) as Buffer).length, type: DataType.string, tag: top.type };
       return { expireAt: top.expireAt, length: (top.value as Buffer).length, type: top.type ?? 0 };
     }
     const meta = this.replicas.meta(db, key);
@@ -356,6 +356,12 @@ export class DynamoCoordinator implements Coordinator {
     // A write coordinated by another node (REPLICA.PUT) carries no tag: from here, the value as a string.
     if (this.n > 1 && this.holdsReplica(key)) this.write(db, key, encodeCounter(next), expireAt, 'local', null, DataType.counter);
     else this.write(db, key, Buffer.from(String(counterValue(next)), 'latin1'), expireAt, 'local', null);
+  }
+
+  /** With N = 1 (no concurrent PFADDs) a plain string, as INCR's counters (increment above). */
+  writeHll(db: number, key: Buffer, value: Buffer, expireAt: number): void {
+    if (this.n > 1 && this.holdsReplica(key)) this.write(db, key, value, expireAt, 'local', null, DataType.hll);
+    else this.write(db, key, value, expireAt, 'local', null);
   }
 
   setExpiry(db: number, key: Buffer, expireAt: number): boolean {
@@ -577,8 +583,9 @@ export class DynamoCoordinator implements Coordinator {
 
   /** Merges a peer's record into the local replica (replication, read repair). */
   applyRecord(db: number, key: Buffer, record: Buffer): boolean {
-    const { changed, pruned } = this.replicas.applyRecord(db, key, record, this.maxSiblings);
+    const { changed, pruned, clashed } = this.replicas.applyRecord(db, key, record, this.maxSiblings);
     this.counters.siblingsPruned += pruned;
+    if (clashed) this.counters.typeClashes++;
     if (changed) this.hooks.onWrite(db, key);
     return changed;
   }
@@ -590,8 +597,9 @@ export class DynamoCoordinator implements Coordinator {
 
   /** Merges versions into the local replica. */
   applyHere(db: number, key: Buffer, versions: KeyVersions): boolean {
-    const { changed, pruned } = this.replicas.apply(db, key, versions, this.maxSiblings);
+    const { changed, pruned, clashed } = this.replicas.apply(db, key, versions, this.maxSiblings);
     this.counters.siblingsPruned += pruned;
+    if (clashed) this.counters.typeClashes++;
     if (changed) this.hooks.onWrite(db, key);
     return changed;
   }

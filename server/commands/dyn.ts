@@ -98,7 +98,7 @@ const get: CommandHandler = (ctx, argv) => {
   const top = liveWinner(ctx.store.versions(ctx.client.db, argv[1]), Date.now());
   if (top === null) ctx.reply.nullBulk();
   else if (top.type !== undefined && isCollection(top.type)) throw new CommandError(ERR.wrongType); // as GET: a collection's record is its header, not its value
-  else if (top.type === DataType.counter) ctx.reply.bulk(ctx.store.get(ctx.client.db, argv[1], false) as Buffer); // INCR's counter: its decimal
+  else if (top.type === DataType.counter || top.type === DataType.hll) ctx.reply.bulk(ctx.store.get(ctx.client.db, argv[1], false) as Buffer); // INCR's counter: its decimal; an HLL: the join
   else ctx.reply.bulk(top.value as Buffer);
 };
 
