@@ -12,9 +12,10 @@ import { lists } from './lists';
 import { protocol } from './protocol';
 import { server } from './server';
 import { sets } from './sets';
+import { sort } from './sort';
 import { strings } from './strings';
 import { bits, counterStrings, counters, lcs } from './strings-more';
 import { transactions } from './transactions';
 import { zsets } from './zsets';
 
-export const scripts: Script[] = [connection, auth, strings, counters, counterStrings, lcs, bits, bitop, bitfield, hyperloglog, hyperloglogSparse, hashes, sets, zsets, lists, dump, keyTransfer, keys, transactions, server, protocol];
+export const scripts: Script[] = [connection, auth, strings, counters, counterStrings, lcs, bits, bitop, bitfield, hyperloglog, hyperloglogSparse, hashes, sets, zsets, lists, sort, dump, keyTransfer, keys, transactions, server, protocol];
