@@ -1688,6 +1688,28 @@ export const commandDocs: Readonly<Record<string, CommandDoc>> = {
       { name: 'sorting', type: 'pure-token', token: 'ALPHA', flags: ['optional'] },
     ],
   },
+  memory: {
+    summary: 'A container for memory diagnostics commands',
+    since: '4.0.0',
+    group: 'server',
+    complexity: 'Depends on subcommand.',
+  },
+  'memory|usage': {
+    summary: 'Estimate the memory usage of a key',
+    since: '4.0.0',
+    group: 'server',
+    complexity: 'O(N) where N is the number of samples.',
+    arguments: [
+      { name: 'key', type: 'key', keySpecIndex: 0 },
+      { name: 'count', type: 'integer', token: 'SAMPLES', flags: ['optional'] },
+    ],
+  },
+  'memory|help': {
+    summary: 'Show helpful text about the different subcommands',
+    since: '4.0.0',
+    group: 'server',
+    complexity: 'O(1)',
+  },
   del: {
     summary: 'Delete a key',
     since: '1.0.0',

@@ -25,6 +25,7 @@ import { setCommands } from './sets';
 import { zsetCommands } from './zsets';
 import { listCommands } from './lists';
 import { sortCommands } from './sort';
+import { memoryCommands } from './memory';
 const families: CommandSpec[][] = [
   // family list:
   stringCommands, counterCommands, rangeCommands, bitCommands, bitopCommands, bitfieldCommands,
@@ -35,6 +36,7 @@ const families: CommandSpec[][] = [
   zsetCommands,
   listCommands,
   sortCommands,
+  memoryCommands,
   keyCommands,
   expireCommands,
   scanCommands,
