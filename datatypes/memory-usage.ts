@@ -3,7 +3,8 @@
 // objectComputeSize model: robj 16 bytes, sds headers by length, jemalloc's
 // size classes, a listpack's or intset's blob, a dict's table (its size a
 // power of two grown by inserts) and entries, a skiplist's nodes (random
-// levels, taken at their expected size), a quicklist's nodes of up to
+// levels, taken at their expected size; a table mid-rehash counted as Redis
+// counts it), a quicklist's nodes of up to
 // list-max-listpack-size, averaged over `samples` elements or nodes as Redis
 // samples them, plus the key's sds and its dictEntry. Pure: the caller reads
 // the value.
@@ -59,16 +60,30 @@ export function keySize(key: Buffer): number {
   return sdsSize(key.length) + DICT_ENTRY;
 }
 
-/** Buckets of a dict holding n entries, grown one insert at a time from 4 (each time it is full, to the next power of two). */
-export function dictSlots(n: number): number {
+/** Old buckets a rehash step empties on average: those holding entries, 1 - 1/e of a table as full as it has slots. */
+const FILLED_BUCKETS = 1 - Math.exp(-1);
+
+/**
+ * Buckets of a dict holding n entries, inserted one at a time into a table
+ * made for `presized` entries (0: the initial 4); each insert into a full
+ * table doubles it, and the old table stays, counted, until the inserts
+ * after it have rehashed each of its filled buckets (one per insert).
+ */
+export function dictSlots(n: number, presized = 0): number {
   let size = 4;
-  while (size < n) size *= 2;
-  return size;
+  while (size < presized) size *= 2;
+  let old = 0;
+  while (size < n) {
+    old = size;
+    size *= 2;
+  }
+  const rehashed = old === 0 || n - old - 1 >= FILLED_BUCKETS * old;
+  return rehashed ? size : size + old;
 }
 
 /** The size of a dict-encoded collection: headers, table, and the sampled entries' mean cost times n (size_t arithmetic). */
-function dictBased(headers: number, n: number, sampled: readonly number[]): number {
-  const base = headers + 8 * dictSlots(n);
+function dictBased(headers: number, n: number, presized: number, sampled: readonly number[]): number {
+  const base = headers + 8 * dictSlots(n, presized);
   if (sampled.length === 0) return base;
   const mean = sampled.reduce((a, b) => a + b, 0) / sampled.length;
   return Math.floor(base + mean * n);
@@ -79,9 +94,14 @@ export function intsetSize(members: readonly Buffer[]): number {
   return ROBJ + allocSize(encodeIntset(members.map((m) => BigInt(m.toString('latin1')))).length);
 }
 
-/** A set kept as a hashtable of n members, from a sample of them. */
-export function hashtableSetSize(n: number, sample: readonly Buffer[]): number {
-  return dictBased(ROBJ + DICT, n, sample.map((m) => DICT_ENTRY + sdsSize(m.length)));
+/**
+ * A set kept as a hashtable of n members, from a sample of them. One past
+ * set-max-intset-entries whose sample is all integers is taken as grown
+ * from an intset (its dict made for all of them at once).
+ */
+export function hashtableSetSize(n: number, sample: readonly Buffer[], maxIntset: number): number {
+  const fromIntset = n > maxIntset && sample.every((m) => m.length <= 20 && string2ll(m) !== null);
+  return dictBased(ROBJ + DICT, n, fromIntset ? maxIntset + 1 : 0, sample.map((m) => DICT_ENTRY + sdsSize(m.length)));
 }
 
 /** A hash or sorted set kept as a listpack of these elements (field, value, ...; member, score text, ...). */
@@ -94,9 +114,9 @@ export function zsetListpackElements(entries: readonly { member: Buffer; score: 
   return entries.flatMap((e) => [e.member, Buffer.from(listpackScoreText(e.score), 'latin1')]);
 }
 
-/** A hash kept as a hashtable of n fields, from a sample of its fields and values. */
-export function hashtableHashSize(n: number, sample: readonly { field: Buffer; value: Buffer }[]): number {
-  return dictBased(ROBJ + DICT, n, sample.map((e) => sdsSize(e.field.length) + sdsSize(e.value.length) + DICT_ENTRY));
+/** A hash kept as a hashtable of n fields, from a sample; one past hash-max-listpack-entries is taken as converted from a listpack then (its dict made for all of them). */
+export function hashtableHashSize(n: number, sample: readonly { field: Buffer; value: Buffer }[], maxListpack: number): number {
+  return dictBased(ROBJ + DICT, n, n > maxListpack ? maxListpack + 1 : 0, sample.map((e) => sdsSize(e.field.length) + sdsSize(e.value.length) + DICT_ENTRY));
 }
 
 /** A skiplist node's expected zmalloc_size: 24 bytes and 16 per level, levels geometric with p = 1/4 (zslRandomLevel), at most 32. */
@@ -112,7 +132,7 @@ const EXPECTED_ZSL_NODE = ((): number => {
 /** A sorted set kept as a skiplist and dict of n members, from a sample of its members. */
 export function skiplistSize(n: number, sample: readonly Buffer[]): number {
   const headers = ROBJ + ZSET_HEADERS + DICT + allocSize(24 + 16 * ZSL_HEADER_LEVELS);
-  return dictBased(headers, n, sample.map((m) => sdsSize(m.length) + DICT_ENTRY + EXPECTED_ZSL_NODE));
+  return dictBased(headers, n, 0, sample.map((m) => sdsSize(m.length) + DICT_ENTRY + EXPECTED_ZSL_NODE));
 }
 
 /** Whether a quicklist node of `bytes` holding `count` items takes one more item of `len` bytes (_quicklistNodeAllowInsert). */

@@ -9,6 +9,7 @@ import { keyTransfer } from './key-transfer';
 import { hyperloglog, hyperloglogSparse } from './hyperloglog';
 import { keys } from './keys';
 import { lists } from './lists';
+import { memory } from './memory';
 import { protocol } from './protocol';
 import { server } from './server';
 import { sets } from './sets';
@@ -18,4 +19,4 @@ import { bits, counterStrings, counters, lcs } from './strings-more';
 import { transactions } from './transactions';
 import { zsets } from './zsets';
 
-export const scripts: Script[] = [connection, auth, strings, counters, counterStrings, lcs, bits, bitop, bitfield, hyperloglog, hyperloglogSparse, hashes, sets, zsets, lists, sort, dump, keyTransfer, keys, transactions, server, protocol];
+export const scripts: Script[] = [connection, auth, strings, counters, counterStrings, lcs, bits, bitop, bitfield, hyperloglog, hyperloglogSparse, hashes, sets, zsets, lists, sort, memory, dump, keyTransfer, keys, transactions, server, protocol];

@@ -78,7 +78,7 @@ function valueSize(ctx: CommandContext, key: Buffer, type: number, samples: numb
         const p = store.sets.scan(db, key, cursor, count);
         return { cursor: p.cursor, items: p.members };
       });
-      return hashtableSetSize(store.sets.length(db, key), sample);
+      return hashtableSetSize(store.sets.length(db, key), sample, ctx.server.config.setMaxIntsetEntries);
     }
     case DataType.hash: {
       if (store.hashes.encoding(db, key) === 'listpack') return listpackSize(store.hashes.entries(db, key).flatMap((e) => [e.field, e.value]));
@@ -86,7 +86,7 @@ function valueSize(ctx: CommandContext, key: Buffer, type: number, samples: numb
         const p = store.hashes.scan(db, key, cursor, count);
         return { cursor: p.cursor, items: p.entries };
       });
-      return hashtableHashSize(store.hashes.length(db, key), sample);
+      return hashtableHashSize(store.hashes.length(db, key), sample, ctx.server.config.hashListpack.entries);
     }
     case DataType.zset: {
       const index = store.zsets.view(db, key);
