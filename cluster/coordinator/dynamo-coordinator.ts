@@ -468,6 +468,17 @@ export class DynamoCoordinator implements Coordinator {
     );
   }
 
+  swapDatabases(a: number, b: number): void {
+    if (!this.single) throw new Error('SWAPDB swaps the databases of a cluster of one only');
+    this.replicas.swap(a, b);
+    [this.expiryCursor[a], this.expiryCursor[b]] = [this.expiryCursor[b], this.expiryCursor[a]];
+    // The in-memory indexes are rebuilt from the records when next read.
+    this.zsets.forget(a);
+    this.zsets.forget(b);
+    this.lists.forgetDatabase(a);
+    this.lists.forgetDatabase(b);
+  }
+
   /** The other members, up or not. */
   peers(): string[] {
     return this.membership.all().flatMap((m) => (m.id === this.selfId ? [] : [m.id]));

@@ -1710,6 +1710,13 @@ export const commandDocs: Readonly<Record<string, CommandDoc>> = {
     group: 'server',
     complexity: 'O(1)',
   },
+  swapdb: {
+    summary: 'Swaps two Redis databases',
+    since: '4.0.0',
+    group: 'server',
+    complexity: 'O(N) where N is the count of clients watching or blocking on keys from both databases.',
+    arguments: [{ name: 'index1', type: 'integer' }, { name: 'index2', type: 'integer' }],
+  },
   del: {
     summary: 'Delete a key',
     since: '1.0.0',

@@ -26,6 +26,7 @@ import { zsetCommands } from './zsets';
 import { listCommands } from './lists';
 import { sortCommands } from './sort';
 import { memoryCommands } from './memory';
+import { swapdbCommands } from './swapdb';
 const families: CommandSpec[][] = [
   // family list:
   stringCommands, counterCommands, rangeCommands, bitCommands, bitopCommands, bitfieldCommands,
@@ -37,6 +38,7 @@ const families: CommandSpec[][] = [
   listCommands,
   sortCommands,
   memoryCommands,
+  swapdbCommands,
   keyCommands,
   expireCommands,
   scanCommands,
