@@ -108,6 +108,8 @@ function sourceType(ctx: CommandContext, key: Buffer): number | null {
 }
 
 const latin1 = (s: string): Buffer => Buffer.from(s, 'latin1');
+/** What STORE pushes for a GET that read nothing. */
+const EMPTY = Buffer.alloc(0);
 
 /**
  * The elements to sort and the range [start, end] of them to answer. With
@@ -191,22 +193,20 @@ function sortGeneric(ctx: CommandContext, argv: Buffer[], readonly: boolean): vo
   }
   if (!numeric) throw new CommandError(SORT_ERR.notDouble);
   const picked = end >= start ? items.slice(start, end + 1) : [];
-  if (o.store === null) {
-    ctx.reply.arrayHeader(o.gets.length === 0 ? picked.length : o.gets.length * picked.length);
-    for (const it of picked) {
-      if (o.gets.length === 0) ctx.reply.bulk(it.el);
-      for (const g of o.gets) ctx.reply.bulk(lookupByPattern(ctx, g, it.el));
-    }
-    return;
-  }
-  const values: Buffer[] = [o.store];
+  // Every GET is read before anything is written: a lookup may fail (DYNUNAVAILABLE) and the reply must be that error alone.
+  const values: (Buffer | null)[] = [];
   for (const it of picked) {
     if (o.gets.length === 0) values.push(it.el);
-    for (const g of o.gets) values.push(lookupByPattern(ctx, g, it.el) ?? Buffer.alloc(0));
+    for (const g of o.gets) values.push(lookupByPattern(ctx, g, it.el));
+  }
+  if (o.store === null) {
+    ctx.reply.arrayHeader(values.length);
+    for (const v of values) ctx.reply.bulk(v);
+    return;
   }
   ctx.store.delete(db, o.store);
-  if (values.length > 1) ctx.store.lists.push(db, o.store, values, 1, false);
-  ctx.reply.integer(values.length - 1);
+  if (values.length > 0) ctx.store.lists.push(db, o.store, [o.store, ...values.map((v) => v ?? EMPTY)], 1, false);
+  ctx.reply.integer(values.length);
 }
 
 /** The keys the cluster routes by: the source, and STORE's destination. */
