@@ -18,7 +18,7 @@ const SORT_ERR = {
   notDouble: "ERR One or more scores can't be converted into double",
 } as const;
 
-export interface SortOptions {
+interface SortOptions {
   desc: boolean;
   alpha: boolean;
   /** LIMIT offset count as given (count < 0: to the end). */
@@ -40,7 +40,7 @@ function limitArg(arg: Buffer): number | null {
 }
 
 /** The options from argv[2] on, in Redis's order of checks; a string is the error reply. */
-export function parseSortOptions(argv: readonly Buffer[], readonly: boolean): SortOptions | string {
+function parseSortOptions(argv: readonly Buffer[], readonly: boolean): SortOptions | string {
   const o: SortOptions = { desc: false, alpha: false, offset: 0, count: -1, by: null, dontsort: false, gets: [], store: null };
   for (let j = 2; j < argv.length; j++) {
     const left = argv.length - j - 1;
