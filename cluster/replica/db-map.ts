@@ -7,6 +7,7 @@
 // entirely or not at all, and no key is copied.
 import fs from 'node:fs';
 import path from 'node:path';
+import { prepareDataDir } from './data-dir';
 
 const FILE = 'databases.map';
 const HEADER = 'dynkv-databases 1';
@@ -29,6 +30,8 @@ export class DbMap {
     count: number,
   ) {
     this.file = path.join(dir, FILE);
+    // The directory first: one that cannot be used fails the start with its own named error.
+    prepareDataDir(dir);
     this.physical = this.load(count);
   }
 
