@@ -160,7 +160,8 @@ export class ServerState {
   /**
    * SWAPDB a b, as Redis 7.0's touchAllWatchedKeysInDb both ways: a watcher
    * of a key in a or b fails when the key exists in either (before the swap
-   * or after: the same pair of databases).
+   * or after: the same pair of databases). INFO's avg_ttl estimates go with
+   * their databases.
    */
   databasesSwapped(a: number, b: number, exists: (db: number, key: Buffer) => boolean): void {
     for (const [k, set] of this.watchers) {
