@@ -39,7 +39,7 @@ const NAN = /^[+-]?nan(?:\([0-9A-Za-z_]*\))?/i;
  * characters it read (0: none, the value 0), and whether it overflowed or
  * underflowed to zero (ERANGE). NaN comes back as NaN.
  */
-function strtod(text: string): { value: number; end: number; range: boolean } {
+export function strtod(text: string): { value: number; end: number; range: boolean } {
   let start = 0;
   while (start < text.length && SPACE.test(text[start])) start++;
   const rest = text.slice(start);
@@ -68,7 +68,7 @@ function strtod(text: string): { value: number; end: number; range: boolean } {
 }
 
 /** The text as C sees it: up to its first NUL byte. */
-function cString(buf: Buffer): string {
+export function cString(buf: Buffer): string {
   const nul = buf.indexOf(0);
   return (nul < 0 ? buf : buf.subarray(0, nul)).toString('latin1');
 }

@@ -157,6 +157,23 @@ export class ServerState {
     if (set !== undefined) for (const c of set) c.watchDirty = true;
   }
 
+  /**
+   * SWAPDB a b, as Redis 7.0's touchAllWatchedKeysInDb both ways: a watcher
+   * of a key in a or b fails when the key exists in either (before the swap
+   * or after: the same pair of databases). INFO's avg_ttl estimates go with
+   * their databases.
+   */
+  databasesSwapped(a: number, b: number, exists: (db: number, key: Buffer) => boolean): void {
+    for (const [k, set] of this.watchers) {
+      const colon = k.indexOf(':');
+      const db = Number(k.slice(0, colon));
+      if (db !== a && db !== b) continue;
+      const key = Buffer.from(k.slice(colon + 1), 'latin1');
+      if (exists(a, key) || exists(b, key)) for (const c of set) c.watchDirty = true;
+    }
+    [this.avgTtl[a], this.avgTtl[b]] = [this.avgTtl[b] ?? 0, this.avgTtl[a] ?? 0];
+  }
+
   /** FLUSHDB / FLUSHALL (db = -1): every watcher of that db fails. */
   dbModified(db: number): void {
     for (const [k, set] of this.watchers) {

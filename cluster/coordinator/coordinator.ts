@@ -121,6 +121,8 @@ export interface Coordinator {
   /** Keys of db that have an expiry. */
   expiring(db: number): number;
   flush(db: number): void;
+  /** SWAPDB on a cluster of one (`single`): the two databases exchange their contents, durably, at once. */
+  swapDatabases(a: number, b: number): void;
   /** Writes tombstones for up to `limit` expired keys of db (visited from where the last call stopped): how many, and the TTLs it saw. */
   reclaimExpired(db: number, limit: number): ExpirySweep;
   /** Frees the in-memory indexes (sorted sets, lists) of up to `limit` keys gone since their last command (expired): how many. */

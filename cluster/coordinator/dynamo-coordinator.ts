@@ -482,6 +482,17 @@ export class DynamoCoordinator implements Coordinator {
     );
   }
 
+  swapDatabases(a: number, b: number): void {
+    if (!this.single) throw new Error('SWAPDB swaps the databases of a cluster of one only');
+    this.replicas.swap(a, b);
+    [this.expiryCursor[a], this.expiryCursor[b]] = [this.expiryCursor[b], this.expiryCursor[a]];
+    // The in-memory indexes are rebuilt from the records when next read.
+    for (const db of [a, b]) {
+      this.zsets.dropIndexes(db);
+      this.lists.dropIndexes(db);
+    }
+  }
+
   /** The other members, up or not. */
   peers(): string[] {
     return this.membership.all().flatMap((m) => (m.id === this.selfId ? [] : [m.id]));

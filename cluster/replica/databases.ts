@@ -4,11 +4,13 @@
 // once). Tracks each database's latest write so durable() can wait for the
 // fsync that covers everything written so far (appendfsync always).
 // ReplicaStore keeps its data here, and collections' element records in a
-// second set (dir/db0.elements ..., hash-replica.ts).
+// second set (dir/db0.elements ..., hash-replica.ts). A database's directory
+// is named by its physical index (db-map.ts: SWAPDB exchanges two).
 import fs from 'node:fs';
 import path from 'node:path';
 import { Engine, type EngineOptions, type EngineStats, type FsyncMode } from '../../engine/index';
 import { prepareDataDir } from './data-dir';
+import type { DbMap } from './db-map';
 
 export class Databases {
   readonly count: number;
@@ -20,6 +22,8 @@ export class Databases {
     private readonly dir: string,
     private readonly options: EngineOptions,
     count: number,
+    /** Logical database -> the index its directory is named by. */
+    private readonly map: DbMap,
     /** Appended to each database's directory name ('.elements'). */
     private readonly suffix = '',
   ) {
@@ -31,7 +35,13 @@ export class Databases {
   }
 
   private dbDir(db: number): string {
-    return path.join(this.dir, `db${db}${this.suffix}`);
+    return path.join(this.dir, `db${this.map.of(db)}${this.suffix}`);
+  }
+
+  /** SWAPDB, once the map has swapped: each database's open engine and pending write go with it. */
+  swap(a: number, b: number): void {
+    [this.engines[a], this.engines[b]] = [this.engines[b], this.engines[a]];
+    [this.written[a], this.written[b]] = [this.written[b], this.written[a]];
   }
 
   /** db's engine, opened (and its directory made) if it is not yet. */

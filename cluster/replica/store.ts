@@ -24,6 +24,7 @@ import { EngineError, type EngineOptions, type EngineStats, type ExpirySweep, ty
 import { realClock, type Clock } from '../clock';
 import { WRONG_TYPE, type ScanPage } from '../coordinator/coordinator';
 import { Databases } from './databases';
+import { DbMap } from './db-map';
 import { ElementRecords, type ElementHooks } from './element-records';
 import { HashReplica } from './hash-replica';
 import { CorruptVersionsError, decodeVersions, encodeVersions } from '../versions/codec';
@@ -110,6 +111,8 @@ export class ReplicaStore implements ElementHooks {
   private readonly dbs: Databases;
   /** Collections' element records (dir/dbN.elements), apart from the keyspace. */
   private readonly elements: Databases;
+  /** Which directory holds each database (SWAPDB). */
+  private readonly dbMap: DbMap;
   readonly hashes: HashReplica;
   /** The element records of every collection type, for the failure half (handoff, anti-entropy, reaping, flushes, scrubbing). */
   readonly elementRecords: ElementRecords;
@@ -161,8 +164,9 @@ export class ReplicaStore implements ElementHooks {
     private readonly clock: Clock = realClock,
   ) {
     this.databases = databases;
-    this.dbs = new Databases(dir, options, databases);
-    this.elements = new Databases(dir, { ...options, inlineValueMax: ELEMENT_INLINE_MAX }, databases, '.elements');
+    this.dbMap = new DbMap(dir, databases);
+    this.dbs = new Databases(dir, options, databases, this.dbMap);
+    this.elements = new Databases(dir, { ...options, inlineValueMax: ELEMENT_INLINE_MAX }, databases, this.dbMap, '.elements');
     this.flushFloor = new Array<number>(databases).fill(0);
     this.hashes = new HashReplica(this.elements, reap, this);
     this.elementRecords = new ElementRecords(this.elements, this);
@@ -568,6 +572,18 @@ export class ReplicaStore implements ElementHooks {
   /** ElementHooks: an element record was written (kept mode): anti-entropy's trees follow it. */
   storedElement(db: number, elementKey: Buffer, old: Buffer | null, record: Buffer | null): void {
     this.observer?.storedElement(db, elementKey, old, record);
+  }
+
+  /**
+   * SWAPDB on a node that is the whole cluster: the two databases exchange
+   * their directories (records and element records together), the map
+   * persisted first (db-map.ts); no key is copied.
+   */
+  swap(a: number, b: number): void {
+    this.dbMap.swap(a, b);
+    this.dbs.swap(a, b);
+    this.elements.swap(a, b);
+    for (const perDb of [this.tombstones, this.expiringCount, this.flushFloor]) [perDb[a], perDb[b]] = [perDb[b], perDb[a]];
   }
 
   /** Drops db's whole engine directory (FLUSHDB on this replica). */

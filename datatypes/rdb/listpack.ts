@@ -55,6 +55,19 @@ function backlen(l: number): Buffer {
   return b;
 }
 
+/** The bytes one element takes in a listpack: its encoding and data, then its backlen (MEMORY USAGE's model of list nodes). */
+export function listpackEntryBytes(e: Buffer): number {
+  const n = e.length <= 20 ? string2ll(e) : null;
+  let entry: number;
+  if (n === null) entry = (e.length < 64 ? 1 : e.length < 4096 ? 2 : 5) + e.length;
+  else {
+    const v = BigInt(n);
+    const fits = (bits: number): boolean => v >= -(1n << BigInt(bits - 1)) && v < 1n << BigInt(bits - 1);
+    entry = v >= 0n && v <= 127n ? 1 : fits(13) ? 2 : fits(16) ? 3 : fits(24) ? 4 : fits(32) ? 5 : 9;
+  }
+  return entry + (entry <= 127 ? 1 : entry < 16383 ? 2 : entry < 2097151 ? 3 : entry < 268435455 ? 4 : 5);
+}
+
 /** A listpack of these elements, in order. */
 export function encodeListpack(elements: readonly Buffer[]): Buffer {
   const parts: Buffer[] = [Buffer.alloc(6)];

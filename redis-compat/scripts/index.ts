@@ -9,12 +9,15 @@ import { keyTransfer } from './key-transfer';
 import { hyperloglog, hyperloglogSparse } from './hyperloglog';
 import { keys } from './keys';
 import { lists } from './lists';
+import { memory } from './memory';
 import { protocol } from './protocol';
 import { server } from './server';
 import { sets } from './sets';
+import { sort } from './sort';
+import { swapdb } from './swapdb';
 import { strings } from './strings';
 import { bits, counterStrings, counters, lcs } from './strings-more';
 import { transactions } from './transactions';
 import { zsets } from './zsets';
 
-export const scripts: Script[] = [connection, auth, strings, counters, counterStrings, lcs, bits, bitop, bitfield, hyperloglog, hyperloglogSparse, hashes, sets, zsets, lists, dump, keyTransfer, keys, transactions, server, protocol];
+export const scripts: Script[] = [connection, auth, strings, counters, counterStrings, lcs, bits, bitop, bitfield, hyperloglog, hyperloglogSparse, hashes, sets, zsets, lists, sort, memory, dump, swapdb, keyTransfer, keys, transactions, server, protocol];

@@ -24,6 +24,9 @@ import { hyperloglogCommands } from './hyperloglog';
 import { setCommands } from './sets';
 import { zsetCommands } from './zsets';
 import { listCommands } from './lists';
+import { sortCommands } from './sort';
+import { memoryCommands } from './memory';
+import { swapdbCommands } from './swapdb';
 const families: CommandSpec[][] = [
   // family list:
   stringCommands, counterCommands, rangeCommands, bitCommands, bitopCommands, bitfieldCommands,
@@ -33,6 +36,9 @@ const families: CommandSpec[][] = [
   setCommands,
   zsetCommands,
   listCommands,
+  sortCommands,
+  memoryCommands,
+  swapdbCommands,
   keyCommands,
   expireCommands,
   scanCommands,

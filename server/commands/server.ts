@@ -112,6 +112,21 @@ function keySpecsOf(s: CommandSpec): readonly KeySpec[] {
   return [{ flags: s.keySpecFlags ?? [], index: s.firstKey, lastKey, keyStep: s.step }];
 }
 
+/** A key spec's begin_search and find_keys of type 'unknown' (their specs empty maps), as Redis writes SORT's. */
+function writeUnknownSearch(r: ReplyWriter): void {
+  r.mapHeader(2);
+  r.bulk('type');
+  r.bulk('unknown');
+  r.bulk('spec');
+  r.mapHeader(0);
+  r.bulk('find_keys');
+  r.mapHeader(2);
+  r.bulk('type');
+  r.bulk('unknown');
+  r.bulk('spec');
+  r.mapHeader(0);
+}
+
 function writeCommandInfo(r: ReplyWriter, s: CommandSpec): void {
   r.arrayHeader(10);
   r.bulk(s.name);
@@ -135,6 +150,10 @@ function writeCommandInfo(r: ReplyWriter, s: CommandSpec): void {
     r.bulk('flags');
     writeFlags(r, k.flags);
     r.bulk('begin_search');
+    if (k.unknown === true) {
+      writeUnknownSearch(r);
+      continue;
+    }
     r.mapHeader(2);
     r.bulk('type');
     r.bulk('index');

@@ -55,6 +55,8 @@ export interface KeySpec {
   lastKey: number;
   keyStep: number;
   keynum?: { keynumIdx: number; firstKey: number; keyStep: number };
+  /** begin_search and find_keys 'unknown': keys found only by running the command (SORT's BY/GET and STORE). */
+  unknown?: boolean;
 }
 
 export interface CommandSpec {
