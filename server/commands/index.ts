@@ -24,6 +24,7 @@ import { hyperloglogCommands } from './hyperloglog';
 import { setCommands } from './sets';
 import { zsetCommands } from './zsets';
 import { listCommands } from './lists';
+import { geoCommands } from './geo';
 const families: CommandSpec[][] = [
   // family list:
   stringCommands, counterCommands, rangeCommands, bitCommands, bitopCommands, bitfieldCommands,
@@ -33,6 +34,7 @@ const families: CommandSpec[][] = [
   setCommands,
   zsetCommands,
   listCommands,
+  geoCommands,
   keyCommands,
   expireCommands,
   scanCommands,

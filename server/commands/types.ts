@@ -55,6 +55,8 @@ export interface KeySpec {
   lastKey: number;
   keyStep: number;
   keynum?: { keynumIdx: number; firstKey: number; keyStep: number };
+  /** begin_search by keyword (GEORADIUS's STORE key): the argument after `keyword`, looked for from startFrom; replaces index. */
+  keyword?: { keyword: string; startFrom: number };
 }
 
 export interface CommandSpec {
