@@ -36,6 +36,14 @@ function points(n: number, lon: number, lat: number, span: number, prefix: strin
   return args;
 }
 
+/** The longitudes (latitude 0) of the tie-heavy set: 62 members at 21 places. */
+const TIE_LONGITUDES = [
+  '0.016', '0.014', '0.015', '0.016', '0.016', '0.015', '0.007', '0.000', '0.014', '0.018', '0.010', '0.011', '0.015', '0.008', '0.016', '0.000',
+  '0.013', '0.017', '0.016', '0.017', '0.018', '0.015', '0.005', '0.015', '0.016', '0.009', '0.012', '0.020', '0.001', '0.017', '0.003', '0.010',
+  '0.019', '0.008', '0.014', '0.011', '0.004', '0.018', '0.012', '0.000', '0.006', '0.013', '0.019', '0.009', '0.020', '0.013', '0.001', '0.004',
+  '0.010', '0.016', '0.019', '0.020', '0.017', '0.013', '0.009', '0.017', '0.003', '0.003', '0.013', '0.005', '0.012', '0.001',
+];
+
 /** Searches of the generated set `key` around (lon, lat): every option once, radius and box. */
 function searches(key: string, lon: string, lat: string): Step[] {
   return [
@@ -287,6 +295,15 @@ export const geo: Script = {
     c('GEORADIUS', 'same', '10', '10', '1', 'km', 'COUNT', '8', 'DESC'),
     c('GEORADIUS', 'same', '10.0001', '10', '1', 'km', 'COUNT', '9', 'WITHDIST'),
     c('GEORADIUS', 'same', '10.0001', '10', '1', 'km', 'COUNT', '2', 'DESC', 'WITHDIST'),
+    // 62 members at 21 places, in the order one seeded run made them: pqsort's partitions (more than 40
+    // items, ties) as Redis 7.0's pqsort leaves them, without the old insertion-sort switch
+    c('GEOADD', 'ties', ...TIE_LONGITUDES.flatMap((lon, i) => [lon, '0', `p${i}`])),
+    c('GEORADIUS', 'ties', '0', '0', '1000', 'km', 'COUNT', '35'),
+    c('GEORADIUS', 'ties', '0', '0', '1000', 'km', 'COUNT', '35', 'WITHDIST'),
+    c('GEORADIUS', 'ties', '0', '0', '1000', 'km', 'COUNT', '20', 'DESC'),
+    c('GEORADIUS', 'ties', '0', '0', '1000', 'km', 'COUNT', '61'),
+    c('GEORADIUS', 'ties', '0', '0', '1000', 'km', 'COUNT', '50', 'DESC'),
+    c('GEOSEARCH', 'ties', 'FROMMEMBER', 'p7', 'BYBOX', '5', '1', 'km', 'COUNT', '40'),
     // 300 points: skiplist, then the same searches on a listpack of 100
     c('GEOADD', 'big', ...points(300, 2.35, 48.85, 12, 'p')),
     c('OBJECT', 'ENCODING', 'big'),

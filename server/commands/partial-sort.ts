@@ -33,7 +33,6 @@ function overlaps(base: number, n: number, lrange: number, rrange: number): bool
 
 function pqsort<T>(a: T[], base: number, n: number, cmp: Compare<T>, lrange: number, rrange: number): void {
   for (;;) {
-    let swapped = false;
     if (n < 7) {
       insertionSort(a, base, n, cmp);
       return;
@@ -59,7 +58,6 @@ function pqsort<T>(a: T[], base: number, n: number, cmp: Compare<T>, lrange: num
       let r = 0;
       while (pb <= pc && (r = cmp(a[pb], a[base])) <= 0) {
         if (r === 0) {
-          swapped = true;
           swap(a, pa, pb);
           pa++;
         }
@@ -67,7 +65,6 @@ function pqsort<T>(a: T[], base: number, n: number, cmp: Compare<T>, lrange: num
       }
       while (pb <= pc && (r = cmp(a[pc], a[base])) >= 0) {
         if (r === 0) {
-          swapped = true;
           swap(a, pc, pd);
           pd--;
         }
@@ -75,13 +72,8 @@ function pqsort<T>(a: T[], base: number, n: number, cmp: Compare<T>, lrange: num
       }
       if (pb > pc) break;
       swap(a, pb, pc);
-      swapped = true;
       pb++;
       pc--;
-    }
-    if (!swapped) {
-      insertionSort(a, base, n, cmp);
-      return;
     }
     const pn = base + n;
     let r = Math.min(pa - base, pb - pa);
