@@ -13,6 +13,10 @@ import { decodeArea, encodeWGS84, neighbours, type GeoCell, type GeoNeighbours }
 interface GeoMath {
   /** Redis's geohashGetDistance, through libm. */
   distance(lon1d: number, lat1d: number, lon2d: number, lat2d: number): number;
+  /** out[i]: the distance from (lon, lat) to the point coords[2i], coords[2i + 1], for i < count. */
+  radiusDistances(lon: number, lat: number, coords: Float64Array, count: number, out: Float64Array): void;
+  /** out[3i], out[3i + 1], out[3i + 2]: the point's east-west and north-south distances from (lon, lat), and its distance. */
+  boxDistances(lon: number, lat: number, coords: Float64Array, count: number, out: Float64Array): void;
   cos(x: number): number;
 }
 
@@ -39,21 +43,46 @@ export type GeoShape =
 /** geohashGetDistance: the haversine great-circle distance in meters. */
 export const geoDistance: (lon1d: number, lat1d: number, lon2d: number, lat2d: number) => number = libm.distance;
 
+/** The shape's half height in meters (a circle's radius). */
+function halfHeight(shape: GeoShape): number {
+  return shape.kind === 'radius' ? shape.radius * shape.conversion : (shape.height * shape.conversion) / 2;
+}
+
 /**
- * geoWithinShape: the point's distance in meters from the shape's centre
- * when it is inside the shape; -1 when it is not. A box is Redis 7.0's
- * geohashGetDistanceIfInRectangle: the point's east-west and north-south
- * distances from the centre against the half width and half height.
+ * False when the point is certainly outside the shape: its latitude alone
+ * puts it farther than the half height from the centre (the haversine
+ * distance is at least the north-south arc; a margin of 1e-9 covers
+ * rounding). Saves a search the distances of most points in its cells. Near
+ * the centre's antipode (where Redis's distance can come out NaN, and NaN
+ * is "inside") nothing is ruled out.
  */
-export function distanceIfWithin(shape: GeoShape, lon: number, lat: number): number {
+export function mayBeWithin(shape: GeoShape, lon: number, lat: number): boolean {
+  if (EARTH_RADIUS_IN_METERS * Math.abs(degRad(lat) - degRad(shape.lat)) <= halfHeight(shape) * (1 + 1e-9)) return true;
+  const dLon = Math.abs(lon - shape.lon);
+  return shape.kind === 'radius' && dLon > 179 && dLon < 181;
+}
+
+let boxOut = new Float64Array(768);
+
+/**
+ * geoWithinShape for count points (coords: longitude, latitude pairs):
+ * dists[i] = the point's distance in meters from the shape's centre when it
+ * is inside the shape, -1 when it is not. A box is Redis 7.0's
+ * geohashGetDistanceIfInRectangle: the east-west and north-south distances
+ * from the centre against the half width and half height.
+ */
+export function distancesIfWithin(shape: GeoShape, coords: Float64Array, count: number, dists: Float64Array): void {
   if (shape.kind === 'radius') {
-    const distance = geoDistance(shape.lon, shape.lat, lon, lat);
-    return distance > shape.radius * shape.conversion ? -1 : distance;
+    libm.radiusDistances(shape.lon, shape.lat, coords, count, dists);
+    const radius = shape.radius * shape.conversion;
+    for (let i = 0; i < count; i++) if (dists[i] > radius) dists[i] = -1;
+    return;
   }
-  const lonDistance = geoDistance(lon, lat, shape.lon, lat);
-  const latDistance = geoDistance(lon, lat, lon, shape.lat);
-  if (lonDistance > (shape.width * shape.conversion) / 2 || latDistance > (shape.height * shape.conversion) / 2) return -1;
-  return geoDistance(shape.lon, shape.lat, lon, lat);
+  if (boxOut.length < 3 * count) boxOut = new Float64Array(6 * count);
+  libm.boxDistances(shape.lon, shape.lat, coords, count, boxOut);
+  const halfWidth = (shape.width * shape.conversion) / 2;
+  const half = halfHeight(shape);
+  for (let i = 0; i < count; i++) dists[i] = boxOut[3 * i] > halfWidth || boxOut[3 * i + 1] > half ? -1 : boxOut[3 * i + 2];
 }
 
 /** geohashEstimateStepsByRadius: the bits per axis whose cells are about the search's size. */

@@ -123,24 +123,14 @@ export function decodeArea(cell: GeoCell, lonRange: GeoRange = LONG_RANGE, latRa
   };
 }
 
-/** geohashDecodeAreaToLongLat: the cell's centre, clamped to the Mercator square. */
-function centre(area: GeoArea): [lon: number, lat: number] {
-  let lon = (area.lonMin + area.lonMax) / 2;
-  if (lon > GEO_LONG_MAX) lon = GEO_LONG_MAX;
-  if (lon < GEO_LONG_MIN) lon = GEO_LONG_MIN;
-  let lat = (area.latMin + area.latMax) / 2;
-  if (lat > GEO_LAT_MAX) lat = GEO_LAT_MAX;
-  if (lat < GEO_LAT_MIN) lat = GEO_LAT_MIN;
-  return [lon, lat];
-}
-
+const TWO_53 = 9007199254740992;
 const TWO_63 = 9223372036854775808;
 
 /**
  * C's (uint64_t) cast of a score as gcc compiles it for x86-64 (cvttsd2si,
  * and past 2^63 the same on score - 2^63 with the top bit flipped), as two
- * uint32 words. Geo scores are integers below 2^54; other sorted sets' scores
- * decode to whatever redis-server makes of them.
+ * uint32 words: [hi, lo]. Geo scores are integers below 2^54; other sorted
+ * sets' scores decode to whatever redis-server makes of them.
  */
 function scoreWords(score: number): [hi: number, lo: number] {
   let v: number;
@@ -159,17 +149,48 @@ function scoreWords(score: number): [hi: number, lo: number] {
   return [hi, v - hi * TWO_32];
 }
 
-/** The step-26 cell a score stands for (decodeGeohash's cast and deinterleave64). */
-export function scoreCell(score: number): GeoCell {
-  const [hi, lo] = scoreWords(score);
-  const lat = (squash16(hi) * 65536 + squash16(lo)) >>> 0;
-  const lon = (squash16(hi >>> 1) * 65536 + squash16(lo >>> 1)) >>> 0;
-  return { lat, lon, step: GEO_STEP_MAX };
+const CELLS_AT_MAX_STEP = 2 ** GEO_STEP_MAX;
+const LAT_SCALE = GEO_LAT_MAX - GEO_LAT_MIN;
+const LONG_SCALE = GEO_LONG_MAX - GEO_LONG_MIN;
+
+/**
+ * decodeGeohash into out[at] (longitude) and out[at + 1] (latitude): the
+ * cast, deinterleave64, the step-26 cell's bounds (geohashDecode) and their
+ * middle clamped to the Mercator square (geohashDecodeAreaToLongLat). No
+ * allocation: a search decodes every score in its cells.
+ */
+export function decodeGeohashInto(score: number, out: Float64Array, at: number): void {
+  let hi: number, lo: number;
+  if (score >= 0 && score < TWO_53) {
+    // Every score GEOADD makes: the cast is a truncation, the words exact.
+    const v = Math.trunc(score);
+    hi = Math.floor(v / TWO_32);
+    lo = v - hi * TWO_32;
+  } else {
+    [hi, lo] = scoreWords(score);
+  }
+  const latCell = (squash16(hi) * 65536 + squash16(lo)) >>> 0;
+  const lonCell = (squash16(hi >>> 1) * 65536 + squash16(lo >>> 1)) >>> 0;
+  const latMin = GEO_LAT_MIN + (latCell / CELLS_AT_MAX_STEP) * LAT_SCALE;
+  const latMax = GEO_LAT_MIN + (((latCell + 1) >>> 0) / CELLS_AT_MAX_STEP) * LAT_SCALE;
+  const lonMin = GEO_LONG_MIN + (lonCell / CELLS_AT_MAX_STEP) * LONG_SCALE;
+  const lonMax = GEO_LONG_MIN + (((lonCell + 1) >>> 0) / CELLS_AT_MAX_STEP) * LONG_SCALE;
+  let lon = (lonMin + lonMax) / 2;
+  if (lon > GEO_LONG_MAX) lon = GEO_LONG_MAX;
+  if (lon < GEO_LONG_MIN) lon = GEO_LONG_MIN;
+  let lat = (latMin + latMax) / 2;
+  if (lat > GEO_LAT_MAX) lat = GEO_LAT_MAX;
+  if (lat < GEO_LAT_MIN) lat = GEO_LAT_MIN;
+  out[at] = lon;
+  out[at + 1] = lat;
 }
+
+const decoded = new Float64Array(2);
 
 /** decodeGeohash: the position ([longitude, latitude]) a score stands for. */
 export function decodeGeohash(score: number): [lon: number, lat: number] {
-  return centre(decodeArea(scoreCell(score)));
+  decodeGeohashInto(score, decoded, 0);
+  return [decoded[0], decoded[1]];
 }
 
 const ALPHABET = '0123456789bcdefghjkmnpqrstuvwxyz';

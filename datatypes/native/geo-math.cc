@@ -2,7 +2,8 @@
 // redis-server computes it (see datatypes/geohash-helpers.ts): V8's Math.sin,
 // cos and asin (fdlibm) and glibc's differ in the last bit for a few percent
 // of arguments, and a distance stored by GEOSEARCHSTORE ... STOREDIST, or a
-// point on a search's edge, shows every bit.
+// point on a search's edge, shows every bit. Distances go by the batch (a
+// search's candidates in one call): a call into C costs more than a distance.
 #include <napi.h>
 #include <math.h>
 
@@ -11,17 +12,52 @@ namespace {
 const double kEarthRadiusInMeters = 6372797.560856;
 const double kDegToRad = M_PI / 180.0;
 
-// distance(lon1, lat1, lon2, lat2): Redis 7.0's geohashGetDistance, the
-// haversine great-circle distance in meters, operation for operation.
-Napi::Value Distance(const Napi::CallbackInfo& info) {
-  double lon1r = info[0].As<Napi::Number>().DoubleValue() * kDegToRad;
-  double lat1r = info[1].As<Napi::Number>().DoubleValue() * kDegToRad;
-  double lon2r = info[2].As<Napi::Number>().DoubleValue() * kDegToRad;
-  double lat2r = info[3].As<Napi::Number>().DoubleValue() * kDegToRad;
+// Redis 7.0's geohashGetDistance: the haversine great-circle distance in
+// meters, operation for operation.
+double Haversine(double lon1d, double lat1d, double lon2d, double lat2d) {
+  double lat1r = lat1d * kDegToRad;
+  double lon1r = lon1d * kDegToRad;
+  double lat2r = lat2d * kDegToRad;
+  double lon2r = lon2d * kDegToRad;
   double u = sin((lat2r - lat1r) / 2);
   double v = sin((lon2r - lon1r) / 2);
-  double d = 2.0 * kEarthRadiusInMeters * asin(sqrt(u * u + cos(lat1r) * cos(lat2r) * v * v));
-  return Napi::Number::New(info.Env(), d);
+  return 2.0 * kEarthRadiusInMeters * asin(sqrt(u * u + cos(lat1r) * cos(lat2r) * v * v));
+}
+
+// distance(lon1, lat1, lon2, lat2): GEODIST's.
+Napi::Value Distance(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), Haversine(info[0].As<Napi::Number>().DoubleValue(), info[1].As<Napi::Number>().DoubleValue(),
+                                                 info[2].As<Napi::Number>().DoubleValue(), info[3].As<Napi::Number>().DoubleValue()));
+}
+
+// radiusDistances(lon, lat, coords, count, out): out[i] = the distance from
+// (lon, lat) to the point (coords[2i], coords[2i + 1]), for i < count.
+Napi::Value RadiusDistances(const Napi::CallbackInfo& info) {
+  double lon = info[0].As<Napi::Number>().DoubleValue();
+  double lat = info[1].As<Napi::Number>().DoubleValue();
+  const double* coords = info[2].As<Napi::Float64Array>().Data();
+  uint32_t count = info[3].As<Napi::Number>().Uint32Value();
+  double* out = info[4].As<Napi::Float64Array>().Data();
+  for (uint32_t i = 0; i < count; i++) out[i] = Haversine(lon, lat, coords[2 * i], coords[2 * i + 1]);
+  return info.Env().Undefined();
+}
+
+// boxDistances(lon, lat, coords, count, out): for each point, Redis 7.0's
+// geohashGetDistanceIfInRectangle's three distances: east-west
+// (out[3i]), north-south (out[3i + 1]) and from the centre (out[3i + 2]).
+Napi::Value BoxDistances(const Napi::CallbackInfo& info) {
+  double lon = info[0].As<Napi::Number>().DoubleValue();
+  double lat = info[1].As<Napi::Number>().DoubleValue();
+  const double* coords = info[2].As<Napi::Float64Array>().Data();
+  uint32_t count = info[3].As<Napi::Number>().Uint32Value();
+  double* out = info[4].As<Napi::Float64Array>().Data();
+  for (uint32_t i = 0; i < count; i++) {
+    double x2 = coords[2 * i], y2 = coords[2 * i + 1];
+    out[3 * i] = Haversine(x2, y2, lon, y2);
+    out[3 * i + 1] = Haversine(x2, y2, x2, lat);
+    out[3 * i + 2] = Haversine(lon, lat, x2, y2);
+  }
+  return info.Env().Undefined();
 }
 
 // cos(x): the C library's, for the search's bounding box.
@@ -31,6 +67,8 @@ Napi::Value Cos(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("distance", Napi::Function::New(env, Distance, "distance"));
+  exports.Set("radiusDistances", Napi::Function::New(env, RadiusDistances, "radiusDistances"));
+  exports.Set("boxDistances", Napi::Function::New(env, BoxDistances, "boxDistances"));
   exports.Set("cos", Napi::Function::New(env, Cos, "cos"));
   return exports;
 }

@@ -10,9 +10,9 @@
 // STORE, STOREDIST and GEOSEARCHSTORE write a sorted set through the same
 // path as ZRANGESTORE.
 import type { ZsetEntry } from '../../cluster/index';
-import { alignedScore, decodeGeohash, type GeoCell } from '../../datatypes/geohash';
-import { distanceIfWithin, searchCells, type GeoShape } from '../../datatypes/geohash-helpers';
-import type { ZsetSkiplist } from '../../datatypes/zset-skiplist';
+import { alignedScore, decodeGeohashInto, type GeoCell } from '../../datatypes/geohash';
+import { distancesIfWithin, mayBeWithin, searchCells, type GeoShape } from '../../datatypes/geohash-helpers';
+import type { ZsetNode, ZsetSkiplist } from '../../datatypes/zset-skiplist';
 import { CommandError, ERR } from '../errors';
 import { boxArg, distanceText, GEO_ERR, geoSpec, lonLatArg, memberPosition, radiusArg, replyCoordinate } from './geo-args';
 import { partialSort } from './partial-sort';
@@ -36,20 +36,45 @@ interface GeoPoint {
   readonly score: number;
 }
 
+/** A cell's candidates: their nodes, positions (longitude, latitude pairs) and distances; reused, grown as needed. */
+const candidates: ZsetNode[] = [];
+let coords: Float64Array = new Float64Array(512);
+let dists: Float64Array = new Float64Array(256);
+
 /**
  * geoGetPointsInRange for one cell: the members whose scores fall in the
  * cell's range (min included, max excluded), in the set's order, that lie in
  * the shape; stops once `limit` (ANY's COUNT, 0 for none) points are found.
+ * The distances of the candidates (those mayBeWithin keeps) go to the C
+ * library in one call.
  */
 function pointsInCell(index: ZsetSkiplist, cell: GeoCell, shape: GeoShape, found: GeoPoint[], limit: number): void {
   const min = alignedScore(cell);
   const max = alignedScore(cell, 1);
+  let count = 0;
   for (let node = index.firstInScore({ min, max, minex: false, maxex: true }); node !== null && node.score < max; node = node.forward) {
-    const [lon, lat] = decodeGeohash(node.score);
-    const dist = distanceIfWithin(shape, lon, lat);
-    if (dist !== -1) found.push({ member: node.member, lon, lat, dist, score: node.score });
-    if (limit !== 0 && found.length >= limit) return;
+    if (coords.length < 2 * count + 2) {
+      coords = grow(coords, 2 * count + 2);
+      dists = grow(dists, count + 1);
+    }
+    decodeGeohashInto(node.score, coords, 2 * count);
+    if (!mayBeWithin(shape, coords[2 * count], coords[2 * count + 1])) continue;
+    candidates[count++] = node;
   }
+  if (count > 0) distancesIfWithin(shape, coords, count, dists);
+  for (let i = 0; i < count; i++) {
+    if (dists[i] === -1) continue;
+    const node = candidates[i];
+    found.push({ member: node.member, lon: coords[2 * i], lat: coords[2 * i + 1], dist: dists[i], score: node.score });
+    if (limit !== 0 && found.length >= limit) break;
+  }
+  candidates.length = 0;
+}
+
+function grow(a: Float64Array, least: number): Float64Array {
+  const bigger = new Float64Array(Math.max(least, 2 * a.length));
+  bigger.set(a);
+  return bigger;
 }
 
 /** membersOfAllNeighbors: the cells in order, a cell that repeats the last one searched skipped (huge radii). */
