@@ -15,7 +15,7 @@ interface GeoMath {
   distance(lon1d: number, lat1d: number, lon2d: number, lat2d: number): number;
   /** out[i]: the distance from (lon, lat) to the point coords[2i], coords[2i + 1], for i < count. */
   radiusDistances(lon: number, lat: number, coords: Float64Array, count: number, out: Float64Array): void;
-  /** out[3i], out[3i + 1], out[3i + 2]: the point's east-west and north-south distances from (lon, lat), and its distance. */
+  /** out[3i], out[3i + 1], out[3i + 2]: the point's north-south and east-west distances from (lon, lat), and its distance. */
   boxDistances(lon: number, lat: number, coords: Float64Array, count: number, out: Float64Array): void;
   cos(x: number): number;
 }
@@ -40,7 +40,7 @@ export type GeoShape =
   | { readonly kind: 'radius'; readonly lon: number; readonly lat: number; readonly conversion: number; readonly radius: number }
   | { readonly kind: 'box'; readonly lon: number; readonly lat: number; readonly conversion: number; readonly width: number; readonly height: number };
 
-/** geohashGetDistance: the haversine great-circle distance in meters. */
+/** geohashGetDistance: the haversine great-circle distance in meters (the latitude arc for equal longitudes). */
 export const geoDistance: (lon1d: number, lat1d: number, lon2d: number, lat2d: number) => number = libm.distance;
 
 /** The shape's half height in meters (a circle's radius). */
@@ -50,9 +50,9 @@ function halfHeight(shape: GeoShape): number {
 
 /**
  * False when the point is certainly outside the shape: its latitude alone
- * puts it farther than the half height from the centre (the haversine
- * distance is at least the north-south arc; a margin of 1e-9 covers
- * rounding). Saves a search the distances of most points in its cells. Near
+ * puts it farther than the half height from the centre (a distance is at
+ * least the north-south arc, a box's north-south distance is that arc; a
+ * margin of 1e-9 covers rounding). Saves a search the distances of most points in its cells. Near
  * the centre's antipode (where Redis's distance can come out NaN, and NaN
  * is "inside") nothing is ruled out.
  */
@@ -67,9 +67,9 @@ let boxOut = new Float64Array(768);
 /**
  * geoWithinShape for count points (coords: longitude, latitude pairs):
  * dists[i] = the point's distance in meters from the shape's centre when it
- * is inside the shape, -1 when it is not. A box is Redis 7.0's
- * geohashGetDistanceIfInRectangle: the east-west and north-south distances
- * from the centre against the half width and half height.
+ * is inside the shape, -1 when it is not. A box is Redis 7.0.15's
+ * geohashGetDistanceIfInRectangle: the north-south (the latitude arc) and
+ * east-west distances from the centre against the half height and width.
  */
 export function distancesIfWithin(shape: GeoShape, coords: Float64Array, count: number, dists: Float64Array): void {
   if (shape.kind === 'radius') {
@@ -82,7 +82,7 @@ export function distancesIfWithin(shape: GeoShape, coords: Float64Array, count: 
   libm.boxDistances(shape.lon, shape.lat, coords, count, boxOut);
   const halfWidth = (shape.width * shape.conversion) / 2;
   const half = halfHeight(shape);
-  for (let i = 0; i < count; i++) dists[i] = boxOut[3 * i] > halfWidth || boxOut[3 * i + 1] > half ? -1 : boxOut[3 * i + 2];
+  for (let i = 0; i < count; i++) dists[i] = boxOut[3 * i] > half || boxOut[3 * i + 1] > halfWidth ? -1 : boxOut[3 * i + 2];
 }
 
 /** geohashEstimateStepsByRadius: the bits per axis whose cells are about the search's size. */

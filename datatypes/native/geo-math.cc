@@ -12,16 +12,24 @@ namespace {
 const double kEarthRadiusInMeters = 6372797.560856;
 const double kDegToRad = M_PI / 180.0;
 
-// Redis 7.0's geohashGetDistance: the haversine great-circle distance in
-// meters, operation for operation.
+// geohashGetLatDistance: the north-south arc between two latitudes.
+double LatDistance(double lat1d, double lat2d) {
+  return kEarthRadiusInMeters * fabs(lat2d * kDegToRad - lat1d * kDegToRad);
+}
+
+// Redis 7.0.15's geohashGetDistance, operation for operation: the haversine
+// great-circle distance in meters, or the latitude arc when the longitudes
+// give no sine (the shortcut redis-server takes, whose last bits differ).
 double Haversine(double lon1d, double lat1d, double lon2d, double lat2d) {
-  double lat1r = lat1d * kDegToRad;
   double lon1r = lon1d * kDegToRad;
-  double lat2r = lat2d * kDegToRad;
   double lon2r = lon2d * kDegToRad;
-  double u = sin((lat2r - lat1r) / 2);
   double v = sin((lon2r - lon1r) / 2);
-  return 2.0 * kEarthRadiusInMeters * asin(sqrt(u * u + cos(lat1r) * cos(lat2r) * v * v));
+  if (v == 0.0) return LatDistance(lat1d, lat2d);
+  double lat1r = lat1d * kDegToRad;
+  double lat2r = lat2d * kDegToRad;
+  double u = sin((lat2r - lat1r) / 2);
+  double a = u * u + cos(lat1r) * cos(lat2r) * v * v;
+  return 2.0 * kEarthRadiusInMeters * asin(sqrt(a));
 }
 
 // distance(lon1, lat1, lon2, lat2): GEODIST's.
@@ -42,9 +50,9 @@ Napi::Value RadiusDistances(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// boxDistances(lon, lat, coords, count, out): for each point, Redis 7.0's
-// geohashGetDistanceIfInRectangle's three distances: east-west
-// (out[3i]), north-south (out[3i + 1]) and from the centre (out[3i + 2]).
+// boxDistances(lon, lat, coords, count, out): for each point, Redis
+// 7.0.15's geohashGetDistanceIfInRectangle's three distances: north-south
+// (out[3i]), east-west (out[3i + 1]) and from the centre (out[3i + 2]).
 Napi::Value BoxDistances(const Napi::CallbackInfo& info) {
   double lon = info[0].As<Napi::Number>().DoubleValue();
   double lat = info[1].As<Napi::Number>().DoubleValue();
@@ -53,8 +61,8 @@ Napi::Value BoxDistances(const Napi::CallbackInfo& info) {
   double* out = info[4].As<Napi::Float64Array>().Data();
   for (uint32_t i = 0; i < count; i++) {
     double x2 = coords[2 * i], y2 = coords[2 * i + 1];
-    out[3 * i] = Haversine(x2, y2, lon, y2);
-    out[3 * i + 1] = Haversine(x2, y2, x2, lat);
+    out[3 * i] = LatDistance(y2, lat);
+    out[3 * i + 1] = Haversine(x2, y2, lon, y2);
     out[3 * i + 2] = Haversine(lon, lat, x2, y2);
   }
   return info.Env().Undefined();

@@ -135,6 +135,14 @@ export const geo: Script = {
     c('GEORADIUS', 'edges', '0', '80', '3000', 'km', 'WITHDIST', 'ASC'),
     c('GEOSEARCH', 'edges', 'FROMLONLAT', '0', '0', 'BYBOX', '40000', '40000', 'km', 'ASC', 'WITHDIST'),
     c('GEOSEARCH', 'edges', 'FROMLONLAT', '180', '0', 'BYBOX', '0', '0', 'km', 'WITHCOORD'),
+    // One meridian: equal longitudes take redis-server's latitude-arc shortcut (its last bits differ from the haversine's)
+    c('GEOADD', 'meridian', '10', '10', 'a', '10', '12.5', 'b', '10', '-5', 'c', '10', '40', 'd', '10', '71.2', 'e', '10', '-33.3', 'f', '10', '-80', 'g', '10', '-67.5', 'h', '10', '-65', 'j', '10.000001', '11', 'i'),
+    c('GEOSEARCHSTORE', 'mdst', 'meridian', 'FROMMEMBER', 'a', 'BYRADIUS', '10000', 'km', 'STOREDIST'),
+    c('ZRANGE', 'mdst', '0', '-1', 'WITHSCORES'),
+    c('GEOSEARCHSTORE', 'mdst', 'meridian', 'FROMMEMBER', 'a', 'BYBOX', '100', '16000', 'km', 'STOREDIST'),
+    c('ZRANGE', 'mdst', '0', '-1', 'WITHSCORES'),
+    c('GEOSEARCHSTORE', 'mdst', 'meridian', 'FROMLONLAT', '10', '10', 'BYBOX', '1', '1000', 'km', 'STOREDIST'),
+    c('ZRANGE', 'mdst', '0', '-1', 'WITHSCORES'),
     // GEOPOS GEODIST GEOHASH
     c('GEOPOS', 'Sicily', 'Palermo', 'Catania', 'nosuch'),
     c('GEOPOS', 'nokey', 'a', 'b'),
