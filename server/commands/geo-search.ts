@@ -36,45 +36,47 @@ interface GeoPoint {
   readonly score: number;
 }
 
-/** A cell's candidates: their nodes, positions (longitude, latitude pairs) and distances; reused, grown as needed. */
-const candidates: ZsetNode[] = [];
-let coords: Float64Array = new Float64Array(512);
-let dists: Float64Array = new Float64Array(256);
+/** Candidates go to the C library by chunks of this many (their nodes, positions as longitude, latitude pairs, distances). */
+const CHUNK = 256;
+const candidates: (ZsetNode | null)[] = new Array<ZsetNode | null>(CHUNK).fill(null);
+const coords = new Float64Array(2 * CHUNK);
+const dists = new Float64Array(CHUNK);
 
 /**
  * geoGetPointsInRange for one cell: the members whose scores fall in the
  * cell's range (min included, max excluded), in the set's order, that lie in
  * the shape; stops once `limit` (ANY's COUNT, 0 for none) points are found.
- * The distances of the candidates (those mayBeWithin keeps) go to the C
- * library in one call.
+ * The candidates (the points mayBeWithin keeps) have their distances
+ * computed a chunk at a time, in one call into the C library each.
  */
 function pointsInCell(index: ZsetSkiplist, cell: GeoCell, shape: GeoShape, found: GeoPoint[], limit: number): void {
   const min = alignedScore(cell);
   const max = alignedScore(cell, 1);
   let count = 0;
   for (let node = index.firstInScore({ min, max, minex: false, maxex: true }); node !== null && node.score < max; node = node.forward) {
-    if (coords.length < 2 * count + 2) {
-      coords = grow(coords, 2 * count + 2);
-      dists = grow(dists, count + 1);
-    }
     decodeGeohashInto(node.score, coords, 2 * count);
     if (!mayBeWithin(shape, coords[2 * count], coords[2 * count + 1])) continue;
     candidates[count++] = node;
+    if (count === CHUNK) {
+      if (keepWithin(shape, count, found, limit)) return;
+      count = 0;
+    }
   }
-  if (count > 0) distancesIfWithin(shape, coords, count, dists);
-  for (let i = 0; i < count; i++) {
-    if (dists[i] === -1) continue;
-    const node = candidates[i];
-    found.push({ member: node.member, lon: coords[2 * i], lat: coords[2 * i + 1], dist: dists[i], score: node.score });
-    if (limit !== 0 && found.length >= limit) break;
-  }
-  candidates.length = 0;
+  if (count > 0) keepWithin(shape, count, found, limit);
 }
 
-function grow(a: Float64Array, least: number): Float64Array {
-  const bigger = new Float64Array(Math.max(least, 2 * a.length));
-  bigger.set(a);
-  return bigger;
+/** Appends the first count candidates that lie in the shape to found, in order; true once `limit` points are found. */
+function keepWithin(shape: GeoShape, count: number, found: GeoPoint[], limit: number): boolean {
+  distancesIfWithin(shape, coords, count, dists);
+  let full = false;
+  for (let i = 0; i < count; i++) {
+    const node = candidates[i] as ZsetNode;
+    candidates[i] = null;
+    if (full || dists[i] === -1) continue;
+    found.push({ member: node.member, lon: coords[2 * i], lat: coords[2 * i + 1], dist: dists[i], score: node.score });
+    full = limit !== 0 && found.length >= limit;
+  }
+  return full;
 }
 
 /** membersOfAllNeighbors: the cells in order, a cell that repeats the last one searched skipped (huge radii). */
