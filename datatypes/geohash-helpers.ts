@@ -52,9 +52,9 @@ function halfHeight(shape: GeoShape): number {
  * False when the point is certainly outside the shape: its latitude alone
  * puts it farther than the half height from the centre (a distance is at
  * least the north-south arc, a box's north-south distance is that arc; a
- * margin of 1e-9 covers rounding). Saves a search the distances of most points in its cells. Near
- * the centre's antipode (where Redis's distance can come out NaN, and NaN
- * is "inside") nothing is ruled out.
+ * margin of 1e-9 covers rounding). Saves a search the distances of most
+ * points in its cells. Near the centre's antipode (where Redis's distance
+ * can come out NaN, and NaN is "inside") nothing is ruled out.
  */
 export function mayBeWithin(shape: GeoShape, lon: number, lat: number): boolean {
   if (EARTH_RADIUS_IN_METERS * Math.abs(degRad(lat) - degRad(shape.lat)) <= halfHeight(shape) * (1 + 1e-9)) return true;
