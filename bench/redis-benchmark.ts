@@ -21,15 +21,21 @@ export interface BenchResult {
 /** redis-benchmark's test names (upper case, as its output names them) a run does unless told others. */
 export const DEFAULT_TESTS: readonly string[] = ['SET', 'GET'];
 
-/** One redis-benchmark run (SET and GET unless `tests` says, 50 clients, 100k random keys, 32-byte values): the figures per test name. */
-export function runRedisBenchmark(port: number, requests: number, pipeline: number, tests: readonly string[] = DEFAULT_TESTS): Map<string, BenchResult> {
-  const args = ['-p', String(port), '-t', tests.join(',').toLowerCase(), '-n', String(requests), '-c', '50', '-r', '100000', '-d', '32', '-P', String(pipeline)];
+/**
+ * One redis-benchmark run (SET and GET unless `tests` says, 50 clients, 100k
+ * random keys, 32-byte values): the figures per test name. With `command`,
+ * that command instead of the tests (__rand_int__ in it made random), its
+ * figures under the command line as `tests`' one name.
+ */
+export function runRedisBenchmark(port: number, requests: number, pipeline: number, tests: readonly string[] = DEFAULT_TESTS, command: readonly string[] = []): Map<string, BenchResult> {
+  const which = command.length === 0 ? ['-t', tests.join(',').toLowerCase()] : [];
+  const args = ['-p', String(port), ...which, '-n', String(requests), '-c', '50', '-r', '100000', '-d', '32', '-P', String(pipeline), ...command];
   const r = spawnSync('redis-benchmark', args, { encoding: 'utf8', timeout: 600_000, maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`redis-benchmark ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr}`);
   const out = new Map<string, BenchResult>();
   // Progress lines end in \r; each test's report starts with "====== NAME ======".
   for (const section of r.stdout.replace(/\r/g, '\n').split(/^====== /m).slice(1)) {
-    const name = section.slice(0, section.indexOf(' '));
+    const name = command.length === 0 ? section.slice(0, section.indexOf(' ')) : section.slice(0, section.indexOf(' ======'));
     const rps = /throughput summary: ([\d.]+) requests per second/.exec(section);
     const summary = /latency summary \(msec\):\s*\n\s*avg\s+min\s+p50\s+p95\s+p99\s+max\s*\n\s*([\d.\s]+)\n/.exec(section);
     const p999 = section
@@ -51,12 +57,12 @@ export function runRedisBenchmark(port: number, requests: number, pipeline: numb
  * turns, one at a time, the order rotated each round so that none always
  * runs first (or right after another's load).
  */
-export function interleavedRounds(ports: readonly number[], requests: number, pipeline: number, rounds: number, tests: readonly string[] = DEFAULT_TESTS): Map<string, BenchResult[][]> {
+export function interleavedRounds(ports: readonly number[], requests: number, pipeline: number, rounds: number, tests: readonly string[] = DEFAULT_TESTS, command: readonly string[] = []): Map<string, BenchResult[][]> {
   const runs: Map<string, BenchResult>[][] = ports.map(() => []);
   for (let round = 0; round < rounds; round++) {
     for (let k = 0; k < ports.length; k++) {
       const i = (round + k) % ports.length;
-      runs[i].push(runRedisBenchmark(ports[i], requests, pipeline, tests));
+      runs[i].push(runRedisBenchmark(ports[i], requests, pipeline, tests, command));
     }
   }
   const byTest = new Map<string, BenchResult[][]>();

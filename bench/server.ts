@@ -1,5 +1,6 @@
 // bench/server.ts — dynkv-server side by side with redis-server (`npm run
-// bench:server`): redis-benchmark against each in turn (SET GET SADD SPOP ZADD ZPOPMIN, 50
+// bench:server`): redis-benchmark against each in turn (SET GET SADD SPOP ZADD ZPOPMIN ...,
+// and GEOADD and GEOSEARCH as custom commands over 100k loaded points; 50
 // clients, 100k random keys, 32-byte values, pipeline 1 and 16), requests/s
 // and the ratios dynkv/redis; then resident memory per key after loading 1M
 // keys into fresh servers. dynkv runs with appendfsync everysec; redis-server
@@ -15,7 +16,7 @@
 import { spawnSync } from 'node:child_process';
 import { RawClient, encodeCommand } from '../redis-compat/raw-client';
 import { rssBytes, startDynkv, startRedis, type ServerProcess } from '../redis-compat/servers';
-import { interleavedRounds, median, pad, ratios } from './redis-benchmark';
+import { interleavedRounds, median, pad, ratios, type BenchResult } from './redis-benchmark';
 import { formatRate, numberFlag } from './util';
 
 /** Writes `count` keys ("key:" + 12 digits, 32-byte values) in pipelined batches; returns the seconds taken. */
@@ -55,23 +56,54 @@ async function ping(port: number): Promise<void> {
 /** redis-benchmark's tests compared (its names; each type adds its own). */
 const SERVER_TESTS = ['SET', 'GET', 'SADD', 'SPOP', 'ZADD', 'ZPOPMIN', 'LPUSH', 'RPUSH', 'LPOP', 'RPOP', 'LRANGE_100', 'LRANGE_300', 'LRANGE_500', 'LRANGE_600'];
 
+/**
+ * The geo tests, redis-benchmark custom commands (it has no geo tests): a
+ * GEOADD of a random member, and a GEOSEARCH around a random one of
+ * GEO_POINTS members spread over 4 x 4 degrees (about 30 within 5 km).
+ */
+const GEO_POINTS = 100_000;
+const GEO_TESTS: [string, string[]][] = [
+  ['GEOADD', ['GEOADD', 'geo:add', '13.361389', '38.115556', 'm:__rand_int__']],
+  ['GEOSEARCH', ['GEOSEARCH', 'geo:points', 'FROMMEMBER', 'm:__rand_int__', 'BYRADIUS', '5', 'km', 'ASC', 'COUNT', '10', 'WITHDIST']],
+];
+
+/** GEOADDs GEO_POINTS members named as redis-benchmark's __rand_int__ makes them (12 digits), the same places on every server. */
+async function loadPoints(port: number): Promise<void> {
+  const c = await RawClient.connect(port);
+  let seed = 12345;
+  const rnd = (): number => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 4294967296;
+  for (let i = 0; i < GEO_POINTS; i += 1000) {
+    const args = ['GEOADD', 'geo:points'];
+    for (let j = i; j < i + 1000; j++) args.push((11 + rnd() * 4).toFixed(6), (36 + rnd() * 4).toFixed(6), `m:${String(j).padStart(12, '0')}`);
+    const r = await c.call(args);
+    if (r === null || r.type !== ':') throw new Error(`loadPoints: unexpected reply ${JSON.stringify(r)}`);
+  }
+  c.close();
+}
+
 /** redis-server with the durability dynkv runs with: every write in the AOF, fsynced every second. */
 const REDIS_AOF = ['--appendonly', 'yes', '--appendfsync', 'everysec'];
 
 async function throughput(requests: number, rounds: number): Promise<string[]> {
   const servers = await Promise.all([startRedis(REDIS_AOF), startRedis(), startDynkv(['--appendfsync', 'everysec'])]);
   const rows: string[] = [];
+  const row = (test: string, pipeline: number, [aof, cache, dynkv]: BenchResult[][]): void => {
+    const vsAof = ratios(aof, dynkv);
+    const vsCache = ratios(cache, dynkv);
+    const rps = (rs: BenchResult[]): string => pad(formatRate(median(rs.map((r) => r.rps))), 10);
+    const p50 = (rs: BenchResult[]): string => median(rs.map((r) => r.p50)).toFixed(3);
+    rows.push(
+      `| ${pad(test, 4, true)} | ${pad(String(pipeline), 3)} | ${rps(aof)} | ${rps(cache)} | ${rps(dynkv)} | ${pad(`${vsAof.median.toFixed(2)} (${vsAof.range})`, 18)} | ${pad(`${vsCache.median.toFixed(2)} (${vsCache.range})`, 18)} | ${pad(`${p50(aof)} / ${p50(dynkv)}`, 13)} |`,
+    );
+  };
   try {
+    const ports = servers.map((s) => s.port);
+    for (const port of ports) await loadPoints(port);
     for (const pipeline of [1, 16]) {
-      const ports = servers.map((s) => s.port);
-      for (const [test, [aof, cache, dynkv]] of interleavedRounds(ports, requests, pipeline, rounds, SERVER_TESTS)) {
-        const vsAof = ratios(aof, dynkv);
-        const vsCache = ratios(cache, dynkv);
-        const rps = (rs: typeof aof): string => pad(formatRate(median(rs.map((r) => r.rps))), 10);
-        const p50 = (rs: typeof aof): string => median(rs.map((r) => r.p50)).toFixed(3);
-        rows.push(
-          `| ${pad(test, 4, true)} | ${pad(String(pipeline), 3)} | ${rps(aof)} | ${rps(cache)} | ${rps(dynkv)} | ${pad(`${vsAof.median.toFixed(2)} (${vsAof.range})`, 18)} | ${pad(`${vsCache.median.toFixed(2)} (${vsCache.range})`, 18)} | ${pad(`${p50(aof)} / ${p50(dynkv)}`, 13)} |`,
-        );
+      for (const [test, results] of interleavedRounds(ports, requests, pipeline, rounds, SERVER_TESTS)) row(test, pipeline, results);
+      for (const [test, command] of GEO_TESTS) {
+        const line = command.join(' ');
+        row(test, pipeline, interleavedRounds(ports, requests, pipeline, rounds, [line], command).get(line) as BenchResult[][]);
       }
     }
   } finally {
@@ -102,7 +134,7 @@ async function main(): Promise<void> {
   const rounds = numberFlag(argv, '--rounds', 5);
   const version = spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout.trim();
   console.log(`${version}; dynkv appendfsync everysec; redis-server with AOF (appendonly yes, appendfsync everysec) and without persistence (--save '' --appendonly no)`);
-  console.log(`redis-benchmark -t ${SERVER_TESTS.join(',').toLowerCase()} -n ${requests} -c 50 -r 100000 -d 32 -P {1,16}, one server at a time, ${rounds} rounds: medians, ratio ranges in brackets; p50 in ms\n`);
+  console.log(`redis-benchmark -t ${SERVER_TESTS.join(',').toLowerCase()} -n ${requests} -c 50 -r 100000 -d 32 -P {1,16}, and ${GEO_TESTS.map(([, c]) => c.join(' ')).join(', ')} over ${formatRate(GEO_POINTS)} points; one server at a time, ${rounds} rounds: medians, ratio ranges in brackets; p50 in ms\n`);
   console.log('| test | -P  | redis AOF  | redis none | dynkv      | dynkv/redis AOF    | dynkv/redis none   | p50 AOF/dynkv |');
   console.log('|------|-----|------------|------------|------------|--------------------|--------------------|---------------|');
   for (const row of await throughput(requests, rounds)) console.log(row);

@@ -3,6 +3,7 @@
 import type { Script } from '../harness';
 import { auth, connection } from './connection';
 import { dump } from './dump';
+import { geo } from './geo';
 import { bitfield, bitop } from './bitfield';
 import { hashes } from './hashes';
 import { keyTransfer } from './key-transfer';
@@ -20,4 +21,4 @@ import { bits, counterStrings, counters, lcs } from './strings-more';
 import { transactions } from './transactions';
 import { zsets } from './zsets';
 
-export const scripts: Script[] = [connection, auth, strings, counters, counterStrings, lcs, bits, bitop, bitfield, hyperloglog, hyperloglogSparse, hashes, sets, zsets, lists, sort, memory, dump, swapdb, keyTransfer, keys, transactions, server, protocol];
+export const scripts: Script[] = [connection, auth, strings, counters, counterStrings, lcs, bits, bitop, bitfield, hyperloglog, hyperloglogSparse, hashes, sets, zsets, geo, lists, sort, memory, dump, swapdb, keyTransfer, keys, transactions, server, protocol];

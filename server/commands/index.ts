@@ -27,6 +27,7 @@ import { listCommands } from './lists';
 import { sortCommands } from './sort';
 import { memoryCommands } from './memory';
 import { swapdbCommands } from './swapdb';
+import { geoCommands } from './geo';
 const families: CommandSpec[][] = [
   // family list:
   stringCommands, counterCommands, rangeCommands, bitCommands, bitopCommands, bitfieldCommands,
@@ -39,6 +40,7 @@ const families: CommandSpec[][] = [
   sortCommands,
   memoryCommands,
   swapdbCommands,
+  geoCommands,
   keyCommands,
   expireCommands,
   scanCommands,

@@ -156,11 +156,21 @@ function writeCommandInfo(r: ReplyWriter, s: CommandSpec): void {
     }
     r.mapHeader(2);
     r.bulk('type');
-    r.bulk('index');
-    r.bulk('spec');
-    r.mapHeader(1);
-    r.bulk('index');
-    r.integer(k.index);
+    if (k.keyword !== undefined) {
+      r.bulk('keyword');
+      r.bulk('spec');
+      r.mapHeader(2);
+      r.bulk('keyword');
+      r.bulk(k.keyword.keyword);
+      r.bulk('startfrom');
+      r.integer(k.keyword.startFrom);
+    } else {
+      r.bulk('index');
+      r.bulk('spec');
+      r.mapHeader(1);
+      r.bulk('index');
+      r.integer(k.index);
+    }
     r.bulk('find_keys');
     r.mapHeader(2);
     r.bulk('type');

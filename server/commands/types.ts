@@ -57,6 +57,8 @@ export interface KeySpec {
   keynum?: { keynumIdx: number; firstKey: number; keyStep: number };
   /** begin_search and find_keys 'unknown': keys found only by running the command (SORT's BY/GET and STORE). */
   unknown?: boolean;
+  /** begin_search by keyword (GEORADIUS's STORE key): the argument after `keyword`, looked for from startFrom; replaces index. */
+  keyword?: { keyword: string; startFrom: number };
 }
 
 export interface CommandSpec {

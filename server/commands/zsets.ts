@@ -21,7 +21,7 @@ const LONG_MAX = 9223372036854775807n;
 /** Engine scan counts are 32-bit; a bigger COUNT only means "all". */
 
 /** ZADD and ZINCRBY (zaddGenericCommand): options, pairs, every score parsed before anything is written. */
-function zadd(ctx: CommandContext, argv: Buffer[], incrOnly: boolean): void {
+export function zadd(ctx: CommandContext, argv: Buffer[], incrOnly: boolean): void {
   let nx = false, xx = false, ch = false, incr = incrOnly, gt = false, lt = false;
   let at = 2;
   for (; at < argv.length; at++) {
