@@ -60,6 +60,8 @@ export class NotAReplicaError extends DynUnavailableError {
 export interface Opened {
   readonly summary: HashSummary;
   readonly synced: boolean;
+  /** A copy of the summary as stored before these writes; null when none was, or unknown: close() writes the summary only when it differs. */
+  readonly stored: HashSummary | null;
 }
 
 export class Collection {
@@ -100,10 +102,11 @@ export class Collection {
     if (!this.exists(db, key)) {
       if (replica.summary(db, key) !== null) this.clear(db, key, now);
       host.writeTyped(db, key, NEW_HEADER, 0, this.type);
-      return { summary: newHashSummary(), synced: true };
+      return { summary: newHashSummary(), synced: true, stored: null };
     }
-    const summary = replica.summary(db, key) ?? newHashSummary();
-    return { summary, synced: this.touch(db, key, summary) };
+    const stored = replica.summary(db, key);
+    const summary = stored === null ? newHashSummary() : { ...stored };
+    return { summary, synced: this.touch(db, key, summary), stored };
   }
 
   /**
@@ -130,12 +133,12 @@ export class Collection {
     let removed = 0;
     let synced = false;
     for (let j = from; j < argv.length; j++) {
-      if (replica.field(db, key, argv[j]) === null) continue;
+      if (!replica.has(db, key, argv[j])) continue;
       if (removed === 0) synced = this.touch(db, key, summary);
       this.writeElement(db, key, summary, argv[j], null, 0, now, Infinity);
       removed++;
     }
-    if (removed > 0) this.close(db, key, { summary, synced }, now);
+    if (removed > 0) this.close(db, key, { summary, synced, stored: null }, now);
     return removed;
   }
 
@@ -148,8 +151,11 @@ export class Collection {
       this.clear(db, key, now);
       return;
     }
-    if (opened.synced && this.sync !== null) opened.summary.synced = this.sync.headerClock(db, key);
-    host.replicas.hashes.writeSummary(db, key, opened.summary);
+    const { summary, stored } = opened;
+    if (opened.synced && this.sync !== null) summary.synced = this.sync.headerClock(db, key);
+    // An overwrite of elements already there (HSET of a field, ZADD of a member) leaves it as it was: nothing to write.
+    if (stored !== null && stored.count === summary.count && stored.nextSeq === summary.nextSeq && stored.hashtable === summary.hashtable && stored.synced === summary.synced) return;
+    host.replicas.hashes.writeSummary(db, key, summary);
   }
 
   /**

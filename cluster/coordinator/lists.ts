@@ -66,7 +66,7 @@ export class Lists extends Collection implements ListAccess {
     const index = this.indexOf(db, key, summary);
     const now = this.host.clock.now();
     const out: string[] = [];
-    const opened = { summary, synced: this.touch(db, key, summary) };
+    const opened = { summary, synced: this.touch(db, key, summary), stored: null };
     for (let n = Math.min(count, index.size); n > 0; n--) {
       const at = left ? 0 : index.size - 1;
       out.push(this.value(db, key, index, at));
@@ -100,7 +100,7 @@ export class Lists extends Collection implements ListAccess {
     const at = i < 0 ? index.size + i : i;
     if (at < 0 || at >= index.size) return false;
     const now = this.host.clock.now();
-    const opened = { summary, synced: this.touch(db, key, summary) };
+    const opened = { summary, synced: this.touch(db, key, summary), stored: null };
     this.writeItem(db, key, opened, index, index.at(at), value, now);
     this.finish(db, key, opened, now);
     return true;
@@ -116,7 +116,7 @@ export class Lists extends Collection implements ListAccess {
     const hi = !after ? index.at(at) : at + 1 < index.size ? index.at(at + 1) : null;
     const id = lo === null ? this.writer.before(hi as string) : hi === null ? this.writer.after(lo) : this.writer.between(lo, hi);
     const now = this.host.clock.now();
-    const opened = { summary, synced: this.touch(db, key, summary) };
+    const opened = { summary, synced: this.touch(db, key, summary), stored: null };
     this.writeItem(db, key, opened, index, id, value, now);
     this.finish(db, key, opened, now);
     return index.size;
@@ -221,7 +221,7 @@ export class Lists extends Collection implements ListAccess {
   private removeIds(db: number, key: Buffer, summary: HashSummary, index: ListIndex, ids: readonly string[]): void {
     if (ids.length === 0) return;
     const now = this.host.clock.now();
-    const opened = { summary, synced: this.touch(db, key, summary) };
+    const opened = { summary, synced: this.touch(db, key, summary), stored: null };
     for (const id of ids) this.writeItem(db, key, opened, index, id, null, now);
     this.finish(db, key, opened, now);
   }
@@ -231,7 +231,7 @@ export class Lists extends Collection implements ListAccess {
     if (this.exists(db, key)) {
       // What open() does for an existing collection, without looking the key up again.
       const summary = this.host.replicas.hashes.summary(db, key) ?? newHashSummary();
-      return { opened: { summary, synced: this.touch(db, key, summary) }, index: this.indexOf(db, key, summary) };
+      return { opened: { summary, synced: this.touch(db, key, summary), stored: null }, index: this.indexOf(db, key, summary) };
     }
     const opened = this.open(db, key, now);
     opened.summary.nextSeq = nextGeneration();

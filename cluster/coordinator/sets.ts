@@ -37,7 +37,7 @@ export class Sets extends Collection implements SetAccess {
   }
 
   isMember(db: number, key: Buffer, member: Buffer): boolean {
-    return this.exists(db, key) && this.host.replicas.hashes.field(db, key, member) !== null;
+    return this.exists(db, key) && this.host.replicas.hashes.has(db, key, member);
   }
 
   add(db: number, key: Buffer, argv: readonly Buffer[], from: number, maxIntset: number): number {
@@ -50,7 +50,7 @@ export class Sets extends Collection implements SetAccess {
     let added = 0;
     for (let j = from; j < argv.length; j++) {
       const member = argv[j];
-      if (skipPresent && replica.field(db, key, member) !== null) continue;
+      if (skipPresent && replica.has(db, key, member)) continue;
       opened ??= this.open(db, key, now);
       const { summary } = opened;
       if (!summary.hashtable && !isIntsetMember(member)) summary.hashtable = true;
@@ -104,7 +104,7 @@ export class Sets extends Collection implements SetAccess {
     const now = this.host.clock.now();
     const synced = this.touch(db, key, summary);
     for (const member of picks) this.writeElement(db, key, summary, member, null, 0, now, Infinity);
-    this.close(db, key, { summary, synced }, now);
+    this.close(db, key, { summary, synced, stored: null }, now);
     return picks;
   }
 
@@ -159,7 +159,7 @@ export class Sets extends Collection implements SetAccess {
       const window = page.names;
       while (window.length > 0) {
         const i = randomIndex(window.length);
-        if (replica.field(db, key, window[i]) !== null) return window[i];
+        if (replica.has(db, key, window[i])) return window[i];
         window[i] = window[window.length - 1];
         window.pop();
       }

@@ -109,7 +109,7 @@ export class Zsets extends Collection implements ZsetAccess {
       index.delete(name);
       removed++;
     }
-    if (removed > 0) this.closeIndexed(db, key, { summary, synced }, now);
+    if (removed > 0) this.closeIndexed(db, key, { summary, synced, stored: null }, now);
     return removed;
   }
 

@@ -21,11 +21,14 @@ import { FIELD_KIND, SUMMARY_KIND, type ElementHooks } from './element-records';
 import { crc16, keySlot, SLOT_COUNT } from '../ring/slot';
 import { varintSize, writeVarint } from '../versions/codec-reader';
 import { decodeVersions, encodeVersions } from '../versions/codec';
+import { encodeLocalWrite, locateWinner, type WinnerLocation } from '../versions/fast-path';
 import { afterFlush } from '../versions/lifetimes';
 import { EMPTY_VERSIONS, merge, update, type Actor, type KeyVersions } from '../versions/versions';
 
 const SLOT_SHIFT = 50n;
 const SCAN_PAGE = 256;
+/** Records up to this size are read into the replica's scratch buffer (no allocation); bigger ones into their own. */
+const SCRATCH_MAX = 64 * 1024;
 
 /** Per slot, two bytes (no '}') whose CRC16 falls in that slot. CRC16 of two bytes is a bijection, so every slot has four. */
 const SLOT_TAGS: Uint8Array = (() => {
@@ -88,6 +91,10 @@ export function visibleField(versions: KeyVersions): FieldValue | null {
 }
 
 export class HashReplica {
+  /** Where the write path reads the records it rewrites (read(): valid until the next read). */
+  private scratch = Buffer.allocUnsafe(4096);
+  private readonly where: WinnerLocation = { valueOffset: 0, valueLength: -1, expireAt: 0, siblings: 0, type: 0 };
+
   constructor(
     private readonly elements: Databases,
     private readonly reap: boolean,
@@ -95,9 +102,27 @@ export class HashReplica {
     private readonly hooks: ElementHooks,
   ) {}
 
+  /**
+   * The element record into the scratch buffer, without the allocation of
+   * an engine get; null when absent. Valid until the next read(): callers
+   * decode what they keep before reading again.
+   */
+  private read(db: number, elementKey: Buffer): Buffer | null {
+    const e = this.elements.existing(db);
+    if (e === null) return null;
+    let len = e.getInto(elementKey, this.scratch, 0);
+    if (len > this.scratch.length) {
+      const into = Buffer.allocUnsafe(len);
+      if (len <= SCRATCH_MAX) this.scratch = into;
+      len = e.getInto(elementKey, into, 0);
+      return len < 0 ? null : into.subarray(0, len);
+    }
+    return len < 0 ? null : this.scratch.subarray(0, len);
+  }
+
   /** The hash's summary on this replica; null when it holds no element of the key. */
   summary(db: number, key: Buffer): HashSummary | null {
-    const bytes = this.elements.existing(db)?.get(prefixOf(key, SUMMARY_KIND, 0)) ?? null;
+    const bytes = this.read(db, prefixOf(key, SUMMARY_KIND, 0));
     return bytes === null ? null : decodeHashSummary(bytes);
   }
 
@@ -129,10 +154,25 @@ export class HashReplica {
     return record === null ? null : decodeVersions(record);
   }
 
-  /** The field's value as reads see it; null when absent or deleted. */
+  /** The field's value as reads see it (a copy); null when absent or deleted. */
   field(db: number, key: Buffer, field: Buffer): FieldValue | null {
-    const versions = this.versions(db, key, field);
-    return versions === null ? null : visibleField(versions);
+    const record = this.read(db, fieldKey(key, field));
+    const visible = record === null ? null : this.visible(record);
+    return visible === null ? null : { seq: visible.seq, value: Buffer.from(visible.value) };
+  }
+
+  /** Whether the field is live here (a set's member...): field() without copying its value. */
+  has(db: number, key: Buffer, field: Buffer): boolean {
+    const record = this.read(db, fieldKey(key, field));
+    return record !== null && this.visible(record) !== null;
+  }
+
+  /** visibleField of a record: from its first sibling alone when it has one (the usual case), else decoded. The value is a view into record. */
+  private visible(record: Buffer): FieldValue | null {
+    const w = this.where;
+    locateWinner(record, 0, record.length, w);
+    if (w.siblings > 1) return visibleField(decodeVersions(record));
+    return w.valueLength < 0 ? null : decodeFieldValue(record.subarray(w.valueOffset, w.valueOffset + w.valueLength));
   }
 
   /**
@@ -143,13 +183,14 @@ export class HashReplica {
    */
   writeField(db: number, key: Buffer, field: Buffer, value: Buffer | null, nextSeq: number, actor: Actor, timestamp: number, maxSiblings: number): FieldWrite {
     const elementKey = fieldKey(key, field);
-    const stored = this.elements.existing(db)?.get(elementKey) ?? null;
-    // Above every reaped dot (KV679), and no older than a flush this replica knows.
-    const current = stored === null ? this.hooks.floorVersions(actor) : decodeVersions(stored);
-    const before = visibleField(current);
+    const stored = this.read(db, elementKey);
+    const before = stored === null ? null : this.visible(stored);
     const bytes = value === null ? null : encodeFieldValue(before === null ? nextSeq : before.seq, value);
-    const { versions } = update(current, current.clock, actor, { value: bytes, timestamp: Math.max(timestamp, this.hooks.flushFloor[db]), expireAt: 0 }, maxSiblings);
-    const record = encodeVersions(versions);
+    const write = { value: bytes, timestamp: Math.max(timestamp, this.hooks.flushFloor[db]), expireAt: 0 };
+    // The write supersedes every version here: the string SET's fast path makes its record from the stored clock alone.
+    // A field this replica holds nothing of starts above every reaped dot (KV679): the floor's clock.
+    const floor = stored === null ? this.hooks.floorVersions(actor) : EMPTY_VERSIONS;
+    const record = floor === EMPTY_VERSIONS ? encodeLocalWrite(stored, actor, write) : encodeVersions(update(floor, floor.clock, actor, write, maxSiblings).versions);
     this.storeField(db, elementKey, stored, record, value !== null);
     return { record, wasLive: before !== null, isLive: value !== null };
   }
