@@ -114,10 +114,11 @@ export class Collection {
    * the key's other replicas; the summary's count follows, and past
    * maxEntries its big-encoding bit (Redis's one-way conversion by size).
    * Whether the element was live before and is now is in the result.
+   * `fresh`: this replica holds no record of the element (a new list item's id): not looked up.
    */
-  protected writeElement(db: number, key: Buffer, summary: HashSummary, element: Buffer, value: Buffer | null, seq: number, now: number, maxEntries: number): FieldWrite {
+  protected writeElement(db: number, key: Buffer, summary: HashSummary, element: Buffer, value: Buffer | null, seq: number, now: number, maxEntries: number, fresh = false): FieldWrite {
     const { host } = this;
-    const write = host.replicas.hashes.writeField(db, key, element, value, seq, host.actor, now, host.maxSiblings);
+    const write = host.replicas.hashes.writeField(db, key, element, value, seq, host.actor, now, host.maxSiblings, fresh);
     if (write.wasLive !== write.isLive) summary.count += write.isLive ? 1 : -1;
     if (summary.count > maxEntries) summary.hashtable = true;
     if (this.sync !== null) host.pend(this.sync.replicate(db, key, element, write.record, summary.hashtable));

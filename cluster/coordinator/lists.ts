@@ -54,7 +54,7 @@ export class Lists extends Collection implements ListAccess {
     for (let j = from; j < argv.length; j++) {
       const end = left ? index.first() : index.last();
       const id = end === null ? this.writer.first() : left ? this.writer.before(end) : this.writer.after(end);
-      this.writeItem(db, key, opened, index, id, argv[j], now);
+      this.writeItem(db, key, opened, index, id, argv[j], now, true);
     }
     this.finish(db, key, opened, now);
     return index.size;
@@ -117,7 +117,7 @@ export class Lists extends Collection implements ListAccess {
     const id = lo === null ? this.writer.before(hi as string) : hi === null ? this.writer.after(lo) : this.writer.between(lo, hi);
     const now = this.host.clock.now();
     const opened = { summary, synced: this.touch(db, key, summary), stored: null };
-    this.writeItem(db, key, opened, index, id, value, now);
+    this.writeItem(db, key, opened, index, id, value, now, true);
     this.finish(db, key, opened, now);
     return index.size;
   }
@@ -240,9 +240,9 @@ export class Lists extends Collection implements ListAccess {
     return { opened, index };
   }
 
-  /** One item's element record written (value null: removed), the index following. */
-  private writeItem(db: number, key: Buffer, opened: Opened, index: ListIndex, id: string, value: Buffer | null, now: number): void {
-    const write = this.writeElement(db, key, opened.summary, Buffer.from(id, 'latin1'), value, 0, now, Infinity);
+  /** One item's element record written (value null: removed), the index following. `fresh`: a new id (push, insert), never written before. */
+  private writeItem(db: number, key: Buffer, opened: Opened, index: ListIndex, id: string, value: Buffer | null, now: number, fresh = false): void {
+    const write = this.writeElement(db, key, opened.summary, Buffer.from(id, 'latin1'), value, 0, now, Infinity, fresh);
     if (!write.isLive) index.remove(id);
     else if (write.wasLive) index.setValue(id, inline(value));
     else index.insert(id, inline(value));

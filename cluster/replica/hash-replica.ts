@@ -29,6 +29,8 @@ const SLOT_SHIFT = 50n;
 const SCAN_PAGE = 256;
 /** Records up to this size are read into the replica's scratch buffer (no allocation); bigger ones into their own. */
 const SCRATCH_MAX = 64 * 1024;
+/** What a reap-mode removal leaves to send: nothing. */
+const NO_RECORD = Buffer.alloc(0);
 
 /** Per slot, two bytes (no '}') whose CRC16 falls in that slot. CRC16 of two bytes is a bijection, so every slot has four. */
 const SLOT_TAGS: Uint8Array = (() => {
@@ -57,7 +59,7 @@ export interface HashEntry extends FieldValue {
 }
 
 export interface FieldWrite {
-  /** The field's record after the write (what the other replicas get). */
+  /** The field's record after the write (what the other replicas get; empty for a reap-mode removal, which leaves none). */
   readonly record: Buffer;
   /** Whether the field was live before, and is now. */
   readonly wasLive: boolean;
@@ -179,11 +181,13 @@ export class HashReplica {
    * A write of the field coordinated here (value null: HDEL). It supersedes
    * every version this replica has of the field. A field that was live keeps
    * its insertion number; a new one takes nextSeq. The summary's count is
-   * the caller's.
+   * the caller's. `fresh`: the caller knows this replica holds no record of
+   * the field (a list's new position id), which is then not looked up.
    */
-  writeField(db: number, key: Buffer, field: Buffer, value: Buffer | null, nextSeq: number, actor: Actor, timestamp: number, maxSiblings: number): FieldWrite {
+  writeField(db: number, key: Buffer, field: Buffer, value: Buffer | null, nextSeq: number, actor: Actor, timestamp: number, maxSiblings: number, fresh = false): FieldWrite {
     const elementKey = fieldKey(key, field);
-    const stored = this.read(db, elementKey);
+    if (this.reap && value === null) return this.removeField(db, elementKey);
+    const stored = fresh ? null : this.read(db, elementKey);
     const before = stored === null ? null : this.visible(stored);
     const bytes = value === null ? null : encodeFieldValue(before === null ? nextSeq : before.seq, value);
     const write = { value: bytes, timestamp: Math.max(timestamp, this.hooks.flushFloor[db]), expireAt: 0 };
@@ -193,6 +197,18 @@ export class HashReplica {
     const record = floor === EMPTY_VERSIONS ? encodeLocalWrite(stored, actor, write) : encodeVersions(update(floor, floor.clock, actor, write, maxSiblings).versions);
     this.storeField(db, elementKey, stored, record, value !== null);
     return { record, wasLive: before !== null, isLive: value !== null };
+  }
+
+  /**
+   * Reap mode's removal: the record goes, without being read (reap mode
+   * holds no tombstone, so a field that has a record is live); it leaves
+   * no record to send (a cluster of one has no other replica).
+   */
+  private removeField(db: number, elementKey: Buffer): FieldWrite {
+    const e = this.elements.existing(db);
+    const wasLive = e !== null && e.delete(elementKey);
+    if (wasLive) this.elements.wrote(db, e.lastSeq);
+    return { record: NO_RECORD, wasLive, isLive: false };
   }
 
   /** A peer's record of the field (replication): merged in; whether the field was live before and is now. */
