@@ -22,6 +22,7 @@ import type { Clock } from '../clock';
 import type { FieldWrite } from '../replica/hash-replica';
 import type { ReplicaStore } from '../replica/store';
 import type { Actor } from '../versions/versions';
+import { WrongTypeError } from '../versions/wrong-type';
 import { DynUnavailableError, type KeyMeta } from './coordinator';
 import type { HashSync } from './hash-sync';
 
@@ -86,6 +87,19 @@ export class Collection {
     return meta !== null && meta.type === this.type;
   }
 
+  /**
+   * exists() for a write (Redis's lookupKeyWrite + checkType): WrongTypeError
+   * when the key holds another type, so the write commands need not look
+   * their key up before.
+   */
+  protected writable(db: number, key: Buffer): boolean {
+    if (!this.host.holdsReplica(key)) throw new NotAReplicaError();
+    const meta = this.host.meta(db, key);
+    if (meta === null) return false;
+    if (meta.type !== this.type) throw new WrongTypeError();
+    return true;
+  }
+
   /** The summary, when the key is a live collection of this type here; null otherwise. */
   protected summary(db: number, key: Buffer): HashSummary | null {
     return this.exists(db, key) ? this.host.replicas.hashes.summary(db, key) : null;
@@ -99,7 +113,7 @@ export class Collection {
   protected open(db: number, key: Buffer, now: number): Opened {
     const { host } = this;
     const replica = host.replicas.hashes;
-    if (!this.exists(db, key)) {
+    if (!this.writable(db, key)) {
       if (replica.summary(db, key) !== null) this.clear(db, key, now);
       host.writeTyped(db, key, NEW_HEADER, 0, this.type);
       return { summary: newHashSummary(), synced: true, stored: null };

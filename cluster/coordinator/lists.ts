@@ -228,7 +228,7 @@ export class Lists extends Collection implements ListAccess {
 
   /** Opens the list for a push, making it when absent (a new index, a new stamp). */
   private openForWrite(db: number, key: Buffer, now: number): { opened: Opened; index: ListIndex } {
-    if (this.exists(db, key)) {
+    if (this.writable(db, key)) {
       // What open() does for an existing collection, without looking the key up again.
       const summary = this.host.replicas.hashes.summary(db, key) ?? newHashSummary();
       return { opened: { summary, synced: this.touch(db, key, summary), stored: null }, index: this.indexOf(db, key, summary) };

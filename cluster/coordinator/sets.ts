@@ -45,7 +45,7 @@ export class Sets extends Collection implements SetAccess {
     const now = this.host.clock.now();
     // A cluster of one skips members already there (Redis writes nothing for them); a cluster
     // writes them too: a new version a concurrent SREM elsewhere has not seen (add-wins).
-    const skipPresent = this.sync === null && this.exists(db, key);
+    const skipPresent = this.sync === null && this.writable(db, key);
     let opened: Opened | null = null;
     let added = 0;
     for (let j = from; j < argv.length; j++) {
