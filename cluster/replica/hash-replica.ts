@@ -29,6 +29,8 @@ const SLOT_SHIFT = 50n;
 const SCAN_PAGE = 256;
 /** Records up to this size are read into the replica's scratch buffer (no allocation); bigger ones into their own. */
 const SCRATCH_MAX = 64 * 1024;
+/** Reap mode: summaries kept in memory per database, at most this many (the oldest kept goes first). */
+const CACHED_SUMMARIES = 4096;
 /** What a reap-mode removal leaves to send: nothing. */
 const NO_RECORD = Buffer.alloc(0);
 
@@ -96,6 +98,15 @@ export class HashReplica {
   /** Where the write path reads the records it rewrites (read(): valid until the next read). */
   private scratch = Buffer.allocUnsafe(4096);
   private readonly where: WinnerLocation = { valueOffset: 0, valueLength: -1, expireAt: 0, siblings: 0, type: 0 };
+  /**
+   * Reap mode (a cluster of one): per database, the summaries last read or
+   * written here, as stored, keyed by the collection's key (latin1). Every
+   * summary write of a cluster of one goes through this class; what else
+   * drops summaries (the reclaim of a deleted collection, FLUSHDB) leaves
+   * entries of dead keys only, which open() clears with the key's leftovers
+   * before the key is made again (collection.ts).
+   */
+  private readonly cached: Map<string, HashSummary>[] = [];
 
   constructor(
     private readonly elements: Databases,
@@ -122,15 +133,30 @@ export class HashReplica {
     return len < 0 ? null : this.scratch.subarray(0, len);
   }
 
-  /** The hash's summary on this replica; null when it holds no element of the key. */
+  /** The hash's summary on this replica (a copy the caller may change); null when it holds no element of the key. */
   summary(db: number, key: Buffer): HashSummary | null {
+    const e = this.elements.existing(db);
+    if (e === null) return null;
+    const cache = this.reap ? this.summaries(db) : null;
+    const name = cache === null ? '' : key.toString('latin1');
+    const hit = cache?.get(name);
+    if (hit !== undefined) return { ...hit };
     const bytes = this.read(db, prefixOf(key, SUMMARY_KIND, 0));
-    return bytes === null ? null : decodeHashSummary(bytes);
+    if (bytes === null) return null;
+    const summary = decodeHashSummary(bytes);
+    if (cache !== null) remember(cache, name, { ...summary });
+    return summary;
   }
 
   writeSummary(db: number, key: Buffer, summary: HashSummary): void {
     const e = this.elements.open(db);
     this.elements.wrote(db, e.put(prefixOf(key, SUMMARY_KIND, 0), encodeHashSummary(summary)));
+    if (this.reap) remember(this.summaries(db), key.toString('latin1'), { ...summary });
+  }
+
+  /** Reap mode: db's cached summaries. */
+  private summaries(db: number): Map<string, HashSummary> {
+    return (this.cached[db] ??= new Map());
   }
 
   /** n live fields of the hash went from this replica without an HDEL (element-records.ts's reclaim): its count follows. */
@@ -337,6 +363,14 @@ export class HashReplica {
     } while (cursor !== 0n);
     const e = this.elements.existing(db);
     if (e !== null && e.delete(prefixOf(key, SUMMARY_KIND, 0))) this.elements.wrote(db, e.lastSeq);
+    if (this.reap) this.cached[db]?.delete(key.toString('latin1'));
     return written;
   }
+}
+
+/** Keeps a summary in a reap-mode cache, the oldest entry going past CACHED_SUMMARIES. */
+function remember(cache: Map<string, HashSummary>, name: string, summary: HashSummary): void {
+  cache.delete(name);
+  cache.set(name, summary);
+  if (cache.size > CACHED_SUMMARIES) cache.delete(cache.keys().next().value as string);
 }
