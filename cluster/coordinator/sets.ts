@@ -54,7 +54,8 @@ export class Sets extends Collection implements SetAccess {
       opened ??= this.open(db, key, now);
       const { summary } = opened;
       if (!summary.hashtable && !isIntsetMember(member)) summary.hashtable = true;
-      const write = this.writeElement(db, key, summary, member, NO_VALUE, summary.nextSeq, now, maxIntset);
+      // skipPresent: the lookup above found no record of the member (reap mode keeps no tombstone), so none is read again.
+      const write = this.writeElement(db, key, summary, member, NO_VALUE, summary.nextSeq, now, maxIntset, skipPresent);
       if (!write.wasLive) {
         summary.nextSeq++;
         added++;
