@@ -182,6 +182,22 @@ test('an HSET that only overwrites fields appends their records alone (the summa
   t.deepEqual(fields(reopened, 'h'), ['f1=w1', 'f2=v2', 'f3=v3', 'f4=v4', 'f5=v5']);
 });
 
+test('a summary a cluster of one keeps in memory goes with FLUSHDB and with the reclaim of a deleted hash', (t) => {
+  const c = single(t);
+  c.hashes.set(0, b('h'), pairs('a', '1', 'b', '2'), 0, LIMITS);
+  t.is(c.localElements(0, b('h')).count, 2);
+  c.flush(0);
+  // Another hash opens db 0's elements engine again: h's summary is not in it.
+  c.hashes.set(0, b('other'), pairs('x', '1'), 0, LIMITS);
+  t.is(c.localElements(0, b('h')).count, null);
+  c.hashes.set(0, b('g'), pairs('a', '1'), 0, LIMITS);
+  t.is(c.localElements(0, b('g')).count, 1);
+  t.true(c.delete(0, b('g')));
+  // What element-reclaim.ts does on a cluster of one for a collection whose header is gone.
+  t.deepEqual(c.replicas.elementRecords.reclaim(0, b('g'), Infinity), { dropped: 1, live: 1, left: 0 });
+  t.is(c.localElements(0, b('g')).count, null);
+});
+
 test('pure encodings round-trip and refuse bytes they did not make', (t) => {
   const v = decodeFieldValue(encodeFieldValue(300, b('value')));
   t.is(v.seq, 300);

@@ -16,6 +16,7 @@
 // concurrent siblings a value wins over a tombstone (add-wins), then the
 // winner order. Reap mode (N = 1): a field's tombstone deletes the record.
 import { decodeFieldValue, decodeHashSummary, encodeFieldValue, encodeHashSummary, newHashSummary, type FieldValue, type HashSummary } from '../../datatypes/hash';
+import type { Engine } from '../../engine/index';
 import type { Databases } from './databases';
 import { FIELD_KIND, SUMMARY_KIND, type ElementHooks } from './element-records';
 import { crc16, keySlot, SLOT_COUNT } from '../ring/slot';
@@ -100,13 +101,12 @@ export class HashReplica {
   private readonly where: WinnerLocation = { valueOffset: 0, valueLength: -1, expireAt: 0, siblings: 0, type: 0 };
   /**
    * Reap mode (a cluster of one): per database, the summaries last read or
-   * written here, as stored, keyed by the collection's key (latin1). Every
-   * summary write of a cluster of one goes through this class; what else
-   * drops summaries (the reclaim of a deleted collection, FLUSHDB) leaves
-   * entries of dead keys only, which open() clears with the key's leftovers
-   * before the key is made again (collection.ts).
+   * written here, as stored, keyed by the collection's key (latin1), and the
+   * engine they are of (FLUSHDB opens another: the cache goes). Summaries
+   * are written only here; the one other path that drops them, the reclaim
+   * of a deleted collection's elements (element-records.ts), calls forget().
    */
-  private readonly cached: Map<string, HashSummary>[] = [];
+  private readonly cached: { engine: Engine; summaries: Map<string, HashSummary> }[] = [];
 
   constructor(
     private readonly elements: Databases,
@@ -137,7 +137,7 @@ export class HashReplica {
   summary(db: number, key: Buffer): HashSummary | null {
     const e = this.elements.existing(db);
     if (e === null) return null;
-    const cache = this.reap ? this.summaries(db) : null;
+    const cache = this.reap ? this.summaries(db, e) : null;
     const name = cache === null ? '' : key.toString('latin1');
     const hit = cache?.get(name);
     if (hit !== undefined) return { ...hit };
@@ -151,12 +151,23 @@ export class HashReplica {
   writeSummary(db: number, key: Buffer, summary: HashSummary): void {
     const e = this.elements.open(db);
     this.elements.wrote(db, e.put(prefixOf(key, SUMMARY_KIND, 0), encodeHashSummary(summary)));
-    if (this.reap) remember(this.summaries(db), key.toString('latin1'), { ...summary });
+    if (this.reap) remember(this.summaries(db, e), key.toString('latin1'), { ...summary });
   }
 
-  /** Reap mode: db's cached summaries. */
-  private summaries(db: number): Map<string, HashSummary> {
-    return (this.cached[db] ??= new Map());
+  /** Reap mode: db's cached summaries, emptied when its engine is another than theirs (a FLUSHDB dropped it). */
+  private summaries(db: number, e: Engine): Map<string, HashSummary> {
+    let cache = this.cached[db];
+    if (cache === undefined) this.cached[db] = cache = { engine: e, summaries: new Map() };
+    if (cache.engine !== e) {
+      cache.engine = e;
+      cache.summaries.clear();
+    }
+    return cache.summaries;
+  }
+
+  /** The key's summary record went by another path (element-records.ts's reclaim): the cache forgets it. */
+  forget(db: number, key: Buffer): void {
+    this.cached[db]?.summaries.delete(key.toString('latin1'));
   }
 
   /** n live fields of the hash went from this replica without an HDEL (element-records.ts's reclaim): its count follows. */
@@ -363,7 +374,7 @@ export class HashReplica {
     } while (cursor !== 0n);
     const e = this.elements.existing(db);
     if (e !== null && e.delete(prefixOf(key, SUMMARY_KIND, 0))) this.elements.wrote(db, e.lastSeq);
-    if (this.reap) this.cached[db]?.delete(key.toString('latin1'));
+    this.forget(db, key);
     return written;
   }
 }

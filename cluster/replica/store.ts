@@ -153,7 +153,7 @@ export class ReplicaStore implements ElementHooks {
     this.elements = new Databases(dir, options, databases, '.elements');
     this.flushFloor = new Array<number>(databases).fill(0);
     this.hashes = new HashReplica(this.elements, reap, this);
-    this.elementRecords = new ElementRecords(this.elements, this);
+    this.elementRecords = new ElementRecords(this.elements, this, this.hashes);
     this.tombstones = new Array<number | null>(databases).fill(null);
     this.expiringCount = new Array<number | null>(databases).fill(null);
   }
