@@ -147,7 +147,7 @@ export class Sets extends Collection implements SetAccess {
    * One random member of a big set without listing it: one of the members
    * following a random point of the key's slot in the engine's hash order
    * (the window evens out the gaps between members' hashes); only the one
-   * picked is read (a tombstone is dropped and another picked).
+   * picked is read, and only with other replicas (a tombstone is dropped and another picked).
    */
   private sample(db: number, key: Buffer): Buffer | null {
     const replica = this.host.replicas.hashes;
@@ -160,7 +160,8 @@ export class Sets extends Collection implements SetAccess {
       const window = page.names;
       while (window.length > 0) {
         const i = randomIndex(window.length);
-        if (replica.has(db, key, window[i])) return window[i];
+        // A cluster of one keeps no tombstone: every record listed is a live member.
+        if (this.host.replicas.reap || replica.has(db, key, window[i])) return window[i];
         window[i] = window[window.length - 1];
         window.pop();
       }
