@@ -1,6 +1,6 @@
 // bench/server.ts — dynkv-server side by side with redis-server (`npm run
-// bench:server`): redis-benchmark against each in turn (SET GET SADD SPOP ZADD ZPOPMIN ...,
-// and GEOADD and GEOSEARCH as custom commands over 100k loaded points; 50
+// bench:server`): redis-benchmark against each in turn (its default tests: SET GET HSET SADD SPOP ZADD
+// ZPOPMIN LPUSH RPUSH LPOP RPOP LRANGE_*, and GEOADD and GEOSEARCH as custom commands over 100k loaded points; 50
 // clients, 100k random keys, 32-byte values, pipeline 1 and 16), requests/s
 // and the ratios dynkv/redis; then resident memory per key after loading 1M
 // keys into fresh servers. dynkv runs with appendfsync everysec; redis-server
@@ -12,12 +12,13 @@
 // order rotated each round), and the table gives medians with the range of
 // the per-round ratios.
 // Flags: --requests N (default 200000), --keys N (default 1000000),
-// --rounds N (default 5).
+// --rounds N (default 5), --tests a,b (some of the tests, e.g. hset,geoadd),
+// --pipelines 1,16 (default both), --no-memory (the throughput table only).
 import { spawnSync } from 'node:child_process';
 import { RawClient, encodeCommand } from '../redis-compat/raw-client';
 import { rssBytes, startDynkv, startRedis, type ServerProcess } from '../redis-compat/servers';
 import { interleavedRounds, median, pad, ratios, type BenchResult } from './redis-benchmark';
-import { formatRate, numberFlag } from './util';
+import { flag, formatRate, numberFlag } from './util';
 
 /** Writes `count` keys ("key:" + 12 digits, 32-byte values) in pipelined batches; returns the seconds taken. */
 async function load(port: number, count: number): Promise<number> {
@@ -54,7 +55,7 @@ async function ping(port: number): Promise<void> {
 }
 
 /** redis-benchmark's tests compared (its names; each type adds its own). */
-const SERVER_TESTS = ['SET', 'GET', 'SADD', 'SPOP', 'ZADD', 'ZPOPMIN', 'LPUSH', 'RPUSH', 'LPOP', 'RPOP', 'LRANGE_100', 'LRANGE_300', 'LRANGE_500', 'LRANGE_600'];
+const SERVER_TESTS = ['SET', 'GET', 'HSET', 'SADD', 'SPOP', 'ZADD', 'ZPOPMIN', 'LPUSH', 'RPUSH', 'LPOP', 'RPOP', 'LRANGE_100', 'LRANGE_300', 'LRANGE_500', 'LRANGE_600'];
 
 /**
  * The geo tests, redis-benchmark custom commands (it has no geo tests): a
@@ -84,7 +85,7 @@ async function loadPoints(port: number): Promise<void> {
 /** redis-server with the durability dynkv runs with: every write in the AOF, fsynced every second. */
 const REDIS_AOF = ['--appendonly', 'yes', '--appendfsync', 'everysec'];
 
-async function throughput(requests: number, rounds: number): Promise<string[]> {
+async function throughput(requests: number, rounds: number, tests: readonly string[], pipelines: readonly number[]): Promise<string[]> {
   const servers = await Promise.all([startRedis(REDIS_AOF), startRedis(), startDynkv(['--appendfsync', 'everysec'])]);
   const rows: string[] = [];
   const row = (test: string, pipeline: number, [aof, cache, dynkv]: BenchResult[][]): void => {
@@ -98,10 +99,12 @@ async function throughput(requests: number, rounds: number): Promise<string[]> {
   };
   try {
     const ports = servers.map((s) => s.port);
-    for (const port of ports) await loadPoints(port);
-    for (const pipeline of [1, 16]) {
-      for (const [test, results] of interleavedRounds(ports, requests, pipeline, rounds, SERVER_TESTS)) row(test, pipeline, results);
-      for (const [test, command] of GEO_TESTS) {
+    const geo = GEO_TESTS.filter(([test]) => tests.includes(test));
+    const plain = tests.filter((test) => SERVER_TESTS.includes(test));
+    if (geo.length > 0) for (const port of ports) await loadPoints(port);
+    for (const pipeline of pipelines) {
+      if (plain.length > 0) for (const [test, results] of interleavedRounds(ports, requests, pipeline, rounds, plain)) row(test, pipeline, results);
+      for (const [test, command] of geo) {
         const line = command.join(' ');
         row(test, pipeline, interleavedRounds(ports, requests, pipeline, rounds, [line], command).get(line) as BenchResult[][]);
       }
@@ -132,12 +135,20 @@ async function main(): Promise<void> {
   const requests = numberFlag(argv, '--requests', 200_000);
   const keys = numberFlag(argv, '--keys', 1_000_000);
   const rounds = numberFlag(argv, '--rounds', 5);
+  const known = [...SERVER_TESTS, ...GEO_TESTS.map(([test]) => test)];
+  const tests = flag(argv, '--tests')?.toUpperCase().split(',') ?? known;
+  const pipelines = (flag(argv, '--pipelines') ?? '1,16').split(',').map(Number);
+  const unknown = tests.filter((t) => !known.includes(t));
+  if (unknown.length > 0) throw new Error(`--tests: not among ${known.join(',')}: ${unknown.join(',')}`);
   const version = spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout.trim();
   console.log(`${version}; dynkv appendfsync everysec; redis-server with AOF (appendonly yes, appendfsync everysec) and without persistence (--save '' --appendonly no)`);
-  console.log(`redis-benchmark -t ${SERVER_TESTS.join(',').toLowerCase()} -n ${requests} -c 50 -r 100000 -d 32 -P {1,16}, and ${GEO_TESTS.map(([, c]) => c.join(' ')).join(', ')} over ${formatRate(GEO_POINTS)} points; one server at a time, ${rounds} rounds: medians, ratio ranges in brackets; p50 in ms\n`);
+  const geo = GEO_TESTS.filter(([test]) => tests.includes(test)).map(([, c]) => c.join(' '));
+  const plain = tests.filter((test) => SERVER_TESTS.includes(test)).join(',').toLowerCase();
+  console.log(`redis-benchmark -t ${plain} -n ${requests} -c 50 -r 100000 -d 32 -P {${pipelines.join(',')}}${geo.length > 0 ? `, and ${geo.join(', ')} over ${formatRate(GEO_POINTS)} points` : ''}; one server at a time, ${rounds} rounds: medians, ratio ranges in brackets; p50 in ms\n`);
   console.log('| test | -P  | redis AOF  | redis none | dynkv      | dynkv/redis AOF    | dynkv/redis none   | p50 AOF/dynkv |');
   console.log('|------|-----|------------|------------|------------|--------------------|--------------------|---------------|');
-  for (const row of await throughput(requests, rounds)) console.log(row);
+  for (const row of await throughput(requests, rounds, tests, pipelines)) console.log(row);
+  if (argv.includes('--no-memory')) return;
   console.log(`\nresident memory after loading ${formatRate(keys)} keys (16-byte keys, 32-byte values; VmRSS growth / DBSIZE)\n`);
   console.log('| server | keys      | RSS before | RSS after  | bytes/key | load keys/s |');
   console.log('|--------|-----------|------------|------------|-----------|-------------|');

@@ -6,25 +6,31 @@
 // members) against the big and the small set in turn, rounds interleaved.
 // The ratio big/small near 1 is what "an element op costs what it costs in
 // Redis" promises. Flags: --requests N (default 100000), --members N
-// (default 1000000), --rounds N (default 3), --pipeline N (default 1).
+// (default 1000000), --rounds N (default 3), --pipeline N (default 1),
+// --type hash (HSET key m:i i, HSET key m:__rand_int__ __rand_int__ instead).
 import { spawnSync } from 'node:child_process';
 import { startDynkv, startRedis, type ServerProcess } from '../redis-compat/servers';
 import { loadElements } from './collection-load';
 import { median, pad } from './redis-benchmark';
-import { formatRate, numberFlag } from './util';
+import { flag, formatRate, numberFlag } from './util';
 
-/** ZADD key i m:i for i < members. */
-function load(port: number, key: string, members: number): Promise<void> {
+/** The write each type benchmarks: ZADD key score member, or HSET key field value. */
+const COMMANDS = { zset: ['ZADD', '__rand_int__', 'm:__rand_int__'], hash: ['HSET', 'm:__rand_int__', '__rand_int__'] } as const;
+type CollectionType = keyof typeof COMMANDS;
+
+/** ZADD key i m:i (HSET key m:i i) for i < members. */
+function load(port: number, type: CollectionType, key: string, members: number): Promise<void> {
   return loadElements(port, members, (from, to) => {
-    const args = ['ZADD', key];
-    for (let i = from; i < to; i++) args.push(String(i), `m:${i}`);
+    const args: string[] = [COMMANDS[type][0], key];
+    for (let i = from; i < to; i++) args.push(...(type === 'zset' ? [String(i), `m:${i}`] : [`m:${i}`, String(i)]));
     return args;
   });
 }
 
-/** redis-benchmark's requests/s for ZADD into key, members drawn from `range`. */
-function zaddRate(port: number, key: string, range: number, requests: number, pipeline: number): number {
-  const args = ['-p', String(port), '-n', String(requests), '-c', '50', '-r', String(range), '-P', String(pipeline), '-q', 'ZADD', key, '__rand_int__', 'm:__rand_int__'];
+/** redis-benchmark's requests/s for ZADD (HSET) into key, members drawn from `range`. */
+function writeRate(port: number, type: CollectionType, key: string, range: number, requests: number, pipeline: number): number {
+  const [command, ...rest] = COMMANDS[type];
+  const args = ['-p', String(port), '-n', String(requests), '-c', '50', '-r', String(range), '-P', String(pipeline), '-q', command, key, ...rest];
   const r = spawnSync('redis-benchmark', args, { encoding: 'utf8', timeout: 600_000 });
   if (r.status !== 0) throw new Error(`redis-benchmark ${args.join(' ')} failed: ${r.stderr}`);
   const m = /([\d.]+) requests per second/.exec(r.stdout.replace(/\r/g, '\n'));
@@ -38,21 +44,25 @@ async function main(): Promise<void> {
   const members = numberFlag(argv, '--members', 1_000_000);
   const rounds = numberFlag(argv, '--rounds', 3);
   const pipeline = numberFlag(argv, '--pipeline', 1);
+  const typeFlag = flag(argv, '--type') ?? 'zset';
+  if (typeFlag !== 'zset' && typeFlag !== 'hash') throw new Error(`--type: zset or hash, not ${typeFlag}`);
+  const type: CollectionType = typeFlag;
+  const command = COMMANDS[type][0];
   const servers: ServerProcess[] = [await startRedis(['--appendonly', 'yes', '--appendfsync', 'everysec']), await startDynkv(['--appendfsync', 'everysec'])];
   try {
     for (const s of servers) {
-      await load(s.port, 'big', members);
-      await load(s.port, 'small', 10);
+      await load(s.port, type, 'big', members);
+      await load(s.port, type, 'small', 10);
     }
-    console.log(`ZADD key __rand_int__ m:__rand_int__, -n ${requests} -c 50 -P ${pipeline}, ${rounds} rounds (medians, requests/s)\n`);
-    console.log(`| server | ZADD into ${formatRate(members)} | ZADD into 10 | big / small |`);
+    console.log(`${COMMANDS[type].join(' ').replace(' ', ' key ')}, -n ${requests} -c 50 -P ${pipeline}, ${rounds} rounds (medians, requests/s)\n`);
+    console.log(`| server | ${command} into ${formatRate(members)} | ${command} into 10 | big / small |`);
     console.log('|--------|------------|--------------|-------------|');
     for (const s of servers) {
       const big: number[] = [];
       const small: number[] = [];
       for (let round = 0; round < rounds; round++) {
-        big.push(zaddRate(s.port, 'big', members, requests, pipeline));
-        small.push(zaddRate(s.port, 'small', 10, requests, pipeline));
+        big.push(writeRate(s.port, type, 'big', members, requests, pipeline));
+        small.push(writeRate(s.port, type, 'small', 10, requests, pipeline));
       }
       const ratios = big.map((b, i) => b / small[i]);
       console.log(`| ${pad(s.name, 6, true)} | ${pad(formatRate(median(big)), 10)} | ${pad(formatRate(median(small)), 12)} | ${pad(median(ratios).toFixed(2), 11)} |`);

@@ -20,11 +20,11 @@ const LIMITS = { entries: 128, value: 64 };
 const b = (s: string): Buffer => Buffer.from(s);
 const pairs = (...items: string[]): Buffer[] => items.map(b);
 
-function single(t: Parameters<typeof tmpDir>[0], clock = new ManualClock(1_800_000_000_000)): DynamoCoordinator {
+function single(t: Parameters<typeof tmpDir>[0], clock = new ManualClock(1_800_000_000_000), dir = tmpDir(t)): DynamoCoordinator {
   const self = { id: '127.0.0.1:1', host: '127.0.0.1', port: 1, busPort: 0, weight: 1 };
   const c = new DynamoCoordinator(
     { self, members: [self], n: 1, r: 1, w: 1, partitions: 64, secret: '', timeoutMs: 1000, faultInjection: false },
-    tmpDir(t),
+    dir,
     { fsync: 'no' },
     16,
     { onWrite: () => undefined, onExpire: () => undefined },
@@ -158,6 +158,44 @@ test('HSET into a hash of 100k fields appends about one field to the log', (t) =
   t.log(`one HSET of a ${field.length}-byte field and ${value.length}-byte value into 100k fields appended ${appended} bytes`);
   t.true(appended > field.length + value.length);
   t.true(appended < 2 * (field.length + value.length) + 200, `${appended} bytes appended`);
+});
+
+test('an HSET that only overwrites fields appends their records alone (the summary stays as stored), and a reopen reads the hash back', async (t) => {
+  const dir = tmpDir(t);
+  const c = single(t, undefined, dir);
+  c.hashes.set(0, b('h'), pairs('f1', 'v1', 'f2', 'v2', 'f3', 'v3'), 0, LIMITS);
+  const logBytes = (): number => c.stats().reduce((a, s) => a + s.liveBytes + s.deadBytes, 0);
+  let before = logBytes();
+  c.hashes.set(0, b('h'), pairs('f4', 'v4'), 0, LIMITS);
+  const added = logBytes() - before;
+  before = logBytes();
+  c.hashes.set(0, b('h'), pairs('f1', 'w1'), 0, LIMITS);
+  const overwritten = logBytes() - before;
+  t.log(`a new field appended ${added} bytes (its record and the summary's), an overwrite ${overwritten}`);
+  // An engine record has a 29-byte header: the overwrite appends one record fewer.
+  t.true(overwritten + 29 <= added, `overwrite ${overwritten} bytes, new field ${added}`);
+  await c.close();
+  const reopened = single(t, undefined, dir);
+  t.is(reopened.hashes.length(0, b('h')), 4);
+  t.deepEqual(fields(reopened, 'h'), ['f1=w1', 'f2=v2', 'f3=v3', 'f4=v4']);
+  reopened.hashes.set(0, b('h'), pairs('f5', 'v5'), 0, LIMITS);
+  t.deepEqual(fields(reopened, 'h'), ['f1=w1', 'f2=v2', 'f3=v3', 'f4=v4', 'f5=v5']);
+});
+
+test('a summary a cluster of one keeps in memory goes with FLUSHDB and with the reclaim of a deleted hash', (t) => {
+  const c = single(t);
+  c.hashes.set(0, b('h'), pairs('a', '1', 'b', '2'), 0, LIMITS);
+  t.is(c.localElements(0, b('h')).count, 2);
+  c.flush(0);
+  // Another hash opens db 0's elements engine again: h's summary is not in it.
+  c.hashes.set(0, b('other'), pairs('x', '1'), 0, LIMITS);
+  t.is(c.localElements(0, b('h')).count, null);
+  c.hashes.set(0, b('g'), pairs('a', '1'), 0, LIMITS);
+  t.is(c.localElements(0, b('g')).count, 1);
+  t.true(c.delete(0, b('g')));
+  // What element-reclaim.ts does on a cluster of one for a collection whose header is gone.
+  t.deepEqual(c.replicas.elementRecords.reclaim(0, b('g'), Infinity), { dropped: 1, live: 1, left: 0 });
+  t.is(c.localElements(0, b('g')).count, null);
 });
 
 test('pure encodings round-trip and refuse bytes they did not make', (t) => {

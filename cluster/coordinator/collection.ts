@@ -22,6 +22,7 @@ import type { Clock } from '../clock';
 import type { FieldWrite } from '../replica/hash-replica';
 import type { ReplicaStore } from '../replica/store';
 import type { Actor } from '../versions/versions';
+import { WrongTypeError } from '../versions/wrong-type';
 import { DynUnavailableError, type KeyMeta } from './coordinator';
 import type { HashSync } from './hash-sync';
 
@@ -60,6 +61,8 @@ export class NotAReplicaError extends DynUnavailableError {
 export interface Opened {
   readonly summary: HashSummary;
   readonly synced: boolean;
+  /** A copy of the summary as stored before these writes; null when none was, or unknown: close() writes the summary only when it differs. */
+  readonly stored: HashSummary | null;
 }
 
 export class Collection {
@@ -84,6 +87,19 @@ export class Collection {
     return meta !== null && meta.type === this.type;
   }
 
+  /**
+   * exists() for a write (Redis's lookupKeyWrite + checkType): WrongTypeError
+   * when the key holds another type, so the write commands need not look
+   * their key up before.
+   */
+  protected writable(db: number, key: Buffer): boolean {
+    if (!this.host.holdsReplica(key)) throw new NotAReplicaError();
+    const meta = this.host.meta(db, key);
+    if (meta === null) return false;
+    if (meta.type !== this.type) throw new WrongTypeError();
+    return true;
+  }
+
   /** The summary, when the key is a live collection of this type here; null otherwise. */
   protected summary(db: number, key: Buffer): HashSummary | null {
     return this.exists(db, key) ? this.host.replicas.hashes.summary(db, key) : null;
@@ -97,13 +113,14 @@ export class Collection {
   protected open(db: number, key: Buffer, now: number): Opened {
     const { host } = this;
     const replica = host.replicas.hashes;
-    if (!this.exists(db, key)) {
+    if (!this.writable(db, key)) {
       if (replica.summary(db, key) !== null) this.clear(db, key, now);
       host.writeTyped(db, key, NEW_HEADER, 0, this.type);
-      return { summary: newHashSummary(), synced: true };
+      return { summary: newHashSummary(), synced: true, stored: null };
     }
-    const summary = replica.summary(db, key) ?? newHashSummary();
-    return { summary, synced: this.touch(db, key, summary) };
+    const stored = replica.summary(db, key);
+    const summary = stored === null ? newHashSummary() : { ...stored };
+    return { summary, synced: this.touch(db, key, summary), stored };
   }
 
   /**
@@ -112,10 +129,11 @@ export class Collection {
    * maxEntries its big-encoding bit (Redis's one-way conversion by size).
    * Whether the element was live before and is now is in the result.
    * `type`: the element sibling's tag (a hash field's counter: fieldCounter).
+   * `fresh`: this replica holds no record of the element (a new list item's id): not looked up.
    */
-  protected writeElement(db: number, key: Buffer, summary: HashSummary, element: Buffer, value: Buffer | null, seq: number, now: number, maxEntries: number, type: number = DataType.string): FieldWrite {
+  protected writeElement(db: number, key: Buffer, summary: HashSummary, element: Buffer, value: Buffer | null, seq: number, now: number, maxEntries: number, type: number = DataType.string, fresh = false): FieldWrite {
     const { host } = this;
-    const write = host.replicas.hashes.writeField(db, key, element, value, seq, host.actor, now, host.maxSiblings, type);
+    const write = host.replicas.hashes.writeField(db, key, element, value, seq, host.actor, now, host.maxSiblings, type, fresh);
     if (write.wasLive !== write.isLive) summary.count += write.isLive ? 1 : -1;
     if (summary.count > maxEntries) summary.hashtable = true;
     if (this.sync !== null) host.pend(this.sync.replicate(db, key, element, write.record, summary.hashtable));
@@ -131,12 +149,12 @@ export class Collection {
     let removed = 0;
     let synced = false;
     for (let j = from; j < argv.length; j++) {
-      if (replica.field(db, key, argv[j]) === null) continue;
+      if (!replica.has(db, key, argv[j])) continue;
       if (removed === 0) synced = this.touch(db, key, summary);
       this.writeElement(db, key, summary, argv[j], null, 0, now, Infinity);
       removed++;
     }
-    if (removed > 0) this.close(db, key, { summary, synced }, now);
+    if (removed > 0) this.close(db, key, { summary, synced, stored: null }, now);
     return removed;
   }
 
@@ -149,8 +167,11 @@ export class Collection {
       this.clear(db, key, now);
       return;
     }
-    if (opened.synced && this.sync !== null) opened.summary.synced = this.sync.headerClock(db, key);
-    host.replicas.hashes.writeSummary(db, key, opened.summary);
+    const { summary, stored } = opened;
+    if (opened.synced && this.sync !== null) summary.synced = this.sync.headerClock(db, key);
+    // An overwrite of elements already there (HSET of a field, ZADD of a member) leaves it as it was: nothing to write.
+    if (stored !== null && stored.count === summary.count && stored.nextSeq === summary.nextSeq && stored.hashtable === summary.hashtable && stored.synced === summary.synced) return;
+    host.replicas.hashes.writeSummary(db, key, summary);
   }
 
   /**

@@ -54,7 +54,7 @@ export class Lists extends Collection implements ListAccess {
     for (let j = from; j < argv.length; j++) {
       const end = left ? index.first() : index.last();
       const id = end === null ? this.writer.first() : left ? this.writer.before(end) : this.writer.after(end);
-      this.writeItem(db, key, opened, index, id, argv[j], now);
+      this.writeItem(db, key, opened, index, id, argv[j], now, true);
     }
     this.finish(db, key, opened, now);
     return index.size;
@@ -66,7 +66,7 @@ export class Lists extends Collection implements ListAccess {
     const index = this.indexOf(db, key, summary);
     const now = this.host.clock.now();
     const out: string[] = [];
-    const opened = { summary, synced: this.touch(db, key, summary) };
+    const opened = { summary, synced: this.touch(db, key, summary), stored: null };
     for (let n = Math.min(count, index.size); n > 0; n--) {
       const at = left ? 0 : index.size - 1;
       out.push(this.value(db, key, index, at));
@@ -100,7 +100,7 @@ export class Lists extends Collection implements ListAccess {
     const at = i < 0 ? index.size + i : i;
     if (at < 0 || at >= index.size) return false;
     const now = this.host.clock.now();
-    const opened = { summary, synced: this.touch(db, key, summary) };
+    const opened = { summary, synced: this.touch(db, key, summary), stored: null };
     this.writeItem(db, key, opened, index, index.at(at), value, now);
     this.finish(db, key, opened, now);
     return true;
@@ -116,8 +116,8 @@ export class Lists extends Collection implements ListAccess {
     const hi = !after ? index.at(at) : at + 1 < index.size ? index.at(at + 1) : null;
     const id = lo === null ? this.writer.before(hi as string) : hi === null ? this.writer.after(lo) : this.writer.between(lo, hi);
     const now = this.host.clock.now();
-    const opened = { summary, synced: this.touch(db, key, summary) };
-    this.writeItem(db, key, opened, index, id, value, now);
+    const opened = { summary, synced: this.touch(db, key, summary), stored: null };
+    this.writeItem(db, key, opened, index, id, value, now, true);
     this.finish(db, key, opened, now);
     return index.size;
   }
@@ -230,17 +230,17 @@ export class Lists extends Collection implements ListAccess {
   private removeIds(db: number, key: Buffer, summary: HashSummary, index: ListIndex, ids: readonly string[]): void {
     if (ids.length === 0) return;
     const now = this.host.clock.now();
-    const opened = { summary, synced: this.touch(db, key, summary) };
+    const opened = { summary, synced: this.touch(db, key, summary), stored: null };
     for (const id of ids) this.writeItem(db, key, opened, index, id, null, now);
     this.finish(db, key, opened, now);
   }
 
   /** Opens the list for a push, making it when absent (a new index, a new stamp). */
   private openForWrite(db: number, key: Buffer, now: number): { opened: Opened; index: ListIndex } {
-    if (this.exists(db, key)) {
+    if (this.writable(db, key)) {
       // What open() does for an existing collection, without looking the key up again.
       const summary = this.host.replicas.hashes.summary(db, key) ?? newHashSummary();
-      return { opened: { summary, synced: this.touch(db, key, summary) }, index: this.indexOf(db, key, summary) };
+      return { opened: { summary, synced: this.touch(db, key, summary), stored: null }, index: this.indexOf(db, key, summary) };
     }
     const opened = this.open(db, key, now);
     opened.summary.nextSeq = nextGeneration();
@@ -249,9 +249,9 @@ export class Lists extends Collection implements ListAccess {
     return { opened, index };
   }
 
-  /** One item's element record written (value null: removed), the index following. */
-  private writeItem(db: number, key: Buffer, opened: Opened, index: ListIndex, id: string, value: Buffer | null, now: number): void {
-    const write = this.writeElement(db, key, opened.summary, Buffer.from(id, 'latin1'), value, 0, now, Infinity);
+  /** One item's element record written (value null: removed), the index following. `fresh`: a new id (push, insert), never written before. */
+  private writeItem(db: number, key: Buffer, opened: Opened, index: ListIndex, id: string, value: Buffer | null, now: number, fresh = false): void {
+    const write = this.writeElement(db, key, opened.summary, Buffer.from(id, 'latin1'), value, 0, now, Infinity, DataType.string, fresh);
     if (!write.isLive) index.remove(id);
     else if (write.wasLive) index.setValue(id, inline(value));
     else index.insert(id, inline(value));

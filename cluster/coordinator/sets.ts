@@ -37,7 +37,7 @@ export class Sets extends Collection implements SetAccess {
   }
 
   isMember(db: number, key: Buffer, member: Buffer): boolean {
-    return this.exists(db, key) && this.host.replicas.hashes.field(db, key, member) !== null;
+    return this.exists(db, key) && this.host.replicas.hashes.has(db, key, member);
   }
 
   add(db: number, key: Buffer, argv: readonly Buffer[], from: number, maxIntset: number): number {
@@ -45,16 +45,17 @@ export class Sets extends Collection implements SetAccess {
     const now = this.host.clock.now();
     // A cluster of one skips members already there (Redis writes nothing for them); a cluster
     // writes them too: a new version a concurrent SREM elsewhere has not seen (add-wins).
-    const skipPresent = this.sync === null && this.exists(db, key);
+    const skipPresent = this.sync === null && this.writable(db, key);
     let opened: Opened | null = null;
     let added = 0;
     for (let j = from; j < argv.length; j++) {
       const member = argv[j];
-      if (skipPresent && replica.field(db, key, member) !== null) continue;
+      if (skipPresent && replica.has(db, key, member)) continue;
       opened ??= this.open(db, key, now);
       const { summary } = opened;
       if (!summary.hashtable && !isIntsetMember(member)) summary.hashtable = true;
-      const write = this.writeElement(db, key, summary, member, NO_VALUE, summary.nextSeq, now, maxIntset);
+      // skipPresent: the lookup above found no record of the member (reap mode keeps no tombstone), so none is read again.
+      const write = this.writeElement(db, key, summary, member, NO_VALUE, summary.nextSeq, now, maxIntset, DataType.string, skipPresent);
       if (!write.wasLive) {
         summary.nextSeq++;
         added++;
@@ -104,7 +105,7 @@ export class Sets extends Collection implements SetAccess {
     const now = this.host.clock.now();
     const synced = this.touch(db, key, summary);
     for (const member of picks) this.writeElement(db, key, summary, member, null, 0, now, Infinity);
-    this.close(db, key, { summary, synced }, now);
+    this.close(db, key, { summary, synced, stored: null }, now);
     return picks;
   }
 
@@ -146,7 +147,7 @@ export class Sets extends Collection implements SetAccess {
    * One random member of a big set without listing it: one of the members
    * following a random point of the key's slot in the engine's hash order
    * (the window evens out the gaps between members' hashes); only the one
-   * picked is read (a tombstone is dropped and another picked).
+   * picked is read, and only with other replicas (a tombstone is dropped and another picked).
    */
   private sample(db: number, key: Buffer): Buffer | null {
     const replica = this.host.replicas.hashes;
@@ -159,7 +160,8 @@ export class Sets extends Collection implements SetAccess {
       const window = page.names;
       while (window.length > 0) {
         const i = randomIndex(window.length);
-        if (replica.field(db, key, window[i]) !== null) return window[i];
+        // A cluster of one keeps no tombstone: every record listed is a live member.
+        if (this.host.replicas.reap || replica.has(db, key, window[i])) return window[i];
         window[i] = window[window.length - 1];
         window.pop();
       }

@@ -80,7 +80,8 @@ export class Zsets extends Collection implements ZsetAccess {
       // zsetAdd: a member that does not fit converts the listpack first; a listpack keeps no -0 (its text is read back as 0).
       if (!live && (summary.count + 1 > limits.entries || member.length > limits.value)) summary.hashtable = true;
       const stored = !summary.hashtable && score === 0 ? 0 : score;
-      const write = this.writeElement(db, key, summary, member, encodeScore(stored), summary.nextSeq, now, limits.entries);
+      // A cluster of one keeps no tombstone: a member the index does not hold has no record to read.
+      const write = this.writeElement(db, key, summary, member, encodeScore(stored), summary.nextSeq, now, limits.entries, DataType.string, !live && this.host.replicas.reap);
       if (!write.wasLive) summary.nextSeq++;
       index.set(name, stored);
     }
@@ -104,7 +105,7 @@ export class Zsets extends Collection implements ZsetAccess {
       index.delete(name);
       removed++;
     }
-    if (removed > 0) this.closeIndexed(db, key, { summary, synced }, now);
+    if (removed > 0) this.closeIndexed(db, key, { summary, synced, stored: null }, now);
     return removed;
   }
 

@@ -71,6 +71,8 @@ export class ElementRecords {
   constructor(
     private readonly elements: Databases,
     private readonly hooks: ElementHooks,
+    /** The collections' summaries as a cluster of one keeps them in memory (hash-replica.ts): told of a summary dropped here. */
+    private readonly summaries: { forget(db: number, key: Buffer): void },
   ) {}
 
   /**
@@ -119,7 +121,12 @@ export class ElementRecords {
     const e = this.elements.existing(db);
     if (e === null || !e.delete(elementKey)) return false;
     this.elements.wrote(db, e.lastSeq);
-    if (isElement(elementKey)) this.hooks.storedElement(db, elementKey, old, null);
+    if (isElement(elementKey)) {
+      this.hooks.storedElement(db, elementKey, old, null);
+    } else {
+      const parsed = parseElementKey(elementKey);
+      if (parsed !== null) this.summaries.forget(db, parsed.key);
+    }
     return true;
   }
 

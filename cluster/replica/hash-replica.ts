@@ -17,6 +17,7 @@
 // winner order. Reap mode (N = 1): a field's tombstone deletes the record.
 import { decodeFieldValue, decodeHashSummary, encodeFieldValue, encodeHashSummary, newHashSummary, type FieldValue, type HashSummary } from '../../datatypes/hash';
 import { DataType } from '../../datatypes/types';
+import type { Engine } from '../../engine/index';
 import type { Databases } from './databases';
 import { visibleFieldCounter } from './field-counter-read';
 import { FIELD_KIND, SUMMARY_KIND, type ElementHooks } from './element-records';
@@ -24,11 +25,18 @@ import { crc16, keySlot, SLOT_COUNT } from '../ring/slot';
 import { varintSize, writeVarint } from '../versions/codec-reader';
 import { decodeVersions, encodeVersions } from '../versions/codec';
 import { madeTypeClash } from '../versions/type-clash';
+import { encodeLocalWrite, locateWinner, type WinnerLocation } from '../versions/fast-path';
 import { afterFlush } from '../versions/lifetimes';
 import { EMPTY_VERSIONS, merge, update, type Actor, type KeyVersions } from '../versions/versions';
 
 const SLOT_SHIFT = 50n;
 const SCAN_PAGE = 256;
+/** Records up to this size are read into the replica's scratch buffer (no allocation); bigger ones into their own. */
+const SCRATCH_MAX = 64 * 1024;
+/** Reap mode: summaries kept in memory per database, at most this many (the oldest kept goes first). */
+const CACHED_SUMMARIES = 4096;
+/** What a reap-mode removal leaves to send: nothing. */
+const NO_RECORD = Buffer.alloc(0);
 
 /** Per slot, two bytes (no '}') whose CRC16 falls in that slot. CRC16 of two bytes is a bijection, so every slot has four. */
 const SLOT_TAGS: Uint8Array = (() => {
@@ -57,7 +65,7 @@ export interface HashEntry extends FieldValue {
 }
 
 export interface FieldWrite {
-  /** The field's record after the write (what the other replicas get). */
+  /** The field's record after the write (what the other replicas get; empty for a reap-mode removal, which leaves none). */
   readonly record: Buffer;
   /** Whether the field was live before, and is now. */
   readonly wasLive: boolean;
@@ -95,6 +103,18 @@ export function visibleField(versions: KeyVersions): FieldValue | null {
 }
 
 export class HashReplica {
+  /** Where the write path reads the records it rewrites (read(): valid until the next read). */
+  private scratch = Buffer.allocUnsafe(4096);
+  private readonly where: WinnerLocation = { valueOffset: 0, valueLength: -1, expireAt: 0, siblings: 0, type: 0 };
+  /**
+   * Reap mode (a cluster of one): per database, the summaries last read or
+   * written here, as stored, keyed by the collection's key (latin1), and the
+   * engine they are of (FLUSHDB opens another: the cache goes). Summaries
+   * are written only here; the one other path that drops them, the reclaim
+   * of a deleted collection's elements (element-records.ts), calls forget().
+   */
+  private readonly cached: { engine: Engine; summaries: Map<string, HashSummary> }[] = [];
+
   constructor(
     private readonly elements: Databases,
     private readonly reap: boolean,
@@ -102,15 +122,59 @@ export class HashReplica {
     private readonly hooks: ElementHooks,
   ) {}
 
-  /** The hash's summary on this replica; null when it holds no element of the key. */
+  /**
+   * The element record into the scratch buffer, without the allocation of
+   * an engine get; null when absent. Valid until the next read(): callers
+   * decode what they keep before reading again.
+   */
+  private read(db: number, elementKey: Buffer): Buffer | null {
+    const e = this.elements.existing(db);
+    if (e === null) return null;
+    let len = e.getInto(elementKey, this.scratch, 0);
+    if (len > this.scratch.length) {
+      const into = Buffer.allocUnsafe(len);
+      if (len <= SCRATCH_MAX) this.scratch = into;
+      len = e.getInto(elementKey, into, 0);
+      return len < 0 ? null : into.subarray(0, len);
+    }
+    return len < 0 ? null : this.scratch.subarray(0, len);
+  }
+
+  /** The hash's summary on this replica (a copy the caller may change); null when it holds no element of the key. */
   summary(db: number, key: Buffer): HashSummary | null {
-    const bytes = this.elements.existing(db)?.get(prefixOf(key, SUMMARY_KIND, 0)) ?? null;
-    return bytes === null ? null : decodeHashSummary(bytes);
+    const e = this.elements.existing(db);
+    if (e === null) return null;
+    const cache = this.reap ? this.summaries(db, e) : null;
+    const name = cache === null ? '' : key.toString('latin1');
+    const hit = cache?.get(name);
+    if (hit !== undefined) return { ...hit };
+    const bytes = this.read(db, prefixOf(key, SUMMARY_KIND, 0));
+    if (bytes === null) return null;
+    const summary = decodeHashSummary(bytes);
+    if (cache !== null) remember(cache, name, { ...summary });
+    return summary;
   }
 
   writeSummary(db: number, key: Buffer, summary: HashSummary): void {
     const e = this.elements.open(db);
     this.elements.wrote(db, e.put(prefixOf(key, SUMMARY_KIND, 0), encodeHashSummary(summary)));
+    if (this.reap) remember(this.summaries(db, e), key.toString('latin1'), { ...summary });
+  }
+
+  /** Reap mode: db's cached summaries, emptied when its engine is another than theirs (a FLUSHDB dropped it). */
+  private summaries(db: number, e: Engine): Map<string, HashSummary> {
+    let cache = this.cached[db];
+    if (cache === undefined) this.cached[db] = cache = { engine: e, summaries: new Map() };
+    if (cache.engine !== e) {
+      cache.engine = e;
+      cache.summaries.clear();
+    }
+    return cache.summaries;
+  }
+
+  /** The key's summary record went by another path (element-records.ts's reclaim): the cache forgets it. */
+  forget(db: number, key: Buffer): void {
+    this.cached[db]?.summaries.delete(key.toString('latin1'));
   }
 
   /** n live fields of the hash went from this replica without an HDEL (element-records.ts's reclaim): its count follows. */
@@ -136,29 +200,60 @@ export class HashReplica {
     return record === null ? null : decodeVersions(record);
   }
 
-  /** The field's value as reads see it; null when absent or deleted. */
+  /** The field's value as reads see it (a copy); null when absent or deleted. */
   field(db: number, key: Buffer, field: Buffer): FieldValue | null {
-    const versions = this.versions(db, key, field);
-    return versions === null ? null : visibleField(versions);
+    const record = this.read(db, fieldKey(key, field));
+    const visible = record === null ? null : this.visible(record);
+    return visible === null ? null : { seq: visible.seq, value: Buffer.from(visible.value) };
+  }
+
+  /** Whether the field is live here (a set's member...): field() without copying its value. */
+  has(db: number, key: Buffer, field: Buffer): boolean {
+    const record = this.read(db, fieldKey(key, field));
+    return record !== null && this.visible(record) !== null;
+  }
+
+  /** visibleField of a record: from its only sibling when it has one plain value (the usual case), else decoded. The value is a view into record. */
+  private visible(record: Buffer): FieldValue | null {
+    const w = this.where;
+    locateWinner(record, 0, record.length, w);
+    // Several siblings, or a typed one (a field's counter sums its actors' totals): decoded.
+    if (w.siblings > 1 || w.type !== DataType.string) return visibleField(decodeVersions(record));
+    return w.valueLength < 0 ? null : decodeFieldValue(record.subarray(w.valueOffset, w.valueOffset + w.valueLength));
   }
 
   /**
    * A write of the field coordinated here (value null: HDEL). It supersedes
    * every version this replica has of the field. A field that was live keeps
    * its insertion number; a new one takes nextSeq. The summary's count is
-   * the caller's.
+   * the caller's. `fresh`: the caller knows this replica holds no record of
+   * the field (a list's new position id), which is then not looked up.
    */
-  writeField(db: number, key: Buffer, field: Buffer, value: Buffer | null, nextSeq: number, actor: Actor, timestamp: number, maxSiblings: number, type: number = DataType.string): FieldWrite {
+  writeField(db: number, key: Buffer, field: Buffer, value: Buffer | null, nextSeq: number, actor: Actor, timestamp: number, maxSiblings: number, type: number = DataType.string, fresh = false): FieldWrite {
     const elementKey = fieldKey(key, field);
-    const stored = this.elements.existing(db)?.get(elementKey) ?? null;
-    // Above every reaped dot (KV679), and no older than a flush this replica knows.
-    const current = stored === null ? this.hooks.floorVersions(actor) : decodeVersions(stored);
-    const before = visibleField(current);
+    if (this.reap && value === null) return this.removeField(db, elementKey);
+    const stored = fresh ? null : this.read(db, elementKey);
+    const before = stored === null ? null : this.visible(stored);
     const bytes = value === null ? null : encodeFieldValue(before === null ? nextSeq : before.seq, value);
-    const { versions } = update(current, current.clock, actor, { value: bytes, timestamp: Math.max(timestamp, this.hooks.flushFloor[db]), expireAt: 0, type }, maxSiblings);
-    const record = encodeVersions(versions);
+    const write = { value: bytes, timestamp: Math.max(timestamp, this.hooks.flushFloor[db]), expireAt: 0, type };
+    // The write supersedes every version here: the string SET's fast path makes its record from the stored clock alone.
+    // A field this replica holds nothing of starts above every reaped dot (KV679): the floor's clock.
+    const floor = stored === null ? this.hooks.floorVersions(actor) : EMPTY_VERSIONS;
+    const record = floor === EMPTY_VERSIONS ? encodeLocalWrite(stored, actor, write) : encodeVersions(update(floor, floor.clock, actor, write, maxSiblings).versions);
     this.storeField(db, elementKey, stored, record, value !== null);
     return { record, wasLive: before !== null, isLive: value !== null };
+  }
+
+  /**
+   * Reap mode's removal: the record goes, without being read (reap mode
+   * holds no tombstone, so a field that has a record is live); it leaves
+   * no record to send (a cluster of one has no other replica).
+   */
+  private removeField(db: number, elementKey: Buffer): FieldWrite {
+    const e = this.elements.existing(db);
+    const wasLive = e !== null && e.delete(elementKey);
+    if (wasLive) this.elements.wrote(db, e.lastSeq);
+    return { record: NO_RECORD, wasLive, isLive: false };
   }
 
   /** A peer's record of the field (replication): merged in; whether the field was live before and is now. */
@@ -287,6 +382,14 @@ export class HashReplica {
     } while (cursor !== 0n);
     const e = this.elements.existing(db);
     if (e !== null && e.delete(prefixOf(key, SUMMARY_KIND, 0))) this.elements.wrote(db, e.lastSeq);
+    this.forget(db, key);
     return written;
   }
+}
+
+/** Keeps a summary in a reap-mode cache, the oldest entry going past CACHED_SUMMARIES. */
+function remember(cache: Map<string, HashSummary>, name: string, summary: HashSummary): void {
+  cache.delete(name);
+  cache.set(name, summary);
+  if (cache.size > CACHED_SUMMARIES) cache.delete(cache.keys().next().value as string);
 }

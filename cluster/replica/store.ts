@@ -169,7 +169,7 @@ export class ReplicaStore implements ElementHooks {
     this.elements = new Databases(dir, { ...options, inlineValueMax: ELEMENT_INLINE_MAX }, databases, this.dbMap, '.elements');
     this.flushFloor = new Array<number>(databases).fill(0);
     this.hashes = new HashReplica(this.elements, reap, this);
-    this.elementRecords = new ElementRecords(this.elements, this);
+    this.elementRecords = new ElementRecords(this.elements, this, this.hashes);
     this.tombstones = new Array<number | null>(databases).fill(null);
     this.expiringCount = new Array<number | null>(databases).fill(null);
   }
@@ -279,7 +279,8 @@ export class ReplicaStore implements ElementHooks {
 
   /** The winner's expiry and length when it reads as a value (not an access of the key). */
   meta(db: number, key: Buffer): ReplicaMeta | null {
-    const record = this.record(db, key);
+    // Into the scratch buffer: a collection command looks its key up before each write, and an allocating read costs it more than the lookup.
+    const record = this.scratchRecord(db, key, true);
     if (record === null) return null;
     const w = this.where;
     this.locate(db, key, record, 0, record.length);

@@ -46,7 +46,7 @@ function readHash(ctx: CommandContext, key: Buffer): boolean {
 
 function hset(ctx: CommandContext, argv: Buffer[]): void {
   if (argv.length % 2 === 1) throw new CommandError(wrongArity(argv[0].toString('latin1')));
-  isHash(ctx, argv[1]);
+  // set() refuses another type (WRONGTYPE) before writing.
   const added = ctx.store.hashes.set(ctx.client.db, argv[1], argv, 2, ctx.server.config.hashListpack);
   // HMSET is HSET answering +OK (Redis's hsetCommand checks the name the same way).
   if (isToken(argv[0], 'hmset')) ctx.reply.ok();

@@ -71,8 +71,8 @@ function replyItems(ctx: CommandContext, items: readonly string[]): void {
 }
 
 function push(ctx: CommandContext, argv: Buffer[], left: boolean, onlyExisting: boolean): void {
-  const found = isList(ctx, argv[1]);
-  if (onlyExisting && !found) {
+  // push() refuses another type (WRONGTYPE) before writing: only LPUSHX and RPUSHX look first.
+  if (onlyExisting && !isList(ctx, argv[1])) {
     ctx.reply.integer(0);
     return;
   }

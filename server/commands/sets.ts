@@ -17,7 +17,7 @@ import type { CommandContext, CommandFlag, CommandHandler, CommandSpec, KeySpec 
 /** Engine scan counts are 32-bit; a bigger COUNT only means "all". */
 
 function sadd(ctx: CommandContext, argv: Buffer[]): void {
-  isSet(ctx, argv[1]);
+  // add() refuses another type (WRONGTYPE) before writing.
   ctx.reply.integer(ctx.store.sets.add(ctx.client.db, argv[1], argv, 2, ctx.server.config.setMaxIntsetEntries));
 }
 
