@@ -18,18 +18,16 @@ export interface PrepareHost extends ReadContext {
   readonly hashSync: HashSync | null;
 }
 
-/** Quorum reads of the keys (r overrides R), then (a collection's) catch-up; rejects with DynUnavailableError. */
+/**
+ * Quorum reads of the keys (r overrides R), then (a collection's) catch-up;
+ * rejects with DynUnavailableError. The catch-up check runs in the reads'
+ * own continuation: a read that needs none costs no promise more.
+ */
 export function prepare(host: PrepareHost, db: number, keys: readonly Buffer[], r: number | null): Promise<PreparedView> {
-  const sync = host.hashSync;
-  if (sync === null) return readKeys(host, db, keys, r);
-  return readKeys(host, db, keys, r).then((view) => sync.catchUp(db, keys)?.then(() => view) ?? view);
-}
-
-function readKeys(host: PrepareHost, db: number, keys: readonly Buffer[], r: number | null): Promise<PreparedView> {
   const membership = host.membership;
   if (keys.length === 1) {
     const key = keys[0];
-    return quorumRead(host, db, key, membership.preferenceList(key), r ?? host.r).then((versions) => (versions === null ? null : new Map([[keyName(key), withoutFlushed(host, db, versions)]])));
+    return quorumRead(host, db, key, membership.preferenceList(key), r ?? host.r).then((versions) => caughtUp(host, db, keys, versions === null ? null : new Map([[keyName(key), withoutFlushed(host, db, versions)]])));
   }
   const seen = new Set<string>();
   const reads: Promise<void>[] = [];
@@ -44,7 +42,13 @@ function readKeys(host: PrepareHost, db: number, keys: readonly Buffer[], r: num
       }),
     );
   }
-  return Promise.all(reads).then(() => (view.size === 0 ? null : view));
+  return Promise.all(reads).then(() => caughtUp(host, db, keys, view.size === 0 ? null : view));
+}
+
+/** The view, once the catch-up of the element records this replica missed (hash-sync.ts) is done, if one is needed. */
+function caughtUp(host: PrepareHost, db: number, keys: readonly Buffer[], view: PreparedView): PreparedView | Promise<PreparedView> {
+  const wait = host.hashSync?.catchUp(db, keys) ?? null;
+  return wait === null ? view : wait.then(() => view);
 }
 
 /** A view of a key held elsewhere without what a flush this node knows removed (a stale replica may still send it). */

@@ -169,6 +169,19 @@ export class ReplicaStore extends ReplicaRecords implements ElementHooks {
   }
 
   /**
+   * The winner's Redis type when it reads as a value now, as meta() tells it
+   * (a counter's tag included); -1 when none. Not an access of the key, and
+   * no allocation: the record is read into the scratch buffer (a
+   * collection's catch-up asks it after every quorum read).
+   */
+  liveType(db: number, key: Buffer): number {
+    const record = this.scratchRecord(db, key, true);
+    if (record === null) return -1;
+    this.locate(db, key, record, 0, record.length);
+    return this.live() ? this.where.type : -1;
+  }
+
+  /**
    * A plain Redis SET or DEL coordinated here: the new version supersedes
    * every sibling this replica has (encodeLocalWrite). Returns the record
    * written, what the coordinator sends to the other replicas.
