@@ -8,32 +8,18 @@
 // Redis" promises. Flags: --requests N (default 100000), --members N
 // (default 1000000), --rounds N (default 3), --pipeline N (default 1).
 import { spawnSync } from 'node:child_process';
-import { RawClient, encodeCommand } from '../redis-compat/raw-client';
 import { startDynkv, startRedis, type ServerProcess } from '../redis-compat/servers';
+import { loadElements } from './collection-load';
 import { median, pad } from './redis-benchmark';
 import { formatRate, numberFlag } from './util';
 
-/** ZADD key i m:i for i < members, pipelined in batches of 1000 pairs. */
-async function load(port: number, key: string, members: number): Promise<void> {
-  const c = await RawClient.connect(port);
-  const PER = 1000;
-  const BATCH = 20;
-  for (let start = 0; start < members; start += PER * BATCH) {
-    let sent = 0;
-    const parts: Buffer[] = [];
-    for (let s = start; s < Math.min(start + PER * BATCH, members); s += PER) {
-      const args: string[] = ['ZADD', key];
-      for (let i = s; i < Math.min(s + PER, members); i++) args.push(String(i), `m:${i}`);
-      parts.push(encodeCommand(args));
-      sent++;
-    }
-    c.write(Buffer.concat(parts));
-    for (let j = 0; j < sent; j++) {
-      const r = await c.read(120_000);
-      if (r === null || r.type !== ':') throw new Error(`load: unexpected reply ${JSON.stringify(r)}`);
-    }
-  }
-  c.close();
+/** ZADD key i m:i for i < members. */
+function load(port: number, key: string, members: number): Promise<void> {
+  return loadElements(port, members, (from, to) => {
+    const args = ['ZADD', key];
+    for (let i = from; i < to; i++) args.push(String(i), `m:${i}`);
+    return args;
+  });
 }
 
 /** redis-benchmark's requests/s for ZADD into key, members drawn from `range`. */

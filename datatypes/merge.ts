@@ -9,6 +9,8 @@
 import { DataType } from './types';
 import { joinHashHeaders } from './hash-header';
 import { joinCounterValues } from './counter';
+import { joinFieldCounterValues } from './hash-counter';
+import { joinHllValues } from './hyperloglog-join';
 
 type Join = (a: Buffer, b: Buffer) => Buffer;
 
@@ -19,6 +21,8 @@ JOINS[DataType.set] = joinHashHeaders;
 JOINS[DataType.zset] = joinHashHeaders;
 JOINS[DataType.list] = joinHashHeaders;
 JOINS[DataType.counter] = joinCounterValues;
+JOINS[DataType.fieldCounter] = joinFieldCounterValues;
+JOINS[DataType.hll] = joinHllValues;
 
 export function isMergeable(type: number): boolean {
   return JOINS[type] !== undefined;

@@ -12,6 +12,10 @@ export const DataType = {
   hash: 4,
   /** Internal, not a Redis type (tags from 16 up): a PN-counter (counter.ts) that every command sees as a string. */
   counter: 16,
+  /** Internal: a hash field's PN-counter (hash-counter.ts, HINCRBY in a cluster), tagged on the field's element record. */
+  fieldCounter: 17,
+  /** Internal: a HyperLogLog written by PFADD/PFMERGE in a cluster (hyperloglog-join.ts), read as its string bytes. */
+  hll: 18,
 } as const;
 
 export type DataType = (typeof DataType)[keyof typeof DataType];
@@ -20,7 +24,7 @@ const NAMES: readonly string[] = ['string', 'list', 'set', 'zset', 'hash'];
 
 /** The Redis type a tag's value reads as (redisObject.type): an internal tag's, else the tag. */
 export function redisType(type: number): number {
-  return type === DataType.counter ? DataType.string : type;
+  return type >= DataType.counter ? DataType.string : type;
 }
 
 /** What TYPE answers for a tag. */
@@ -32,7 +36,7 @@ export function typeName(type: number): string {
 
 /** A tag this build knows (a record's byte is checked against it). */
 export function isDataType(type: number): type is DataType {
-  return Number.isInteger(type) && ((type >= 0 && type < NAMES.length) || type === DataType.counter);
+  return Number.isInteger(type) && ((type >= 0 && type < NAMES.length) || (type >= DataType.counter && type <= DataType.hll));
 }
 
 /** The types stored as a header plus one element record per element (datatypes/README.md): every type but string. */

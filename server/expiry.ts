@@ -11,6 +11,8 @@
 // The keys it visits with an expiry still ahead give their TTLs to a
 // running average per database (INFO keyspace avg_ttl), as Redis does:
 // each cycle's sample mean weighs 2%, the estimate before it 98%.
+// Each cycle also looks at a few of the in-memory indexes of sorted sets and
+// lists, and frees those whose key expired since its last command.
 import { performance } from 'node:perf_hooks';
 import type { Coordinator } from '../cluster/index';
 import type { ServerState } from './state';
@@ -23,6 +25,8 @@ const SAMPLE = 20;
 const ACCEPTABLE_STALE = 0.25;
 /** At most this many keys visited per round, to keep one round short. */
 const MAX_VISIT = 4096;
+/** In-memory indexes (sorted sets, lists) looked at per cycle, to free those of keys that expired. */
+const INDEX_SWEEP = 256;
 
 /** Starts the cycle; the returned function stops it. The timer does not keep the process alive. */
 export function startActiveExpiry(store: Coordinator, state: ServerState): () => void {
@@ -66,6 +70,7 @@ export function startActiveExpiry(store: Coordinator, state: ServerState): () =>
 
   const cycle = (): void => {
     const deadline = performance.now() + BUDGET_MS;
+    store.sweepIndexes(INDEX_SWEEP);
     const dbs = store.databases;
     let failed = false;
     for (let n = 0; n < dbs; n++) {

@@ -7,40 +7,22 @@
 // runs thousands of pipelined writes through clusters of real processes.
 import test, { type ExecutionContext } from 'ava';
 import Redis from 'ioredis';
-import { client, eventually, startCluster } from './helpers/cluster';
+import { client, eventually, hintCounts, missingLocally, startCluster } from './helpers/cluster';
+
+const valueOf = (key: string): string => `v-${key}`;
 
 /** How long a recovery may take on a busy 2-core machine. */
 const BOUND_MS = 120_000;
 /** Thousands of pipelined writes at once on a busy machine: a generous bus timeout, so a slow replica is not taken for a dead one. */
 const ARGS = ['--cluster-timeout', '10000'];
 
-/** INFO cluster's dynamo_hints_* totals. */
-async function hints(r: Redis): Promise<{ queued: number; delivered: number; dropped: number }> {
-  const info = await r.info('cluster');
-  const field = (name: string): number => Number(new RegExp(`^dynamo_hints_${name}:(\\d+)\\r?$`, 'm').exec(info)?.[1] ?? NaN);
-  return { queued: field('queued'), delivered: field('delivered'), dropped: field('dropped') };
-}
-
 /** SETs key -> value of every key, pipelined over the clients in turn; every reply must be OK. */
 async function writeAll(t: ExecutionContext, clients: Redis[], keys: string[]): Promise<void> {
   const pipelines = clients.map((c) => c.pipeline());
-  keys.forEach((k, i) => pipelines[i % clients.length].set(k, `v-${k}`));
+  keys.forEach((k, i) => pipelines[i % clients.length].set(k, valueOf(k)));
   const results = await Promise.all(pipelines.map((p) => p.exec()));
   const failed = results.flatMap((res) => (res ?? []).filter(([err, reply]) => err !== null || reply !== 'OK'));
   t.deepEqual(failed.slice(0, 3), [], `all ${keys.length} writes acknowledged (${failed.length} failed)`);
-}
-
-/** The keys of `keys` this replica lacks (or holds another value of), read locally: no quorum, no read repair. */
-async function missingLocally(r: Redis, keys: string[]): Promise<string[]> {
-  const p = r.pipeline();
-  for (const k of keys) p.call('DYN.VERSIONS', k, 'LOCAL');
-  const replies = (await p.exec()) ?? [];
-  return keys.filter((k, i) => {
-    const [err, reply] = replies[i];
-    if (err !== null) return true;
-    const siblings = (reply as [string, [string | null, number, string][]])[1];
-    return !siblings.some(([value]) => value === `v-${k}`);
-  });
 }
 
 test.serial('3 nodes, N=3 W=2: 10,000 keys written while one is down reach it by hinted handoff, with no client read', async (t) => {
@@ -54,13 +36,13 @@ test.serial('3 nodes, N=3 W=2: 10,000 keys written while one is down reach it by
   const c = client(t, nodes[2]);
   let missing = keys;
   await eventually(t, 'the returned node holds every key', async () => {
-    missing = await missingLocally(c, missing);
+    missing = await missingLocally(c, missing, valueOf);
     return missing.length === 0;
   }, BOUND_MS);
-  await eventually(t, 'every hint queue is empty', async () => (await Promise.all([a, b, c].map(hints))).every((h) => h.queued === 0), BOUND_MS);
-  const delivered = (await hints(a)).delivered + (await hints(b)).delivered;
+  await eventually(t, 'every hint queue is empty', async () => (await Promise.all([a, b, c].map(hintCounts))).every((h) => h.queued === 0), BOUND_MS);
+  const delivered = (await hintCounts(a)).delivered + (await hintCounts(b)).delivered;
   t.true(delivered >= keys.length, `hints delivered: ${delivered}`);
-  for (const r of [a, b, c]) t.is((await hints(r)).dropped, 0);
+  for (const r of [a, b, c]) t.is((await hintCounts(r)).dropped, 0);
 });
 
 test.serial('5 nodes, N=3 W=2, two down: writes succeed through fallbacks; once back, every primary holds its keys', async (t) => {
@@ -81,10 +63,10 @@ test.serial('5 nodes, N=3 W=2, two down: writes succeed through fallbacks; once 
 
   await Promise.all(down.map((n) => n.restart()));
   const all = nodes.map((n) => client(t, n));
-  await eventually(t, 'every hint queue is empty', async () => (await Promise.all(all.map(hints))).every((h) => h.queued === 0), BOUND_MS);
+  await eventually(t, 'every hint queue is empty', async () => (await Promise.all(all.map(hintCounts))).every((h) => h.queued === 0), BOUND_MS);
   for (const [i, node] of nodes.entries()) {
     const own = keys.filter((_, k) => preflists[k].includes(node.id));
-    t.deepEqual((await missingLocally(all[i], own)).slice(0, 5), [], `${node.id} holds its ${own.length} keys`);
+    t.deepEqual((await missingLocally(all[i], own, valueOf)).slice(0, 5), [], `${node.id} holds its ${own.length} keys`);
   }
 });
 
@@ -95,18 +77,18 @@ test.serial('hints survive a kill of the node holding them and are delivered aft
   await away.stop();
   const keys = Array.from({ length: 2_000 }, (_, i) => `durable-hint:${i}`);
   await writeAll(t, [a], keys);
-  t.true((await hints(a)).queued >= keys.length);
+  t.true((await hintCounts(a)).queued >= keys.length);
   await holder.kill();
   await holder.restart();
   const a2 = client(t, holder);
-  t.true((await hints(a2)).queued >= keys.length, 'the hints were read back from the log after the kill');
+  t.true((await hintCounts(a2)).queued >= keys.length, 'the hints were read back from the log after the kill');
   t.regex(holder.output(), /hints for 127\.0\.0\.1:\d+ wait in /);
 
   await away.restart();
   const c = client(t, away);
-  await eventually(t, 'the holder delivered its hints', async () => (await hints(a2)).queued === 0, BOUND_MS);
-  t.deepEqual((await missingLocally(c, keys)).slice(0, 5), [], 'the returned node holds every key');
-  t.is((await hints(client(t, other))).queued, 0);
+  await eventually(t, 'the holder delivered its hints', async () => (await hintCounts(a2)).queued === 0, BOUND_MS);
+  t.deepEqual((await missingLocally(c, keys, valueOf)).slice(0, 5), [], 'the returned node holds every key');
+  t.is((await hintCounts(client(t, other))).queued, 0);
 });
 
 /** INFO's line for the hints this node keeps for target. */
@@ -157,5 +139,5 @@ test.serial('cluster-hint-* settings act: CONFIG SET of the size bound, the age 
   await eventually(t, 'the paced hints are delivered', async () => (await targetLine(a, away.id)).queued === 0, BOUND_MS);
   const took = Date.now() - started;
   t.true(took >= floorMs, `${payload} bytes at 20,000 bytes/s took ${took} ms (at least ${Math.round(floorMs)})`);
-  t.deepEqual(await missingLocally(client(t, away), keys), []);
+  t.deepEqual(await missingLocally(client(t, away), keys, valueOf), []);
 });

@@ -190,6 +190,11 @@ test('a node without cluster flags is a cluster of one; DYN.FAULT needs --enable
   t.is(await r.exists('k'), 0);
   await t.throwsAsync(r.call('DYN.SET', 'k', 'w'), { message: /wrong number of arguments/ });
   await t.throwsAsync(r.call('DYN.GET', 'k', 'R', '2'), { message: 'ERR R must be between 1 and N=1' });
+  // A collection's record is its header: DYN.GET answers as GET does.
+  await r.hset('h', 'f', 'v');
+  await t.throwsAsync(r.call('DYN.GET', 'h'), { message: /^WRONGTYPE Operation against a key holding the wrong kind of value/ });
+  await r.incr('n');
+  t.is(await r.call('DYN.GET', 'n'), '1');
 });
 
 test('N=2 of 3 nodes: a node that holds no replica of a key forwards, writes through a replica and reads by quorum', async (t) => {

@@ -2,7 +2,8 @@
 // real dynkv-server: keys that are never read are reclaimed (DBSIZE drops,
 // INFO's expired_keys grows), also in a database where few keys expire and
 // in other databases; TTLs survive a restart (SIGTERM or SIGKILL) and an
-// expired key stays gone; INFO keyspace avg_ttl estimated from the TTLs.
+// expired key stays gone; INFO keyspace avg_ttl estimated from the TTLs;
+// the in-memory indexes of sorted sets and lists that expire are freed.
 import test from 'ava';
 import Redis from 'ioredis';
 import { serverClient, startServer } from './helpers/server';
@@ -40,6 +41,32 @@ test('keys that are never read are reclaimed: DBSIZE drops, expired_keys grows',
   t.is((await expiredKeys(r)) - before, 300);
   t.regex(await r.info('keyspace'), /db0:keys=70,expires=20,/);
   t.is(await r.exists('long:1', 'later:1', 'short:1'), 2);
+});
+
+async function collectionIndexes(r: Redis): Promise<number> {
+  const m = /collection_indexes:(\d+)/.exec(await r.info('memory'));
+  if (m === null) throw new Error('INFO memory has no collection_indexes');
+  return Number(m[1]);
+}
+
+test('the indexes of sorted sets and lists that expire are freed without a command on them', async (t) => {
+  const srv = await startServer(t);
+  const r = serverClient(t, srv.port);
+  const pipe = r.pipeline();
+  // A rate limiter's pattern: a sorted set (and a list) per client, each with a TTL, never touched again.
+  for (let i = 0; i < 150; i++) {
+    pipe.zadd(`window:${i}`, i, `request:${i}`).pexpire(`window:${i}`, 3000);
+    pipe.zrange(`window:${i}`, 0, -1); // builds the index
+    pipe.rpush(`queue:${i}`, 'job').pexpire(`queue:${i}`, 3000);
+  }
+  pipe.zadd('kept', 1, 'a').zrange('kept', 0, -1).rpush('kept-list', 'x');
+  await pipe.exec();
+  t.is(await collectionIndexes(r), 302, 'every sorted set and list has its index');
+  const freed = await eventually(async () => (await collectionIndexes(r)) === 2, 60_000);
+  t.true(freed, `${await collectionIndexes(r)} indexes left, 2 expected`);
+  t.deepEqual(await r.zrange('kept', 0, -1), ['a']);
+  t.deepEqual(await r.lrange('kept-list', 0, -1), ['x']);
+  t.is(await collectionIndexes(r), 2);
 });
 
 test('active expiry finds the few expiring keys among many, in every database', async (t) => {

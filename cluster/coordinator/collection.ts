@@ -17,7 +17,7 @@
 // them to the key's first live replica).
 import { EMPTY_CLEAR_CLOCK, encodeHashHeader } from '../../datatypes/hash-header';
 import { newHashSummary, type HashSummary } from '../../datatypes/hash';
-import type { DataType } from '../../datatypes/types';
+import { DataType } from '../../datatypes/types';
 import type { Clock } from '../clock';
 import type { FieldWrite } from '../replica/hash-replica';
 import type { ReplicaStore } from '../replica/store';
@@ -48,10 +48,10 @@ export interface CollectionHost {
 /** A new collection's header: an empty clear clock. */
 const NEW_HEADER = encodeHashHeader(EMPTY_CLEAR_CLOCK);
 
-/** A collection command that reached a node without a replica of its key (EXEC of keys held elsewhere). */
+/** A collection command run at a node without a replica of one of its keys: no node held them all, or EXEC of keys held elsewhere. */
 export class NotAReplicaError extends DynUnavailableError {
   constructor() {
-    super('DYNUNAVAILABLE collection commands run at a replica of the key; this node holds none (send the command to a replica)');
+    super('DYNUNAVAILABLE collection commands run at a node holding replicas of every key they name, and this node does not (a transaction runs where it was sent; keys of one slot, with a hash tag such as {tag}a {tag}b, are held together)');
     this.name = 'NotAReplicaError';
   }
 }
@@ -111,10 +111,11 @@ export class Collection {
    * the key's other replicas; the summary's count follows, and past
    * maxEntries its big-encoding bit (Redis's one-way conversion by size).
    * Whether the element was live before and is now is in the result.
+   * `type`: the element sibling's tag (a hash field's counter: fieldCounter).
    */
-  protected writeElement(db: number, key: Buffer, summary: HashSummary, element: Buffer, value: Buffer | null, seq: number, now: number, maxEntries: number): FieldWrite {
+  protected writeElement(db: number, key: Buffer, summary: HashSummary, element: Buffer, value: Buffer | null, seq: number, now: number, maxEntries: number, type: number = DataType.string): FieldWrite {
     const { host } = this;
-    const write = host.replicas.hashes.writeField(db, key, element, value, seq, host.actor, now, host.maxSiblings);
+    const write = host.replicas.hashes.writeField(db, key, element, value, seq, host.actor, now, host.maxSiblings, type);
     if (write.wasLive !== write.isLive) summary.count += write.isLive ? 1 : -1;
     if (summary.count > maxEntries) summary.hashtable = true;
     if (this.sync !== null) host.pend(this.sync.replicate(db, key, element, write.record, summary.hashtable));

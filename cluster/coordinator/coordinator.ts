@@ -30,7 +30,7 @@ export interface KeyMeta {
   length: number;
   /** The value's Redis type (datatypes/types.ts; 0: a string, a counter's too): TYPE, WRONGTYPE. */
   type: number;
-  /** The stored tag when it is not the type: DataType.counter (INCR's value). */
+  /** The stored tag when it is not the type: DataType.counter (INCR's value), DataType.hll (PFADD's in a cluster). */
   tag?: number;
 }
 
@@ -69,6 +69,8 @@ export interface ClusterCounters {
   forwardsServed: number;
   /** Requests answered -DYNUNAVAILABLE. */
   unavailable: number;
+  /** Merges here that left a key or an element with live values of two types (cluster/versions/type-clash.ts). */
+  typeClashes: number;
 }
 
 export interface ClusterNodeState extends ClusterMember {
@@ -101,6 +103,8 @@ export interface Coordinator {
   counter(db: number, key: Buffer, parse: (value: Buffer) => bigint | null): CounterRead;
   /** INCRBY's write: the counter read, plus `by` from this node, with this expiry (0 = none). */
   increment(db: number, key: Buffer, counter: Counter, by: bigint, expireAt: number): void;
+  /** PFADD's, PFMERGE's and PFCOUNT's write of a HyperLogLog: in a cluster tagged hll, so concurrent writes merge register-wise (datatypes/hyperloglog-join.ts). */
+  writeHll(db: number, key: Buffer, value: Buffer, expireAt: number): void;
   /** EXPIRE/PERSIST of a key of any type: its value and type kept, the expiry (0 = none) replaced; false when not live. */
   setExpiry(db: number, key: Buffer, expireAt: number): boolean;
   /** The hash type's operations (hashes.ts). */
@@ -119,6 +123,10 @@ export interface Coordinator {
   flush(db: number): void;
   /** Writes tombstones for up to `limit` expired keys of db (visited from where the last call stopped): how many, and the TTLs it saw. */
   reclaimExpired(db: number, limit: number): ExpirySweep;
+  /** Frees the in-memory indexes (sorted sets, lists) of up to `limit` keys gone since their last command (expired): how many. */
+  sweepIndexes(limit: number): number;
+  /** How many keys have an in-memory index (sorted sets, lists) built: INFO memory's collection_indexes. */
+  indexCount(): number;
   /** Resolves once every write made so far is durable under the fsync policy; null when already. */
   durable(): Promise<void> | null;
   /** CONFIG SET appendfsync: the new policy for every database. */

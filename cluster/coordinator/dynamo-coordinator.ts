@@ -106,7 +106,7 @@ export class DynamoCoordinator extends LocalReplica implements Coordinator {
     this.hashes = new Hashes(this, this.hashSync);
     this.sets = new Sets(this, this.hashSync);
     this.zsets = new Zsets(this, this.hashSync);
-    this.lists = new Lists(this, this.hashSync, databases);
+    this.lists = new Lists(this, this.hashSync);
     // Each keeps an index only of its own type's keys: the one that has one for the key follows the change.
     if (this.hashSync !== null) {
       this.hashSync.onElement = (db, key, element, wasLive, isLive) => {
@@ -168,7 +168,7 @@ export class DynamoCoordinator extends LocalReplica implements Coordinator {
 
   delete(db: number, key: Buffer): boolean {
     if (this.meta(db, key) === null) return false;
-    this.lists.forget(db, key);
+    this.lists.dropIndex(db, key);
     this.writes.write(db, key, null, 0, 'local', null);
     this.zsets.dropIndex(db, key);
     return true;
@@ -187,6 +187,12 @@ export class DynamoCoordinator extends LocalReplica implements Coordinator {
     // A write coordinated by another node (REPLICA.PUT) carries no tag: from here, the value as a string.
     if (this.n > 1 && this.holdsReplica(key)) this.writes.write(db, key, encodeCounter(next), expireAt, 'local', null, DataType.counter);
     else this.writes.write(db, key, Buffer.from(String(counterValue(next)), 'latin1'), expireAt, 'local', null);
+  }
+
+  /** With N = 1 (no concurrent PFADDs) a plain string, as INCR's counters (increment above). */
+  writeHll(db: number, key: Buffer, value: Buffer, expireAt: number): void {
+    if (this.n > 1 && this.holdsReplica(key)) this.writes.write(db, key, value, expireAt, 'local', null, DataType.hll);
+    else this.writes.write(db, key, value, expireAt, 'local', null);
   }
 
   setExpiry(db: number, key: Buffer, expireAt: number): boolean {
@@ -219,8 +225,8 @@ export class DynamoCoordinator extends LocalReplica implements Coordinator {
 
   flush(db: number): void {
     this.restartExpirySweep(db);
-    this.zsets.forget(db);
-    this.lists.forgetDatabase(db);
+    this.zsets.dropIndexes(db);
+    this.lists.dropIndexes(db);
     if (this.single) {
       this.replicas.flush(db);
       return;
@@ -232,6 +238,15 @@ export class DynamoCoordinator extends LocalReplica implements Coordinator {
         return error;
       }),
     );
+  }
+
+  /** Collections' in-memory indexes of keys expired untouched, freed (up to `limit` of each type). */
+  sweepIndexes(limit: number): number {
+    return this.zsets.sweepIndexes(limit) + this.lists.sweepIndexes(limit);
+  }
+
+  indexCount(): number {
+    return this.zsets.indexCount() + this.lists.indexCount();
   }
 
   /** Merges a peer's element record into the local replica, through its collection type (anti-entropy's pulls, flush purges). */

@@ -11,6 +11,8 @@ export interface HashAccess {
   get(db: number, key: Buffer, field: Buffer): Buffer | null;
   /** HSET of the pairs argv[from], argv[from + 1] ...: makes the hash when absent; how many fields are new. */
   set(db: number, key: Buffer, argv: readonly Buffer[], from: number, limits: ListpackLimits): number;
+  /** HINCRBY's write of `text` (the field's value + by): a PN-counter field in a cluster, a plain value on one node. */
+  increment(db: number, key: Buffer, field: Buffer, by: bigint, text: Buffer, limits: ListpackLimits): void;
   /** HDEL of argv[from...]: how many were there; the key goes with its last field. */
   delete(db: number, key: Buffer, argv: readonly Buffer[], from: number): number;
   /** HLEN: O(1), from the summary. */

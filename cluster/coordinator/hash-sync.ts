@@ -59,6 +59,7 @@ export class HashSync {
   apply(db: number, key: Buffer, field: Buffer, record: Buffer, hashtable: boolean): boolean {
     const replica = this.host.replicas.hashes;
     const applied = replica.applyField(db, key, field, record, this.host.maxSiblings);
+    if (applied.clashed) this.host.counters.typeClashes++;
     if (!applied.changed && !hashtable) return false;
     const summary = replica.summary(db, key) ?? newHashSummary();
     if (applied.wasLive !== applied.isLive) summary.count += applied.isLive ? 1 : -1;

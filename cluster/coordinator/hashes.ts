@@ -8,6 +8,8 @@
 import type { ListpackLimits } from '../../datatypes/hash';
 import { exceedsListpackValue, hashEncoding } from '../../datatypes/hash';
 import { DataType } from '../../datatypes/types';
+import { encodeCounter, incrementCounter } from '../../datatypes/counter';
+import { fieldCounterRead } from '../replica/field-counter-read';
 import { visibleField, type HashEntry } from '../replica/hash-replica';
 import { Collection, type CollectionHost } from './collection';
 import type { HashAccess } from './hash-access';
@@ -42,6 +44,26 @@ export class Hashes extends Collection implements HashAccess {
     }
     this.close(db, key, opened, now);
     return added;
+  }
+
+  /**
+   * HINCRBY's write of the field's new value `text` (its value + by, checked
+   * by the command). With N = 1 (no concurrent writes), a plain value; else the
+   * field's PN-counter plus `by` from this node (replica/field-counter-read.ts),
+   * so concurrent HINCRBYs on both sides of a partition all count.
+   */
+  increment(db: number, key: Buffer, field: Buffer, by: bigint, text: Buffer, limits: ListpackLimits): void {
+    if (this.sync === null || this.host.replicas.reap) {
+      this.set(db, key, [field, text], 0, limits);
+      return;
+    }
+    const now = this.host.clock.now();
+    const opened = this.open(db, key, now);
+    const { summary } = opened;
+    if (exceedsListpackValue(limits, field, text)) summary.hashtable = true;
+    const counter = incrementCounter(fieldCounterRead(this.host.replicas.hashes.versions(db, key, field)), this.host.actor, by);
+    if (!this.writeElement(db, key, summary, field, encodeCounter(counter), summary.nextSeq, now, limits.entries, DataType.fieldCounter).wasLive) summary.nextSeq++;
+    this.close(db, key, opened, now);
   }
 
   delete(db: number, key: Buffer, argv: readonly Buffer[], from: number): number {

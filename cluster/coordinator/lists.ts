@@ -22,6 +22,7 @@ import { DataType } from '../../datatypes/types';
 import { Collection, type CollectionHost, type Opened } from './collection';
 import type { HashSync } from './hash-sync';
 import type { ListAccess } from './list-access';
+import { KeyIndexes } from './key-indexes';
 import { ListIndex } from './list-index';
 
 /** Values up to this many bytes are kept in the index (LRANGE reads memory); bigger ones stay on disk only. */
@@ -36,12 +37,11 @@ function nextGeneration(): number {
 }
 
 export class Lists extends Collection implements ListAccess {
-  private readonly indexes: Map<string, ListIndex>[];
+  private readonly indexes = new KeyIndexes<ListIndex>();
   private readonly writer = new PositionWriter(randomBytes(WRITER_BYTES));
 
-  constructor(host: CollectionHost, sync: HashSync | null, databases: number) {
+  constructor(host: CollectionHost, sync: HashSync | null) {
     super(host, sync, DataType.list);
-    this.indexes = Array.from({ length: databases }, () => new Map<string, ListIndex>());
   }
 
   encoding(): 'quicklist' {
@@ -191,7 +191,7 @@ export class Lists extends Collection implements ListAccess {
    * generation check drops.
    */
   elementChanged(db: number, key: Buffer, element: Buffer, wasLive: boolean, isLive: boolean): void {
-    const index = this.indexes[db]?.get(key.toString('latin1'));
+    const index = this.indexes.get(db, key);
     if (index === undefined) return;
     const id = element.toString('latin1');
     if (!isLive) {
@@ -203,13 +203,22 @@ export class Lists extends Collection implements ListAccess {
   }
 
   /** DEL / UNLINK of the key: its index goes (a list made again later gets a new one). */
-  forget(db: number, key: Buffer): void {
-    this.indexes[db]?.delete(key.toString('latin1'));
+  dropIndex(db: number, key: Buffer): void {
+    this.indexes.delete(db, key);
   }
 
   /** FLUSHDB / FLUSHALL: every index of db goes (the generation check would refuse them; this frees their memory). */
-  forgetDatabase(db: number): void {
-    this.indexes[db]?.clear();
+  dropIndexes(db: number): void {
+    this.indexes.clear(db);
+  }
+
+  /** Active expiry: drops the indexes of up to `limit` keys found gone (expired) since their last command. */
+  sweepIndexes(limit: number): number {
+    return this.indexes.sweep(limit, (db, key) => this.host.holdsReplica(key) && this.exists(db, key));
+  }
+
+  indexCount(): number {
+    return this.indexes.size;
   }
 
   /** The first index of an item equal to value, from the head; -1 when none. */
@@ -236,7 +245,7 @@ export class Lists extends Collection implements ListAccess {
     const opened = this.open(db, key, now);
     opened.summary.nextSeq = nextGeneration();
     const index = new ListIndex(opened.summary.nextSeq);
-    this.indexes[db].set(key.toString('latin1'), index);
+    this.indexes.set(db, key, index);
     return { opened, index };
   }
 
@@ -251,24 +260,23 @@ export class Lists extends Collection implements ListAccess {
   /** After writes: the summary kept, or (the last item gone) the key and its index. */
   private finish(db: number, key: Buffer, opened: Opened, now: number): void {
     this.close(db, key, opened, now);
-    if (opened.summary.count <= 0) this.indexes[db].delete(key.toString('latin1'));
+    if (opened.summary.count <= 0) this.indexes.delete(db, key);
   }
 
   /** The list's index, built from its element records when this replica has none for the summary's stamp. */
   private indexOf(db: number, key: Buffer, summary: HashSummary): ListIndex {
-    const name = key.toString('latin1');
     const replica = this.host.replicas.hashes;
     if (summary.nextSeq <= UNSTAMPED) {
       summary.nextSeq = nextGeneration();
       replica.writeSummary(db, key, summary);
     }
-    const cached = this.indexes[db].get(name);
+    const cached = this.indexes.get(db, key);
     // The count check is a guard: an element record changed by a path that did not tell the index (none known) shows as a count the index does not have.
     if (cached !== undefined && cached.generation === summary.nextSeq && cached.size === summary.count) return cached;
     const items = replica.entries(db, key).map((e): [string, string | null] => [e.field.toString('latin1'), inline(e.value)]);
     items.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     const index = new ListIndex(summary.nextSeq, items);
-    this.indexes[db].set(name, index);
+    this.indexes.set(db, key, index);
     return index;
   }
 

@@ -25,7 +25,7 @@ export interface CoordinatorHooks {
 
 export class LocalReplica {
   readonly maxSiblings = DEFAULT_MAX_SIBLINGS;
-  readonly counters: ClusterCounters = { readRepairs: 0, readRepairsFailed: 0, siblingsPruned: 0, forwarded: 0, forwardsServed: 0, unavailable: 0 };
+  readonly counters: ClusterCounters = { readRepairs: 0, readRepairsFailed: 0, siblingsPruned: 0, forwarded: 0, forwardsServed: 0, unavailable: 0, typeClashes: 0 };
   /** The running command's view, origin and pending writes (begin/end). */
   protected readonly scope = new CommandScope();
   private readonly expiryCursor: bigint[];
@@ -72,7 +72,7 @@ export class LocalReplica {
     if (viewed !== undefined) {
       const top = liveWinner(viewed, this.clock.now());
       if (top === null) return null;
-      if (top.type === DataType.counter) return { expireAt: top.expireAt, length: (stringRead(viewed, this.clock.now()) as Buffer).length, type: DataType.string, tag: DataType.counter };
+      if (top.type === DataType.counter || top.type === DataType.hll) return { expireAt: top.expireAt, length: (stringRead(viewed, this.clock.now()) as Buffer).length, type: DataType.string, tag: top.type };
       return { expireAt: top.expireAt, length: (top.value as Buffer).length, type: top.type ?? 0 };
     }
     const meta = this.replicas.meta(db, key);
@@ -166,16 +166,18 @@ export class LocalReplica {
 
   /** Merges a peer's record into the local replica (replication, read repair). */
   applyRecord(db: number, key: Buffer, record: Buffer): boolean {
-    const { changed, pruned } = this.replicas.applyRecord(db, key, record, this.maxSiblings);
+    const { changed, pruned, clashed } = this.replicas.applyRecord(db, key, record, this.maxSiblings);
     this.counters.siblingsPruned += pruned;
+    if (clashed) this.counters.typeClashes++;
     if (changed) this.hooks.onWrite(db, key);
     return changed;
   }
 
   /** Merges versions into the local replica. */
   applyHere(db: number, key: Buffer, versions: KeyVersions): boolean {
-    const { changed, pruned } = this.replicas.apply(db, key, versions, this.maxSiblings);
+    const { changed, pruned, clashed } = this.replicas.apply(db, key, versions, this.maxSiblings);
     this.counters.siblingsPruned += pruned;
+    if (clashed) this.counters.typeClashes++;
     if (changed) this.hooks.onWrite(db, key);
     return changed;
   }

@@ -29,9 +29,27 @@ export function route(host: RouteHost, keys: readonly Buffer[], access: CommandA
   if (target === host.selfId || !membership.isUp(target)) return null;
   for (let i = 1; i < keys.length; i++) {
     const other = membership.preferenceList(keys[i]);
-    if (other !== list && !(access === 'blind-write' ? other.includes(target) : membership.firstUp(other) === target)) return null;
+    if (other === list) continue;
+    if (access === 'blind-write' ? !other.includes(target) : membership.firstUp(other) !== target) return access === 'read-write' ? holderOfAll(host, keys) : null;
   }
   return target;
+}
+
+/**
+ * A read-write command whose keys have different coordinators
+ * (SUNIONSTORE, LMOVE ... across partitions): it runs where replicas of
+ * every key are, so a collection's elements can be read and written
+ * there: this node if it holds them all, else the first up node that
+ * does; here when none does (strings still work through quorums; a
+ * collection answers NotAReplicaError). Blind writes (MSET) run where
+ * they were sent, as before: each key's write goes to its replicas.
+ */
+function holderOfAll(host: RouteHost, keys: readonly Buffer[]): string | null {
+  const lists = keys.map((key) => host.membership.preferenceList(key));
+  if (lists.every((list) => list.includes(host.selfId))) return null;
+  // Up, not suspect: a forward that failed makes its target suspect, and the caller asks again (no loop on it).
+  for (const node of lists[0]) if (node !== host.selfId && host.membership.state(node) === 'up' && lists.every((list) => list.includes(node))) return node;
+  return null;
 }
 
 /** Runs the command at that node; resolves with its raw reply, or null when the node did not answer (route again). */

@@ -17,15 +17,12 @@ import { decodeScore, encodeScore, zsetEncoding, type ZsetListpackLimits } from 
 import { ZsetSkiplist } from '../../datatypes/zset-skiplist';
 import { visibleField } from '../replica/hash-replica';
 import { Collection, type CollectionHost, type Opened } from './collection';
+import { KeyIndexes } from './key-indexes';
 import type { HashSync } from './hash-sync';
 import type { ZsetAccess, ZsetChange, ZsetEntry } from './zset-access';
 
-function indexName(db: number, key: Buffer): string {
-  return `${db}:${key.toString('latin1')}`;
-}
-
 export class Zsets extends Collection implements ZsetAccess {
-  private readonly indexes = new Map<string, ZsetSkiplist>();
+  private readonly indexes = new KeyIndexes<ZsetSkiplist>();
 
   constructor(host: CollectionHost, sync: HashSync | null) {
     super(host, sync, DataType.zset);
@@ -33,9 +30,8 @@ export class Zsets extends Collection implements ZsetAccess {
 
   /** The key's members in order; null when the key is no sorted set here. The caller must not change it. */
   view(db: number, key: Buffer): ZsetSkiplist | null {
-    const name = indexName(db, key);
     if (!this.exists(db, key)) {
-      this.indexes.delete(name);
+      this.indexes.delete(db, key);
       return null;
     }
     return this.built(db, key);
@@ -44,21 +40,20 @@ export class Zsets extends Collection implements ZsetAccess {
   /** A new, empty index for a key just made. */
   private renew(db: number, key: Buffer): ZsetSkiplist {
     const index = new ZsetSkiplist();
-    this.indexes.set(indexName(db, key), index);
+    this.indexes.set(db, key, index);
     return index;
   }
 
   /** The key's index, built from its element records when not yet in memory. */
   private built(db: number, key: Buffer): ZsetSkiplist {
-    const name = indexName(db, key);
-    let index = this.indexes.get(name);
+    let index = this.indexes.get(db, key);
     if (index === undefined) {
       index = new ZsetSkiplist();
       for (const e of this.host.replicas.hashes.entries(db, key)) {
         const score = decodeScore(e.value);
         if (score !== null) index.set(e.field.toString('latin1'), score);
       }
-      this.indexes.set(name, index);
+      this.indexes.set(db, key, index);
     }
     return index;
   }
@@ -117,7 +112,7 @@ export class Zsets extends Collection implements ZsetAccess {
   replace(db: number, key: Buffer, entries: readonly ZsetEntry[], limits: ZsetListpackLimits): void {
     this.host.delete(db, key);
     if (entries.length === 0) {
-      this.indexes.delete(indexName(db, key));
+      this.indexes.delete(db, key);
       return;
     }
     let longest = 0;
@@ -164,7 +159,7 @@ export class Zsets extends Collection implements ZsetAccess {
 
   /** A peer's element record was merged in here (HashSync.apply): the key's index, if built, follows it. */
   applied(db: number, key: Buffer, element: Buffer): void {
-    const index = this.indexes.get(indexName(db, key));
+    const index = this.indexes.get(db, key);
     if (index === undefined) return;
     const versions = this.host.replicas.hashes.versions(db, key, element);
     const visible = versions === null ? null : visibleField(versions);
@@ -176,18 +171,26 @@ export class Zsets extends Collection implements ZsetAccess {
 
   /** DEL/UNLINK of the key (any type): its index, if any, goes at once. */
   dropIndex(db: number, key: Buffer): void {
-    if (this.indexes.size > 0) this.indexes.delete(indexName(db, key));
+    this.indexes.delete(db, key);
   }
 
   /** FLUSHDB: every index of the database goes. */
-  forget(db: number): void {
-    const prefix = `${db}:`;
-    for (const name of this.indexes.keys()) if (name.startsWith(prefix)) this.indexes.delete(name);
+  dropIndexes(db: number): void {
+    this.indexes.clear(db);
+  }
+
+  /** Active expiry: drops the indexes of up to `limit` keys found gone (expired) since their last command. */
+  sweepIndexes(limit: number): number {
+    return this.indexes.sweep(limit, (db, key) => this.host.holdsReplica(key) && this.exists(db, key));
+  }
+
+  indexCount(): number {
+    return this.indexes.size;
   }
 
   /** close(), and the index goes with the key when its last member went. */
   private closeIndexed(db: number, key: Buffer, opened: Opened, now: number): void {
     this.close(db, key, opened, now);
-    if (opened.summary.count <= 0) this.indexes.delete(indexName(db, key));
+    if (opened.summary.count <= 0) this.indexes.delete(db, key);
   }
 }

@@ -16,11 +16,14 @@
 // concurrent siblings a value wins over a tombstone (add-wins), then the
 // winner order. Reap mode (N = 1): a field's tombstone deletes the record.
 import { decodeFieldValue, decodeHashSummary, encodeFieldValue, encodeHashSummary, newHashSummary, type FieldValue, type HashSummary } from '../../datatypes/hash';
+import { DataType } from '../../datatypes/types';
 import type { Databases } from './databases';
+import { visibleFieldCounter } from './field-counter-read';
 import { FIELD_KIND, SUMMARY_KIND, type ElementHooks } from './element-records';
 import { crc16, keySlot, SLOT_COUNT } from '../ring/slot';
 import { varintSize, writeVarint } from '../versions/codec-reader';
 import { decodeVersions, encodeVersions } from '../versions/codec';
+import { madeTypeClash } from '../versions/type-clash';
 import { afterFlush } from '../versions/lifetimes';
 import { EMPTY_VERSIONS, merge, update, type Actor, type KeyVersions } from '../versions/versions';
 
@@ -83,7 +86,11 @@ export function fieldKey(key: Buffer, field: Buffer): Buffer {
 
 /** The value a field's versions show: the first live value in winner order (a value wins over a concurrent HDEL); null when none. */
 export function visibleField(versions: KeyVersions): FieldValue | null {
-  for (const s of versions.siblings) if (s.value !== null) return decodeFieldValue(s.value);
+  const { siblings } = versions;
+  for (let i = 0; i < siblings.length; i++) {
+    const s = siblings[i];
+    if (s.value !== null) return s.type === DataType.fieldCounter ? visibleFieldCounter(versions, i) : decodeFieldValue(s.value);
+  }
   return null;
 }
 
@@ -141,21 +148,21 @@ export class HashReplica {
    * its insertion number; a new one takes nextSeq. The summary's count is
    * the caller's.
    */
-  writeField(db: number, key: Buffer, field: Buffer, value: Buffer | null, nextSeq: number, actor: Actor, timestamp: number, maxSiblings: number): FieldWrite {
+  writeField(db: number, key: Buffer, field: Buffer, value: Buffer | null, nextSeq: number, actor: Actor, timestamp: number, maxSiblings: number, type: number = DataType.string): FieldWrite {
     const elementKey = fieldKey(key, field);
     const stored = this.elements.existing(db)?.get(elementKey) ?? null;
     // Above every reaped dot (KV679), and no older than a flush this replica knows.
     const current = stored === null ? this.hooks.floorVersions(actor) : decodeVersions(stored);
     const before = visibleField(current);
     const bytes = value === null ? null : encodeFieldValue(before === null ? nextSeq : before.seq, value);
-    const { versions } = update(current, current.clock, actor, { value: bytes, timestamp: Math.max(timestamp, this.hooks.flushFloor[db]), expireAt: 0 }, maxSiblings);
+    const { versions } = update(current, current.clock, actor, { value: bytes, timestamp: Math.max(timestamp, this.hooks.flushFloor[db]), expireAt: 0, type }, maxSiblings);
     const record = encodeVersions(versions);
     this.storeField(db, elementKey, stored, record, value !== null);
     return { record, wasLive: before !== null, isLive: value !== null };
   }
 
   /** A peer's record of the field (replication): merged in; whether the field was live before and is now. */
-  applyField(db: number, key: Buffer, field: Buffer, record: Buffer, maxSiblings: number): { wasLive: boolean; isLive: boolean; changed: boolean } {
+  applyField(db: number, key: Buffer, field: Buffer, record: Buffer, maxSiblings: number): { wasLive: boolean; isLive: boolean; changed: boolean; clashed: boolean } {
     const elementKey = fieldKey(key, field);
     const stored = this.elements.existing(db)?.get(elementKey) ?? null;
     const current = stored === null ? EMPTY_VERSIONS : decodeVersions(stored);
@@ -168,7 +175,7 @@ export class HashReplica {
     const merged = encodeVersions(versions);
     const changed = stored === null || !merged.equals(stored);
     if (changed) this.storeField(db, elementKey, stored, merged, isLive);
-    return { wasLive, isLive, changed };
+    return { wasLive, isLive, changed, clashed: changed && madeTypeClash(current, versions) };
   }
 
   private storeField(db: number, elementKey: Buffer, old: Buffer | null, record: Buffer, live: boolean): void {

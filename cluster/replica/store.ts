@@ -30,8 +30,9 @@ import { decodeRecord } from './record-reads';
 import { ReplicaRecords } from './records';
 import { decodeVersions, encodeVersions } from '../versions/codec';
 import { encodeLocalWrite } from '../versions/fast-path';
+import { madeTypeClash } from '../versions/type-clash';
 import { stringRead } from '../versions/counter-read';
-import { DataType } from '../../datatypes/types';
+import { DataType, redisType } from '../../datatypes/types';
 import { afterFlush, oldestWrite } from '../versions/lifetimes';
 import { supersedes } from '../versions/supersedes';
 import { WrongTypeError } from '../versions/wrong-type';
@@ -47,6 +48,8 @@ export interface CoordinatedWrite {
 export interface AppliedVersions extends CoordinatedWrite {
   /** False when this replica already had everything incoming brings: nothing was written. */
   changed: boolean;
+  /** Whether this merge made a type clash (type-clash.ts): INFO's dynamo_type_clashes. */
+  clashed: boolean;
 }
 
 /** What a read of one key finds on this replica, for KeyMeta. */
@@ -55,7 +58,7 @@ export interface ReplicaMeta {
   length: number;
   /** The winner's Redis type (0: a string, a counter's too). */
   type: number;
-  /** The stored tag when it is not the type: DataType.counter. */
+  /** The stored tag when it is not the type: DataType.counter or DataType.hll. */
   tag?: number;
 }
 
@@ -125,15 +128,15 @@ export class ReplicaStore extends ReplicaRecords implements ElementHooks {
     return record.subarray(w.valueOffset, w.valueOffset + w.valueLength);
   }
 
-  /** get of a key whose winner is not a string: a counter's decimal (of the join), else WrongTypeError. Apart, so get stays as small as before. */
+  /** get of a key whose winner is not a string: a counter's decimal (of the join), a HyperLogLog's joined bytes, else WrongTypeError. Apart, so get stays as small as before. */
   private typedRead(db: number, key: Buffer, record: Buffer): Buffer | null {
-    if (this.where.type !== DataType.counter) throw new WrongTypeError();
+    if (redisType(this.where.type) !== DataType.string) throw new WrongTypeError();
     return stringRead(decodeRecord(db, key, record, decodeVersions), this.clock.now());
   }
 
-  /** getInto of a key whose winner is not a string: a counter's decimal read into target over the record at offset, else WRONG_TYPE. */
+  /** getInto of a key whose winner is not a string: a counter's decimal (a HyperLogLog's joined bytes) read into target over the record at offset, else WRONG_TYPE. */
   private typedInto(db: number, key: Buffer, target: Buffer, offset: number, len: number): number {
-    if (this.where.type !== DataType.counter) return WRONG_TYPE;
+    if (redisType(this.where.type) !== DataType.string) return WRONG_TYPE;
     const text = stringRead(decodeRecord(db, key, target.subarray(offset, offset + len), decodeVersions), this.clock.now());
     if (text === null) return -1;
     if (text.length <= target.length - offset) text.copy(target, offset);
@@ -161,9 +164,9 @@ export class ReplicaStore extends ReplicaRecords implements ElementHooks {
     const w = this.where;
     this.locate(db, key, record, 0, record.length);
     if (!this.live()) return null;
-    if (w.type === DataType.counter) {
+    if (w.type === DataType.counter || w.type === DataType.hll) {
       const text = stringRead(decodeRecord(db, key, record, decodeVersions), this.clock.now());
-      return text === null ? null : { expireAt: w.expireAt, length: text.length, type: DataType.string, tag: DataType.counter };
+      return text === null ? null : { expireAt: w.expireAt, length: text.length, type: DataType.string, tag: w.type };
     }
     return { expireAt: w.expireAt, length: w.valueLength, type: w.type };
   }
@@ -223,7 +226,7 @@ export class ReplicaStore extends ReplicaRecords implements ElementHooks {
     const { versions, pruned } = merge(current, incoming, maxSiblings);
     const changed = !equalVersions(versions, current);
     if (changed) this.store(db, key, old, current, versions);
-    return { versions, changed, pruned };
+    return { versions, changed, pruned, clashed: changed && madeTypeClash(current, versions) };
   }
 
   /**
@@ -233,24 +236,24 @@ export class ReplicaStore extends ReplicaRecords implements ElementHooks {
    * decoding either; otherwise the versions are merged. A record that does
    * not decode throws CorruptVersionsError.
    */
-  applyRecord(db: number, key: Buffer, record: Buffer, maxSiblings: number): { changed: boolean; pruned: number } {
+  applyRecord(db: number, key: Buffer, record: Buffer, maxSiblings: number): { changed: boolean; pruned: number; clashed: boolean } {
     if (this.flushFloor[db] !== 0 && oldestWrite(record) < this.flushFloor[db]) {
-      const { changed, pruned } = this.apply(db, key, decodeVersions(record), maxSiblings);
-      return { changed, pruned };
+      const { changed, pruned, clashed } = this.apply(db, key, decodeVersions(record), maxSiblings);
+      return { changed, pruned, clashed };
     }
     const stored = this.scratchRecord(db, key, true);
-    if (stored !== null && stored.equals(record)) return { changed: false, pruned: 0 };
+    if (stored !== null && stored.equals(record)) return { changed: false, pruned: 0, clashed: false };
     if (!this.reap && supersedes(record, stored ?? EMPTY_RECORD, maxSiblings)) {
       const before = this.kind(db, key, stored);
       this.storeRecord(db, key, stored, record, this.kind(db, key, record), before, 0);
-      return { changed: true, pruned: 0 };
+      return { changed: true, pruned: 0, clashed: false };
     }
     const incoming = decodeVersions(record);
     const current = this.read(db, key) ?? EMPTY_VERSIONS;
     const { versions, pruned } = merge(current, incoming, maxSiblings);
     const changed = !equalVersions(versions, current);
     if (changed) this.store(db, key, stored, current, versions, pruned === 0 && equalVersions(versions, incoming) ? record : null);
-    return { changed, pruned };
+    return { changed, pruned, clashed: changed && madeTypeClash(current, versions) };
   }
 
   /** Stores versions (encoded, unless `record` already holds them) over the record `old`, keeping the key counts. */

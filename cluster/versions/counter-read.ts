@@ -1,7 +1,7 @@
 // cluster/versions/counter-read.ts — the counter tag (datatypes/counter.ts)
 // at the version layer: what a string read sees of a key whose winner is a
 // counter (the decimal of the join of its live counter siblings, as
-// joinedWinner makes it), and the counter INCR starts from: the key's
+// joinedWinner makes it) or a HyperLogLog (the join's bytes), and the counter INCR starts from: the key's
 // counter, or a new one over its string value or over nothing, its base
 // named by the version it came from (so increments on both sides of a
 // partition over the same value share a base, and add up).
@@ -25,7 +25,8 @@ export function stringRead(versions: KeyVersions, now: number): Buffer | null {
   if (top === null) return null;
   const type = top.type ?? 0;
   if (type === DataType.counter) return counterText(top.value as Buffer);
-  if (type !== DataType.string) throw new WrongTypeError();
+  // A HyperLogLog (PFADD in a cluster): the join's bytes are the string.
+  if (type !== DataType.string && type !== DataType.hll) throw new WrongTypeError();
   return top.value;
 }
 

@@ -3,7 +3,7 @@
 // ZRANK ZREVRANK ZRANGE (BYSCORE BYLEX REV LIMIT WITHSCORES) ZRANGESTORE
 // ZREVRANGE ZRANGEBYSCORE ZREVRANGEBYSCORE ZRANGEBYLEX ZREVRANGEBYLEX ZREM
 // ZREMRANGEBY* ZPOPMIN ZPOPMAX ZMPOP ZRANDMEMBER ZSCAN ZUNION ZINTER ZDIFF
-// (and STORE) ZINTERCARD, errors included; score printing (0.1, 1e+20, inf,
+// (and STORE) ZINTERCARD (sorted sets and sets as sources), errors included; score printing (0.1, 1e+20, inf,
 // -0), WRONGTYPE, OBJECT ENCODING listpack -> skiplist by
 // zset-max-listpack-entries/-value (CONFIG GET/SET). Random replies
 // (ZRANDMEMBER) are checked for shape and membership; big sets' ZSCAN
@@ -326,6 +326,51 @@ export const zsets: Script = {
     c('ZUNIONSTORE', 'str', '1', 'u1'),
     c('TYPE', 'str'),
     c('ZUNIONSTORE', 'out', '0', 'u1'),
+    // Sets as sources (every member scores 1): an intset, a listpack-sized hashtable set, a big one
+    c('SADD', 'sset1', '3', '1', '2'),
+    c('SADD', 'sset2', 'b', 'c', 'x', '7'),
+    c('SADD', 'sbig', ...Array.from({ length: 200 }, (_, i) => `sm:${i}`), 'a', 'c'),
+    c('ZUNION', '2', 'u1', 'sset2', 'WITHSCORES'),
+    c('ZUNION', '2', 'sset1', 'sset2', 'WITHSCORES'),
+    c('ZUNION', '3', 'u1', 'sset2', 'u2', 'WEIGHTS', '2', '3', '0.5', 'WITHSCORES'),
+    c('ZUNION', '2', 'u2', 'sset2', 'AGGREGATE', 'MIN', 'WITHSCORES'),
+    c('ZUNION', '2', 'u2', 'sset2', 'AGGREGATE', 'MAX', 'WITHSCORES'),
+    c('ZUNION', '1', 'sset1', 'WEIGHTS', '-inf', 'WITHSCORES'),
+    c('ZUNION', '2', 'sset1', 'nokey'),
+    c('ZINTER', '2', 'u1', 'sset2', 'WITHSCORES'),
+    c('ZINTER', '2', 'sset2', 'u2', 'WEIGHTS', '5', '1', 'AGGREGATE', 'MAX', 'WITHSCORES'),
+    c('ZINTER', '2', 'sset1', 'sset1', 'WITHSCORES'),
+    c('ZINTER', '3', 'sbig', 'u1', 'sset2', 'WITHSCORES'),
+    c('ZINTER', '2', 'sset2', 'nokey'),
+    c('ZDIFF', '2', 'sset2', 'u1', 'WITHSCORES'),
+    c('ZDIFF', '2', 'u2', 'sset2', 'WITHSCORES'),
+    c('ZDIFF', '3', 'sbig', 'u1', 'sset2'),
+    c('ZINTERCARD', '2', 'u1', 'sset2'),
+    c('ZINTERCARD', '2', 'sset2', 'u2', 'LIMIT', '1'),
+    c('ZINTERCARD', '2', 'sbig', 'sset2'),
+    c('ZUNIONSTORE', 'out', '2', 'u1', 'sset2'),
+    c('ZRANGE', 'out', '0', '-1', 'WITHSCORES'),
+    c('OBJECT', 'ENCODING', 'out'),
+    c('ZUNIONSTORE', 'out', '1', 'sbig'),
+    c('ZCARD', 'out'),
+    c('OBJECT', 'ENCODING', 'out'),
+    c('ZRANGE', 'out', '0', '4', 'WITHSCORES'),
+    c('ZINTERSTORE', 'out', '2', 'sset2', 'u2', 'WEIGHTS', '2', '1'),
+    c('ZRANGE', 'out', '0', '-1', 'WITHSCORES'),
+    c('ZDIFFSTORE', 'out', '2', 'sset2', 'u1'),
+    c('ZRANGE', 'out', '0', '-1', 'WITHSCORES'),
+    c('ZDIFFSTORE', 'out', '2', 'sset2', 'sset2'),
+    c('EXISTS', 'out'),
+    // A set source that is also the destination: read first, then replaced by a sorted set
+    c('ZUNIONSTORE', 'sset1', '2', 'sset1', 'u1', 'WEIGHTS', '1', '10'),
+    c('TYPE', 'sset1'),
+    c('ZRANGE', 'sset1', '0', '-1', 'WITHSCORES'),
+    c('SCARD', 'sset2'),
+    // Other types stay WRONGTYPE
+    c('HSET', 'hsrc', 'a', '1'),
+    c('ZUNION', '2', 'u1', 'hsrc'),
+    c('ZINTERCARD', '2', 'sset2', 'hsrc'),
+    c('ZDIFFSTORE', 'out', '2', 'sset2', 'hsrc'),
     // WRONGTYPE both ways
     c('SET', 's', 'string'),
     c('ZADD', 's', '1', 'a'),

@@ -6,7 +6,7 @@
 // element records of a collection as they are (no quorum, no catch-up). DYN.FAULT cuts and heals links
 // between nodes, for tests, when the node allows it.
 import { decodeContext, encodeContext, InvalidContextError, liveWinner, type VersionVector } from '../../cluster/index';
-import { DataType } from '../../datatypes/types';
+import { DataType, isCollection } from '../../datatypes/types';
 import { binary, CommandError, ERR } from '../errors';
 import { expireAtArg, isToken, string2ll } from './string-args';
 import type { CommandContext, CommandFlag, CommandHandler, CommandSpec } from './types';
@@ -97,7 +97,8 @@ const get: CommandHandler = (ctx, argv) => {
   }
   const top = liveWinner(ctx.store.versions(ctx.client.db, argv[1]), Date.now());
   if (top === null) ctx.reply.nullBulk();
-  else if (top.type === DataType.counter) ctx.reply.bulk(ctx.store.get(ctx.client.db, argv[1], false) as Buffer); // INCR's counter: its decimal
+  else if (top.type !== undefined && isCollection(top.type)) throw new CommandError(ERR.wrongType); // as GET: a collection's record is its header, not its value
+  else if (top.type === DataType.counter || top.type === DataType.hll) ctx.reply.bulk(ctx.store.get(ctx.client.db, argv[1], false) as Buffer); // INCR's counter: its decimal; an HLL: the join
   else ctx.reply.bulk(top.value as Buffer);
 };
 

@@ -123,7 +123,7 @@ function hincrby(ctx: CommandContext, argv: Buffer[]): void {
     result = BigInt(value) + BigInt(incr);
     if (result > INT64_MAX || result < INT64_MIN) throw new CommandError(ERR.overflow);
   }
-  ctx.store.hashes.set(db, argv[1], [argv[2], Buffer.from(String(result), 'latin1')], 0, ctx.server.config.hashListpack);
+  ctx.store.hashes.increment(db, argv[1], argv[2], BigInt(incr), Buffer.from(String(result), 'latin1'), ctx.server.config.hashListpack);
   ctx.reply.integer(result);
 }
 

@@ -5,7 +5,9 @@
 // value format and its algorithms are datatypes/hyperloglog*.ts. Writes
 // change the value in place as Redis does, so the TTL stays. PFCOUNT of one
 // key may write (the cache), so in a cluster it runs where the key's writes
-// run.
+// run. Every write goes through writeHll: in a cluster the value is tagged
+// hll, so concurrent PFADDs and PFMERGEs merge register-wise
+// (datatypes/hyperloglog-join.ts).
 import { HLL_DENSE, HLL_DENSE_SIZE, HLL_ENCODING_AT, HLL_HDR_SIZE, HLL_REGISTERS, HLL_SPARSE, cacheValid, cardReply, denseGet, denseSet, invalidateCache, isHll, readCache, writeCache } from '../../datatypes/hyperloglog';
 import { hllCount, hllMerge, rawCount } from '../../datatypes/hyperloglog-count';
 import { HllValue, hllAdd, sparseDecode, sparseSet, sparseToDense } from '../../datatypes/hyperloglog-sparse';
@@ -83,7 +85,7 @@ function pfadd(ctx: CommandContext, argv: Buffer[]): void {
       return;
     }
     if (!corrupt) invalidateCache(hll.buf);
-    ctx.store.set(db, key, bytesOf(hll), meta === null ? 0 : meta.expireAt);
+    ctx.store.writeHll(db, key, bytesOf(hll), meta === null ? 0 : meta.expireAt);
   }
   if (corrupt) throw new CommandError(HLL_ERR.corrupt);
   ctx.reply.integer(updated !== 0 ? 1 : 0);
@@ -120,7 +122,7 @@ function pfcount(ctx: CommandContext, argv: Buffer[]): void {
     return;
   }
   writeCache(value, card); // the cache written back, as Redis does in place
-  ctx.store.set(db, key, value, meta.expireAt);
+  ctx.store.writeHll(db, key, value, meta.expireAt);
   ctx.reply.integer(cardReply(card));
 }
 
@@ -143,7 +145,7 @@ function pfmerge(ctx: CommandContext, argv: Buffer[]): void {
     else sparseSet(hll, j, max[j], sparseMax);
   }
   invalidateCache(hll.buf);
-  ctx.store.set(ctx.client.db, argv[1], hll.bytes(), found === null ? 0 : found.expireAt);
+  ctx.store.writeHll(ctx.client.db, argv[1], hll.bytes(), found === null ? 0 : found.expireAt);
   ctx.reply.ok();
 }
 
@@ -159,7 +161,7 @@ function pfdebug(ctx: CommandContext, argv: Buffer[]): void {
     const hll = HllValue.of(scratch, len);
     if (sparse) {
       if (!sparseToDense(hll)) throw new CommandError(HLL_ERR.corrupt);
-      ctx.store.set(ctx.client.db, key, hll.bytes(), expireAt);
+      ctx.store.writeHll(ctx.client.db, key, hll.bytes(), expireAt);
     }
     if (isToken(sub, 'todense')) {
       ctx.reply.integer(sparse ? 1 : 0);

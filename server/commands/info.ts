@@ -90,6 +90,7 @@ const SECTIONS: Record<string, Section> = {
       `used_memory_rss:${m.rss}`,
       `used_memory_rss_human:${human(m.rss)}`,
       `keydir_memory:${keydir}`,
+      `collection_indexes:${ctx.store.indexCount()}`,
       `total_system_memory:${os.totalmem()}`,
       `total_system_memory_human:${human(os.totalmem())}`,
       'maxmemory:0',
@@ -168,6 +169,7 @@ const SECTIONS: Record<string, Section> = {
       `dynamo_forwarded:${c.forwarded}`,
       `dynamo_forwards_served:${c.forwardsServed}`,
       `dynamo_unavailable:${c.unavailable}`,
+      `dynamo_type_clashes:${c.typeClashes}`,
       // One line per other member, as Redis's slave0:ip=...,state=... lines.
       ...nodes.filter((m) => m.state !== 'myself').map((m, i) => `dynamo_peer${i}:id=${m.id},state=${m.state},phi=${m.phi.toFixed(2)}`),
       ...hintLines(st.handoffStats()),

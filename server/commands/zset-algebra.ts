@@ -1,28 +1,29 @@
 // server/commands/zset-algebra.ts — ZUNION ZINTER ZDIFF, their STORE forms
 // and ZINTERCARD, as Redis 7.0's zunionInterDiffGenericCommand: numkeys
-// sources (absent ones empty), WEIGHTS and AGGREGATE SUM|MIN|MAX (not for
+// sources (sorted sets, or sets scoring 1: zset-sources.ts; absent ones
+// empty), WEIGHTS and AGGREGATE SUM|MIN|MAX (not for
 // ZDIFF), WITHSCORES (not for the STORE forms), LIMIT (ZINTERCARD only);
 // sources taken from the smallest, as Redis sorts them, so sums round the
 // same. Every key must be held here (the cluster routes the command to a
 // node holding replicas of them all, else DYNUNAVAILABLE).
 import { parseScore } from '../../datatypes/zset';
-import type { ZsetSkiplist } from '../../datatypes/zset-skiplist';
 import type { ZsetEntry } from '../../cluster/index';
 import { CommandError, ERR } from '../errors';
 import { int64Arg, isToken, string2ll } from './string-args';
 import type { CommandContext } from './types';
-import { numkeysKeys, readZset, replyEntry, replyMembersHeader, writeZset, zsetSpec } from './zset-common';
+import { numkeysKeys, replyEntry, replyMembersHeader, zsetSpec } from './zset-common';
+import { zsetSourceOf, type ZsetSource } from './zset-sources';
 
 type Op = 'union' | 'inter' | 'diff';
 type Aggregate = 'sum' | 'min' | 'max';
 
 interface Source {
-  readonly index: ZsetSkiplist | null;
+  readonly input: ZsetSource | null;
   weight: number;
 }
 
 function size(s: Source): number {
-  return s.index?.size ?? 0;
+  return s.input?.size ?? 0;
 }
 
 /** zunionInterAggregate (NaN sums count as 0). */
@@ -48,11 +49,11 @@ function compute(op: Op, sources: Source[], how: Aggregate, limit: number): Map<
   if (op === 'inter') {
     if (sorted.some((s) => size(s) === 0)) return out;
     const [first, ...rest] = sorted;
-    for (let n = (first.index as ZsetSkiplist).first(); n !== null; n = n.forward) {
-      let score = weighted(first.weight, n.score);
+    for (const [member, firstScore] of (first.input as ZsetSource).entries()) {
+      let score = weighted(first.weight, firstScore);
       let everywhere = true;
       for (const s of rest) {
-        const other = (s.index as ZsetSkiplist).score(n.member);
+        const other = (s.input as ZsetSource).score(member);
         if (other === undefined) {
           everywhere = false;
           break;
@@ -60,27 +61,27 @@ function compute(op: Op, sources: Source[], how: Aggregate, limit: number): Map<
         score = aggregate(score, weighted(s.weight, other), how);
       }
       if (!everywhere) continue;
-      out.set(n.member, score);
+      out.set(member, score);
       if (limit > 0 && out.size >= limit) break;
     }
     return out;
   }
   if (op === 'union') {
     for (const s of sorted) {
-      if (s.index === null) continue;
-      for (let n = s.index.first(); n !== null; n = n.forward) {
-        const score = weighted(s.weight, n.score);
-        const had = out.get(n.member);
-        out.set(n.member, had === undefined ? score : aggregate(had, score, how));
+      if (s.input === null) continue;
+      for (const [member, memberScore] of s.input.entries()) {
+        const score = weighted(s.weight, memberScore);
+        const had = out.get(member);
+        out.set(member, had === undefined ? score : aggregate(had, score, how));
       }
     }
     return out;
   }
   const [first, ...rest] = sorted;
-  if (first.index === null) return out;
-  for (let n = first.index.first(); n !== null; n = n.forward) {
-    if (rest.some((s) => s.index?.score(n.member) !== undefined)) continue;
-    out.set(n.member, n.score);
+  if (first.input === null) return out;
+  for (const [member, score] of first.input.entries()) {
+    if (rest.some((s) => s.input?.score(member) !== undefined)) continue;
+    out.set(member, score);
   }
   return out;
 }
@@ -99,7 +100,7 @@ function zsetOp(ctx: CommandContext, argv: Buffer[], at: number, dst: Buffer | n
   const n = Number(setnum);
   const sources: Source[] = [];
   let j = at + 1;
-  for (let i = 0; i < n; i++, j++) sources.push({ index: dst === null ? readZset(ctx, argv[j]) : writeZset(ctx, argv[j]), weight: 1 });
+  for (let i = 0; i < n; i++, j++) sources.push({ input: zsetSourceOf(ctx, argv[j], dst !== null), weight: 1 });
   let how: Aggregate = 'sum';
   let withscores = false;
   let limit = 0;

@@ -167,3 +167,23 @@ export async function eventually(t: ExecutionContext, what: string, check: () =>
   }
   t.fail(`not within ${ms} ms: ${what}`);
 }
+
+/** INFO cluster's hint figures of a node: queued now, delivered and dropped since start. */
+export async function hintCounts(r: Redis): Promise<{ queued: number; delivered: number; dropped: number }> {
+  const info = await r.info('cluster');
+  const field = (name: string): number => Number(new RegExp(`^dynamo_hints_${name}:(\\d+)\\r?$`, 'm').exec(info)?.[1] ?? NaN);
+  return { queued: field('queued'), delivered: field('delivered'), dropped: field('dropped') };
+}
+
+/** Keys whose value `valueOf(key)` this node's own replica lacks (DYN.VERSIONS LOCAL: no quorum, no read repair). */
+export async function missingLocally(r: Redis, keys: readonly string[], valueOf: (key: string) => string): Promise<string[]> {
+  const p = r.pipeline();
+  for (const k of keys) p.call('DYN.VERSIONS', k, 'LOCAL');
+  const replies = (await p.exec()) ?? [];
+  return keys.filter((k, i) => {
+    const [err, reply] = replies[i];
+    if (err !== null) return true;
+    const siblings = (reply as [string, [string | null, number, string][]])[1];
+    return !siblings.some(([value]) => value === valueOf(k));
+  });
+}
