@@ -11,7 +11,7 @@
 // (ELEMENT_SPACE), so an element and a user key of the same bytes never
 // cancel out. Per-replica summaries are left out. Equal replicas still
 // compare one root per partition, whatever they hold.
-import type { RecordObserver } from '../replica/store';
+import type { RecordObserver } from '../replica/record-observer';
 import { keySlot, SLOT_COUNT } from '../ring/slot';
 import { contribution, keySeeds, MerkleTree, NODE_BYTES } from './merkle-tree';
 

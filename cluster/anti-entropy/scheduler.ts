@@ -10,7 +10,7 @@ import type { BusReply } from '../bus/bus';
 import { BusError } from '../bus/bus';
 import { PeerDownError } from '../membership/membership';
 import type { Clock, TimerHandle } from '../clock';
-import type { RecordObserver } from '../replica/store';
+import type { RecordObserver } from '../replica/record-observer';
 import type { Ring } from '../ring/ring';
 import { keySlot } from '../ring/slot';
 import { answer, Exchange, type ExchangeHost } from './exchange';

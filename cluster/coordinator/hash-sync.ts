@@ -87,8 +87,8 @@ export class HashSync {
   catchUp(db: number, keys: readonly Buffer[]): Promise<void> | null {
     let waits: Promise<void>[] | null = null;
     for (const key of keys) {
-      const meta = this.host.replicas.meta(db, key);
-      if (meta === null || !isCollection(meta.type) || !this.host.preferenceList(key).includes(this.host.selfId)) continue;
+      const type = this.host.replicas.liveType(db, key);
+      if (type < 0 || !isCollection(type) || !this.host.preferenceList(key).includes(this.host.selfId)) continue;
       const clock = this.headerClock(db, key);
       if (this.host.replicas.hashes.summary(db, key)?.synced === clock) continue;
       (waits ??= []).push(this.pull(db, key, clock));

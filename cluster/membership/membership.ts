@@ -105,6 +105,8 @@ export class Membership {
   readonly ring: Ring;
   readonly n: number;
   private readonly members = new Map<string, ClusterMember>();
+  /** Each member as a bus peer, made once (every bus request names one). */
+  private readonly busPeers = new Map<string, BusPeer>();
   /** Preference lists by partition: N node ids each. */
   private readonly preflists: string[][];
   /** Every member but this node. */
@@ -125,7 +127,10 @@ export class Membership {
     this.phiThreshold = options.phiThreshold ?? DEFAULT_PHI_THRESHOLD;
     this.period = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
     this.checkedAt = clock.now();
-    for (const m of options.members) this.members.set(m.id, m);
+    for (const m of options.members) {
+      this.members.set(m.id, m);
+      this.busPeers.set(m.id, Object.freeze({ id: m.id, host: m.host, busPort: m.busPort }));
+    }
     if (!this.members.has(this.selfId)) throw new RangeError(`this node ${this.selfId} is not in the member list`);
     this.ring = Ring.create(options.members.map((m) => ({ id: m.id, weight: m.weight })), options.partitions);
     this.n = Math.min(options.n, options.members.length);
@@ -163,9 +168,9 @@ export class Membership {
 
   /** The member with this id as a bus peer. */
   peer(id: string): BusPeer {
-    const m = this.members.get(id);
-    if (m === undefined) throw new RangeError(`${id} is not a cluster member`);
-    return { id: m.id, host: m.host, busPort: m.busPort };
+    const peer = this.busPeers.get(id);
+    if (peer === undefined) throw new RangeError(`${id} is not a cluster member`);
+    return peer;
   }
 
   /** The other members' ids. */
