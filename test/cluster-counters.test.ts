@@ -5,22 +5,10 @@
 // sum, so no acknowledged increment is lost (an EXPIRE on one side keeps
 // its counter); the next INCR collapses them into one version on every
 // replica.
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import Redis from 'ioredis';
 import { counterValue, decodeCounter } from '../datatypes/counter';
-import { client, eventually, startCluster, type ClusterTestNode } from './helpers/cluster';
-
-/** Cuts every link between the nodes, both ways. */
-async function isolate(clients: Redis[], nodes: ClusterTestNode[]): Promise<void> {
-  for (let i = 0; i < nodes.length; i++) for (let j = 0; j < nodes.length; j++) if (i !== j) await clients[i].call('DYN.FAULT', 'DROP', nodes[j].id);
-}
-
-async function heal(t: ExecutionContext, clients: Redis[]): Promise<void> {
-  for (const r of clients) await r.call('DYN.FAULT', 'HEAL');
-  for (const r of clients) {
-    await eventually(t, 'every node sees the others up again (a probe each second)', async () => ((await r.call('DYN.NODES')) as string[][]).every((m) => m[5] !== 'down'));
-  }
-}
+import { client, eventually, heal, isolate, startCluster } from './helpers/cluster';
 
 /** The values of a node's own replica of the key (DYN.VERSIONS LOCAL), raw, winner first. */
 async function localValues(r: Redis, key: string): Promise<Buffer[]> {

@@ -9,27 +9,15 @@
 // dynamo_type_clashes. On a single node (N = 1) HINCRBY keeps writing the
 // plain decimal.
 import path from 'node:path';
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import Redis from 'ioredis';
 import { Engine } from '../engine/index';
 import { counterValue } from '../datatypes/counter';
 import { decodeFieldCounter } from '../datatypes/hash-counter';
 import { fieldKey, visibleField } from '../cluster/replica/hash-replica';
 import { decodeVersions } from '../cluster/versions/codec';
-import { client, eventually, startCluster, type ClusterTestNode } from './helpers/cluster';
+import { client, eventually, heal, isolate, startCluster, type ClusterTestNode } from './helpers/cluster';
 import { serverClient, startServer } from './helpers/server';
-
-/** Cuts every link between the nodes, both ways. */
-async function isolate(clients: Redis[], nodes: ClusterTestNode[]): Promise<void> {
-  for (let i = 0; i < nodes.length; i++) for (let j = 0; j < nodes.length; j++) if (i !== j) await clients[i].call('DYN.FAULT', 'DROP', nodes[j].id);
-}
-
-async function heal(t: ExecutionContext, clients: Redis[]): Promise<void> {
-  for (const r of clients) await r.call('DYN.FAULT', 'HEAL');
-  for (const r of clients) {
-    await eventually(t, 'every node sees the others up again (a probe each second)', async () => ((await r.call('DYN.NODES')) as string[][]).every((m) => m[5] !== 'down'));
-  }
-}
 
 type Sibling = [Buffer | null, number, Buffer];
 type ElementRow = [Buffer, number, Buffer, Sibling[]];

@@ -6,12 +6,11 @@
 // HSET (add-wins), concurrent HSETs of one field show one winner
 // everywhere, and every replica holds the merged hash afterwards.
 import path from 'node:path';
-import test, { type ExecutionContext } from 'ava';
-import Redis from 'ioredis';
+import test from 'ava';
 import { Engine } from '../engine/index';
 import { fieldKey, visibleField } from '../cluster/replica/hash-replica';
 import { decodeVersions } from '../cluster/versions/codec';
-import { client, eventually, startCluster, type ClusterTestNode } from './helpers/cluster';
+import { client, eventually, heal, isolate, startCluster, type ClusterTestNode } from './helpers/cluster';
 
 /** A stopped node's field of a hash as its elements engine holds it: the visible value, or null. */
 function storedField(node: ClusterTestNode, key: string, field: string): string | null {
@@ -21,18 +20,6 @@ function storedField(node: ClusterTestNode, key: string, field: string): string 
     return record === null ? null : (visibleField(decodeVersions(record))?.value.toString() ?? null);
   } finally {
     engine.close();
-  }
-}
-
-/** Cuts every link between the nodes, both ways. */
-async function isolate(clients: Redis[], nodes: ClusterTestNode[]): Promise<void> {
-  for (let i = 0; i < nodes.length; i++) for (let j = 0; j < nodes.length; j++) if (i !== j) await clients[i].call('DYN.FAULT', 'DROP', nodes[j].id);
-}
-
-async function heal(t: ExecutionContext, clients: Redis[]): Promise<void> {
-  for (const r of clients) await r.call('DYN.FAULT', 'HEAL');
-  for (const r of clients) {
-    await eventually(t, 'every node sees the others up again (a probe each second)', async () => ((await r.call('DYN.NODES')) as string[][]).every((m) => m[5] !== 'down'));
   }
 }
 

@@ -5,24 +5,12 @@
 // register-wise max (datatypes/hyperloglog-join.ts): the registers of every
 // element added anywhere, the same bytes and PFCOUNT on every node; PFCOUNT's
 // cache write-back then collapses the siblings into one version everywhere.
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import Redis from 'ioredis';
 import { HLL_REGISTERS, patLen } from '../datatypes/hyperloglog';
 import { hllCount } from '../datatypes/hyperloglog-count';
 import { joinHllValues } from '../datatypes/hyperloglog-join';
-import { client, eventually, startCluster, type ClusterTestNode } from './helpers/cluster';
-
-/** Cuts every link between the nodes, both ways. */
-async function isolate(clients: Redis[], nodes: ClusterTestNode[]): Promise<void> {
-  for (let i = 0; i < nodes.length; i++) for (let j = 0; j < nodes.length; j++) if (i !== j) await clients[i].call('DYN.FAULT', 'DROP', nodes[j].id);
-}
-
-async function heal(t: ExecutionContext, clients: Redis[]): Promise<void> {
-  for (const r of clients) await r.call('DYN.FAULT', 'HEAL');
-  for (const r of clients) {
-    await eventually(t, 'every node sees the others up again (a probe each second)', async () => ((await r.call('DYN.NODES')) as string[][]).every((m) => m[5] !== 'down'));
-  }
-}
+import { client, eventually, heal, isolate, startCluster } from './helpers/cluster';
 
 /** The values of a node's own replica of the key (DYN.VERSIONS LOCAL), raw, winner first. */
 async function localValues(r: Redis, key: string): Promise<Buffer[]> {

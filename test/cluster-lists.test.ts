@@ -8,12 +8,11 @@
 // RPOPLPUSH and LMPOP between two keys work where the node holds replicas
 // of both.
 import path from 'node:path';
-import test, { type ExecutionContext } from 'ava';
-import Redis from 'ioredis';
+import test from 'ava';
 import { Engine } from '../engine/index';
 import { fieldKey, visibleField } from '../cluster/replica/hash-replica';
 import { decodeVersions } from '../cluster/versions/codec';
-import { client, eventually, startCluster, type ClusterTestNode } from './helpers/cluster';
+import { client, eventually, heal, isolate, startCluster, type ClusterTestNode } from './helpers/cluster';
 
 /** A stopped node's list as its elements engine holds it: the live items' values, in position-id order. */
 function storedList(node: ClusterTestNode, key: string): string[] {
@@ -35,18 +34,6 @@ function storedList(node: ClusterTestNode, key: string): string[] {
     return items.sort((x, y) => Buffer.compare(x[0], y[0])).map(([, v]) => v);
   } finally {
     engine.close();
-  }
-}
-
-/** Cuts every link between the nodes, both ways. */
-async function isolate(clients: Redis[], nodes: ClusterTestNode[]): Promise<void> {
-  for (let i = 0; i < nodes.length; i++) for (let j = 0; j < nodes.length; j++) if (i !== j) await clients[i].call('DYN.FAULT', 'DROP', nodes[j].id);
-}
-
-async function heal(t: ExecutionContext, clients: Redis[]): Promise<void> {
-  for (const r of clients) await r.call('DYN.FAULT', 'HEAL');
-  for (const r of clients) {
-    await eventually(t, 'every node sees the others up again (a probe each second)', async () => ((await r.call('DYN.NODES')) as string[][]).every((m) => m[5] !== 'down'));
   }
 }
 

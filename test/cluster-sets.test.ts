@@ -6,12 +6,12 @@
 // a STORE form on one side merge as the README's table says; afterwards
 // every replica answers the merged set and holds it in its elements engine.
 import path from 'node:path';
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import Redis from 'ioredis';
 import { Engine } from '../engine/index';
 import { fieldKey, visibleField } from '../cluster/replica/hash-replica';
 import { decodeVersions } from '../cluster/versions/codec';
-import { client, eventually, startCluster, type ClusterTestNode } from './helpers/cluster';
+import { client, eventually, heal, isolate, startCluster, type ClusterTestNode } from './helpers/cluster';
 
 /** Whether a stopped node's elements engine holds the member as live. */
 function storedMember(node: ClusterTestNode, key: string, member: string): boolean {
@@ -21,18 +21,6 @@ function storedMember(node: ClusterTestNode, key: string, member: string): boole
     return record !== null && visibleField(decodeVersions(record)) !== null;
   } finally {
     engine.close();
-  }
-}
-
-/** Cuts every link between the nodes, both ways. */
-async function isolate(clients: Redis[], nodes: ClusterTestNode[]): Promise<void> {
-  for (let i = 0; i < nodes.length; i++) for (let j = 0; j < nodes.length; j++) if (i !== j) await clients[i].call('DYN.FAULT', 'DROP', nodes[j].id);
-}
-
-async function heal(t: ExecutionContext, clients: Redis[]): Promise<void> {
-  for (const r of clients) await r.call('DYN.FAULT', 'HEAL');
-  for (const r of clients) {
-    await eventually(t, 'every node sees the others up again (a probe each second)', async () => ((await r.call('DYN.NODES')) as string[][]).every((m) => m[5] !== 'down'));
   }
 }
 

@@ -5,21 +5,9 @@
 // writes (DYN.VERSIONS LOCAL, the same siblings everywhere), every node
 // answers the later write's type and value, and the merges that brought the
 // two types together are counted (INFO cluster's dynamo_type_clashes).
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import Redis from 'ioredis';
-import { client, eventually, startCluster, type ClusterTestNode } from './helpers/cluster';
-
-/** Cuts every link between the nodes, both ways. */
-async function isolate(clients: Redis[], nodes: ClusterTestNode[]): Promise<void> {
-  for (let i = 0; i < nodes.length; i++) for (let j = 0; j < nodes.length; j++) if (i !== j) await clients[i].call('DYN.FAULT', 'DROP', nodes[j].id);
-}
-
-async function heal(t: ExecutionContext, clients: Redis[]): Promise<void> {
-  for (const r of clients) await r.call('DYN.FAULT', 'HEAL');
-  for (const r of clients) {
-    await eventually(t, 'every node sees the others up again (a probe each second)', async () => ((await r.call('DYN.NODES')) as string[][]).every((m) => m[5] !== 'down'));
-  }
-}
+import { client, eventually, heal, isolate, startCluster } from './helpers/cluster';
 
 /** A node's own siblings of the key (DYN.VERSIONS LOCAL), raw, as comparable hex. */
 async function localSiblings(r: Redis, key: string): Promise<string[]> {

@@ -7,21 +7,9 @@
 // "Sorted sets"); and afterwards each replica, cut off and answering from
 // its own index, shows the merged set (its index followed the element
 // records the catch-up brought it).
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import type Redis from 'ioredis';
-import { client, eventually, startCluster, type ClusterTestNode } from './helpers/cluster';
-
-/** Cuts every link between the nodes, both ways. */
-async function isolate(clients: Redis[], nodes: ClusterTestNode[]): Promise<void> {
-  for (let i = 0; i < nodes.length; i++) for (let j = 0; j < nodes.length; j++) if (i !== j) await clients[i].call('DYN.FAULT', 'DROP', nodes[j].id);
-}
-
-async function heal(t: ExecutionContext, clients: Redis[]): Promise<void> {
-  for (const r of clients) await r.call('DYN.FAULT', 'HEAL');
-  for (const r of clients) {
-    await eventually(t, 'every node sees the others up again (a probe each second)', async () => ((await r.call('DYN.NODES')) as string[][]).every((m) => m[5] !== 'down'));
-  }
-}
+import { client, eventually, heal, isolate, startCluster } from './helpers/cluster';
 
 async function withScores(r: Redis, key: string): Promise<Record<string, string>> {
   const flat = await r.zrange(key, 0, -1, 'WITHSCORES');

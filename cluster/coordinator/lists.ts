@@ -19,10 +19,10 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { newHashSummary, type HashSummary } from '../../datatypes/hash';
 import { PositionWriter, WRITER_BYTES } from '../../datatypes/list-position';
 import { DataType } from '../../datatypes/types';
-import { Collection, type CollectionHost, type Opened } from './collection';
+import { type CollectionHost, type Opened } from './collection';
 import type { HashSync } from './hash-sync';
 import type { ListAccess } from './list-access';
-import { KeyIndexes } from './key-indexes';
+import { IndexedCollection } from './indexed-collection';
 import { ListIndex } from './list-index';
 
 /** Values up to this many bytes are kept in the index (LRANGE reads memory); bigger ones stay on disk only. */
@@ -36,8 +36,7 @@ function nextGeneration(): number {
   return ++lastGeneration;
 }
 
-export class Lists extends Collection implements ListAccess {
-  private readonly indexes = new KeyIndexes<ListIndex>();
+export class Lists extends IndexedCollection<ListIndex> implements ListAccess {
   private readonly writer = new PositionWriter(randomBytes(WRITER_BYTES));
 
   constructor(host: CollectionHost, sync: HashSync | null) {
@@ -200,25 +199,6 @@ export class Lists extends Collection implements ListAccess {
     }
     const value = inline(this.host.replicas.hashes.field(db, key, element)?.value ?? null);
     if (!wasLive || !index.setValue(id, value)) index.insert(id, value);
-  }
-
-  /** DEL / UNLINK of the key: its index goes (a list made again later gets a new one). */
-  dropIndex(db: number, key: Buffer): void {
-    this.indexes.delete(db, key);
-  }
-
-  /** FLUSHDB / FLUSHALL: every index of db goes (the generation check would refuse them; this frees their memory). */
-  dropIndexes(db: number): void {
-    this.indexes.clear(db);
-  }
-
-  /** Active expiry: drops the indexes of up to `limit` keys found gone (expired) since their last command. */
-  sweepIndexes(limit: number): number {
-    return this.indexes.sweep(limit, (db, key) => this.host.holdsReplica(key) && this.exists(db, key));
-  }
-
-  indexCount(): number {
-    return this.indexes.size;
   }
 
   /** The first index of an item equal to value, from the head; -1 when none. */

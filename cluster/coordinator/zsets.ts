@@ -16,13 +16,12 @@ import { DataType } from '../../datatypes/types';
 import { decodeScore, encodeScore, zsetEncoding, type ZsetListpackLimits } from '../../datatypes/zset';
 import { ZsetSkiplist } from '../../datatypes/zset-skiplist';
 import { visibleField } from '../replica/hash-replica';
-import { Collection, type CollectionHost, type Opened } from './collection';
-import { KeyIndexes } from './key-indexes';
+import { type CollectionHost, type Opened } from './collection';
+import { IndexedCollection } from './indexed-collection';
 import type { HashSync } from './hash-sync';
 import type { ZsetAccess, ZsetChange, ZsetEntry } from './zset-access';
 
-export class Zsets extends Collection implements ZsetAccess {
-  private readonly indexes = new KeyIndexes<ZsetSkiplist>();
+export class Zsets extends IndexedCollection<ZsetSkiplist> implements ZsetAccess {
 
   constructor(host: CollectionHost, sync: HashSync | null) {
     super(host, sync, DataType.zset);
@@ -168,25 +167,6 @@ export class Zsets extends Collection implements ZsetAccess {
     const name = element.toString('latin1');
     if (score === null) index.delete(name);
     else index.set(name, score);
-  }
-
-  /** DEL/UNLINK of the key (any type): its index, if any, goes at once. */
-  dropIndex(db: number, key: Buffer): void {
-    this.indexes.delete(db, key);
-  }
-
-  /** FLUSHDB: every index of the database goes. */
-  dropIndexes(db: number): void {
-    this.indexes.clear(db);
-  }
-
-  /** Active expiry: drops the indexes of up to `limit` keys found gone (expired) since their last command. */
-  sweepIndexes(limit: number): number {
-    return this.indexes.sweep(limit, (db, key) => this.host.holdsReplica(key) && this.exists(db, key));
-  }
-
-  indexCount(): number {
-    return this.indexes.size;
   }
 
   /** close(), and the index goes with the key when its last member went. */

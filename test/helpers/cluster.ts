@@ -187,3 +187,16 @@ export async function missingLocally(r: Redis, keys: readonly string[], valueOf:
     return !siblings.some(([value]) => value === valueOf(k));
   });
 }
+
+/** Cuts every link between the nodes, both ways (DYN.FAULT DROP). */
+export async function isolate(clients: Redis[], nodes: ClusterTestNode[]): Promise<void> {
+  for (let i = 0; i < nodes.length; i++) for (let j = 0; j < nodes.length; j++) if (i !== j) await clients[i].call('DYN.FAULT', 'DROP', nodes[j].id);
+}
+
+/** Mends every cut link, then waits until each node sees no member down. */
+export async function heal(t: ExecutionContext, clients: Redis[]): Promise<void> {
+  for (const r of clients) await r.call('DYN.FAULT', 'HEAL');
+  for (const r of clients) {
+    await eventually(t, 'every node sees the others up again (a probe each second)', async () => ((await r.call('DYN.NODES')) as string[][]).every((m) => m[5] !== 'down'));
+  }
+}
