@@ -91,8 +91,13 @@ export function replicateSloppy(host: ReplicateHost, request: ReplicateRequest):
     for (const node of request.primaries) {
       if (node === host.selfId) continue;
       const standIn = write.first(node);
-      if (standIn === null) apply(node);
-      else run(standIn);
+      if (standIn === null) {
+        apply(node);
+        continue;
+      }
+      // The origin is down here: it is sent nothing, so no answer of its can be awaited (the command would wait for good).
+      if (node === origin) originAnswered = true;
+      run(standIn);
     }
     check();
   });

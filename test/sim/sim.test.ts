@@ -45,6 +45,16 @@ test.serial(`${ONE === null ? `${SEEDS} seeds` : `seed ${ONE}`}: acknowledged wr
   t.log(`${seeds.length} seeds, ${commands} commands (${unanswered} unanswered: crashed under them); ${under} of ${keys} keys (${((100 * under) / keys).toFixed(1)}%) had replicas that differ after convergence without reads`);
 });
 
+// Seed 695 found it: n2 forwarded DEL k5 to n5 while n5 still held n2 down (killed and restarted just
+// before), so n5 hinted n2's copy to a fallback and then waited for n2's ack, which could never come:
+// the forwarded command never ended, every later reply n5 -> n2 queued behind it, n2 never finished
+// syncing the partition, and the others, who skip a syncing peer, never took its extra sibling.
+test.serial('seed 695: a write forwarded by a node its coordinator holds down does not wait for that node, and the replicas converge', async (t) => {
+  const result = await runSeed(695, DEFAULT_CONFIG, CHECKS);
+  t.deepEqual(result.violations, [], report(result));
+  t.is(result.underReplicated, 0);
+});
+
 test.serial('the checker fails a cluster that cannot keep its promises: W=1 R=1 under partitions reads stale values', async (t) => {
   const weak = { ...DEFAULT_CONFIG, w: 1, r: 1 };
   for (let seed = 1; seed <= 20; seed++) {
