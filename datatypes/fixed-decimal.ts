@@ -2,9 +2,10 @@
 // digit as glibc prints it: the exact binary value rounded to N decimals
 // (ties to even), however large, with the sign of a negative zero. JS's
 // toFixed rounds ties away from zero and switches to exponents past 1e21, so
-// it cannot stand in. Redis prints geo distances with "%.4f", coordinates
-// with "%.17Lf" (a long double holding the double exactly, zeros trimmed) and
-// out-of-range coordinates in errors with "%f". Pure.
+// it cannot stand in. Redis prints coordinates with "%.17Lf" (a long double
+// holding the double exactly, zeros trimmed) and out-of-range coordinates in
+// errors with "%f"; geo distances with its fixedpoint_d2string, which rounds
+// the product x * 10^4 (itself rounded to a double) instead of x. Pure.
 
 const view = new DataView(new ArrayBuffer(8));
 
@@ -40,6 +41,30 @@ export function fixedDecimal(x: number, digits: number): string {
     text = `${text.slice(0, -digits)}.${text.slice(-digits)}`;
   }
   return negative ? `-${text}` : text;
+}
+
+/**
+ * Redis 7.0.15's fixedpoint_d2string (addReplyDoubleDistance): llrint of the
+ * double x * 10^digits (ties to even), printed with the point put in and at
+ * least one integer digit. It differs from "%.<digits>f" where the product
+ * lands on a tie the exact value does not (GEODIST ... ft of 43551999.02494999...
+ * is 0250 here, 0249 by printf). NaN, and a product past the int64 range,
+ * print as llrint's LLONG_MIN (x86-64's cvtsd2si) does.
+ */
+export function fixedPoint(x: number, digits: number): string {
+  if (x === 0) return `0.${'0'.repeat(digits)}`;
+  const product = x * 10 ** digits;
+  let scaled: bigint;
+  if (Number.isNaN(product) || Math.abs(product) >= 2 ** 63) {
+    scaled = -(2n ** 63n);
+  } else {
+    const floor = Math.floor(product);
+    const fraction = product - floor;
+    scaled = BigInt(fraction > 0.5 || (fraction === 0.5 && floor % 2 !== 0) ? floor + 1 : floor);
+  }
+  const negative = scaled < 0n;
+  const text = (negative ? -scaled : scaled).toString().padStart(digits + 1, '0');
+  return `${negative ? '-' : ''}${text.slice(0, -digits)}.${text.slice(-digits)}`;
 }
 
 /**

@@ -155,6 +155,11 @@ export const geo: Script = {
     c('GEODIST', 'Sicily', 'Palermo', 'Catania', 'ft'),
     c('GEODIST', 'Sicily', 'Palermo', 'Catania', 'Mi'),
     c('GEODIST', 'Sicily', 'Palermo', 'Palermo'),
+    // Distances whose product by 10^4 rounds to a tie: Redis rounds the product (fixedpoint_d2string), not the value.
+    c('GEOADD', 'ties', '-96.892936', '8.231985', 'a', '161.975095', '19.190062', 'b', '95.768206', '31.275806', 'c', '-100.853277', '-78.306692', 'd', '-54.780334', '-79.383167', 'e', '-28.086580', '38.966228', 'f'),
+    c('GEODIST', 'ties', 'a', 'b', 'm'),
+    c('GEODIST', 'ties', 'c', 'd', 'ft'),
+    c('GEODIST', 'ties', 'e', 'f', 'ft'),
     c('GEODIST', 'Sicily', 'Palermo', 'Catania', 'parsec'),
     c('GEODIST', 'Sicily', 'Palermo', 'Catania', 'km', 'extra'),
     c('GEODIST', 'Sicily', 'Palermo', 'nosuch'),

@@ -6,7 +6,7 @@
 // (addReplyDoubleDistance: "%.4f", a bulk string in both protocols), and the
 // command spec shape (category @geo; run at the key's first live replica:
 // access 'read-write', as the sorted sets they are).
-import { fixedDecimal, humanDecimal } from '../../datatypes/fixed-decimal';
+import { fixedDecimal, fixedPoint, humanDecimal } from '../../datatypes/fixed-decimal';
 import { decodeGeohash, GEO_LAT_MAX, GEO_LAT_MIN, GEO_LONG_MAX, GEO_LONG_MIN } from '../../datatypes/geohash';
 import { parseScore } from '../../datatypes/zset';
 import type { ZsetSkiplist } from '../../datatypes/zset-skiplist';
@@ -71,9 +71,9 @@ export function replyCoordinate(ctx: CommandContext, value: number): void {
   ctx.reply.double(humanDecimal(value));
 }
 
-/** addReplyDoubleDistance: "%.4f" as a bulk string, RESP3 too. */
+/** addReplyDoubleDistance: fixedpoint_d2string's 4 decimals, as a bulk string, RESP3 too. */
 export function distanceText(distance: number): string {
-  return fixedDecimal(distance, 4);
+  return fixedPoint(distance, 4);
 }
 
 const READ_WRITE = (): { access: 'read-write' } => ({ access: 'read-write' });
