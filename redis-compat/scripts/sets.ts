@@ -9,11 +9,10 @@
 // redis's dict order, compared as a set (unordered). Random replies (SPOP,
 // SRANDMEMBER) are checked for shape: count, distinctness, membership.
 import { c, fullScan, unordered, type Arg, type Normalizer, type Script, type Step } from '../harness';
-import type { RawClient } from '../raw-client';
-import { render, type Reply } from '../raw-client';
+import { render } from '../raw-client';
+import { lookups } from './lookups';
 
 const CLUSTER_CONFIG = 'CONFIG SET changes the node the client talks to; the key may be coordinated by another node';
-const CLUSTER_STATS = 'INFO stats counts at the node that ran the command; through a cluster it may be another node';
 const CLUSTER_WATCH = 'in a cluster SADD writes a new version of a member already there (add-wins against a concurrent SREM), which WATCH sees';
 
 const range = (from: number, to: number, f: (i: number) => string = String): string[] => Array.from({ length: to - from + 1 }, (_, i) => f(from + i));
@@ -49,26 +48,6 @@ function sscanAll(key: string, ...opts: Arg[]): Step {
         if (cursor === '0') break;
       }
       return { type: '*', items: [...seen].sort().map((m) => ({ type: '$', data: Buffer.from(m, 'latin1') })) };
-    },
-  };
-}
-
-function field(info: Reply | null, name: string): string {
-  const text = info?.data?.toString('latin1') ?? '';
-  return new RegExp(`^${name}:(\\d+)`, 'm').exec(text)?.[1] ?? '?';
-}
-
-/** The command after CONFIG RESETSTAT, then the keyspace hits and misses INFO counts for it. */
-function lookups(...cmd: Arg[]): Step {
-  return {
-    cmd: ['<lookups of>', ...cmd],
-    singleNode: CLUSTER_STATS,
-    run: async (client: RawClient) => {
-      await client.call(['CONFIG', 'RESETSTAT']);
-      const reply = await client.call(cmd);
-      const info = await client.call(['INFO', 'stats']);
-      const outcome = reply?.type === '-' ? reply.text : 'ok';
-      return { type: '+', text: `${outcome}; hits ${field(info, 'keyspace_hits')} misses ${field(info, 'keyspace_misses')}` };
     },
   };
 }

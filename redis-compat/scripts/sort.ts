@@ -7,31 +7,8 @@
 // ALPHA), the numeric error, syntax and WRONGTYPE errors, SORT_RO refusing
 // STORE, keyspace hits and misses, COMMAND INFO (its 'unknown' key specs).
 // A hashtable set in no order is compared as a set (its order is redis's dict's).
-import { c, unordered, type Arg, type Script, type Step } from '../harness';
-import type { RawClient } from '../raw-client';
-import type { Reply } from '../raw-client';
-
-const CLUSTER_STATS = 'INFO stats counts at the node that ran the command; through a cluster it may be another node';
-
-function field(info: Reply | null, name: string): string {
-  const text = info?.data?.toString('latin1') ?? '';
-  return new RegExp(`^${name}:(\\d+)`, 'm').exec(text)?.[1] ?? '?';
-}
-
-/** The command after CONFIG RESETSTAT, then the keyspace hits and misses INFO counts for it. */
-function lookups(...cmd: Arg[]): Step {
-  return {
-    cmd: ['<lookups of>', ...cmd],
-    singleNode: CLUSTER_STATS,
-    run: async (client: RawClient) => {
-      await client.call(['CONFIG', 'RESETSTAT']);
-      const reply = await client.call(cmd);
-      const info = await client.call(['INFO', 'stats']);
-      const outcome = reply?.type === '-' ? reply.text : 'ok';
-      return { type: '+', text: `${outcome}; hits ${field(info, 'keyspace_hits')} misses ${field(info, 'keyspace_misses')}` };
-    },
-  };
-}
+import { c, unordered, type Script } from '../harness';
+import { lookups } from './lookups';
 
 const BIG = Array.from({ length: 200 }, (_, i) => `w${(i * 37) % 200}`);
 const BIG_NUMS = Array.from({ length: 300 }, (_, i) => String((i * 7919) % 1000));
